@@ -1,0 +1,79 @@
+//! Flags shared by the commands that train (`train`, `view`).
+
+use anyhow::Context;
+use clap::Args;
+use ginn::target::{DEFAULT_THRESHOLD, TargetSource};
+use ginn::train::{Settings, SnapshotPlan};
+
+#[derive(Args, Clone, Debug)]
+pub struct TrainArgs {
+    /// Built-in target (bottle, disc, rings, checkerboard, spiral, moons) or an image file.
+    #[arg(long, default_value = "bottle")]
+    pub target: String,
+    /// Side of the square training image in pixels.
+    #[arg(long, default_value_t = 200)]
+    pub resolution: u32,
+    /// Luminance (0–255) at or above which an image pixel counts as white.
+    #[arg(long, default_value_t = DEFAULT_THRESHOLD)]
+    pub threshold: u8,
+    /// Hidden layer widths, comma-separated (1–8 layers of 1–256 units).
+    #[arg(long, default_value = "16,16,16", value_delimiter = ',')]
+    pub widths: Vec<usize>,
+    /// Training iterations (the cosine schedule anneals to zero over them).
+    #[arg(long, default_value_t = 1_280_000)]
+    pub iterations: u64,
+    /// Pixels per batch, drawn with replacement.
+    #[arg(long, default_value_t = 128)]
+    pub batch: usize,
+    /// Adam's initial learning rate.
+    #[arg(long, default_value_t = 1e-3)]
+    pub lr: f64,
+    /// Seed of the initial weights and the batches.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Which iterations to keep: `paper` (the report's log-spaced schedule) or `every:N`.
+    #[arg(long, default_value = "paper")]
+    pub snapshots: SnapshotPlan,
+}
+
+impl TrainArgs {
+    pub fn settings(&self) -> anyhow::Result<Settings> {
+        let target = TargetSource::parse(&self.target, self.threshold)?;
+        let s = Settings {
+            target,
+            resolution: self.resolution,
+            widths: self.widths.clone(),
+            iterations: self.iterations,
+            batch: self.batch,
+            lr: self.lr,
+            seed: self.seed,
+            snapshots: self.snapshots,
+        };
+        s.validate()?;
+        Ok(s)
+    }
+
+    pub fn settings_and_target(&self) -> anyhow::Result<(Settings, ginn::target::Target)> {
+        let s = self.settings()?;
+        let t = s.target.build(s.resolution).with_context(|| format!("building target `{}`", self.target))?;
+        Ok((s, t))
+    }
+}
+
+/// Parses a seed list such as `1-8` or `1,4,9`.
+pub fn parse_seeds(s: &str) -> Result<Vec<u64>, String> {
+    let mut out = Vec::new();
+    for part in s.split(',') {
+        let bad = || format!("seeds must look like `1-8` or `1,4,9`, got `{s}`");
+        if let Some((a, b)) = part.split_once('-') {
+            let (a, b): (u64, u64) = (a.trim().parse().map_err(|_| bad())?, b.trim().parse().map_err(|_| bad())?);
+            if b < a || b - a > 10_000 {
+                return Err(bad());
+            }
+            out.extend(a..=b);
+        } else {
+            out.push(part.trim().parse().map_err(|_| bad())?);
+        }
+    }
+    Ok(out)
+}

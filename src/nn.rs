@@ -1,0 +1,231 @@
+//! The network the report studies: 2 inputs → hidden ReLU layers → 2 logits.
+//!
+//! Parameters are kept in one flat `f32` vector so the optimiser can treat them as a
+//! single tensor, in PyTorch's `nn.Linear` layout: for each layer the weight `[out][in]`
+//! row-major, then the bias `[out]`. Geometry reads them in `f64`.
+
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+
+/// Number of inputs: the pixel location (x, y).
+pub const INPUTS: usize = 2;
+/// Number of logits: class 0 = black, class 1 = white.
+pub const OUTPUTS: usize = 2;
+/// Limits on the architecture (the viewer and the run-file checks rely on them).
+pub const MAX_HIDDEN_LAYERS: usize = 8;
+pub const MAX_WIDTH: usize = 256;
+
+/// A hidden unit, addressed by layer (0-based here; 1-based in the UI and CLI) and index.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct NeuronId {
+    pub layer: usize,
+    pub index: usize,
+}
+
+/// Error for an architecture outside what ginn supports.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum ArchitectureError {
+    #[error("the network needs 1 to {MAX_HIDDEN_LAYERS} hidden layers, got {0}")]
+    Depth(usize),
+    #[error("hidden layer widths must be 1 to {MAX_WIDTH}, got {0}")]
+    Width(usize),
+}
+
+/// Shape of the network: the hidden widths, plus where each layer's parameters live.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Architecture {
+    hidden: Vec<usize>,
+}
+
+impl Architecture {
+    pub fn new(hidden: &[usize]) -> Result<Self, ArchitectureError> {
+        if hidden.is_empty() || hidden.len() > MAX_HIDDEN_LAYERS {
+            return Err(ArchitectureError::Depth(hidden.len()));
+        }
+        if let Some(&w) = hidden.iter().find(|&&w| w == 0 || w > MAX_WIDTH) {
+            return Err(ArchitectureError::Width(w));
+        }
+        Ok(Self { hidden: hidden.to_vec() })
+    }
+
+    /// The report's network: three hidden layers of sixteen units.
+    pub fn paper() -> Self {
+        Self { hidden: vec![16, 16, 16] }
+    }
+
+    pub fn hidden(&self) -> &[usize] {
+        &self.hidden
+    }
+
+    /// Number of affine layers (hidden layers + the output layer).
+    pub fn layers(&self) -> usize {
+        self.hidden.len() + 1
+    }
+
+    /// Input width of affine layer `l`.
+    pub fn fan_in(&self, l: usize) -> usize {
+        if l == 0 { INPUTS } else { self.hidden[l - 1] }
+    }
+
+    /// Output width of affine layer `l`.
+    pub fn fan_out(&self, l: usize) -> usize {
+        if l == self.hidden.len() { OUTPUTS } else { self.hidden[l] }
+    }
+
+    /// Offset of layer `l`'s weight in the flat parameter vector; its bias follows it.
+    pub fn offset(&self, l: usize) -> usize {
+        (0..l).map(|k| self.fan_out(k) * (self.fan_in(k) + 1)).sum()
+    }
+
+    pub fn parameter_count(&self) -> usize {
+        self.offset(self.layers())
+    }
+
+    pub fn neurons(&self) -> impl Iterator<Item = NeuronId> + '_ {
+        self.hidden
+            .iter()
+            .enumerate()
+            .flat_map(|(layer, &w)| (0..w).map(move |index| NeuronId { layer, index }))
+    }
+
+    pub fn neuron_count(&self) -> usize {
+        self.hidden.iter().sum()
+    }
+
+    pub fn widest(&self) -> usize {
+        self.hidden.iter().copied().max().unwrap_or(0).max(INPUTS).max(OUTPUTS)
+    }
+}
+
+/// Parameters of the network in the flat PyTorch layout.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Network {
+    pub arch: Architecture,
+    pub params: Vec<f32>,
+}
+
+impl Network {
+    /// PyTorch's `nn.Linear` default: weights and biases ~ U(−1/√fan_in, 1/√fan_in).
+    pub fn init(arch: Architecture, rng: &mut impl Rng) -> Self {
+        let mut params = Vec::with_capacity(arch.parameter_count());
+        for l in 0..arch.layers() {
+            let bound = 1.0 / (arch.fan_in(l) as f32).sqrt();
+            let count = arch.fan_out(l) * (arch.fan_in(l) + 1);
+            params.extend((0..count).map(|_| rng.random_range(-bound..bound)));
+        }
+        Self { arch, params }
+    }
+
+    pub fn from_params(arch: Architecture, params: Vec<f32>) -> Option<Self> {
+        (params.len() == arch.parameter_count()).then_some(Self { arch, params })
+    }
+
+    /// Weight `[out][in]` of affine layer `l`, row-major.
+    pub fn weight(&self, l: usize) -> &[f32] {
+        let o = self.arch.offset(l);
+        &self.params[o..o + self.arch.fan_out(l) * self.arch.fan_in(l)]
+    }
+
+    pub fn bias(&self, l: usize) -> &[f32] {
+        let o = self.arch.offset(l) + self.arch.fan_out(l) * self.arch.fan_in(l);
+        &self.params[o..o + self.arch.fan_out(l)]
+    }
+
+    /// Incoming weights of one hidden unit.
+    pub fn incoming(&self, n: NeuronId) -> &[f32] {
+        let fan_in = self.arch.fan_in(n.layer);
+        &self.weight(n.layer)[n.index * fan_in..(n.index + 1) * fan_in]
+    }
+
+    /// Outgoing weights of one hidden unit (one per unit of the next layer).
+    pub fn outgoing(&self, n: NeuronId) -> Vec<f32> {
+        let next = n.layer + 1;
+        let fan_in = self.arch.fan_in(next);
+        self.weight(next).chunks_exact(fan_in).map(|row| row[n.index]).collect()
+    }
+
+    /// Pre-activations of every layer at one point, in `f64` (the geometry's precision).
+    /// `pre[l]` holds layer `l`'s pre-activations; the last entry holds the logits.
+    pub fn pre_activations(&self, x: f64, y: f64) -> Vec<Vec<f64>> {
+        let mut act = vec![x, y];
+        let mut out = Vec::with_capacity(self.arch.layers());
+        for l in 0..self.arch.layers() {
+            let z = affine_f64(self.weight(l), self.bias(l), &act);
+            act = z.iter().map(|&v| v.max(0.0)).collect();
+            out.push(z);
+        }
+        out
+    }
+
+    /// The two logits at a point.
+    pub fn logits(&self, x: f64, y: f64) -> [f64; 2] {
+        let pre = self.pre_activations(x, y);
+        let z = pre.last().expect("network has an output layer");
+        [z[0], z[1]]
+    }
+
+    /// Probability that the pixel at (x, y) is white.
+    pub fn probability_white(&self, x: f64, y: f64) -> f64 {
+        let [a, b] = self.logits(x, y);
+        sigmoid(b - a)
+    }
+}
+
+/// `W·a + b` in `f64` for a weight in `[out][in]` layout.
+pub fn affine_f64(weight: &[f32], bias: &[f32], input: &[f64]) -> Vec<f64> {
+    weight
+        .chunks_exact(input.len())
+        .zip(bias)
+        .map(|(row, &b)| row.iter().zip(input).fold(b as f64, |s, (&w, &a)| s + w as f64 * a))
+        .collect()
+}
+
+pub fn sigmoid(t: f64) -> f64 {
+    1.0 / (1.0 + (-t).exp())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    #[test]
+    fn layout_matches_pytorch_parameter_count() {
+        let a = Architecture::paper();
+        // 2·16+16, 16·16+16 twice, 16·2+2
+        assert_eq!(a.parameter_count(), 48 + 272 + 272 + 34);
+        assert_eq!(a.offset(1), 48);
+        assert_eq!(a.offset(3), 48 + 272 + 272);
+    }
+
+    #[test]
+    fn init_respects_fan_in_bounds() {
+        let a = Architecture::new(&[3, 100]).unwrap();
+        let net = Network::init(a.clone(), &mut rand_chacha::ChaCha8Rng::seed_from_u64(1));
+        for l in 0..a.layers() {
+            let bound = 1.0 / (a.fan_in(l) as f32).sqrt();
+            let all = net.weight(l).iter().chain(net.bias(l));
+            assert!(all.clone().all(|v| v.abs() <= bound));
+            // Uniform over the whole interval, not a corner of it.
+            let max = all.fold(0.0f32, |m, v| m.max(v.abs()));
+            assert!(max > 0.5 * bound);
+        }
+    }
+
+    #[test]
+    fn rejects_bad_architectures() {
+        assert_eq!(Architecture::new(&[]), Err(ArchitectureError::Depth(0)));
+        assert_eq!(Architecture::new(&[16; 9]), Err(ArchitectureError::Depth(9)));
+        assert_eq!(Architecture::new(&[16, 0]), Err(ArchitectureError::Width(0)));
+        assert_eq!(Architecture::new(&[257]), Err(ArchitectureError::Width(257)));
+    }
+
+    #[test]
+    fn outgoing_reads_the_next_layers_column() {
+        let a = Architecture::new(&[2, 3]).unwrap();
+        let params = (0..a.parameter_count()).map(|i| i as f32).collect();
+        let net = Network::from_params(a, params).unwrap();
+        // Layer 1 weight starts at 6 (2·2 + 2), shape [3][2]: column 1 is 7, 9, 11.
+        assert_eq!(net.outgoing(NeuronId { layer: 0, index: 1 }), vec![7.0, 9.0, 11.0]);
+    }
+}

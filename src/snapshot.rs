@@ -1,0 +1,49 @@
+//! A snapshot: the network at one iteration of a run, with how well it did.
+
+use crate::nn::{Architecture, Network};
+use crate::train::Adam;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    /// Optimiser steps taken before this state (0 = initialisation).
+    pub iteration: u64,
+    /// Learning rate of the next step.
+    pub lr: f64,
+    /// Mean cross-entropy over every pixel of the target.
+    pub loss: f64,
+    /// Fraction of pixels classified correctly.
+    pub accuracy: f64,
+    /// All parameters, flat, in PyTorch `nn.Linear` layout (see `nn`).
+    pub params: Vec<f32>,
+    /// Adam's moments, when kept (needed to branch a run from here exactly).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adam: Option<Adam>,
+    /// Position of the batch-drawing stream (ChaCha8 word position).
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "u128_string")]
+    pub rng_word_pos: Option<u128>,
+}
+
+impl Snapshot {
+    pub fn network(&self, arch: &Architecture) -> Option<Network> {
+        Network::from_params(arch.clone(), self.params.clone())
+    }
+}
+
+/// JSON numbers cannot hold a u128 exactly in every reader (Python can; JavaScript cannot),
+/// so the stream position is written as a decimal string.
+mod u128_string {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &Option<u128>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(v) => s.serialize_str(&v.to_string()),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u128>, D::Error> {
+        let s: Option<String> = Option::deserialize(d)?;
+        s.map(|s| s.parse().map_err(serde::de::Error::custom)).transpose()
+    }
+}

@@ -1,0 +1,493 @@
+//! The training kernel: forward and backward passes over a batch, hand-written.
+//!
+//! Why not nalgebra here: the matrices are tiny (16×16) and the batch is small, so a
+//! general matrix library spends its time on dispatch and temporaries. These loops keep
+//! every buffer batch-major and contiguous, allocate nothing per iteration, and sum into
+//! fixed blocks of 16 accumulators that stay in vector registers. On x86-64 CPUs with
+//! AVX2 and FMA the same code is compiled a second time for them and chosen at run time
+//! (the choice is fixed per machine, so runs stay bit-reproducible on it).
+
+use crate::nn::Network;
+
+/// Reusable buffers for one batch size and architecture.
+pub struct Kernel {
+    /// Widths of every activation vector: inputs, hidden layers, logits.
+    widths: Vec<usize>,
+    capacity: usize,
+    /// Weights transposed to `[in][out]` per layer, so the forward pass streams rows.
+    weights_t: Vec<Vec<f32>>,
+    /// `acts[l]` is the input of affine layer `l` (`acts[0]` the batch inputs), `[batch][width]`.
+    acts: Vec<Vec<f32>>,
+    logits: Vec<f32>,
+    /// Weight gradients accumulated in `[in][out]` layout, per layer.
+    grad_wt: Vec<Vec<f32>>,
+    delta: Vec<f32>,
+    delta_prev: Vec<f32>,
+    zeros: Vec<f32>,
+    /// Whether the AVX2 + FMA build of the loops runs (decided once, per machine).
+    fused: bool,
+}
+
+/// Outcome of a forward pass with a loss.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BatchLoss {
+    /// Mean softmax cross-entropy.
+    pub loss: f32,
+    /// Number of correctly classified samples.
+    pub correct: usize,
+}
+
+impl Kernel {
+    pub fn new(net: &Network, capacity: usize) -> Self {
+        let arch = &net.arch;
+        let mut widths = vec![arch.fan_in(0)];
+        widths.extend((0..arch.layers()).map(|l| arch.fan_out(l)));
+        let layers = arch.layers();
+        let widest = *widths.iter().max().expect("widths");
+        Self {
+            acts: (0..layers).map(|l| vec![0.0; capacity * widths[l]]).collect(),
+            logits: vec![0.0; capacity * widths[layers]],
+            weights_t: (0..layers).map(|l| vec![0.0; widths[l] * widths[l + 1]]).collect(),
+            grad_wt: (0..layers).map(|l| vec![0.0; widths[l] * widths[l + 1]]).collect(),
+            delta: vec![0.0; capacity * widest],
+            delta_prev: vec![0.0; capacity * widest],
+            zeros: vec![0.0; widest],
+            fused: fused_available(),
+            widths,
+            capacity,
+        }
+    }
+
+    /// Uses the portable loops even where AVX2 + FMA exist (to test both builds).
+    pub fn portable(mut self) -> Self {
+        self.fused = false;
+        self
+    }
+
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// The input buffer, `[batch][2]`, to be filled before `forward`.
+    pub fn inputs_mut(&mut self) -> &mut [f32] {
+        &mut self.acts[0]
+    }
+
+    /// Logits of the last forward pass, `[batch][2]`.
+    pub fn logits(&self) -> &[f32] {
+        &self.logits
+    }
+
+    /// Forward pass of the first `batch` rows of the input buffer.
+    pub fn forward(&mut self, net: &Network, batch: usize) {
+        assert!(batch <= self.capacity, "batch exceeds the kernel's capacity");
+        #[cfg(target_arch = "x86_64")]
+        if self.fused {
+            // SAFETY: `fused` is only set when the CPU has AVX2 and FMA.
+            return unsafe { self.forward_avx2(net, batch) };
+        }
+        self.forward_with::<Plain>(net, batch)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn forward_avx2(&mut self, net: &Network, batch: usize) {
+        self.forward_with::<Avx2>(net, batch)
+    }
+
+    #[inline(always)]
+    fn forward_with<M: Lanes>(&mut self, net: &Network, batch: usize) {
+        let layers = self.widths.len() - 1;
+        for l in 0..layers {
+            let (fin, fout) = (self.widths[l], self.widths[l + 1]);
+            transpose(net.weight(l), fout, fin, &mut self.weights_t[l]);
+            let bias = net.bias(l);
+            let wt = &self.weights_t[l];
+            let (before, after) = self.acts.split_at_mut(l + 1);
+            let input = &before[l][..batch * fin];
+            let hidden = l + 1 < layers;
+            let output = if hidden { &mut after[0][..batch * fout] } else { &mut self.logits[..batch * fout] };
+            let w = net.weight(l);
+            for (a, z) in input.chunks_exact(fin).zip(output.chunks_exact_mut(fout)) {
+                if fout >= BLOCK {
+                    row_times_matrix::<M>(z, bias, a, wt);
+                } else {
+                    narrow_layer::<M>(z, bias, a, w);
+                }
+                if hidden {
+                    z.iter_mut().for_each(|v| *v = v.max(0.0));
+                }
+            }
+        }
+    }
+
+    /// Mean cross-entropy and accuracy of the last forward pass against `labels`
+    /// (one label per row, from the first).
+    pub fn loss_of(&self, labels: &[u8]) -> BatchLoss {
+        let mut total = 0.0f32;
+        let mut correct = 0;
+        for (z, &t) in self.logits.chunks_exact(2).zip(labels) {
+            let (lse, _, _) = log_softmax_pair(z[0], z[1]);
+            total += lse - z[t as usize];
+            correct += usize::from((z[1] > z[0]) == (t == 1));
+        }
+        BatchLoss { loss: total / labels.len() as f32, correct }
+    }
+
+    /// Forward, loss and backward pass; writes the gradient of the mean loss into `grad`
+    /// (flat PyTorch layout, overwritten). `labels.len()` is the batch size.
+    pub fn forward_backward(&mut self, net: &Network, labels: &[u8], grad: &mut [f32]) -> BatchLoss {
+        assert!(labels.len() <= self.capacity, "batch exceeds the kernel's capacity");
+        #[cfg(target_arch = "x86_64")]
+        if self.fused {
+            // SAFETY: `fused` is only set when the CPU has AVX2 and FMA.
+            return unsafe { self.forward_backward_avx2(net, labels, grad) };
+        }
+        self.forward_backward_with::<Plain>(net, labels, grad)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn forward_backward_avx2(&mut self, net: &Network, labels: &[u8], grad: &mut [f32]) -> BatchLoss {
+        self.forward_backward_with::<Avx2>(net, labels, grad)
+    }
+
+    #[inline(always)]
+    fn forward_backward_with<M: Lanes>(&mut self, net: &Network, labels: &[u8], grad: &mut [f32]) -> BatchLoss {
+        let batch = labels.len();
+        self.forward_with::<M>(net, batch);
+        let result = self.loss_of(labels);
+        let layers = self.widths.len() - 1;
+
+        // d loss / d logits = (softmax − one-hot) / batch.
+        let scale = 1.0 / batch as f32;
+        for ((z, d), &t) in self.logits.chunks_exact(2).zip(self.delta.chunks_exact_mut(2)).zip(labels) {
+            let (_, p0, p1) = log_softmax_pair(z[0], z[1]);
+            d[0] = (p0 - f32::from(t == 0)) * scale;
+            d[1] = (p1 - f32::from(t == 1)) * scale;
+        }
+
+        for l in (0..layers).rev() {
+            let (fin, fout) = (self.widths[l], self.widths[l + 1]);
+            let input = &self.acts[l][..batch * fin];
+            let delta = &self.delta[..batch * fout];
+            let o = net.arch.offset(l);
+            let (gw, rest) = grad[o..].split_at_mut(fout * fin);
+            let gb = &mut rest[..fout];
+            outer_product_sum::<M>(&mut self.grad_wt[l], input, delta, fin, fout);
+            transpose(&self.grad_wt[l], fin, fout, gw);
+            gb.fill(0.0);
+            for d in delta.chunks_exact(fout) {
+                gb.iter_mut().zip(d).for_each(|(g, &v)| *g += v);
+            }
+
+            if l > 0 {
+                // Back through W and the ReLU of the layer below.
+                let w = net.weight(l);
+                let prev = &mut self.delta_prev[..batch * fin];
+                let zero = &self.zeros[..fin];
+                for ((dp, d), a) in prev.chunks_exact_mut(fin).zip(delta.chunks_exact(fout)).zip(input.chunks_exact(fin)) {
+                    row_times_matrix::<M>(dp, zero, d, w);
+                    dp.iter_mut().zip(a).for_each(|(g, &av)| {
+                        if av <= 0.0 {
+                            *g = 0.0;
+                        }
+                    });
+                }
+                std::mem::swap(&mut self.delta, &mut self.delta_prev);
+            }
+        }
+        result
+    }
+}
+
+/// A block of 16 lanes the kernel sums into: plain arrays (vectorised by the compiler to
+/// whatever the target has), or AVX2 registers with fused multiply-add.
+trait Lanes {
+    type V: Copy;
+    fn zero() -> Self::V;
+    fn load(x: &[f32; BLOCK]) -> Self::V;
+    fn store(v: Self::V, out: &mut [f32; BLOCK]);
+    /// `acc + a·x`
+    fn mul_add(acc: Self::V, a: f32, x: &[f32; BLOCK]) -> Self::V;
+    /// `acc + x⊙y`
+    fn mul_add_lanes(acc: Self::V, x: &[f32; BLOCK], y: &[f32; BLOCK]) -> Self::V;
+    fn scalar_mul_add(a: f32, b: f32, c: f32) -> f32;
+    fn sum(v: Self::V) -> f32 {
+        let mut out = [0.0; BLOCK];
+        Self::store(v, &mut out);
+        out.iter().sum()
+    }
+}
+
+struct Plain;
+impl Lanes for Plain {
+    type V = [f32; BLOCK];
+    #[inline(always)]
+    fn zero() -> Self::V {
+        [0.0; BLOCK]
+    }
+    #[inline(always)]
+    fn load(x: &[f32; BLOCK]) -> Self::V {
+        *x
+    }
+    #[inline(always)]
+    fn store(v: Self::V, out: &mut [f32; BLOCK]) {
+        *out = v;
+    }
+    #[inline(always)]
+    fn mul_add(mut acc: Self::V, a: f32, x: &[f32; BLOCK]) -> Self::V {
+        for k in 0..BLOCK {
+            acc[k] += a * x[k];
+        }
+        acc
+    }
+    #[inline(always)]
+    fn mul_add_lanes(mut acc: Self::V, x: &[f32; BLOCK], y: &[f32; BLOCK]) -> Self::V {
+        for k in 0..BLOCK {
+            acc[k] += x[k] * y[k];
+        }
+        acc
+    }
+    #[inline(always)]
+    fn scalar_mul_add(a: f32, b: f32, c: f32) -> f32 {
+        a * b + c
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+struct Avx2;
+#[cfg(target_arch = "x86_64")]
+impl Lanes for Avx2 {
+    type V = (std::arch::x86_64::__m256, std::arch::x86_64::__m256);
+    // SAFETY (all methods): only reached from `#[target_feature(enable = "avx2,fma")]`
+    // functions, which run after the CPU was checked for both; pointers come from
+    // 16-element arrays, read and written unaligned.
+    #[inline(always)]
+    fn zero() -> Self::V {
+        use std::arch::x86_64::*;
+        unsafe { (_mm256_setzero_ps(), _mm256_setzero_ps()) }
+    }
+    #[inline(always)]
+    fn load(x: &[f32; BLOCK]) -> Self::V {
+        use std::arch::x86_64::*;
+        unsafe { (_mm256_loadu_ps(x.as_ptr()), _mm256_loadu_ps(x.as_ptr().add(8))) }
+    }
+    #[inline(always)]
+    fn store(v: Self::V, out: &mut [f32; BLOCK]) {
+        use std::arch::x86_64::*;
+        unsafe {
+            _mm256_storeu_ps(out.as_mut_ptr(), v.0);
+            _mm256_storeu_ps(out.as_mut_ptr().add(8), v.1);
+        }
+    }
+    #[inline(always)]
+    fn mul_add(acc: Self::V, a: f32, x: &[f32; BLOCK]) -> Self::V {
+        use std::arch::x86_64::*;
+        unsafe {
+            let a = _mm256_set1_ps(a);
+            (
+                _mm256_fmadd_ps(a, _mm256_loadu_ps(x.as_ptr()), acc.0),
+                _mm256_fmadd_ps(a, _mm256_loadu_ps(x.as_ptr().add(8)), acc.1),
+            )
+        }
+    }
+    #[inline(always)]
+    fn mul_add_lanes(acc: Self::V, x: &[f32; BLOCK], y: &[f32; BLOCK]) -> Self::V {
+        let (a, b) = (Self::load(x), Self::load(y));
+        use std::arch::x86_64::*;
+        unsafe { (_mm256_fmadd_ps(a.0, b.0, acc.0), _mm256_fmadd_ps(a.1, b.1, acc.1)) }
+    }
+    #[inline(always)]
+    fn scalar_mul_add(a: f32, b: f32, c: f32) -> f32 {
+        a.mul_add(b, c)
+    }
+}
+
+/// Columns handled at once: 16 accumulators stay in registers across the whole sum.
+const BLOCK: usize = 16;
+
+#[inline(always)]
+fn block(x: &[f32], at: usize) -> &[f32; BLOCK] {
+    x[at..at + BLOCK].try_into().expect("block in range")
+}
+
+/// `z = init + Σ_i a[i]·m[i][..]` for `m` in `[a.len()][z.len()]` layout: one row of a
+/// batch times a weight matrix. Most of training's time goes here.
+#[inline(always)]
+fn row_times_matrix<L: Lanes>(z: &mut [f32], init: &[f32], a: &[f32], m: &[f32]) {
+    let n = z.len();
+    let mut o = 0;
+    while o + BLOCK <= n {
+        let mut acc = L::load(block(init, o));
+        for (&ai, row) in a.iter().zip(m.chunks_exact(n)) {
+            acc = L::mul_add(acc, ai, block(row, o));
+        }
+        L::store(acc, (&mut z[o..o + BLOCK]).try_into().expect("block in range"));
+        o += BLOCK;
+    }
+    if o < n {
+        let tail = &mut z[o..];
+        tail.copy_from_slice(&init[o..]);
+        for (&ai, row) in a.iter().zip(m.chunks_exact(n)) {
+            tail.iter_mut().zip(&row[o..]).for_each(|(t, &w)| *t = L::scalar_mul_add(ai, w, *t));
+        }
+    }
+}
+
+/// `Σ_i a[i]·b[i]`.
+#[inline(always)]
+fn dot<L: Lanes>(a: &[f32], b: &[f32]) -> f32 {
+    let mut acc = L::zero();
+    let full = a.len() / BLOCK * BLOCK;
+    for i in (0..full).step_by(BLOCK) {
+        acc = L::mul_add_lanes(acc, block(a, i), block(b, i));
+    }
+    a[full..].iter().zip(&b[full..]).fold(L::sum(acc), |s, (&x, &y)| L::scalar_mul_add(x, y, s))
+}
+
+/// `z[o] = bias[o] + W[o]·a` for a narrow layer (fewer outputs than a block), `w` in
+/// `[out][in]` layout: each output is one dot product.
+#[inline(always)]
+fn narrow_layer<L: Lanes>(z: &mut [f32], bias: &[f32], a: &[f32], w: &[f32]) {
+    for ((zo, &b), row) in z.iter_mut().zip(bias).zip(w.chunks_exact(a.len())) {
+        *zo = b + dot::<L>(a, row);
+    }
+}
+
+/// `g[i][o] = Σ_b a[b][i]·d[b][o]`: the weight gradient, in `[in][out]` layout. Vectorised
+/// along whichever of the two widths fills a block.
+#[inline(always)]
+fn outer_product_sum<L: Lanes>(g: &mut [f32], a: &[f32], d: &[f32], fin: usize, fout: usize) {
+    let rows = || a.chunks_exact(fin).zip(d.chunks_exact(fout));
+    let mut o0 = 0;
+    while o0 + BLOCK <= fout {
+        for i in 0..fin {
+            let mut acc = L::zero();
+            for (a_row, d_row) in rows() {
+                acc = L::mul_add(acc, a_row[i], block(d_row, o0));
+            }
+            L::store(acc, (&mut g[i * fout + o0..i * fout + o0 + BLOCK]).try_into().expect("block in range"));
+        }
+        o0 += BLOCK;
+    }
+    if o0 == fout {
+        return;
+    }
+    // Remaining columns o0..fout: vectorise along the inputs instead.
+    let mut i0 = 0;
+    while i0 + BLOCK <= fin {
+        for o in o0..fout {
+            let mut acc = L::zero();
+            for (a_row, d_row) in rows() {
+                acc = L::mul_add(acc, d_row[o], block(a_row, i0));
+            }
+            let mut out = [0.0; BLOCK];
+            L::store(acc, &mut out);
+            for (k, v) in out.into_iter().enumerate() {
+                g[(i0 + k) * fout + o] = v;
+            }
+        }
+        i0 += BLOCK;
+    }
+    for i in i0..fin {
+        for o in o0..fout {
+            g[i * fout + o] = rows().fold(0.0, |s, (a_row, d_row)| L::scalar_mul_add(a_row[i], d_row[o], s));
+        }
+    }
+}
+
+fn fused_available() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    return std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma");
+    #[allow(unreachable_code)]
+    false
+}
+
+/// `dst[c][r] = src[r][c]` for a `rows × cols` matrix.
+fn transpose(src: &[f32], rows: usize, cols: usize, dst: &mut [f32]) {
+    for (r, row) in src.chunks_exact(cols).enumerate() {
+        for (c, &v) in row.iter().enumerate() {
+            dst[c * rows + r] = v;
+        }
+    }
+}
+
+/// log-sum-exp of two logits and the softmax probabilities, computed stably.
+#[inline]
+fn log_softmax_pair(z0: f32, z1: f32) -> (f32, f32, f32) {
+    let m = z0.max(z1);
+    let (e0, e1) = ((z0 - m).exp(), (z1 - m).exp());
+    let s = e0 + e1;
+    (m + s.ln(), e0 / s, e1 / s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nn::Architecture;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    /// Mean cross-entropy in f64 with f64 parameters: the finite-difference reference.
+    fn loss_f64(arch: &Architecture, params: &[f64], inputs: &[f32], labels: &[u8]) -> f64 {
+        let mut total = 0.0;
+        for (x, &t) in inputs.chunks_exact(2).zip(labels) {
+            let mut act: Vec<f64> = x.iter().map(|&v| v as f64).collect();
+            for l in 0..arch.layers() {
+                let (fin, fout) = (arch.fan_in(l), arch.fan_out(l));
+                let o = arch.offset(l);
+                let (w, b) = (&params[o..o + fin * fout], &params[o + fin * fout..o + fin * fout + fout]);
+                let z: Vec<f64> = (0..fout).map(|j| b[j] + (0..fin).map(|i| w[j * fin + i] * act[i]).sum::<f64>()).collect();
+                act = if l + 1 < arch.layers() { z.iter().map(|v| v.max(0.0)).collect() } else { z };
+            }
+            let m = act[0].max(act[1]);
+            let lse = m + ((act[0] - m).exp() + (act[1] - m).exp()).ln();
+            total += lse - act[t as usize];
+        }
+        total / labels.len() as f64
+    }
+
+    fn check_gradient(widths: &[usize], seed: u64) {
+        check_gradient_with(widths, seed, false);
+        check_gradient_with(widths, seed, true);
+    }
+
+    fn check_gradient_with(widths: &[usize], seed: u64, portable: bool) {
+        let arch = Architecture::new(widths).unwrap();
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let net = Network::init(arch.clone(), &mut rng);
+        let batch = 13;
+        let inputs: Vec<f32> = (0..2 * batch).map(|_| rng.random::<f32>()).collect();
+        let labels: Vec<u8> = (0..batch).map(|_| rng.random_range(0..2)).collect();
+        let mut kernel = Kernel::new(&net, batch);
+        if portable {
+            kernel = kernel.portable();
+        }
+        kernel.inputs_mut().copy_from_slice(&inputs);
+        let mut grad = vec![0.0; net.params.len()];
+        let out = kernel.forward_backward(&net, &labels, &mut grad);
+
+        let p: Vec<f64> = net.params.iter().map(|&v| v as f64).collect();
+        assert!((out.loss as f64 - loss_f64(&arch, &p, &inputs, &labels)).abs() < 1e-5);
+        let h = 1e-6;
+        let scale = grad.iter().fold(0.0f32, |m, g| m.max(g.abs())) as f64;
+        for i in 0..p.len() {
+            let (mut plus, mut minus) = (p.clone(), p.clone());
+            plus[i] += h;
+            minus[i] -= h;
+            let numeric = (loss_f64(&arch, &plus, &inputs, &labels) - loss_f64(&arch, &minus, &inputs, &labels)) / (2.0 * h);
+            let err = (grad[i] as f64 - numeric).abs() / numeric.abs().max(1e-2 * scale);
+            assert!(err < 1e-3, "widths {widths:?} parameter {i}: analytic {} numeric {numeric}", grad[i]);
+        }
+    }
+
+    #[test]
+    fn gradient_matches_finite_differences_for_other_shapes() {
+        check_gradient(&[7], 3);
+        check_gradient(&[5, 3, 9, 1, 4], 4);
+        check_gradient(&[16, 16, 16], 5);
+        check_gradient(&[1, 33], 6);
+        check_gradient(&[40, 17], 7);
+    }
+}

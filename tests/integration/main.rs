@@ -1,0 +1,3 @@
+//! ginn's integration tests, in one binary so the (large) crate is linked once.
+
+mod fixture;
