@@ -11,3 +11,5 @@ pub mod run;
 pub mod snapshot;
 pub mod target;
 pub mod train;
+pub mod geometry;
+pub mod render;

@@ -60,8 +60,12 @@ impl TrainArgs {
     }
 }
 
+/// A list of seeds (`1-8`, `1,4,9`).
+#[derive(Clone, Debug)]
+pub struct Seeds(pub Vec<u64>);
+
 /// Parses a seed list such as `1-8` or `1,4,9`.
-pub fn parse_seeds(s: &str) -> Result<Vec<u64>, String> {
+pub fn parse_seeds(s: &str) -> Result<Seeds, String> {
     let mut out = Vec::new();
     for part in s.split(',') {
         let bad = || format!("seeds must look like `1-8` or `1,4,9`, got `{s}`");
@@ -75,5 +79,36 @@ pub fn parse_seeds(s: &str) -> Result<Vec<u64>, String> {
             out.push(part.trim().parse().map_err(|_| bad())?);
         }
     }
-    Ok(out)
+    Ok(Seeds(out))
+}
+
+/// `--at`: a snapshot by iteration, or the last.
+#[derive(Clone, Copy, Debug)]
+pub enum At {
+    Last,
+    Iteration(u64),
+}
+
+impl std::str::FromStr for At {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        if s == "last" {
+            return Ok(At::Last);
+        }
+        s.parse().map(At::Iteration).map_err(|_| format!("expected an iteration number or `last`, got `{s}`"))
+    }
+}
+
+impl At {
+    pub fn pick(self, run: &ginn::run::Run) -> &ginn::snapshot::Snapshot {
+        match self {
+            At::Last => run.last(),
+            At::Iteration(i) => run.at(i),
+        }
+    }
+}
+
+/// Loads a run file with an error that names it.
+pub fn load_run(path: &std::path::Path) -> anyhow::Result<ginn::run::Run> {
+    Ok(ginn::run::Run::load(path)?)
 }

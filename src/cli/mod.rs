@@ -2,6 +2,7 @@
 
 mod args;
 mod bench;
+mod regions;
 mod train;
 
 use clap::{Parser, Subcommand};
@@ -17,6 +18,8 @@ pub struct Cli {
 enum Command {
     /// Train the report's network on a target and save the run (settings, target, snapshots).
     Train(train::TrainCmd),
+    /// The exact linear regions and neuron boundaries of one snapshot.
+    Regions(regions::RegionsCmd),
     /// Measure training speed, exact-geometry speed and rendering speed on this machine.
     Bench(bench::BenchCmd),
 }
@@ -26,6 +29,7 @@ pub fn main() -> anyhow::Result<()> {
     match cli.command {
         Some(Command::Train(c)) => c.run(),
         Some(Command::Bench(c)) => c.run(),
+        Some(Command::Regions(c)) => c.run(),
         None => anyhow::bail!("no command given; try `ginn --help`"),
     }
 }

@@ -1,6 +1,6 @@
 //! `ginn train`: one run, or several seeds in parallel, saved as run files.
 
-use super::args::{TrainArgs, parse_seeds};
+use super::args::{Seeds, TrainArgs, parse_seeds};
 use anyhow::Context;
 use clap::Args;
 use ginn::run::Run;
@@ -15,7 +15,7 @@ pub struct TrainCmd {
     train: TrainArgs,
     /// Train several seeds in parallel instead of `--seed`, e.g. `1-8` or `1,4,9`.
     #[arg(long, value_parser = parse_seeds)]
-    seeds: Option<Vec<u64>>,
+    seeds: Option<Seeds>,
     /// Run file to write (`.gz` to compress). With `--seeds`, `-seedN` is added to the name.
     #[arg(long, default_value = "run.ginn.json")]
     out: PathBuf,
@@ -70,7 +70,7 @@ impl Outcome {
 impl TrainCmd {
     pub fn run(self) -> anyhow::Result<()> {
         let (settings, target) = self.train.settings_and_target()?;
-        let seeds = self.seeds.clone().unwrap_or_else(|| vec![settings.seed]);
+        let seeds = self.seeds.clone().map_or_else(|| vec![settings.seed], |s| s.0);
         let many = self.seeds.is_some();
         let bars = MultiProgress::new();
         let style = ProgressStyle::with_template("{prefix} [{elapsed_precise}] {wide_bar} {pos}/{len} {per_sec} ETA {eta} {msg}")

@@ -1,0 +1,94 @@
+//! `ginn regions`: the exact partition of one snapshot, as numbers, JSON or SVG.
+
+use super::args::{At, load_run};
+use anyhow::Context;
+use clap::Args;
+use ginn::fsutil::write_atomic;
+use ginn::geometry::{Geometry, Rect};
+use ginn::render::svg;
+use serde_json::json;
+use std::path::PathBuf;
+use std::time::Instant;
+
+#[derive(Args)]
+pub struct RegionsCmd {
+    /// A run file from `ginn train`.
+    run: PathBuf,
+    /// Which snapshot: an iteration (the last snapshot at or before it) or `last`.
+    #[arg(long, default_value = "last")]
+    at: At,
+    /// Print one JSON object: regions, regions_per_layer, milliseconds, neurons (polylines).
+    #[arg(long)]
+    json: bool,
+    /// Also write the boundaries over the prediction as an SVG file.
+    #[arg(long)]
+    svg: Option<PathBuf>,
+}
+
+impl RegionsCmd {
+    pub fn run(self) -> anyhow::Result<()> {
+        let run = load_run(&self.run)?;
+        let snap = self.at.pick(&run);
+        let net = snap.network(&run.architecture()).context("snapshot does not fit the architecture")?;
+        // Median of a few repetitions: one cold run is dominated by allocation warm-up.
+        let mut times = Vec::new();
+        let mut geom = None;
+        for _ in 0..7 {
+            let t = Instant::now();
+            geom = Some(Geometry::new(&net, Rect::UNIT));
+            times.push(t.elapsed().as_secs_f64() * 1e3);
+        }
+        times.sort_by(f64::total_cmp);
+        let ms = times[times.len() / 2];
+        let geom = geom.expect("computed");
+
+        if let Some(path) = &self.svg {
+            let size = 600.0;
+            let res = 300;
+            let prob = ginn::render::prediction(&geom, &net, res, res);
+            let gray: Vec<u8> = prob.iter().map(|p| (p * 255.0).round() as u8).collect();
+            let bg = svg::Background { gray: &gray, width: res, height: res };
+            let style = svg::PanelStyle { size, ..Default::default() };
+            let caption = format!("iteration {}", snap.iteration);
+            let body = svg::panel(&geom, Some(bg), &style, 10.0, 10.0, Some(&caption));
+            write_atomic(path, svg::document(size + 20.0, size + 40.0, &body).as_bytes())
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
+
+        if self.json {
+            let neurons: Vec<_> = geom
+                .boundaries
+                .iter()
+                .map(|b| json!({ "layer": b.neuron.layer + 1, "index": b.neuron.index + 1, "length": b.length(), "polylines": b.polylines }))
+                .collect();
+            let out = json!({
+                "iteration": snap.iteration,
+                "regions": geom.regions().len(),
+                "regions_per_layer": geom.regions_per_layer(),
+                "milliseconds": ms,
+                "decision_boundary": geom.decision,
+                "neurons": neurons,
+            });
+            println!("{out}");
+            return Ok(());
+        }
+        let per_layer: Vec<String> = geom.regions_per_layer().iter().enumerate().map(|(l, n)| format!("layer {}: {n}", l + 1)).collect();
+        println!("iteration {}: {} linear regions ({}), computed in {ms:.3} ms", snap.iteration, geom.regions().len(), per_layer.join(", "));
+        println!("unit        length  pieces  active");
+        for b in &geom.boundaries {
+            let s = geom.neuron_stats(b.neuron);
+            println!(
+                "L{}:{:<3}  {:>10.4}  {:>6}  {:>5.1}%",
+                b.neuron.layer + 1,
+                b.neuron.index + 1,
+                s.boundary_length,
+                s.pieces,
+                100.0 * s.active_fraction
+            );
+        }
+        if let Some(p) = &self.svg {
+            println!("wrote {}", p.display());
+        }
+        Ok(())
+    }
+}

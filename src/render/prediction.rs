@@ -1,0 +1,81 @@
+//! The prediction image, from the exact partition: each linear region is filled with its
+//! own affine logits, so no pixel needs a pass through the whole network.
+
+use crate::geometry::Geometry;
+use crate::nn::{Network, sigmoid};
+
+/// Probability of white at each pixel centre of a `width × height` image of the
+/// geometry's rectangle, row-major, row 0 at the top (`y0`).
+pub fn prediction(geom: &Geometry, net: &Network, width: u32, height: u32) -> Vec<f32> {
+    let (w, h) = (width as usize, height as usize);
+    let r = geom.rect;
+    let (sx, sy) = ((r.x1 - r.x0) / w as f64, (r.y1 - r.y0) / h as f64);
+    let mut out = vec![f32::NAN; w * h];
+    for (ri, region) in geom.regions().iter().enumerate() {
+        let poly = geom.polygon(region);
+        let m = geom.logits[ri];
+        // Logit difference z1 − z0 is affine on the region.
+        let d = [m[1][0] - m[0][0], m[1][1] - m[0][1], m[1][2] - m[0][2]];
+        let (ymin, ymax) = poly.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| (a.min(p[1]), b.max(p[1])));
+        // Rows whose centre lies in [ymin, ymax).
+        let row0 = (((ymin - r.y0) / sy - 0.5).ceil().max(0.0)) as usize;
+        let row1 = (((ymax - r.y0) / sy - 0.5).ceil().clamp(0.0, h as f64)) as usize;
+        for row in row0..row1 {
+            let y = r.y0 + (row as f64 + 0.5) * sy;
+            let Some((xl, xr)) = span(&poly, y) else { continue };
+            let c0 = (((xl - r.x0) / sx - 0.5).ceil().max(0.0)) as usize;
+            let c1 = (((xr - r.x0) / sx - 0.5).ceil().clamp(0.0, w as f64)) as usize;
+            let line = &mut out[row * w..(row + 1) * w];
+            for (c, px) in line.iter_mut().enumerate().take(c1).skip(c0) {
+                let x = r.x0 + (c as f64 + 0.5) * sx;
+                *px = sigmoid(d[0] * x + d[1] * y + d[2]) as f32;
+            }
+        }
+    }
+    // Pixel centres that fell exactly into a crack between spans: ask the network.
+    for (i, px) in out.iter_mut().enumerate().filter(|(_, p)| p.is_nan()) {
+        let (x, y) = (r.x0 + ((i % w) as f64 + 0.5) * sx, r.y0 + ((i / w) as f64 + 0.5) * sy);
+        *px = net.probability_white(x, y) as f32;
+    }
+    out
+}
+
+/// Where the horizontal line at `y` crosses a convex polygon.
+fn span(poly: &[[f64; 2]], y: f64) -> Option<(f64, f64)> {
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    let n = poly.len();
+    for k in 0..n {
+        let (a, b) = (poly[k], poly[(k + 1) % n]);
+        if (a[1] <= y && y < b[1]) || (b[1] <= y && y < a[1]) {
+            let x = a[0] + (y - a[1]) / (b[1] - a[1]) * (b[0] - a[0]);
+            lo = lo.min(x);
+            hi = hi.max(x);
+        }
+    }
+    (lo <= hi).then_some((lo, hi))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::geometry::Rect;
+    use crate::nn::Architecture;
+    use rand::SeedableRng;
+
+    #[test]
+    fn matches_the_network_pixel_by_pixel() {
+        let mut net = Network::init(Architecture::paper(), &mut rand_chacha::ChaCha8Rng::seed_from_u64(4));
+        net.params.iter_mut().for_each(|p| *p *= 3.0);
+        for rect in [Rect::UNIT, Rect::new(0.2, 0.3, 0.45, 0.5).unwrap()] {
+            let g = Geometry::new(&net, rect);
+            let (w, h) = (97, 61);
+            let img = prediction(&g, &net, w, h);
+            for (i, &p) in img.iter().enumerate() {
+                let x = rect.x0 + ((i % 97) as f64 + 0.5) / 97.0 * (rect.x1 - rect.x0);
+                let y = rect.y0 + ((i / 97) as f64 + 0.5) / 61.0 * (rect.y1 - rect.y0);
+                let exact = net.probability_white(x, y) as f32;
+                assert!((p - exact).abs() < 1e-5, "pixel {i}: {p} vs {exact}");
+            }
+        }
+    }
+}

@@ -1,0 +1,114 @@
+//! SVG output: the prediction as an embedded image under true vector polylines from the
+//! exact geometry, one `<path>` per neuron, grouped by layer, so figures scale in a paper.
+
+use super::{hex, layer_color};
+use crate::geometry::Geometry;
+use base64::Engine;
+use std::fmt::Write;
+
+/// What a panel shows and how.
+#[derive(Clone, Debug)]
+pub struct PanelStyle {
+    /// Side of the square panel in SVG units (px).
+    pub size: f64,
+    pub line_width: f64,
+    /// Which hidden layers are drawn (missing entries count as shown).
+    pub layers: Vec<bool>,
+    pub decision_boundary: bool,
+}
+
+impl Default for PanelStyle {
+    fn default() -> Self {
+        Self { size: 400.0, line_width: 1.5, layers: vec![], decision_boundary: false }
+    }
+}
+
+impl PanelStyle {
+    pub fn shows(&self, layer: usize) -> bool {
+        self.layers.get(layer).copied().unwrap_or(true)
+    }
+}
+
+/// Grayscale background raster (0 = black … 255 = white), `side × side`.
+pub struct Background<'a> {
+    pub gray: &'a [u8],
+    pub width: u32,
+    pub height: u32,
+}
+
+/// One panel as an SVG group at `(x, y)`, with an optional caption below it.
+pub fn panel(geom: &Geometry, background: Option<Background>, style: &PanelStyle, x: f64, y: f64, caption: Option<&str>) -> String {
+    let mut s = String::new();
+    let size = style.size;
+    let _ = writeln!(s, r#"<g transform="translate({x:.3} {y:.3})">"#);
+    if let Some(bg) = background {
+        let _ = writeln!(
+            s,
+            r#"<image width="{size}" height="{size}" preserveAspectRatio="none" href="data:image/png;base64,{}"/>"#,
+            png_base64(bg.gray, bg.width, bg.height)
+        );
+    }
+    let _ = writeln!(s, r##"<rect width="{size}" height="{size}" fill="none" stroke="#444" stroke-width="0.5"/>"##);
+    let r = geom.rect;
+    let to_px = |p: [f64; 2]| ((p[0] - r.x0) / (r.x1 - r.x0) * size, (p[1] - r.y0) / (r.y1 - r.y0) * size);
+    let layers = geom.layers.len();
+    for l in (0..layers).filter(|&l| style.shows(l)) {
+        let _ = writeln!(
+            s,
+            r#"<g id="layer-{}" stroke="{}" stroke-width="{}" fill="none" stroke-linejoin="round" stroke-linecap="round">"#,
+            l + 1,
+            hex(layer_color(l)),
+            style.line_width
+        );
+        for b in geom.boundaries.iter().filter(|b| b.neuron.layer == l && !b.polylines.is_empty()) {
+            let d = path_data(&b.polylines, to_px);
+            let _ = writeln!(s, r#"<path class="neuron" data-layer="{}" data-unit="{}" d="{d}"/>"#, l + 1, b.neuron.index + 1);
+        }
+        let _ = writeln!(s, "</g>");
+    }
+    if style.decision_boundary && !geom.decision.is_empty() {
+        let d = path_data(&geom.decision, to_px);
+        let _ = writeln!(s, r##"<path id="decision" stroke="#ffbf00" stroke-width="{}" stroke-dasharray="4 3" fill="none" d="{d}"/>"##, style.line_width);
+    }
+    if let Some(c) = caption {
+        let _ = writeln!(
+            s,
+            r#"<text x="{:.1}" y="{:.1}" font-family="sans-serif" font-size="14" text-anchor="middle">{}</text>"#,
+            size / 2.0,
+            size + 18.0,
+            escape(c)
+        );
+    }
+    s.push_str("</g>\n");
+    s
+}
+
+/// A whole SVG document around `body`.
+pub fn document(width: f64, height: f64, body: &str) -> String {
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n{body}</svg>\n"
+    )
+}
+
+fn path_data(lines: &[Vec<[f64; 2]>], to_px: impl Fn([f64; 2]) -> (f64, f64)) -> String {
+    let mut d = String::new();
+    for line in lines {
+        for (i, &p) in line.iter().enumerate() {
+            let (x, y) = to_px(p);
+            let _ = write!(d, "{}{x:.3} {y:.3}", if i == 0 { "M" } else { " L" });
+        }
+        d.push(' ');
+    }
+    d.trim_end().to_string()
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+fn png_base64(gray: &[u8], width: u32, height: u32) -> String {
+    let mut png = Vec::new();
+    let enc = image::codecs::png::PngEncoder::new(&mut png);
+    image::ImageEncoder::write_image(enc, gray, width, height, image::ExtendedColorType::L8).expect("in-memory PNG encodes");
+    base64::engine::general_purpose::STANDARD.encode(png)
+}
