@@ -13,3 +13,4 @@ pub mod target;
 pub mod train;
 pub mod geometry;
 pub mod render;
+pub mod bench;

@@ -1,16 +1,25 @@
 //! `ginn bench`: measured speeds on this machine, for the README.
 
 use clap::Args;
-use ginn::target::Shape;
-use ginn::train::{Settings, Trainer};
+use ginn::bench::{geometry_timing, trained_net, training_rate};
+use ginn::nn::{Architecture, Network};
+use rand::SeedableRng;
 use serde_json::json;
-use std::time::Instant;
 
 #[derive(Args)]
 pub struct BenchCmd {
     /// Training iterations to time.
     #[arg(long, default_value_t = 200_000)]
     iterations: u64,
+    /// Repetitions per geometry timing (the median is reported).
+    #[arg(long, default_value_t = 101)]
+    reps: usize,
+    /// Also time the geometry of this run file's last snapshot.
+    #[arg(long)]
+    run: Option<std::path::PathBuf>,
+    /// Skip the training measurement.
+    #[arg(long)]
+    no_training: bool,
     /// Print one JSON object.
     #[arg(long)]
     json: bool,
@@ -18,17 +27,39 @@ pub struct BenchCmd {
 
 impl BenchCmd {
     pub fn run(self) -> anyhow::Result<()> {
-        let settings = Settings { iterations: self.iterations.max(1), ..Settings::default() };
-        let target = Shape::Bottle.draw(settings.resolution);
-        let mut trainer = Trainer::new(settings, &target)?;
-        let start = Instant::now();
-        trainer.steps(self.iterations)?;
-        let secs = start.elapsed().as_secs_f64();
-        let rate = self.iterations as f64 / secs;
+        let rate = if self.no_training { f64::NAN } else { training_rate(self.iterations.max(1)) };
+        let init = Network::init(Architecture::paper(), &mut rand_chacha::ChaCha8Rng::seed_from_u64(1));
+        let at_init = geometry_timing(&init, self.reps);
+        let trained = geometry_timing(&trained_net(40_000, 1), self.reps);
+        let from_run = match &self.run {
+            Some(p) => {
+                let run = super::args::load_run(p)?;
+                let net = run.last().network(&run.architecture()).expect("validated on load");
+                Some(geometry_timing(&net, self.reps))
+            }
+            None => None,
+        };
         if self.json {
-            println!("{}", json!({ "training_iterations_per_second": rate }));
-        } else {
-            println!("training: {rate:.0} iterations/s (default 2-16-16-16-2 net, batch 128, one core)");
+            println!(
+                "{}",
+                json!({ "training_iterations_per_second": rate, "geometry_init": at_init, "geometry_trained": trained, "geometry_run": from_run })
+            );
+            return Ok(());
+        }
+        if !self.no_training {
+            println!("training:  {rate:>9.0} iterations/s (2-16-16-16-2, batch 128, one core)");
+        }
+        let run_name = self.run.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
+        let all = [("initial", Some(at_init)), ("trained 40k", Some(trained)), (run_name.as_str(), from_run)];
+        for (name, g) in all.into_iter().filter_map(|(n, g)| g.map(|g| (n, g))) {
+            println!(
+                "geometry ({name}, {} regions): exact {:.3} ms, grid {}² {:.2} ms ({:.0}× faster)",
+                g.regions,
+                g.exact_ms,
+                g.grid_n,
+                g.grid_ms,
+                g.grid_ms / g.exact_ms
+            );
         }
         Ok(())
     }

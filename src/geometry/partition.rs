@@ -35,11 +35,20 @@ pub struct Region {
 }
 
 /// The partition after one hidden layer, with each region's affine map of that layer's
-/// activations: `a_j(x, y) = maps[r][j] · (x, y, 1)`.
+/// activations: `a_j(x, y) = map(r)[j] · (x, y, 1)`.
 #[derive(Clone, Debug, Default)]
 pub struct LayerPartition {
     pub regions: Vec<Region>,
-    pub maps: Vec<Vec<[f64; 3]>>,
+    /// Units in this layer: the stride of `maps`.
+    pub width: usize,
+    maps: Vec<[f64; 3]>,
+}
+
+impl LayerPartition {
+    /// The affine map of this layer's activations on region `r` (one row per unit).
+    pub fn map(&self, r: usize) -> &[[f64; 3]] {
+        &self.maps[r * self.width..(r + 1) * self.width]
+    }
 }
 
 /// Raw output of the splitting pass, before polylines are chained.
@@ -81,7 +90,8 @@ pub(super) fn split(net: &Network, rect: Rect) -> Split {
     let whole = LayerPartition {
         regions: vec![Region { polygon: vec![0, 1, 2, 3], pattern: vec![], id: pattern_id(&[]), parent: 0 }],
         // The identity: "activations" of the input layer are the coordinates.
-        maps: vec![vec![[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]],
+        width: 2,
+        maps: vec![[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]],
     };
     let mut act: Vec<f64> = vertices.iter().flat_map(|p| [p[0], p[1]]).collect();
     let mut act_width = 2;
@@ -96,47 +106,46 @@ pub(super) fn split(net: &Network, rect: Rect) -> Split {
         let mut next = Vec::new();
         let mut cache: FxHashMap<(u32, u32, u32), u32> = FxHashMap::default();
         let prev = layers.last().unwrap_or(&whole);
+        let nwords = words(width);
         for (ri, region) in prev.regions.iter().enumerate() {
-            scratch.pieces.clear();
-            scratch.pieces.push(Piece { polygon: region.polygon.clone(), bits: vec![0; words(width)] });
+            scratch.reset(&region.polygon);
             for j in 0..width {
-                scratch.next.clear();
-                for piece in scratch.pieces.drain(..) {
-                    let mut ctx = SplitCtx { vertices: &mut vertices, vals: &mut vals, width, cache: &mut cache, neuron: j };
-                    split_piece(piece, &mut ctx, &mut scratch.next, &mut layer_segments[j]);
-                }
-                std::mem::swap(&mut scratch.pieces, &mut scratch.next);
+                let mut ctx = SplitCtx { vertices: &mut vertices, vals: &mut vals, width, cache: &mut cache, neuron: j };
+                scratch.split_all(&mut ctx, &mut layer_segments[j]);
             }
-            for piece in scratch.pieces.drain(..) {
-                let mut pattern = region.pattern.clone();
-                pattern.extend_from_slice(&piece.bits);
-                next.push(Region { polygon: piece.polygon, id: pattern_id(&pattern), pattern, parent: ri as u32 });
+            for piece in &scratch.pieces {
+                let mut pattern = Vec::with_capacity(region.pattern.len() + nwords);
+                pattern.extend_from_slice(&region.pattern);
+                pattern.extend_from_slice(&piece.bits[..nwords]);
+                let polygon = scratch.polys[piece.start..piece.end].to_vec();
+                next.push(Region { polygon, id: pattern_id(&pattern), pattern, parent: ri as u32 });
             }
         }
         // Affine maps: the pre-activation map is shared by all children of one parent.
-        let pre: Vec<Vec<[f64; 3]>> = prev.maps.iter().map(|m| compose(&weights[l], &biases[l], m)).collect();
+        let mut pre = Vec::with_capacity(prev.regions.len() * width);
+        for r in 0..prev.regions.len() {
+            compose(&weights[l], &biases[l], prev.map(r), &mut pre);
+        }
         let offset = region_bit_offset(arch.hidden(), l);
-        let maps = next
-            .iter()
-            .map(|r| {
-                let p = &pre[r.parent as usize];
-                (0..width).map(|j| if bit(&r.pattern, offset + j) { p[j] } else { [0.0; 3] }).collect()
-            })
-            .collect::<Vec<Vec<[f64; 3]>>>();
+        let mut maps = Vec::with_capacity(next.len() * width);
+        for r in &next {
+            let p = &pre[r.parent as usize * width..(r.parent as usize + 1) * width];
+            maps.extend((0..width).map(|j| if bit(&r.pattern, offset + j) { p[j] } else { [0.0; 3] }));
+        }
         act = vals.iter().map(|v| v.max(0.0)).collect();
         act_width = width;
         segments.extend(layer_segments);
-        layers.push(LayerPartition { regions: next, maps });
+        layers.push(LayerPartition { regions: next, width, maps });
     }
     let last = layers.last().unwrap_or(&whole);
 
     let out = arch.layers() - 1;
     let logit_vals = layer_values(&weights[out], &biases[out], &act, act_width, 2);
-    let logits: Vec<[[f64; 3]; 2]> = last
-        .maps
-        .iter()
-        .map(|m| {
-            let z = compose(&weights[out], &biases[out], m);
+    let mut z = Vec::with_capacity(2);
+    let logits: Vec<[[f64; 3]; 2]> = (0..last.regions.len())
+        .map(|r| {
+            z.clear();
+            compose(&weights[out], &biases[out], last.map(r), &mut z);
             [z[0], z[1]]
         })
         .collect();
@@ -165,33 +174,127 @@ fn layer_values(w: &[f64], b: &[f64], act: &[f64], fan_in: usize, width: usize) 
 }
 
 /// `W·M + b` for an affine map `M` (rows `[a, b, c]` meaning `a·x + b·y + c`).
-fn compose(w: &[f64], b: &[f64], m: &[[f64; 3]]) -> Vec<[f64; 3]> {
+fn compose(w: &[f64], b: &[f64], m: &[[f64; 3]], out: &mut Vec<[f64; 3]>) {
     let fan_in = m.len();
-    w.chunks_exact(fan_in)
-        .zip(b)
-        .map(|(row, &bj)| {
-            let mut r = [0.0, 0.0, bj];
-            for (&wi, mi) in row.iter().zip(m) {
-                if wi != 0.0 {
-                    r[0] += wi * mi[0];
-                    r[1] += wi * mi[1];
-                    r[2] += wi * mi[2];
-                }
-            }
-            r
-        })
-        .collect()
+    out.extend(w.chunks_exact(fan_in).zip(b).map(|(row, &bj)| {
+        let mut r = [0.0, 0.0, bj];
+        for (&wi, mi) in row.iter().zip(m) {
+            r[0] += wi * mi[0];
+            r[1] += wi * mi[1];
+            r[2] += wi * mi[2];
+        }
+        r
+    }));
 }
 
+/// Pieces of one region being cut by one layer's neurons, in flat buffers reused across
+/// regions so splitting allocates nothing.
 #[derive(Default)]
 struct Scratch {
+    polys: Vec<u32>,
     pieces: Vec<Piece>,
-    next: Vec<Piece>,
+    next_polys: Vec<u32>,
+    next_pieces: Vec<Piece>,
+    on_line: Vec<u32>,
 }
 
+#[derive(Clone, Copy)]
 struct Piece {
-    polygon: Vec<u32>,
-    bits: Vec<u64>,
+    start: usize,
+    end: usize,
+    /// This layer's activation bits (up to 256 units).
+    bits: [u64; 4],
+}
+
+impl Scratch {
+    fn reset(&mut self, polygon: &[u32]) {
+        self.polys.clear();
+        self.polys.extend_from_slice(polygon);
+        self.pieces.clear();
+        self.pieces.push(Piece { start: 0, end: polygon.len(), bits: [0; 4] });
+    }
+
+    /// Cuts every piece by the context's neuron.
+    fn split_all(&mut self, ctx: &mut SplitCtx, segments: &mut Vec<(u32, u32)>) {
+        self.next_polys.clear();
+        self.next_pieces.clear();
+        for k in 0..self.pieces.len() {
+            let piece = self.pieces[k];
+            self.split_piece(piece, ctx, segments);
+        }
+        std::mem::swap(&mut self.polys, &mut self.next_polys);
+        std::mem::swap(&mut self.pieces, &mut self.next_pieces);
+    }
+
+    fn split_piece(&mut self, piece: Piece, ctx: &mut SplitCtx, segments: &mut Vec<(u32, u32)>) {
+        let j = ctx.neuron;
+        let poly = &self.polys[piece.start..piece.end];
+        let n = poly.len();
+        let (mut pos, mut neg) = (false, false);
+        for &v in poly {
+            let s = ctx.val(v);
+            pos |= s > 0.0;
+            neg |= s < 0.0;
+        }
+        let mut active = piece.bits;
+        active[j / 64] |= 1 << (j % 64);
+        if !(pos && neg) {
+            if pos {
+                // A boundary lying exactly along an edge of this piece (e.g. a duplicate of a
+                // neuron that already cut here) still separates active from inactive.
+                for k in 0..n {
+                    let (a, b) = (poly[k], poly[(k + 1) % n]);
+                    if ctx.val(a) == 0.0 && ctx.val(b) == 0.0 {
+                        segments.push((a.min(b), a.max(b)));
+                    }
+                }
+            }
+            let start = self.next_polys.len();
+            self.next_polys.extend_from_slice(poly);
+            let bits = if pos { active } else { piece.bits };
+            self.next_pieces.push(Piece { start, end: self.next_polys.len(), bits });
+            return;
+        }
+        // The active side first, then the inactive side, each in the polygon's order.
+        self.on_line.clear();
+        for side in [1.0f64, -1.0] {
+            let start = self.next_polys.len();
+            for k in 0..n {
+                let (u, v) = (self.polys[piece.start + k], self.polys[piece.start + (k + 1) % n]);
+                let (su, sv) = (ctx.val(u) * side, ctx.val(v) * side);
+                if su >= 0.0 {
+                    self.next_polys.push(u);
+                }
+                if side > 0.0 && su == 0.0 {
+                    self.on_line.push(u);
+                }
+                if (su > 0.0 && sv < 0.0) || (su < 0.0 && sv > 0.0) {
+                    let w = ctx.crossing(u, v);
+                    self.next_polys.push(w);
+                    if side > 0.0 {
+                        self.on_line.push(w);
+                    }
+                }
+            }
+            let bits = if side > 0.0 { active } else { piece.bits };
+            self.next_pieces.push(Piece { start, end: self.next_polys.len(), bits });
+        }
+        let on_line = &mut self.on_line;
+        if on_line.len() > 2 {
+            // Several vertices on the line (collinear): order them along it.
+            let p = ctx.vertices[on_line[0] as usize];
+            let q = ctx.vertices[on_line[1] as usize];
+            let d = [q[0] - p[0], q[1] - p[1]];
+            let along = |v: &u32| {
+                let r = ctx.vertices[*v as usize];
+                (r[0] - p[0]) * d[0] + (r[1] - p[1]) * d[1]
+            };
+            on_line.sort_by(|a, b| along(a).total_cmp(&along(b)));
+        }
+        for w in on_line.windows(2) {
+            segments.push((w[0].min(w[1]), w[0].max(w[1])));
+        }
+    }
 }
 
 struct SplitCtx<'a> {
@@ -233,75 +336,6 @@ impl SplitCtx<'_> {
         self.cache.insert(key, w);
         w
     }
-}
-
-fn split_piece(piece: Piece, ctx: &mut SplitCtx, out: &mut Vec<Piece>, segments: &mut Vec<(u32, u32)>) {
-    let j = ctx.neuron;
-    let n = piece.polygon.len();
-    let (mut pos, mut neg) = (false, false);
-    for &v in &piece.polygon {
-        let s = ctx.val(v);
-        pos |= s > 0.0;
-        neg |= s < 0.0;
-    }
-    if !(pos && neg) {
-        if pos {
-            // A boundary lying exactly along an edge of this piece (e.g. a duplicate of a
-            // neuron that already cut here) still separates active from inactive.
-            for k in 0..n {
-                let (a, b) = (piece.polygon[k], piece.polygon[(k + 1) % n]);
-                if ctx.val(a) == 0.0 && ctx.val(b) == 0.0 {
-                    segments.push((a.min(b), a.max(b)));
-                }
-            }
-        }
-        let mut bits = piece.bits;
-        if pos {
-            bits[j / 64] |= 1 << (j % 64);
-        }
-        out.push(Piece { polygon: piece.polygon, bits });
-        return;
-    }
-    let mut above = Vec::with_capacity(n + 2);
-    let mut below = Vec::with_capacity(n + 2);
-    let mut on_line = Vec::with_capacity(2);
-    for k in 0..n {
-        let (u, v) = (piece.polygon[k], piece.polygon[(k + 1) % n]);
-        let (su, sv) = (ctx.val(u), ctx.val(v));
-        if su >= 0.0 {
-            above.push(u);
-        }
-        if su <= 0.0 {
-            below.push(u);
-        }
-        if su == 0.0 {
-            on_line.push(u);
-        }
-        if (su > 0.0 && sv < 0.0) || (su < 0.0 && sv > 0.0) {
-            let w = ctx.crossing(u, v);
-            above.push(w);
-            below.push(w);
-            on_line.push(w);
-        }
-    }
-    if on_line.len() > 2 {
-        // Several vertices on the line (collinear): order them along it.
-        let p = ctx.vertices[on_line[0] as usize];
-        let q = ctx.vertices[on_line[1] as usize];
-        let d = [q[0] - p[0], q[1] - p[1]];
-        let along = |v: &u32| {
-            let r = ctx.vertices[*v as usize];
-            (r[0] - p[0]) * d[0] + (r[1] - p[1]) * d[1]
-        };
-        on_line.sort_by(|a, b| along(a).total_cmp(&along(b)));
-    }
-    for w in on_line.windows(2) {
-        segments.push((w[0].min(w[1]), w[0].max(w[1])));
-    }
-    let mut bits = piece.bits.clone();
-    bits[j / 64] |= 1 << (j % 64);
-    out.push(Piece { polygon: above, bits });
-    out.push(Piece { polygon: below, bits: piece.bits });
 }
 
 /// Where the two logits are equal, inside each final region (which it does not split).
