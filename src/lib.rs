@@ -14,3 +14,4 @@ pub mod train;
 pub mod geometry;
 pub mod render;
 pub mod bench;
+pub mod session;

@@ -1,0 +1,366 @@
+//! A run being watched: the live trainer at its head, the recorded snapshots behind it,
+//! and which of them is shown. Everything the viewer's playback, timeline, branching and
+//! file controls do is a method here, so it is tested without a window.
+
+use crate::nn::Network;
+use crate::run::Run;
+use crate::snapshot::Snapshot;
+use crate::target::Target;
+use crate::train::{Settings, SettingsError, Trainer};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// What is shown: the live network, or a recorded snapshot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cursor {
+    Live,
+    Snapshot(usize),
+}
+
+pub struct Session {
+    pub name: String,
+    pub settings: Settings,
+    pub target: Target,
+    /// Recorded snapshots, ascending by iteration.
+    pub snapshots: Vec<Snapshot>,
+    /// The network being trained; `None` for a replayed run that cannot continue.
+    trainer: Option<Trainer>,
+    pub cursor: Cursor,
+    pub playing: bool,
+    /// Training iterations per frame at the live head.
+    pub iterations_per_frame: u64,
+    /// Snapshots advanced per frame when replaying.
+    pub replay_speed: usize,
+    /// Set when training stopped (diverged); the run so far is kept.
+    pub error: Option<String>,
+    plan: Vec<u64>,
+    next_plan: usize,
+    /// Bumped whenever the shown network changes, so views know to rebuild.
+    pub version: u64,
+    /// Measured training speed (iterations per second) of recent frames.
+    pub rate: f64,
+}
+
+impl Session {
+    /// A new live run from its settings.
+    pub fn new(name: impl Into<String>, settings: Settings, target: Target) -> Result<Self, SettingsError> {
+        let trainer = Trainer::new(settings.clone(), &target)?;
+        let first = trainer.snapshot();
+        Ok(Self::assemble(name.into(), settings, target, vec![first], Some(trainer)))
+    }
+
+    /// A saved run: replayed, and continued from its last snapshot when that kept the
+    /// optimiser state (runs saved by ginn do).
+    pub fn from_run(name: impl Into<String>, run: Run) -> Self {
+        let last = run.last();
+        let trainer = match (&last.adam, run.stopped.is_none() && last.iteration < run.settings.iterations) {
+            (Some(_), true) => Trainer::from_snapshot(run.settings.clone(), &run.target, last).ok(),
+            _ => None,
+        };
+        let mut s = Self::assemble(name.into(), run.settings, run.target, run.snapshots, trainer);
+        s.cursor = Cursor::Snapshot(0);
+        s
+    }
+
+    fn assemble(name: String, settings: Settings, target: Target, snapshots: Vec<Snapshot>, trainer: Option<Trainer>) -> Self {
+        let plan = settings.snapshots.iterations(settings.iterations);
+        let head = snapshots.last().map_or(0, |s| s.iteration);
+        let next_plan = plan.partition_point(|&i| i <= head);
+        Self {
+            name,
+            settings,
+            target,
+            snapshots,
+            trainer,
+            cursor: Cursor::Live,
+            playing: true,
+            iterations_per_frame: 100,
+            replay_speed: 1,
+            error: None,
+            plan,
+            next_plan,
+            version: 0,
+            rate: 0.0,
+        }
+    }
+
+    /// Whether the live head can still train.
+    pub fn can_train(&self) -> bool {
+        self.error.is_none() && self.trainer.as_ref().is_some_and(|t| !t.finished())
+    }
+
+    pub fn is_live(&self) -> bool {
+        self.cursor == Cursor::Live && self.trainer.is_some()
+    }
+
+    /// Iteration of the live head (or of the last snapshot of a replay).
+    pub fn head_iteration(&self) -> u64 {
+        self.trainer.as_ref().map_or_else(|| self.snapshots.last().map_or(0, |s| s.iteration), |t| t.iteration)
+    }
+
+    /// Parameters of the shown network and its iteration.
+    pub fn shown(&self) -> (&[f32], u64) {
+        match (self.cursor, &self.trainer) {
+            (Cursor::Live, Some(t)) => (&t.net.params, t.iteration),
+            (Cursor::Live, None) => {
+                let s = self.snapshots.last().expect("a session has a snapshot");
+                (&s.params, s.iteration)
+            }
+            (Cursor::Snapshot(i), _) => {
+                let s = &self.snapshots[i.min(self.snapshots.len() - 1)];
+                (&s.params, s.iteration)
+            }
+        }
+    }
+
+    pub fn shown_network(&self) -> Network {
+        let arch = crate::nn::Architecture::new(&self.settings.widths).expect("validated");
+        Network::from_params(arch, self.shown().0.to_vec()).expect("parameter count fits")
+    }
+
+    /// Index of the shown snapshot (for the live head: the latest recorded).
+    pub fn shown_index(&self) -> usize {
+        match self.cursor {
+            Cursor::Live => self.snapshots.len() - 1,
+            Cursor::Snapshot(i) => i.min(self.snapshots.len() - 1),
+        }
+    }
+
+    /// One frame of playback: trains at the live head (stopping early when `budget` is
+    /// spent, so the window stays responsive), or steps through recorded snapshots behind
+    /// it. Returns the training iterations done.
+    pub fn advance(&mut self, budget: Duration) -> u64 {
+        if !self.playing {
+            return 0;
+        }
+        match self.cursor {
+            Cursor::Snapshot(i) => {
+                let last = self.snapshots.len() - 1;
+                let next = i + self.replay_speed.max(1);
+                if next > last {
+                    // Reaching the end of the recording joins the live head, if there is one.
+                    if self.trainer.is_some() && self.can_train() {
+                        self.cursor = Cursor::Live;
+                    } else {
+                        self.cursor = Cursor::Snapshot(last);
+                        self.playing = false;
+                    }
+                } else {
+                    self.cursor = Cursor::Snapshot(next);
+                }
+                self.version += 1;
+                0
+            }
+            Cursor::Live => self.train(self.iterations_per_frame, budget),
+        }
+    }
+
+    /// Up to `count` iterations at the live head within `budget`, recording snapshots
+    /// on the plan.
+    pub fn train(&mut self, count: u64, budget: Duration) -> u64 {
+        if !self.can_train() {
+            return 0;
+        }
+        let start = Instant::now();
+        let trainer = self.trainer.as_mut().expect("can_train");
+        let mut done = 0;
+        while done < count && !trainer.finished() {
+            if let Err(d) = trainer.step() {
+                self.error = Some(d.to_string());
+                self.playing = false;
+                break;
+            }
+            done += 1;
+            if self.plan.get(self.next_plan) == Some(&trainer.iteration) {
+                self.snapshots.push(trainer.snapshot());
+                self.next_plan += 1;
+            }
+            // Check the clock every 16 steps: cheap, and fine-grained enough for a frame.
+            if done % 16 == 0 && start.elapsed() >= budget {
+                break;
+            }
+        }
+        let secs = start.elapsed().as_secs_f64();
+        if done > 0 && secs > 0.0 {
+            let now = done as f64 / secs;
+            self.rate = if self.rate == 0.0 { now } else { 0.8 * self.rate + 0.2 * now };
+            self.version += 1;
+        }
+        done
+    }
+
+    pub fn toggle_play(&mut self) {
+        self.playing = !self.playing;
+    }
+
+    /// Shows snapshot `i` (clamped).
+    pub fn scrub(&mut self, i: usize) {
+        self.cursor = Cursor::Snapshot(i.min(self.snapshots.len() - 1));
+        self.version += 1;
+    }
+
+    /// Back to the live head.
+    pub fn go_live(&mut self) {
+        if self.trainer.is_some() {
+            self.cursor = Cursor::Live;
+            self.version += 1;
+        }
+    }
+
+    pub fn step_forward(&mut self) {
+        self.playing = false;
+        match self.cursor {
+            Cursor::Snapshot(i) if i + 1 < self.snapshots.len() => self.scrub(i + 1),
+            Cursor::Snapshot(_) => self.go_live(),
+            Cursor::Live => {
+                // At the head: advance training to the next planned snapshot.
+                let target = self.plan.get(self.next_plan).copied().unwrap_or(self.settings.iterations);
+                let n = target.saturating_sub(self.head_iteration());
+                self.train(n, Duration::from_secs(5));
+            }
+        }
+    }
+
+    pub fn step_back(&mut self) {
+        self.playing = false;
+        let i = self.shown_index();
+        // From the live head, the first step back shows the latest snapshot unless it is
+        // the head itself.
+        let at_head = self.cursor == Cursor::Live && self.snapshots[i].iteration == self.head_iteration();
+        let target = if self.cursor == Cursor::Live && !at_head { i } else { i.saturating_sub(1) };
+        self.scrub(target);
+    }
+
+    /// A new session that continues from snapshot `i` with changed learning rate or batch
+    /// size; this one is left as it was.
+    pub fn branch(&self, i: usize, lr: Option<f64>, batch: Option<usize>) -> Result<Session, SettingsError> {
+        let snap = &self.snapshots[i.min(self.snapshots.len() - 1)];
+        let settings = Settings { lr: lr.unwrap_or(self.settings.lr), batch: batch.unwrap_or(self.settings.batch), ..self.settings.clone() };
+        let trainer = Trainer::from_snapshot(settings.clone(), &self.target, snap)?;
+        let kept: Vec<Snapshot> = self.snapshots.iter().take_while(|s| s.iteration <= snap.iteration).cloned().collect();
+        let name = format!("{} ↳ branch at {}", self.name, snap.iteration);
+        Ok(Self::assemble(name, settings, self.target.clone(), kept, Some(trainer)))
+    }
+
+    /// The session as a run (for saving).
+    pub fn to_run(&self) -> Run {
+        let mut snapshots = self.snapshots.clone();
+        if let Some(t) = &self.trainer {
+            if snapshots.last().is_none_or(|s| s.iteration < t.iteration) {
+                snapshots.push(t.snapshot());
+            }
+        }
+        let last = snapshots.len() - 1;
+        for s in &mut snapshots[..last] {
+            s.adam = None;
+        }
+        Run { settings: self.settings.clone(), target: self.target.clone(), snapshots, stopped: None, seconds: 0.0 }
+    }
+
+    pub fn save(&self, path: &Path) -> Result<(), crate::run::RunFileError> {
+        self.to_run().save(path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::target::Shape;
+    use crate::train::SnapshotPlan;
+
+    fn session() -> Session {
+        let settings = Settings { resolution: 24, iterations: 400, batch: 16, snapshots: SnapshotPlan::Every(50), ..Settings::default() };
+        Session::new("test", settings, Shape::Disc.draw(24)).unwrap()
+    }
+
+    #[test]
+    fn playing_at_the_head_trains_the_set_amount_and_records_on_plan() {
+        let mut s = session();
+        s.iterations_per_frame = 120;
+        assert_eq!(s.advance(Duration::from_secs(10)), 120);
+        assert_eq!(s.head_iteration(), 120);
+        assert_eq!(s.snapshots.iter().map(|x| x.iteration).collect::<Vec<_>>(), vec![0, 50, 100]);
+        s.toggle_play();
+        assert_eq!(s.advance(Duration::from_secs(10)), 0);
+    }
+
+    #[test]
+    fn a_tiny_budget_stops_early() {
+        let mut s = session();
+        s.iterations_per_frame = 1_000_000;
+        let done = s.advance(Duration::ZERO);
+        assert!(done >= 1 && done <= 16, "{done}");
+    }
+
+    #[test]
+    fn scrubbing_and_stepping_select_the_right_snapshot() {
+        let mut s = session();
+        s.iterations_per_frame = 400;
+        s.advance(Duration::from_secs(10));
+        assert_eq!(s.snapshots.len(), 9);
+        s.scrub(3);
+        assert_eq!(s.shown().1, 150);
+        assert_eq!(s.shown().0, &s.snapshots[3].params[..]);
+        s.step_forward();
+        assert_eq!(s.shown().1, 200);
+        s.step_back();
+        s.step_back();
+        assert_eq!(s.shown().1, 100);
+        s.scrub(99);
+        assert_eq!(s.shown_index(), 8);
+        // Replay moves through snapshots, then stops at the end of a finished run.
+        s.scrub(6);
+        s.playing = true;
+        s.advance(Duration::from_secs(1));
+        assert_eq!(s.shown().1, 350);
+        s.advance(Duration::from_secs(1));
+        s.advance(Duration::from_secs(1));
+        assert!(!s.playing);
+    }
+
+    #[test]
+    fn branching_copies_parameters_and_optimiser_state() {
+        let mut s = session();
+        s.iterations_per_frame = 200;
+        s.advance(Duration::from_secs(10));
+        let b = s.branch(2, Some(5e-3), None).unwrap();
+        assert_eq!(b.head_iteration(), 100);
+        assert_eq!(b.trainer.as_ref().unwrap().net.params, s.snapshots[2].params);
+        assert_eq!(Some(&b.trainer.as_ref().unwrap().adam), s.snapshots[2].adam.as_ref());
+        assert_eq!(b.settings.lr, 5e-3);
+        assert_eq!(b.snapshots.len(), 3);
+        // The original is untouched and a branch with unchanged settings continues exactly.
+        assert_eq!(s.head_iteration(), 200);
+        let mut same = s.branch(2, None, None).unwrap();
+        same.train(100, Duration::from_secs(10));
+        assert_eq!(same.trainer.unwrap().net.params, s.trainer.unwrap().net.params);
+    }
+
+    #[test]
+    fn saved_sessions_reload_and_continue() {
+        let mut s = session();
+        s.iterations_per_frame = 130;
+        s.advance(Duration::from_secs(10));
+        let dir = std::env::temp_dir().join(format!("ginn-session-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("s.ginn.json");
+        s.save(&path).unwrap();
+        let mut back = Session::from_run("back", Run::load(&path).unwrap());
+        assert_eq!(back.head_iteration(), 130);
+        assert!(back.can_train());
+        back.go_live();
+        back.train(70, Duration::from_secs(10));
+        s.train(70, Duration::from_secs(10));
+        assert_eq!(back.shown().0, s.shown().0);
+    }
+
+    #[test]
+    fn divergence_stops_playback_with_a_message() {
+        let settings = Settings { resolution: 16, iterations: 400, batch: 8, lr: 1e38, ..Settings::default() };
+        let mut s = Session::new("bad", settings, Shape::Disc.draw(16)).unwrap();
+        s.iterations_per_frame = 400;
+        s.advance(Duration::from_secs(10));
+        assert!(s.error.as_ref().unwrap().contains("diverged"));
+        assert!(!s.playing && !s.can_train());
+    }
+}
