@@ -10,10 +10,14 @@ use std::time::Instant;
 /// A network trained on the bottle for `iterations` steps of the report's schedule
 /// (the learning rate is still ~lr₀ this early), as the "trained" benchmark net.
 pub fn trained_net(iterations: u64, seed: u64) -> Network {
-    let settings = Settings { seed, ..Settings::default() };
+    let settings = Settings {
+        seed,
+        ..Settings::default()
+    };
     let target = Shape::Bottle.draw(settings.resolution);
     let mut t = Trainer::new(settings, &target).expect("default settings are valid");
-    t.steps(iterations).expect("the report's settings do not diverge");
+    t.steps(iterations)
+        .expect("the report's settings do not diverge");
     t.net
 }
 
@@ -64,5 +68,10 @@ pub fn geometry_timing(net: &Network, reps: usize) -> GeometryTiming {
             std::hint::black_box(g.boundary_mask(net.arch.hidden(), k));
         }
     });
-    GeometryTiming { regions, exact_ms, grid_ms, grid_n }
+    GeometryTiming {
+        regions,
+        exact_ms,
+        grid_ms,
+        grid_n,
+    }
 }

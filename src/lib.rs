@@ -5,13 +5,15 @@
 //! boundary geometry ([`geometry`]), and CPU rendering of figures and movies ([`render`]).
 //! None of it knows about Bevy; the viewer (feature `viewer`) is a thin shell over it.
 
+pub mod bench;
 pub mod fsutil;
+pub mod geometry;
 pub mod nn;
+pub mod render;
 pub mod run;
+pub mod session;
 pub mod snapshot;
 pub mod target;
 pub mod train;
-pub mod geometry;
-pub mod render;
-pub mod bench;
-pub mod session;
+#[cfg(feature = "viewer")]
+pub mod viewer;

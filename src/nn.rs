@@ -45,12 +45,16 @@ impl Architecture {
         if let Some(&w) = hidden.iter().find(|&&w| w == 0 || w > MAX_WIDTH) {
             return Err(ArchitectureError::Width(w));
         }
-        Ok(Self { hidden: hidden.to_vec() })
+        Ok(Self {
+            hidden: hidden.to_vec(),
+        })
     }
 
     /// The report's network: three hidden layers of sixteen units.
     pub fn paper() -> Self {
-        Self { hidden: vec![16, 16, 16] }
+        Self {
+            hidden: vec![16, 16, 16],
+        }
     }
 
     pub fn hidden(&self) -> &[usize] {
@@ -69,7 +73,11 @@ impl Architecture {
 
     /// Output width of affine layer `l`.
     pub fn fan_out(&self, l: usize) -> usize {
-        if l == self.hidden.len() { OUTPUTS } else { self.hidden[l] }
+        if l == self.hidden.len() {
+            OUTPUTS
+        } else {
+            self.hidden[l]
+        }
     }
 
     /// Offset of layer `l`'s weight in the flat parameter vector; its bias follows it.
@@ -93,7 +101,13 @@ impl Architecture {
     }
 
     pub fn widest(&self) -> usize {
-        self.hidden.iter().copied().max().unwrap_or(0).max(INPUTS).max(OUTPUTS)
+        self.hidden
+            .iter()
+            .copied()
+            .max()
+            .unwrap_or(0)
+            .max(INPUTS)
+            .max(OUTPUTS)
     }
 }
 
@@ -141,7 +155,10 @@ impl Network {
     pub fn outgoing(&self, n: NeuronId) -> Vec<f32> {
         let next = n.layer + 1;
         let fan_in = self.arch.fan_in(next);
-        self.weight(next).chunks_exact(fan_in).map(|row| row[n.index]).collect()
+        self.weight(next)
+            .chunks_exact(fan_in)
+            .map(|row| row[n.index])
+            .collect()
     }
 
     /// Pre-activations of every layer at one point, in `f64` (the geometry's precision).
@@ -176,7 +193,11 @@ pub fn affine_f64(weight: &[f32], bias: &[f32], input: &[f64]) -> Vec<f64> {
     weight
         .chunks_exact(input.len())
         .zip(bias)
-        .map(|(row, &b)| row.iter().zip(input).fold(b as f64, |s, (&w, &a)| s + w as f64 * a))
+        .map(|(row, &b)| {
+            row.iter()
+                .zip(input)
+                .fold(b as f64, |s, (&w, &a)| s + w as f64 * a)
+        })
         .collect()
 }
 
@@ -215,9 +236,18 @@ mod tests {
     #[test]
     fn rejects_bad_architectures() {
         assert_eq!(Architecture::new(&[]), Err(ArchitectureError::Depth(0)));
-        assert_eq!(Architecture::new(&[16; 9]), Err(ArchitectureError::Depth(9)));
-        assert_eq!(Architecture::new(&[16, 0]), Err(ArchitectureError::Width(0)));
-        assert_eq!(Architecture::new(&[257]), Err(ArchitectureError::Width(257)));
+        assert_eq!(
+            Architecture::new(&[16; 9]),
+            Err(ArchitectureError::Depth(9))
+        );
+        assert_eq!(
+            Architecture::new(&[16, 0]),
+            Err(ArchitectureError::Width(0))
+        );
+        assert_eq!(
+            Architecture::new(&[257]),
+            Err(ArchitectureError::Width(257))
+        );
     }
 
     #[test]
@@ -226,6 +256,9 @@ mod tests {
         let params = (0..a.parameter_count()).map(|i| i as f32).collect();
         let net = Network::from_params(a, params).unwrap();
         // Layer 1 weight starts at 6 (2·2 + 2), shape [3][2]: column 1 is 7, 9, 11.
-        assert_eq!(net.outgoing(NeuronId { layer: 0, index: 1 }), vec![7.0, 9.0, 11.0]);
+        assert_eq!(
+            net.outgoing(NeuronId { layer: 0, index: 1 }),
+            vec![7.0, 9.0, 11.0]
+        );
     }
 }

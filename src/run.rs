@@ -73,7 +73,9 @@ impl Run {
     }
 
     pub fn last(&self) -> &Snapshot {
-        self.snapshots.last().expect("a run has at least its initial snapshot")
+        self.snapshots
+            .last()
+            .expect("a run has at least its initial snapshot")
     }
 
     /// The snapshot at `iteration`, or the last one at or before it.
@@ -83,7 +85,12 @@ impl Run {
     }
 
     /// Trains a whole run, calling `progress` every `every` iterations.
-    pub fn train(settings: Settings, target: Target, every: u64, mut progress: impl FnMut(Progress)) -> Result<Self, SettingsError> {
+    pub fn train(
+        settings: Settings,
+        target: Target,
+        every: u64,
+        mut progress: impl FnMut(Progress),
+    ) -> Result<Self, SettingsError> {
         let start = std::time::Instant::now();
         let mut trainer = Trainer::new(settings.clone(), &target)?;
         let plan = settings.snapshots.iterations(settings.iterations);
@@ -104,7 +111,11 @@ impl Run {
                 next += 1;
             }
             if it % every.max(1) == 0 || trainer.finished() {
-                progress(Progress { iteration: it, total: settings.iterations, batch_loss: last_loss });
+                progress(Progress {
+                    iteration: it,
+                    total: settings.iterations,
+                    batch_loss: last_loss,
+                });
             }
         }
         // Only the last snapshot keeps the optimiser state: it is what resuming needs, and
@@ -113,7 +124,13 @@ impl Run {
         for s in &mut snapshots[..last] {
             s.adam = None;
         }
-        Ok(Run { settings, target, snapshots, stopped, seconds: start.elapsed().as_secs_f64() })
+        Ok(Run {
+            settings,
+            target,
+            snapshots,
+            stopped,
+            seconds: start.elapsed().as_secs_f64(),
+        })
     }
 
     pub fn to_json(&self) -> Vec<u8> {
@@ -122,7 +139,11 @@ impl Run {
             version: VERSION,
             layout: LAYOUT.into(),
             settings: self.settings.clone(),
-            target: TargetFile { width: self.target.width, height: self.target.height, rows: self.target.to_rows() },
+            target: TargetFile {
+                width: self.target.width,
+                height: self.target.height,
+                rows: self.target.to_rows(),
+            },
             snapshots: self.snapshots.clone(),
             stopped: self.stopped.clone(),
             seconds: self.seconds,
@@ -135,7 +156,9 @@ impl Run {
         let json = self.to_json();
         let bytes = if path.extension().is_some_and(|e| e == "gz") {
             let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-            enc.write_all(&json).and_then(|_| enc.finish()).map_err(|e| error(path, e.to_string()))?
+            enc.write_all(&json)
+                .and_then(|_| enc.finish())
+                .map_err(|e| error(path, e.to_string()))?
         } else {
             json
         };
@@ -167,13 +190,19 @@ impl Run {
         }
         match value.get("version").and_then(|v| v.as_u64()) {
             Some(v) if v > VERSION as u64 => {
-                return Err(format!("written by a newer ginn (run format version {v}; this ginn reads up to {VERSION})"));
+                return Err(format!(
+                    "written by a newer ginn (run format version {v}; this ginn reads up to {VERSION})"
+                ));
             }
             Some(_) => {}
             None => return Err("no `version` field".into()),
         }
-        let file: RunFile = serde_json::from_value(value).map_err(|e| format!("malformed run file: {e}"))?;
-        let arch = file.settings.validate().map_err(|e| format!("bad settings: {e}"))?;
+        let file: RunFile =
+            serde_json::from_value(value).map_err(|e| format!("malformed run file: {e}"))?;
+        let arch = file
+            .settings
+            .validate()
+            .map_err(|e| format!("bad settings: {e}"))?;
         let target = Target::from_rows(&file.target.rows)?;
         if (target.width, target.height) != (file.target.width, file.target.height) {
             return Err(format!(
@@ -187,16 +216,32 @@ impl Run {
         let n = arch.parameter_count();
         for (i, s) in file.snapshots.iter().enumerate() {
             if s.params.len() != n {
-                return Err(format!("snapshot {i} has {} parameters; widths {:?} need {n}", s.params.len(), file.settings.widths));
+                return Err(format!(
+                    "snapshot {i} has {} parameters; widths {:?} need {n}",
+                    s.params.len(),
+                    file.settings.widths
+                ));
             }
             if i > 0 && s.iteration <= file.snapshots[i - 1].iteration {
-                return Err(format!("snapshot {i} (iteration {}) is out of order", s.iteration));
+                return Err(format!(
+                    "snapshot {i} (iteration {}) is out of order",
+                    s.iteration
+                ));
             }
         }
-        Ok(Run { settings: file.settings, target, snapshots: file.snapshots, stopped: file.stopped, seconds: file.seconds })
+        Ok(Run {
+            settings: file.settings,
+            target,
+            snapshots: file.snapshots,
+            stopped: file.stopped,
+            seconds: file.seconds,
+        })
     }
 }
 
 fn error(path: &Path, problem: String) -> RunFileError {
-    RunFileError { path: path.to_path_buf(), problem }
+    RunFileError {
+        path: path.to_path_buf(),
+        problem,
+    }
 }

@@ -43,26 +43,51 @@ pub struct Session {
 
 impl Session {
     /// A new live run from its settings.
-    pub fn new(name: impl Into<String>, settings: Settings, target: Target) -> Result<Self, SettingsError> {
+    pub fn new(
+        name: impl Into<String>,
+        settings: Settings,
+        target: Target,
+    ) -> Result<Self, SettingsError> {
         let trainer = Trainer::new(settings.clone(), &target)?;
         let first = trainer.snapshot();
-        Ok(Self::assemble(name.into(), settings, target, vec![first], Some(trainer)))
+        Ok(Self::assemble(
+            name.into(),
+            settings,
+            target,
+            vec![first],
+            Some(trainer),
+        ))
     }
 
     /// A saved run: replayed, and continued from its last snapshot when that kept the
     /// optimiser state (runs saved by ginn do).
     pub fn from_run(name: impl Into<String>, run: Run) -> Self {
         let last = run.last();
-        let trainer = match (&last.adam, run.stopped.is_none() && last.iteration < run.settings.iterations) {
+        let trainer = match (
+            &last.adam,
+            run.stopped.is_none() && last.iteration < run.settings.iterations,
+        ) {
             (Some(_), true) => Trainer::from_snapshot(run.settings.clone(), &run.target, last).ok(),
             _ => None,
         };
-        let mut s = Self::assemble(name.into(), run.settings, run.target, run.snapshots, trainer);
+        let mut s = Self::assemble(
+            name.into(),
+            run.settings,
+            run.target,
+            run.snapshots,
+            trainer,
+        );
         s.cursor = Cursor::Snapshot(0);
         s
     }
 
-    fn assemble(name: String, settings: Settings, target: Target, snapshots: Vec<Snapshot>, trainer: Option<Trainer>) -> Self {
+    fn assemble(
+        name: String,
+        settings: Settings,
+        target: Target,
+        snapshots: Vec<Snapshot>,
+        trainer: Option<Trainer>,
+    ) -> Self {
         let plan = settings.snapshots.iterations(settings.iterations);
         let head = snapshots.last().map_or(0, |s| s.iteration);
         let next_plan = plan.partition_point(|&i| i <= head);
@@ -95,7 +120,10 @@ impl Session {
 
     /// Iteration of the live head (or of the last snapshot of a replay).
     pub fn head_iteration(&self) -> u64 {
-        self.trainer.as_ref().map_or_else(|| self.snapshots.last().map_or(0, |s| s.iteration), |t| t.iteration)
+        self.trainer.as_ref().map_or_else(
+            || self.snapshots.last().map_or(0, |s| s.iteration),
+            |t| t.iteration,
+        )
     }
 
     /// Parameters of the shown network and its iteration.
@@ -183,7 +211,11 @@ impl Session {
         let secs = start.elapsed().as_secs_f64();
         if done > 0 && secs > 0.0 {
             let now = done as f64 / secs;
-            self.rate = if self.rate == 0.0 { now } else { 0.8 * self.rate + 0.2 * now };
+            self.rate = if self.rate == 0.0 {
+                now
+            } else {
+                0.8 * self.rate + 0.2 * now
+            };
             self.version += 1;
         }
         done
@@ -214,7 +246,11 @@ impl Session {
             Cursor::Snapshot(_) => self.go_live(),
             Cursor::Live => {
                 // At the head: advance training to the next planned snapshot.
-                let target = self.plan.get(self.next_plan).copied().unwrap_or(self.settings.iterations);
+                let target = self
+                    .plan
+                    .get(self.next_plan)
+                    .copied()
+                    .unwrap_or(self.settings.iterations);
                 let n = target.saturating_sub(self.head_iteration());
                 self.train(n, Duration::from_secs(5));
             }
@@ -226,20 +262,45 @@ impl Session {
         let i = self.shown_index();
         // From the live head, the first step back shows the latest snapshot unless it is
         // the head itself.
-        let at_head = self.cursor == Cursor::Live && self.snapshots[i].iteration == self.head_iteration();
-        let target = if self.cursor == Cursor::Live && !at_head { i } else { i.saturating_sub(1) };
+        let at_head =
+            self.cursor == Cursor::Live && self.snapshots[i].iteration == self.head_iteration();
+        let target = if self.cursor == Cursor::Live && !at_head {
+            i
+        } else {
+            i.saturating_sub(1)
+        };
         self.scrub(target);
     }
 
     /// A new session that continues from snapshot `i` with changed learning rate or batch
     /// size; this one is left as it was.
-    pub fn branch(&self, i: usize, lr: Option<f64>, batch: Option<usize>) -> Result<Session, SettingsError> {
+    pub fn branch(
+        &self,
+        i: usize,
+        lr: Option<f64>,
+        batch: Option<usize>,
+    ) -> Result<Session, SettingsError> {
         let snap = &self.snapshots[i.min(self.snapshots.len() - 1)];
-        let settings = Settings { lr: lr.unwrap_or(self.settings.lr), batch: batch.unwrap_or(self.settings.batch), ..self.settings.clone() };
+        let settings = Settings {
+            lr: lr.unwrap_or(self.settings.lr),
+            batch: batch.unwrap_or(self.settings.batch),
+            ..self.settings.clone()
+        };
         let trainer = Trainer::from_snapshot(settings.clone(), &self.target, snap)?;
-        let kept: Vec<Snapshot> = self.snapshots.iter().take_while(|s| s.iteration <= snap.iteration).cloned().collect();
+        let kept: Vec<Snapshot> = self
+            .snapshots
+            .iter()
+            .take_while(|s| s.iteration <= snap.iteration)
+            .cloned()
+            .collect();
         let name = format!("{} ↳ branch at {}", self.name, snap.iteration);
-        Ok(Self::assemble(name, settings, self.target.clone(), kept, Some(trainer)))
+        Ok(Self::assemble(
+            name,
+            settings,
+            self.target.clone(),
+            kept,
+            Some(trainer),
+        ))
     }
 
     /// The session as a run (for saving).
@@ -254,7 +315,13 @@ impl Session {
         for s in &mut snapshots[..last] {
             s.adam = None;
         }
-        Run { settings: self.settings.clone(), target: self.target.clone(), snapshots, stopped: None, seconds: 0.0 }
+        Run {
+            settings: self.settings.clone(),
+            target: self.target.clone(),
+            snapshots,
+            stopped: None,
+            seconds: 0.0,
+        }
     }
 
     pub fn save(&self, path: &Path) -> Result<(), crate::run::RunFileError> {
@@ -269,7 +336,13 @@ mod tests {
     use crate::train::SnapshotPlan;
 
     fn session() -> Session {
-        let settings = Settings { resolution: 24, iterations: 400, batch: 16, snapshots: SnapshotPlan::Every(50), ..Settings::default() };
+        let settings = Settings {
+            resolution: 24,
+            iterations: 400,
+            batch: 16,
+            snapshots: SnapshotPlan::Every(50),
+            ..Settings::default()
+        };
         Session::new("test", settings, Shape::Disc.draw(24)).unwrap()
     }
 
@@ -279,7 +352,10 @@ mod tests {
         s.iterations_per_frame = 120;
         assert_eq!(s.advance(Duration::from_secs(10)), 120);
         assert_eq!(s.head_iteration(), 120);
-        assert_eq!(s.snapshots.iter().map(|x| x.iteration).collect::<Vec<_>>(), vec![0, 50, 100]);
+        assert_eq!(
+            s.snapshots.iter().map(|x| x.iteration).collect::<Vec<_>>(),
+            vec![0, 50, 100]
+        );
         s.toggle_play();
         assert_eq!(s.advance(Duration::from_secs(10)), 0);
     }
@@ -325,15 +401,24 @@ mod tests {
         s.advance(Duration::from_secs(10));
         let b = s.branch(2, Some(5e-3), None).unwrap();
         assert_eq!(b.head_iteration(), 100);
-        assert_eq!(b.trainer.as_ref().unwrap().net.params, s.snapshots[2].params);
-        assert_eq!(Some(&b.trainer.as_ref().unwrap().adam), s.snapshots[2].adam.as_ref());
+        assert_eq!(
+            b.trainer.as_ref().unwrap().net.params,
+            s.snapshots[2].params
+        );
+        assert_eq!(
+            Some(&b.trainer.as_ref().unwrap().adam),
+            s.snapshots[2].adam.as_ref()
+        );
         assert_eq!(b.settings.lr, 5e-3);
         assert_eq!(b.snapshots.len(), 3);
         // The original is untouched and a branch with unchanged settings continues exactly.
         assert_eq!(s.head_iteration(), 200);
         let mut same = s.branch(2, None, None).unwrap();
         same.train(100, Duration::from_secs(10));
-        assert_eq!(same.trainer.unwrap().net.params, s.trainer.unwrap().net.params);
+        assert_eq!(
+            same.trainer.unwrap().net.params,
+            s.trainer.unwrap().net.params
+        );
     }
 
     #[test]
@@ -356,7 +441,13 @@ mod tests {
 
     #[test]
     fn divergence_stops_playback_with_a_message() {
-        let settings = Settings { resolution: 16, iterations: 400, batch: 8, lr: 1e38, ..Settings::default() };
+        let settings = Settings {
+            resolution: 16,
+            iterations: 400,
+            batch: 8,
+            lr: 1e38,
+            ..Settings::default()
+        };
         let mut s = Session::new("bad", settings, Shape::Disc.draw(16)).unwrap();
         s.iterations_per_frame = 400;
         s.advance(Duration::from_secs(10));

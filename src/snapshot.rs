@@ -44,6 +44,7 @@ mod u128_string {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u128>, D::Error> {
         let s: Option<String> = Option::deserialize(d)?;
-        s.map(|s| s.parse().map_err(serde::de::Error::custom)).transpose()
+        s.map(|s| s.parse().map_err(serde::de::Error::custom))
+            .transpose()
     }
 }

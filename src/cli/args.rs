@@ -37,6 +37,17 @@ pub struct TrainArgs {
 }
 
 impl TrainArgs {
+    /// The defaults, as if no training flag was given.
+    pub fn defaults() -> Self {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Wrapper {
+            #[command(flatten)]
+            t: TrainArgs,
+        }
+        Wrapper::parse_from(["ginn"]).t
+    }
+
     pub fn settings(&self) -> anyhow::Result<Settings> {
         let target = TargetSource::parse(&self.target, self.threshold)?;
         let s = Settings {
@@ -55,7 +66,10 @@ impl TrainArgs {
 
     pub fn settings_and_target(&self) -> anyhow::Result<(Settings, ginn::target::Target)> {
         let s = self.settings()?;
-        let t = s.target.build(s.resolution).with_context(|| format!("building target `{}`", self.target))?;
+        let t = s
+            .target
+            .build(s.resolution)
+            .with_context(|| format!("building target `{}`", self.target))?;
         Ok((s, t))
     }
 }
@@ -70,7 +84,10 @@ pub fn parse_seeds(s: &str) -> Result<Seeds, String> {
     for part in s.split(',') {
         let bad = || format!("seeds must look like `1-8` or `1,4,9`, got `{s}`");
         if let Some((a, b)) = part.split_once('-') {
-            let (a, b): (u64, u64) = (a.trim().parse().map_err(|_| bad())?, b.trim().parse().map_err(|_| bad())?);
+            let (a, b): (u64, u64) = (
+                a.trim().parse().map_err(|_| bad())?,
+                b.trim().parse().map_err(|_| bad())?,
+            );
             if b < a || b - a > 10_000 {
                 return Err(bad());
             }
@@ -95,7 +112,9 @@ impl std::str::FromStr for At {
         if s == "last" {
             return Ok(At::Last);
         }
-        s.parse().map(At::Iteration).map_err(|_| format!("expected an iteration number or `last`, got `{s}`"))
+        s.parse()
+            .map(At::Iteration)
+            .map_err(|_| format!("expected an iteration number or `last`, got `{s}`"))
     }
 }
 

@@ -27,14 +27,24 @@ pub struct BenchCmd {
 
 impl BenchCmd {
     pub fn run(self) -> anyhow::Result<()> {
-        let rate = if self.no_training { f64::NAN } else { training_rate(self.iterations.max(1)) };
-        let init = Network::init(Architecture::paper(), &mut rand_chacha::ChaCha8Rng::seed_from_u64(1));
+        let rate = if self.no_training {
+            f64::NAN
+        } else {
+            training_rate(self.iterations.max(1))
+        };
+        let init = Network::init(
+            Architecture::paper(),
+            &mut rand_chacha::ChaCha8Rng::seed_from_u64(1),
+        );
         let at_init = geometry_timing(&init, self.reps);
         let trained = geometry_timing(&trained_net(40_000, 1), self.reps);
         let from_run = match &self.run {
             Some(p) => {
                 let run = super::args::load_run(p)?;
-                let net = run.last().network(&run.architecture()).expect("validated on load");
+                let net = run
+                    .last()
+                    .network(&run.architecture())
+                    .expect("validated on load");
                 Some(geometry_timing(&net, self.reps))
             }
             None => None,
@@ -49,8 +59,16 @@ impl BenchCmd {
         if !self.no_training {
             println!("training:  {rate:>9.0} iterations/s (2-16-16-16-2, batch 128, one core)");
         }
-        let run_name = self.run.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
-        let all = [("initial", Some(at_init)), ("trained 40k", Some(trained)), (run_name.as_str(), from_run)];
+        let run_name = self
+            .run
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
+        let all = [
+            ("initial", Some(at_init)),
+            ("trained 40k", Some(trained)),
+            (run_name.as_str(), from_run),
+        ];
         for (name, g) in all.into_iter().filter_map(|(n, g)| g.map(|g| (n, g))) {
             println!(
                 "geometry ({name}, {} regions): exact {:.3} ms, grid {}² {:.2} ms ({:.0}× faster)",

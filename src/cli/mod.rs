@@ -4,11 +4,16 @@ mod args;
 mod bench;
 mod regions;
 mod train;
+mod view;
 
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "ginn", version, about = "Geometric Illustration of Neural Networks: watch a ReLU network carve up its input square while it learns")]
+#[command(
+    name = "ginn",
+    version,
+    about = "Geometric Illustration of Neural Networks: watch a ReLU network carve up its input square while it learns"
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -20,6 +25,8 @@ enum Command {
     Train(train::TrainCmd),
     /// The exact linear regions and neuron boundaries of one snapshot.
     Regions(regions::RegionsCmd),
+    /// Open the viewer: train live (default) or replay a run file.
+    View(view::ViewCmd),
     /// Measure training speed, exact-geometry speed and rendering speed on this machine.
     Bench(bench::BenchCmd),
 }
@@ -30,6 +37,8 @@ pub fn main() -> anyhow::Result<()> {
         Some(Command::Train(c)) => c.run(),
         Some(Command::Bench(c)) => c.run(),
         Some(Command::Regions(c)) => c.run(),
-        None => anyhow::bail!("no command given; try `ginn --help`"),
+        Some(Command::View(c)) => c.run(),
+        // No command: the main job, the viewer on the bottle with the report's settings.
+        None => view::ViewCmd::default_run(),
     }
 }

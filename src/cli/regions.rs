@@ -29,7 +29,9 @@ impl RegionsCmd {
     pub fn run(self) -> anyhow::Result<()> {
         let run = load_run(&self.run)?;
         let snap = self.at.pick(&run);
-        let net = snap.network(&run.architecture()).context("snapshot does not fit the architecture")?;
+        let net = snap
+            .network(&run.architecture())
+            .context("snapshot does not fit the architecture")?;
         // Median of a few repetitions: one cold run is dominated by allocation warm-up.
         let mut times = Vec::new();
         let mut geom = None;
@@ -47,12 +49,22 @@ impl RegionsCmd {
             let res = 300;
             let prob = ginn::render::prediction(&geom, &net, res, res);
             let gray: Vec<u8> = prob.iter().map(|p| (p * 255.0).round() as u8).collect();
-            let bg = svg::Background { gray: &gray, width: res, height: res };
-            let style = svg::PanelStyle { size, ..Default::default() };
+            let bg = svg::Background {
+                gray: &gray,
+                width: res,
+                height: res,
+            };
+            let style = svg::PanelStyle {
+                size,
+                ..Default::default()
+            };
             let caption = format!("iteration {}", snap.iteration);
             let body = svg::panel(&geom, Some(bg), &style, 10.0, 10.0, Some(&caption));
-            write_atomic(path, svg::document(size + 20.0, size + 40.0, &body).as_bytes())
-                .with_context(|| format!("cannot write {}", path.display()))?;
+            write_atomic(
+                path,
+                svg::document(size + 20.0, size + 40.0, &body).as_bytes(),
+            )
+            .with_context(|| format!("cannot write {}", path.display()))?;
         }
 
         if self.json {
@@ -72,8 +84,18 @@ impl RegionsCmd {
             println!("{out}");
             return Ok(());
         }
-        let per_layer: Vec<String> = geom.regions_per_layer().iter().enumerate().map(|(l, n)| format!("layer {}: {n}", l + 1)).collect();
-        println!("iteration {}: {} linear regions ({}), computed in {ms:.3} ms", snap.iteration, geom.regions().len(), per_layer.join(", "));
+        let per_layer: Vec<String> = geom
+            .regions_per_layer()
+            .iter()
+            .enumerate()
+            .map(|(l, n)| format!("layer {}: {n}", l + 1))
+            .collect();
+        println!(
+            "iteration {}: {} linear regions ({}), computed in {ms:.3} ms",
+            snap.iteration,
+            geom.regions().len(),
+            per_layer.join(", ")
+        );
         println!("unit        length  pieces  active");
         for b in &geom.boundaries {
             let s = geom.neuron_stats(b.neuron);

@@ -70,17 +70,33 @@ impl Outcome {
 impl TrainCmd {
     pub fn run(self) -> anyhow::Result<()> {
         let (settings, target) = self.train.settings_and_target()?;
-        let seeds = self.seeds.clone().map_or_else(|| vec![settings.seed], |s| s.0);
+        let seeds = self
+            .seeds
+            .clone()
+            .map_or_else(|| vec![settings.seed], |s| s.0);
         let many = self.seeds.is_some();
         let bars = MultiProgress::new();
-        let style = ProgressStyle::with_template("{prefix} [{elapsed_precise}] {wide_bar} {pos}/{len} {per_sec} ETA {eta} {msg}")
-            .expect("valid template");
+        let style = ProgressStyle::with_template(
+            "{prefix} [{elapsed_precise}] {wide_bar} {pos}/{len} {per_sec} ETA {eta} {msg}",
+        )
+        .expect("valid template");
         let outcomes: Vec<anyhow::Result<Outcome>> = seeds
             .par_iter()
             .map(|&seed| {
-                let out = if many { seed_path(&self.out, seed) } else { self.out.clone() };
-                let bar = bars.add(ProgressBar::new(settings.iterations).with_style(style.clone()).with_prefix(format!("seed {seed}")));
-                let s = ginn::train::Settings { seed, ..settings.clone() };
+                let out = if many {
+                    seed_path(&self.out, seed)
+                } else {
+                    self.out.clone()
+                };
+                let bar = bars.add(
+                    ProgressBar::new(settings.iterations)
+                        .with_style(style.clone())
+                        .with_prefix(format!("seed {seed}")),
+                );
+                let s = ginn::train::Settings {
+                    seed,
+                    ..settings.clone()
+                };
                 let run = Run::train(s, target.clone(), 1000, |p| {
                     bar.set_position(p.iteration);
                     bar.set_message(format!("loss {:.4}", p.batch_loss));
@@ -90,7 +106,10 @@ impl TrainCmd {
                 Ok(Outcome { seed, out, run })
             })
             .collect();
-        let outcomes: Vec<Outcome> = outcomes.into_iter().collect::<anyhow::Result<_>>().context("training failed")?;
+        let outcomes: Vec<Outcome> = outcomes
+            .into_iter()
+            .collect::<anyhow::Result<_>>()
+            .context("training failed")?;
 
         if self.json {
             let value = if many {
@@ -113,8 +132,14 @@ impl TrainCmd {
             if many {
                 let n = outcomes.len() as f64;
                 let mean = outcomes.iter().map(|o| o.run.last().accuracy).sum::<f64>() / n;
-                let best = outcomes.iter().max_by(|a, b| a.run.last().accuracy.total_cmp(&b.run.last().accuracy)).expect("runs");
-                let worst = outcomes.iter().min_by(|a, b| a.run.last().accuracy.total_cmp(&b.run.last().accuracy)).expect("runs");
+                let best = outcomes
+                    .iter()
+                    .max_by(|a, b| a.run.last().accuracy.total_cmp(&b.run.last().accuracy))
+                    .expect("runs");
+                let worst = outcomes
+                    .iter()
+                    .min_by(|a, b| a.run.last().accuracy.total_cmp(&b.run.last().accuracy))
+                    .expect("runs");
                 println!(
                     "{} seeds: mean accuracy {:.2}%, best seed {} ({:.2}%), worst seed {} ({:.2}%)",
                     outcomes.len(),
@@ -128,7 +153,11 @@ impl TrainCmd {
         }
         if let Some(o) = outcomes.iter().find(|o| o.run.stopped.is_some()) {
             let d = o.run.stopped.as_ref().expect("stopped");
-            anyhow::bail!("seed {}: {d}; the run so far is saved in {}", o.seed, o.out.display());
+            anyhow::bail!(
+                "seed {}: {d}; the run so far is saved in {}",
+                o.seed,
+                o.out.display()
+            );
         }
         Ok(())
     }
@@ -136,7 +165,10 @@ impl TrainCmd {
 
 /// `run.ginn.json` → `run-seed3.ginn.json`.
 fn seed_path(path: &Path, seed: u64) -> PathBuf {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "run.ginn.json".into());
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "run.ginn.json".into());
     let (stem, ext) = name.split_once('.').unwrap_or((&name, "ginn.json"));
     path.with_file_name(format!("{stem}-seed{seed}.{ext}"))
 }

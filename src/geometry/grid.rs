@@ -30,7 +30,10 @@ impl GridPatterns {
     pub fn point(&self, rect: Rect, i: usize) -> [f64; 2] {
         let (c, r) = (i % self.n, i / self.n);
         let n = self.n as f64;
-        [rect.x0 + (c as f64 + 0.5) / n * (rect.x1 - rect.x0), rect.y0 + (r as f64 + 0.5) / n * (rect.y1 - rect.y0)]
+        [
+            rect.x0 + (c as f64 + 0.5) / n * (rect.x1 - rect.x0),
+            rect.y0 + (r as f64 + 0.5) / n * (rect.y1 - rect.y0),
+        ]
     }
 
     /// GINN's boundary pixels for hidden unit `k` (layer-major): cells whose on/off state
@@ -62,12 +65,21 @@ pub fn patterns(net: &Network, rect: Rect, n: usize) -> GridPatterns {
     let hidden = net.arch.hidden();
     let stride: usize = hidden.iter().map(|&w| super::partition::words(w)).sum();
     let layers: Vec<(Vec<f64>, Vec<f64>)> = (0..hidden.len())
-        .map(|l| (net.weight(l).iter().map(|&v| v as f64).collect(), net.bias(l).iter().map(|&v| v as f64).collect()))
+        .map(|l| {
+            (
+                net.weight(l).iter().map(|&v| v as f64).collect(),
+                net.bias(l).iter().map(|&v| v as f64).collect(),
+            )
+        })
         .collect();
     let widest = net.arch.widest();
     let (mut a, mut z) = (vec![0.0; widest], vec![0.0; widest]);
     let mut bits = vec![0u64; n * n * stride];
-    let mut g = GridPatterns { n, stride, bits: Vec::new() };
+    let mut g = GridPatterns {
+        n,
+        stride,
+        bits: Vec::new(),
+    };
     for i in 0..n * n {
         let p = g.point(rect, i);
         a[..2].copy_from_slice(&p);
@@ -75,7 +87,10 @@ pub fn patterns(net: &Network, rect: Rect, n: usize) -> GridPatterns {
         let mut word = i * stride;
         for ((w, b), &width) in layers.iter().zip(hidden) {
             for (j, (row, &bj)) in w.chunks_exact(fan_in).zip(b).enumerate() {
-                z[j] = row.iter().zip(&a[..fan_in]).fold(bj, |s, (&wi, &ai)| s + wi * ai);
+                z[j] = row
+                    .iter()
+                    .zip(&a[..fan_in])
+                    .fold(bj, |s, (&wi, &ai)| s + wi * ai);
                 if z[j] > 0.0 {
                     bits[word + j / 64] |= 1 << (j % 64);
                 }

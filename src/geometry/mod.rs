@@ -23,7 +23,12 @@ pub struct Rect {
 }
 
 impl Rect {
-    pub const UNIT: Rect = Rect { x0: 0.0, y0: 0.0, x1: 1.0, y1: 1.0 };
+    pub const UNIT: Rect = Rect {
+        x0: 0.0,
+        y0: 0.0,
+        x1: 1.0,
+        y1: 1.0,
+    };
 
     pub fn new(x0: f64, y0: f64, x1: f64, y1: f64) -> Option<Self> {
         let ok = [x0, y0, x1, y1].iter().all(|v| v.is_finite()) && x1 > x0 && y1 > y0;
@@ -31,7 +36,12 @@ impl Rect {
     }
 
     pub fn corners(&self) -> [[f64; 2]; 4] {
-        [[self.x0, self.y0], [self.x1, self.y0], [self.x1, self.y1], [self.x0, self.y1]]
+        [
+            [self.x0, self.y0],
+            [self.x1, self.y0],
+            [self.x1, self.y1],
+            [self.x0, self.y1],
+        ]
     }
 
     pub fn area(&self) -> f64 {
@@ -55,7 +65,10 @@ pub struct NeuronBoundary {
 
 impl NeuronBoundary {
     pub fn length(&self) -> f64 {
-        self.polylines.iter().map(|p| polyline::length(p)).fold(0.0, |a, b| a + b)
+        self.polylines
+            .iter()
+            .map(|p| polyline::length(p))
+            .fold(0.0, |a, b| a + b)
     }
 }
 
@@ -104,23 +117,47 @@ impl Geometry {
             .enumerate()
             .map(|(k, segs)| NeuronBoundary {
                 neuron: neuron_at(&hidden, k),
-                polylines: polyline::chain(segs).into_iter().map(|ids| ids.iter().map(|&v| s.vertices[v as usize]).collect()).collect(),
+                polylines: polyline::chain(segs)
+                    .into_iter()
+                    .map(|ids| ids.iter().map(|&v| s.vertices[v as usize]).collect())
+                    .collect(),
             })
             .collect();
         let decision = polyline::chain_points(&s.decision);
         let by_id = s.layers.last().map_or_else(FxHashMap::default, |lp| {
-            lp.regions.iter().enumerate().map(|(i, r)| (r.id, i as u32)).collect()
+            lp.regions
+                .iter()
+                .enumerate()
+                .map(|(i, r)| (r.id, i as u32))
+                .collect()
         });
-        Self { rect, vertices: s.vertices, hidden, layers: s.layers, boundaries, decision, logits: s.logits, by_id }
+        Self {
+            rect,
+            vertices: s.vertices,
+            hidden,
+            layers: s.layers,
+            boundaries,
+            decision,
+            logits: s.logits,
+            by_id,
+        }
     }
 
     /// The network's linear regions (the partition after the last hidden layer).
     pub fn regions(&self) -> &[Region] {
-        &self.layers.last().expect("at least one hidden layer").regions
+        &self
+            .layers
+            .last()
+            .expect("at least one hidden layer")
+            .regions
     }
 
     pub fn polygon(&self, region: &Region) -> Vec<[f64; 2]> {
-        region.polygon.iter().map(|&v| self.vertices[v as usize]).collect()
+        region
+            .polygon
+            .iter()
+            .map(|&v| self.vertices[v as usize])
+            .collect()
     }
 
     pub fn area(&self, region: &Region) -> f64 {
@@ -139,7 +176,10 @@ impl Geometry {
 
     /// Whether unit `n` is active in a region of layer `n.layer`'s partition or later.
     pub fn is_active(&self, region: &Region, n: NeuronId) -> bool {
-        bit(&region.pattern, region_bit_offset(&self.hidden, n.layer) + n.index)
+        bit(
+            &region.pattern,
+            region_bit_offset(&self.hidden, n.layer) + n.index,
+        )
     }
 
     /// Activation pattern of a point, in the regions' bit layout (`> 0` is active).
@@ -168,24 +208,37 @@ impl Geometry {
         }
         // On a boundary the pattern may name a region that is only a line here: fall back
         // to the polygon that contains the point.
-        self.regions().iter().position(|r| polyline::convex_contains(&self.polygon(r), p))
+        self.regions()
+            .iter()
+            .position(|r| polyline::convex_contains(&self.polygon(r), p))
     }
 
     /// Logits at `p` from the exact partition (no pass through the network).
     pub fn logits_at(&self, region: usize, p: [f64; 2]) -> [f64; 2] {
         let m = &self.logits[region];
-        [m[0][0] * p[0] + m[0][1] * p[1] + m[0][2], m[1][0] * p[0] + m[1][1] * p[1] + m[1][2]]
+        [
+            m[0][0] * p[0] + m[0][1] * p[1] + m[0][2],
+            m[1][0] * p[0] + m[1][1] * p[1] + m[1][2],
+        ]
     }
 
     /// The boundary nearest to `p`, among all hidden layers or only `layer`.
     pub fn nearest_boundary(&self, p: [f64; 2], layer: Option<usize>) -> Option<BoundaryHit> {
         let mut best: Option<BoundaryHit> = None;
-        for b in self.boundaries.iter().filter(|b| layer.is_none_or(|l| b.neuron.layer == l)) {
+        for b in self
+            .boundaries
+            .iter()
+            .filter(|b| layer.is_none_or(|l| b.neuron.layer == l))
+        {
             for line in &b.polylines {
                 for w in line.windows(2) {
                     let (d, q) = polyline::point_segment(p, w[0], w[1]);
                     if best.is_none_or(|h| d < h.distance) {
-                        best = Some(BoundaryHit { neuron: b.neuron, distance: d, point: q });
+                        best = Some(BoundaryHit {
+                            neuron: b.neuron,
+                            distance: d,
+                            point: q,
+                        });
                     }
                 }
             }
@@ -196,9 +249,18 @@ impl Geometry {
     /// Active-area fraction, boundary length and number of boundary pieces of a unit.
     pub fn neuron_stats(&self, n: NeuronId) -> NeuronStats {
         let layer = &self.layers[n.layer];
-        let active = layer.regions.iter().filter(|r| self.is_active(r, n)).map(|r| self.area(r)).fold(0.0, |a, b| a + b);
+        let active = layer
+            .regions
+            .iter()
+            .filter(|r| self.is_active(r, n))
+            .map(|r| self.area(r))
+            .fold(0.0, |a, b| a + b);
         let b = self.boundary(n);
-        NeuronStats { active_fraction: active / self.rect.area(), boundary_length: b.length(), pieces: b.polylines.len() }
+        NeuronStats {
+            active_fraction: active / self.rect.area(),
+            boundary_length: b.length(),
+            pieces: b.polylines.len(),
+        }
     }
 }
 

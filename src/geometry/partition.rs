@@ -83,12 +83,21 @@ pub fn pattern_id(pattern: &[u64]) -> u64 {
 pub(super) fn split(net: &Network, rect: Rect) -> Split {
     let arch = &net.arch;
     let hidden = arch.hidden().len();
-    let weights: Vec<Vec<f64>> = (0..arch.layers()).map(|l| net.weight(l).iter().map(|&v| v as f64).collect()).collect();
-    let biases: Vec<Vec<f64>> = (0..arch.layers()).map(|l| net.bias(l).iter().map(|&v| v as f64).collect()).collect();
+    let weights: Vec<Vec<f64>> = (0..arch.layers())
+        .map(|l| net.weight(l).iter().map(|&v| v as f64).collect())
+        .collect();
+    let biases: Vec<Vec<f64>> = (0..arch.layers())
+        .map(|l| net.bias(l).iter().map(|&v| v as f64).collect())
+        .collect();
 
     let mut vertices = rect.corners().to_vec();
     let whole = LayerPartition {
-        regions: vec![Region { polygon: vec![0, 1, 2, 3], pattern: vec![], id: pattern_id(&[]), parent: 0 }],
+        regions: vec![Region {
+            polygon: vec![0, 1, 2, 3],
+            pattern: vec![],
+            id: pattern_id(&[]),
+            parent: 0,
+        }],
         // The identity: "activations" of the input layer are the coordinates.
         width: 2,
         maps: vec![[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]],
@@ -110,7 +119,13 @@ pub(super) fn split(net: &Network, rect: Rect) -> Split {
         for (ri, region) in prev.regions.iter().enumerate() {
             scratch.reset(&region.polygon);
             for j in 0..width {
-                let mut ctx = SplitCtx { vertices: &mut vertices, vals: &mut vals, width, cache: &mut cache, neuron: j };
+                let mut ctx = SplitCtx {
+                    vertices: &mut vertices,
+                    vals: &mut vals,
+                    width,
+                    cache: &mut cache,
+                    neuron: j,
+                };
                 scratch.split_all(&mut ctx, &mut layer_segments[j]);
             }
             for piece in &scratch.pieces {
@@ -118,7 +133,12 @@ pub(super) fn split(net: &Network, rect: Rect) -> Split {
                 pattern.extend_from_slice(&region.pattern);
                 pattern.extend_from_slice(&piece.bits[..nwords]);
                 let polygon = scratch.polys[piece.start..piece.end].to_vec();
-                next.push(Region { polygon, id: pattern_id(&pattern), pattern, parent: ri as u32 });
+                next.push(Region {
+                    polygon,
+                    id: pattern_id(&pattern),
+                    pattern,
+                    parent: ri as u32,
+                });
             }
         }
         // Affine maps: the pre-activation map is shared by all children of one parent.
@@ -130,12 +150,22 @@ pub(super) fn split(net: &Network, rect: Rect) -> Split {
         let mut maps = Vec::with_capacity(next.len() * width);
         for r in &next {
             let p = &pre[r.parent as usize * width..(r.parent as usize + 1) * width];
-            maps.extend((0..width).map(|j| if bit(&r.pattern, offset + j) { p[j] } else { [0.0; 3] }));
+            maps.extend((0..width).map(|j| {
+                if bit(&r.pattern, offset + j) {
+                    p[j]
+                } else {
+                    [0.0; 3]
+                }
+            }));
         }
         act = vals.iter().map(|v| v.max(0.0)).collect();
         act_width = width;
         segments.extend(layer_segments);
-        layers.push(LayerPartition { regions: next, width, maps });
+        layers.push(LayerPartition {
+            regions: next,
+            width,
+            maps,
+        });
     }
     let last = layers.last().unwrap_or(&whole);
 
@@ -150,7 +180,13 @@ pub(super) fn split(net: &Network, rect: Rect) -> Split {
         })
         .collect();
     let decision = decision_segments(&last.regions, &vertices, &logit_vals);
-    Split { vertices, layers, segments, decision, logits }
+    Split {
+        vertices,
+        layers,
+        segments,
+        decision,
+        logits,
+    }
 }
 
 /// Offset of layer `l`'s first bit in a region's pattern.
@@ -211,7 +247,11 @@ impl Scratch {
         self.polys.clear();
         self.polys.extend_from_slice(polygon);
         self.pieces.clear();
-        self.pieces.push(Piece { start: 0, end: polygon.len(), bits: [0; 4] });
+        self.pieces.push(Piece {
+            start: 0,
+            end: polygon.len(),
+            bits: [0; 4],
+        });
     }
 
     /// Cuts every piece by the context's neuron.
@@ -252,7 +292,11 @@ impl Scratch {
             let start = self.next_polys.len();
             self.next_polys.extend_from_slice(poly);
             let bits = if pos { active } else { piece.bits };
-            self.next_pieces.push(Piece { start, end: self.next_polys.len(), bits });
+            self.next_pieces.push(Piece {
+                start,
+                end: self.next_polys.len(),
+                bits,
+            });
             return;
         }
         // The active side first, then the inactive side, each in the polygon's order.
@@ -260,7 +304,10 @@ impl Scratch {
         for side in [1.0f64, -1.0] {
             let start = self.next_polys.len();
             for k in 0..n {
-                let (u, v) = (self.polys[piece.start + k], self.polys[piece.start + (k + 1) % n]);
+                let (u, v) = (
+                    self.polys[piece.start + k],
+                    self.polys[piece.start + (k + 1) % n],
+                );
                 let (su, sv) = (ctx.val(u) * side, ctx.val(v) * side);
                 if su >= 0.0 {
                     self.next_polys.push(u);
@@ -277,7 +324,11 @@ impl Scratch {
                 }
             }
             let bits = if side > 0.0 { active } else { piece.bits };
-            self.next_pieces.push(Piece { start, end: self.next_polys.len(), bits });
+            self.next_pieces.push(Piece {
+                start,
+                end: self.next_polys.len(),
+                bits,
+            });
         }
         let on_line = &mut self.on_line;
         if on_line.len() > 2 {
@@ -322,7 +373,8 @@ impl SplitCtx<'_> {
         let t = va / (va - vb);
         let (pa, pb) = (self.vertices[a], self.vertices[b]);
         let w = self.vertices.len() as u32;
-        self.vertices.push([pa[0] + t * (pb[0] - pa[0]), pa[1] + t * (pb[1] - pa[1])]);
+        self.vertices
+            .push([pa[0] + t * (pb[0] - pa[0]), pa[1] + t * (pb[1] - pa[1])]);
         let width = self.width;
         for k in 0..width {
             let (x, y) = (self.vals[a * width + k], self.vals[b * width + k]);
@@ -339,7 +391,11 @@ impl SplitCtx<'_> {
 }
 
 /// Where the two logits are equal, inside each final region (which it does not split).
-fn decision_segments(regions: &[Region], vertices: &[[f64; 2]], logits: &[f64]) -> Vec<([f64; 2], [f64; 2])> {
+fn decision_segments(
+    regions: &[Region],
+    vertices: &[[f64; 2]],
+    logits: &[f64],
+) -> Vec<([f64; 2], [f64; 2])> {
     let d = |v: u32| logits[v as usize * 2 + 1] - logits[v as usize * 2];
     let mut out = Vec::new();
     let mut cache: FxHashMap<(u32, u32), [f64; 2]> = FxHashMap::default();

@@ -6,7 +6,8 @@ use rustc_hash::FxHashMap;
 /// A polyline ends where a vertex has other than two segments; closed loops come back to
 /// their first vertex.
 pub(super) fn chain(mut segs: Vec<(u32, u32)>) -> Vec<Vec<u32>> {
-    segs.iter_mut().for_each(|s| *s = (s.0.min(s.1), s.0.max(s.1)));
+    segs.iter_mut()
+        .for_each(|s| *s = (s.0.min(s.1), s.0.max(s.1)));
     segs.retain(|s| s.0 != s.1);
     segs.sort_unstable();
     segs.dedup();
@@ -32,7 +33,11 @@ pub(super) fn chain(mut segs: Vec<(u32, u32)>) -> Vec<Vec<u32>> {
         line
     };
     // Open chains first, from their ends (and from branch points), then the loops.
-    let mut ends: Vec<u32> = adj.iter().filter(|(_, v)| v.len() != 2).map(|(&k, _)| k).collect();
+    let mut ends: Vec<u32> = adj
+        .iter()
+        .filter(|(_, v)| v.len() != 2)
+        .map(|(&k, _)| k)
+        .collect();
     ends.sort_unstable();
     for e in ends {
         while adj[&e].iter().any(|&i| !used[i]) {
@@ -52,23 +57,38 @@ pub(super) fn chain_points(segs: &[([f64; 2], [f64; 2])]) -> Vec<Vec<[f64; 2]>> 
     let mut ids: FxHashMap<[u64; 2], u32> = FxHashMap::default();
     let mut points = Vec::new();
     let mut id = |p: [f64; 2]| {
-        *ids.entry([p[0].to_bits(), p[1].to_bits()]).or_insert_with(|| {
-            points.push(p);
-            points.len() as u32 - 1
-        })
+        *ids.entry([p[0].to_bits(), p[1].to_bits()])
+            .or_insert_with(|| {
+                points.push(p);
+                points.len() as u32 - 1
+            })
     };
-    let pairs: Vec<(u32, u32)> = segs.iter().map(|&(a, b)| (id(a), id(b))).filter(|(a, b)| a != b).map(|(a, b)| (a.min(b), a.max(b))).collect();
-    chain(pairs).into_iter().map(|l| l.into_iter().map(|i| points[i as usize]).collect()).collect()
+    let pairs: Vec<(u32, u32)> = segs
+        .iter()
+        .map(|&(a, b)| (id(a), id(b)))
+        .filter(|(a, b)| a != b)
+        .map(|(a, b)| (a.min(b), a.max(b)))
+        .collect();
+    chain(pairs)
+        .into_iter()
+        .map(|l| l.into_iter().map(|i| points[i as usize]).collect())
+        .collect()
 }
 
 pub(super) fn length(line: &[[f64; 2]]) -> f64 {
-    line.windows(2).map(|w| (w[1][0] - w[0][0]).hypot(w[1][1] - w[0][1])).fold(0.0, |a, b| a + b)
+    line.windows(2)
+        .map(|w| (w[1][0] - w[0][0]).hypot(w[1][1] - w[0][1]))
+        .fold(0.0, |a, b| a + b)
 }
 
 /// Absolute area (shoelace).
 pub(super) fn polygon_area(p: &[[f64; 2]]) -> f64 {
     let n = p.len();
-    (0..n).map(|i| p[i][0] * p[(i + 1) % n][1] - p[(i + 1) % n][0] * p[i][1]).sum::<f64>().abs() / 2.0
+    (0..n)
+        .map(|i| p[i][0] * p[(i + 1) % n][1] - p[(i + 1) % n][0] * p[i][1])
+        .sum::<f64>()
+        .abs()
+        / 2.0
 }
 
 /// Whether `q` lies in the convex polygon `p` (boundary included), either orientation.
@@ -88,7 +108,11 @@ pub(super) fn convex_contains(p: &[[f64; 2]], q: [f64; 2]) -> bool {
 pub(super) fn point_segment(p: [f64; 2], a: [f64; 2], b: [f64; 2]) -> (f64, [f64; 2]) {
     let d = [b[0] - a[0], b[1] - a[1]];
     let len2 = d[0] * d[0] + d[1] * d[1];
-    let t = if len2 > 0.0 { (((p[0] - a[0]) * d[0] + (p[1] - a[1]) * d[1]) / len2).clamp(0.0, 1.0) } else { 0.0 };
+    let t = if len2 > 0.0 {
+        (((p[0] - a[0]) * d[0] + (p[1] - a[1]) * d[1]) / len2).clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
     let q = [a[0] + t * d[0], a[1] + t * d[1]];
     ((p[0] - q[0]).hypot(p[1] - q[1]), q)
 }
@@ -99,7 +123,15 @@ mod tests {
 
     #[test]
     fn chains_open_lines_loops_and_duplicates() {
-        let lines = chain(vec![(2, 3), (1, 2), (3, 4), (2, 1), (10, 11), (11, 12), (12, 10)]);
+        let lines = chain(vec![
+            (2, 3),
+            (1, 2),
+            (3, 4),
+            (2, 1),
+            (10, 11),
+            (11, 12),
+            (12, 10),
+        ]);
         assert_eq!(lines.len(), 2);
         let open = lines.iter().find(|l| l.len() == 4).unwrap();
         assert!(open == &vec![1, 2, 3, 4] || open == &vec![4, 3, 2, 1]);
@@ -112,7 +144,14 @@ mod tests {
     fn planar_helpers() {
         let sq = [[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]];
         assert_eq!(polygon_area(&sq), 1.0);
-        assert!(convex_contains(&sq, [0.5, 0.5]) && convex_contains(&sq, [1.0, 0.3]) && !convex_contains(&sq, [1.1, 0.5]));
-        assert_eq!(point_segment([0.5, 1.0], [0.0, 0.0], [1.0, 0.0]), (1.0, [0.5, 0.0]));
+        assert!(
+            convex_contains(&sq, [0.5, 0.5])
+                && convex_contains(&sq, [1.0, 0.3])
+                && !convex_contains(&sq, [1.1, 0.5])
+        );
+        assert_eq!(
+            point_segment([0.5, 1.0], [0.0, 0.0], [1.0, 0.0]),
+            (1.0, [0.5, 0.0])
+        );
     }
 }

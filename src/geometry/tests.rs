@@ -7,7 +7,10 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 fn random_net(widths: &[usize], seed: u64, scale: f32) -> Network {
-    let mut net = Network::init(Architecture::new(widths).unwrap(), &mut ChaCha8Rng::seed_from_u64(seed));
+    let mut net = Network::init(
+        Architecture::new(widths).unwrap(),
+        &mut ChaCha8Rng::seed_from_u64(seed),
+    );
     net.params.iter_mut().for_each(|p| *p *= scale);
     net
 }
@@ -15,9 +18,17 @@ fn random_net(widths: &[usize], seed: u64, scale: f32) -> Network {
 /// Relative size of a pre-activation: |b| + Σ|w·a|, so "zero" is judged against it.
 fn magnitude(net: &Network, n: NeuronId, p: [f64; 2]) -> f64 {
     let pre = net.pre_activations(p[0], p[1]);
-    let input: Vec<f64> = if n.layer == 0 { p.to_vec() } else { pre[n.layer - 1].iter().map(|v| v.max(0.0)).collect() };
+    let input: Vec<f64> = if n.layer == 0 {
+        p.to_vec()
+    } else {
+        pre[n.layer - 1].iter().map(|v| v.max(0.0)).collect()
+    };
     let w = net.incoming(n);
-    net.bias(n.layer)[n.index].abs() as f64 + w.iter().zip(&input).map(|(&w, a)| (w as f64 * a).abs()).sum::<f64>()
+    net.bias(n.layer)[n.index].abs() as f64
+        + w.iter()
+            .zip(&input)
+            .map(|(&w, a)| (w as f64 * a).abs())
+            .sum::<f64>()
 }
 
 /// Every check of the issue on one network and rectangle; returns the geometry.
@@ -28,16 +39,27 @@ fn check_exact(net: &Network, rect: Rect, grid: usize) -> Geometry {
         for p in b.polylines.iter().flatten() {
             let z = net.pre_activations(p[0], p[1])[b.neuron.layer][b.neuron.index];
             let m = magnitude(net, b.neuron, *p);
-            assert!(z.abs() <= 1e-9 * m.max(1e-300), "{:?} at {p:?}: z = {z:e} (scale {m:e})", b.neuron);
+            assert!(
+                z.abs() <= 1e-9 * m.max(1e-300),
+                "{:?} at {p:?}: z = {z:e} (scale {m:e})",
+                b.neuron
+            );
             assert!(rect.contains(*p) || (p[0] - rect.x0.clamp(p[0], rect.x1)).abs() < 1e-12);
         }
     }
     // Areas sum to the rectangle's; a point inside each polygon has its pattern.
     let total: f64 = g.regions().iter().map(|r| g.area(r)).sum();
-    assert!((total - rect.area()).abs() <= 1e-9 * rect.area(), "areas sum to {total}, rect {}", rect.area());
+    assert!(
+        (total - rect.area()).abs() <= 1e-9 * rect.area(),
+        "areas sum to {total}, rect {}",
+        rect.area()
+    );
     for (l, layer) in g.layers.iter().enumerate() {
         let sum: f64 = layer.regions.iter().map(|r| g.area(r)).sum();
-        assert!((sum - rect.area()).abs() <= 1e-9 * rect.area(), "layer {l} areas {sum}");
+        assert!(
+            (sum - rect.area()).abs() <= 1e-9 * rect.area(),
+            "layer {l} areas {sum}"
+        );
     }
     for r in g.regions() {
         let poly = g.polygon(r);
@@ -47,8 +69,15 @@ fn check_exact(net: &Network, rect: Rect, grid: usize) -> Geometry {
         if pattern != r.pattern {
             // Only acceptable for slivers too thin to sample: some unit is ~0 there.
             let pre = net.pre_activations(c[0], c[1]);
-            let near_zero = net.arch.neurons().any(|n| pre[n.layer][n.index].abs() <= 1e-9 * magnitude(net, n, c));
-            assert!(near_zero, "region {:x} centroid {c:?} has another pattern", r.id);
+            let near_zero = net
+                .arch
+                .neurons()
+                .any(|n| pre[n.layer][n.index].abs() <= 1e-9 * magnitude(net, n, c));
+            assert!(
+                near_zero,
+                "region {:x} centroid {c:?} has another pattern",
+                r.id
+            );
         }
     }
     // Brute force: every grid point's pattern is a region that contains the point, and
@@ -56,22 +85,36 @@ fn check_exact(net: &Network, rect: Rect, grid: usize) -> Geometry {
     let gp = grid::patterns(net, rect, grid);
     for i in 0..grid * grid {
         let p = gp.point(rect, i);
-        let ri = g.region_at(net, p).unwrap_or_else(|| panic!("grid point {p:?} is in no region"));
-        assert!(polyline::convex_contains(&g.polygon(&g.regions()[ri]), p) || near_edge(&g, ri, p), "grid point {p:?} outside its region");
+        let ri = g
+            .region_at(net, p)
+            .unwrap_or_else(|| panic!("grid point {p:?} is in no region"));
+        assert!(
+            polyline::convex_contains(&g.polygon(&g.regions()[ri]), p) || near_edge(&g, ri, p),
+            "grid point {p:?} outside its region"
+        );
     }
-    assert!(gp.distinct() <= g.regions().len(), "grid {} > exact {}", gp.distinct(), g.regions().len());
+    assert!(
+        gp.distinct() <= g.regions().len(),
+        "grid {} > exact {}",
+        gp.distinct(),
+        g.regions().len()
+    );
     g
 }
 
 fn near_edge(g: &Geometry, ri: usize, p: [f64; 2]) -> bool {
     let poly = g.polygon(&g.regions()[ri]);
-    (0..poly.len()).any(|k| polyline::point_segment(p, poly[k], poly[(k + 1) % poly.len()]).0 < 1e-9)
+    (0..poly.len())
+        .any(|k| polyline::point_segment(p, poly[k], poly[(k + 1) % poly.len()]).0 < 1e-9)
 }
 
 fn centroid(p: &[[f64; 2]]) -> [f64; 2] {
     // Vertex average: inside a convex polygon, and never on its edge unless degenerate.
     let n = p.len() as f64;
-    [p.iter().map(|q| q[0]).sum::<f64>() / n, p.iter().map(|q| q[1]).sum::<f64>() / n]
+    [
+        p.iter().map(|q| q[0]).sum::<f64>() / n,
+        p.iter().map(|q| q[1]).sum::<f64>() / n,
+    ]
 }
 
 #[test]
@@ -80,7 +123,11 @@ fn random_nets_at_several_scales() {
         let g = check_exact(&random_net(&[16, 16, 16], seed, scale), Rect::UNIT, 300);
         assert!(g.regions().len() > 5, "{}", g.regions().len());
     }
-    check_exact(&random_net(&[8, 8], 5, 1.0), Rect::new(-2.0, -1.0, 3.0, 2.5).unwrap(), 200);
+    check_exact(
+        &random_net(&[8, 8], 5, 1.0),
+        Rect::new(-2.0, -1.0, 3.0, 2.5).unwrap(),
+        200,
+    );
 }
 
 #[test]
@@ -106,7 +153,12 @@ fn layer_one_boundaries_are_single_straight_lines() {
     let net = random_net(&[16, 16, 16], 7, 1.0);
     let g = Geometry::new(&net, Rect::UNIT);
     for b in g.boundaries.iter().filter(|b| b.neuron.layer == 0) {
-        assert!(b.polylines.len() <= 1, "{:?} has {} pieces", b.neuron, b.polylines.len());
+        assert!(
+            b.polylines.len() <= 1,
+            "{:?} has {} pieces",
+            b.neuron,
+            b.polylines.len()
+        );
         if let Some(line) = b.polylines.first() {
             // All points collinear with the ends.
             let (a, z) = (line[0], line[line.len() - 1]);
@@ -130,7 +182,11 @@ fn deeper_boundaries_are_continuous_chains() {
             // exactly on a line, which random weights make improbable).
             let on_edge = |p: [f64; 2]| p[0] == 0.0 || p[0] == 1.0 || p[1] == 0.0 || p[1] == 1.0;
             let (s, e) = (line[0], line[line.len() - 1]);
-            assert!((on_edge(s) && on_edge(e)) || s == e, "{:?} piece {s:?}…{e:?}", b.neuron);
+            assert!(
+                (on_edge(s) && on_edge(e)) || s == e,
+                "{:?} piece {s:?}…{e:?}",
+                b.neuron
+            );
         }
     }
     assert!(segments > 50);
@@ -182,7 +238,12 @@ fn duplicated_neurons_share_one_line_and_add_no_slivers() {
     assert!((a.length() - b.length()).abs() < 1e-12 && a.length() > 0.0);
     let c = g.boundary(NeuronId { layer: 1, index: 2 });
     let d = g.boundary(NeuronId { layer: 1, index: 4 });
-    assert!((c.length() - d.length()).abs() < 1e-9, "{} vs {}", c.length(), d.length());
+    assert!(
+        (c.length() - d.length()).abs() < 1e-9,
+        "{} vs {}",
+        c.length(),
+        d.length()
+    );
     // No zero-area slivers.
     assert!(g.regions().iter().all(|r| g.area(r) > 1e-12));
 }
@@ -193,7 +254,13 @@ fn lines_through_vertices_and_corners() {
     // the centre and through a corner, all meeting in points.
     let arch = Architecture::new(&[5, 4]).unwrap();
     let mut net = Network::init(arch, &mut ChaCha8Rng::seed_from_u64(13));
-    let rows: [[f32; 3]; 5] = [[1.0, -1.0, 0.0], [1.0, 1.0, -1.0], [1.0, 0.0, -0.5], [0.0, 1.0, -0.5], [2.0, -1.0, -0.5]];
+    let rows: [[f32; 3]; 5] = [
+        [1.0, -1.0, 0.0],
+        [1.0, 1.0, -1.0],
+        [1.0, 0.0, -0.5],
+        [0.0, 1.0, -0.5],
+        [2.0, -1.0, -0.5],
+    ];
     for (j, r) in rows.iter().enumerate() {
         net.params[2 * j] = r[0];
         net.params[2 * j + 1] = r[1];
@@ -201,7 +268,11 @@ fn lines_through_vertices_and_corners() {
     }
     let g = check_exact(&net, Rect::UNIT, 400);
     for j in 0..4 {
-        assert_eq!(g.boundary(NeuronId { layer: 0, index: j }).polylines.len(), 1, "unit {j}");
+        assert_eq!(
+            g.boundary(NeuronId { layer: 0, index: j }).polylines.len(),
+            1,
+            "unit {j}"
+        );
     }
     let diag = g.boundary(NeuronId { layer: 0, index: 0 }).length();
     assert!((diag - 2f64.sqrt()).abs() < 1e-12, "{diag}");
@@ -232,13 +303,23 @@ fn queries_agree_with_the_network() {
         let exact = net.logits(p[0], p[1]);
         let ours = g.logits_at(r, p);
         for k in 0..2 {
-            assert!((exact[k] - ours[k]).abs() < 1e-9 * (1.0 + exact[k].abs()), "{p:?}: {exact:?} vs {ours:?}");
+            assert!(
+                (exact[k] - ours[k]).abs() < 1e-9 * (1.0 + exact[k].abs()),
+                "{p:?}: {exact:?} vs {ours:?}"
+            );
         }
     }
     // A point on a boundary is found at distance ~0, by that neuron.
-    let b = g.boundaries.iter().find(|b| b.neuron.layer == 1 && !b.polylines.is_empty()).unwrap();
+    let b = g
+        .boundaries
+        .iter()
+        .find(|b| b.neuron.layer == 1 && !b.polylines.is_empty())
+        .unwrap();
     let line = &b.polylines[0];
-    let mid = [(line[0][0] + line[1][0]) / 2.0, (line[0][1] + line[1][1]) / 2.0];
+    let mid = [
+        (line[0][0] + line[1][0]) / 2.0,
+        (line[0][1] + line[1][1]) / 2.0,
+    ];
     let hit = g.nearest_boundary(mid, Some(1)).unwrap();
     assert_eq!(hit.neuron, b.neuron);
     assert!(hit.distance < 1e-12);
@@ -248,18 +329,32 @@ fn queries_agree_with_the_network() {
     let k = 200;
     let hits = (0..k * k)
         .filter(|i| {
-            let p = [((i % k) as f64 + 0.5) / k as f64, ((i / k) as f64 + 0.5) / k as f64];
+            let p = [
+                ((i % k) as f64 + 0.5) / k as f64,
+                ((i / k) as f64 + 0.5) / k as f64,
+            ];
             net.pre_activations(p[0], p[1])[1][3] > 0.0
         })
         .count();
-    assert!((s.active_fraction - hits as f64 / (k * k) as f64).abs() < 0.01, "{s:?}");
+    assert!(
+        (s.active_fraction - hits as f64 / (k * k) as f64).abs() < 0.01,
+        "{s:?}"
+    );
 }
 
 #[test]
 fn region_ids_are_stable_across_rebuilds() {
     let net = random_net(&[16, 16, 16], 22, 1.0);
-    let a: Vec<u64> = Geometry::new(&net, Rect::UNIT).regions().iter().map(|r| r.id).collect();
-    let b: Vec<u64> = Geometry::new(&net, Rect::UNIT).regions().iter().map(|r| r.id).collect();
+    let a: Vec<u64> = Geometry::new(&net, Rect::UNIT)
+        .regions()
+        .iter()
+        .map(|r| r.id)
+        .collect();
+    let b: Vec<u64> = Geometry::new(&net, Rect::UNIT)
+        .regions()
+        .iter()
+        .map(|r| r.id)
+        .collect();
     assert_eq!(a, b);
     let mut sorted = a.clone();
     sorted.sort_unstable();

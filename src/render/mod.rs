@@ -4,7 +4,7 @@
 pub mod prediction;
 pub mod svg;
 
-pub use prediction::prediction;
+pub use prediction::{fill_regions, prediction, region_index};
 
 /// Colour of hidden layer `l` (0-based): the report's blue, red, green, then more.
 pub fn layer_color(l: usize) -> [u8; 3] {
@@ -24,4 +24,25 @@ pub fn layer_color(l: usize) -> [u8; 3] {
 /// `#rrggbb` of a colour.
 pub fn hex(c: [u8; 3]) -> String {
     format!("#{:02x}{:02x}{:02x}", c[0], c[1], c[2])
+}
+
+/// A colour for a region, from its stable id: the same region keeps its colour.
+pub fn region_color(id: u64) -> [u8; 3] {
+    let h = (id.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40) as f32 / (1u64 << 24) as f32;
+    hsv(h, 0.55, 0.95)
+}
+
+fn hsv(h: f32, s: f32, v: f32) -> [u8; 3] {
+    let i = (h * 6.0).floor();
+    let f = h * 6.0 - i;
+    let (p, q, t) = (v * (1.0 - s), v * (1.0 - f * s), v * (1.0 - (1.0 - f) * s));
+    let (r, g, b) = match i as i32 % 6 {
+        0 => (v, t, p),
+        1 => (q, v, p),
+        2 => (p, v, t),
+        3 => (p, q, v),
+        4 => (t, p, v),
+        _ => (v, p, q),
+    };
+    [(r * 255.0) as u8, (g * 255.0) as u8, (b * 255.0) as u8]
 }

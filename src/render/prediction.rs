@@ -7,37 +7,74 @@ use crate::nn::{Network, sigmoid};
 /// Probability of white at each pixel centre of a `width × height` image of the
 /// geometry's rectangle, row-major, row 0 at the top (`y0`).
 pub fn prediction(geom: &Geometry, net: &Network, width: u32, height: u32) -> Vec<f32> {
+    let mut out = vec![f32::NAN; (width * height) as usize];
+    let last = geom.layers.len() - 1;
+    let diffs: Vec<[f64; 3]> = geom
+        .logits
+        .iter()
+        .map(|m| [m[1][0] - m[0][0], m[1][1] - m[0][1], m[1][2] - m[0][2]])
+        .collect();
+    fill_regions(geom, last, width, height, |i, region, x, y| {
+        // Logit difference z1 − z0 is affine on the region.
+        let d = diffs[region];
+        out[i] = sigmoid(d[0] * x + d[1] * y + d[2]) as f32;
+    });
+    // Pixel centres that fell exactly into a crack between spans: ask the network.
+    let r = geom.rect;
+    let (w, h) = (width as usize, height as usize);
+    for (i, px) in out.iter_mut().enumerate().filter(|(_, p)| p.is_nan()) {
+        let x = r.x0 + ((i % w) as f64 + 0.5) / w as f64 * (r.x1 - r.x0);
+        let y = r.y0 + ((i / w) as f64 + 0.5) / h as f64 * (r.y1 - r.y0);
+        *px = net.probability_white(x, y) as f32;
+    }
+    out
+}
+
+/// Index of the region of layer `layer`'s partition at each pixel centre (`u32::MAX`
+/// where a centre fell into a crack between spans).
+pub fn region_index(geom: &Geometry, layer: usize, width: u32, height: u32) -> Vec<u32> {
+    let mut out = vec![u32::MAX; (width * height) as usize];
+    fill_regions(geom, layer, width, height, |i, region, _, _| {
+        out[i] = region as u32
+    });
+    out
+}
+
+/// Scan-converts the regions of one layer's partition: calls `paint(pixel, region, x, y)`
+/// once for each pixel whose centre (x, y) lies in a region (half-open spans, so shared
+/// edges are painted once).
+pub fn fill_regions(
+    geom: &Geometry,
+    layer: usize,
+    width: u32,
+    height: u32,
+    mut paint: impl FnMut(usize, usize, f64, f64),
+) {
     let (w, h) = (width as usize, height as usize);
     let r = geom.rect;
     let (sx, sy) = ((r.x1 - r.x0) / w as f64, (r.y1 - r.y0) / h as f64);
-    let mut out = vec![f32::NAN; w * h];
-    for (ri, region) in geom.regions().iter().enumerate() {
+    for (ri, region) in geom.layers[layer].regions.iter().enumerate() {
         let poly = geom.polygon(region);
-        let m = geom.logits[ri];
-        // Logit difference z1 − z0 is affine on the region.
-        let d = [m[1][0] - m[0][0], m[1][1] - m[0][1], m[1][2] - m[0][2]];
-        let (ymin, ymax) = poly.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| (a.min(p[1]), b.max(p[1])));
+        let (ymin, ymax) = poly
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| {
+                (a.min(p[1]), b.max(p[1]))
+            });
         // Rows whose centre lies in [ymin, ymax).
         let row0 = (((ymin - r.y0) / sy - 0.5).ceil().max(0.0)) as usize;
         let row1 = (((ymax - r.y0) / sy - 0.5).ceil().clamp(0.0, h as f64)) as usize;
         for row in row0..row1 {
             let y = r.y0 + (row as f64 + 0.5) * sy;
-            let Some((xl, xr)) = span(&poly, y) else { continue };
+            let Some((xl, xr)) = span(&poly, y) else {
+                continue;
+            };
             let c0 = (((xl - r.x0) / sx - 0.5).ceil().max(0.0)) as usize;
             let c1 = (((xr - r.x0) / sx - 0.5).ceil().clamp(0.0, w as f64)) as usize;
-            let line = &mut out[row * w..(row + 1) * w];
-            for (c, px) in line.iter_mut().enumerate().take(c1).skip(c0) {
-                let x = r.x0 + (c as f64 + 0.5) * sx;
-                *px = sigmoid(d[0] * x + d[1] * y + d[2]) as f32;
+            for c in c0..c1 {
+                paint(row * w + c, ri, r.x0 + (c as f64 + 0.5) * sx, y);
             }
         }
     }
-    // Pixel centres that fell exactly into a crack between spans: ask the network.
-    for (i, px) in out.iter_mut().enumerate().filter(|(_, p)| p.is_nan()) {
-        let (x, y) = (r.x0 + ((i % w) as f64 + 0.5) * sx, r.y0 + ((i / w) as f64 + 0.5) * sy);
-        *px = net.probability_white(x, y) as f32;
-    }
-    out
 }
 
 /// Where the horizontal line at `y` crosses a convex polygon.
@@ -64,7 +101,10 @@ mod tests {
 
     #[test]
     fn matches_the_network_pixel_by_pixel() {
-        let mut net = Network::init(Architecture::paper(), &mut rand_chacha::ChaCha8Rng::seed_from_u64(4));
+        let mut net = Network::init(
+            Architecture::paper(),
+            &mut rand_chacha::ChaCha8Rng::seed_from_u64(4),
+        );
         net.params.iter_mut().for_each(|p| *p *= 3.0);
         for rect in [Rect::UNIT, Rect::new(0.2, 0.3, 0.45, 0.5).unwrap()] {
             let g = Geometry::new(&net, rect);

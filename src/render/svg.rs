@@ -19,7 +19,12 @@ pub struct PanelStyle {
 
 impl Default for PanelStyle {
     fn default() -> Self {
-        Self { size: 400.0, line_width: 1.5, layers: vec![], decision_boundary: false }
+        Self {
+            size: 400.0,
+            line_width: 1.5,
+            layers: vec![],
+            decision_boundary: false,
+        }
     }
 }
 
@@ -37,7 +42,14 @@ pub struct Background<'a> {
 }
 
 /// One panel as an SVG group at `(x, y)`, with an optional caption below it.
-pub fn panel(geom: &Geometry, background: Option<Background>, style: &PanelStyle, x: f64, y: f64, caption: Option<&str>) -> String {
+pub fn panel(
+    geom: &Geometry,
+    background: Option<Background>,
+    style: &PanelStyle,
+    x: f64,
+    y: f64,
+    caption: Option<&str>,
+) -> String {
     let mut s = String::new();
     let size = style.size;
     let _ = writeln!(s, r#"<g transform="translate({x:.3} {y:.3})">"#);
@@ -48,9 +60,17 @@ pub fn panel(geom: &Geometry, background: Option<Background>, style: &PanelStyle
             png_base64(bg.gray, bg.width, bg.height)
         );
     }
-    let _ = writeln!(s, r##"<rect width="{size}" height="{size}" fill="none" stroke="#444" stroke-width="0.5"/>"##);
+    let _ = writeln!(
+        s,
+        r##"<rect width="{size}" height="{size}" fill="none" stroke="#444" stroke-width="0.5"/>"##
+    );
     let r = geom.rect;
-    let to_px = |p: [f64; 2]| ((p[0] - r.x0) / (r.x1 - r.x0) * size, (p[1] - r.y0) / (r.y1 - r.y0) * size);
+    let to_px = |p: [f64; 2]| {
+        (
+            (p[0] - r.x0) / (r.x1 - r.x0) * size,
+            (p[1] - r.y0) / (r.y1 - r.y0) * size,
+        )
+    };
     let layers = geom.layers.len();
     for l in (0..layers).filter(|&l| style.shows(l)) {
         let _ = writeln!(
@@ -60,15 +80,28 @@ pub fn panel(geom: &Geometry, background: Option<Background>, style: &PanelStyle
             hex(layer_color(l)),
             style.line_width
         );
-        for b in geom.boundaries.iter().filter(|b| b.neuron.layer == l && !b.polylines.is_empty()) {
+        for b in geom
+            .boundaries
+            .iter()
+            .filter(|b| b.neuron.layer == l && !b.polylines.is_empty())
+        {
             let d = path_data(&b.polylines, to_px);
-            let _ = writeln!(s, r#"<path class="neuron" data-layer="{}" data-unit="{}" d="{d}"/>"#, l + 1, b.neuron.index + 1);
+            let _ = writeln!(
+                s,
+                r#"<path class="neuron" data-layer="{}" data-unit="{}" d="{d}"/>"#,
+                l + 1,
+                b.neuron.index + 1
+            );
         }
         let _ = writeln!(s, "</g>");
     }
     if style.decision_boundary && !geom.decision.is_empty() {
         let d = path_data(&geom.decision, to_px);
-        let _ = writeln!(s, r##"<path id="decision" stroke="#ffbf00" stroke-width="{}" stroke-dasharray="4 3" fill="none" d="{d}"/>"##, style.line_width);
+        let _ = writeln!(
+            s,
+            r##"<path id="decision" stroke="#ffbf00" stroke-width="{}" stroke-dasharray="4 3" fill="none" d="{d}"/>"##,
+            style.line_width
+        );
     }
     if let Some(c) = caption {
         let _ = writeln!(
@@ -103,12 +136,15 @@ fn path_data(lines: &[Vec<[f64; 2]>], to_px: impl Fn([f64; 2]) -> (f64, f64)) ->
 }
 
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 fn png_base64(gray: &[u8], width: u32, height: u32) -> String {
     let mut png = Vec::new();
     let enc = image::codecs::png::PngEncoder::new(&mut png);
-    image::ImageEncoder::write_image(enc, gray, width, height, image::ExtendedColorType::L8).expect("in-memory PNG encodes");
+    image::ImageEncoder::write_image(enc, gray, width, height, image::ExtendedColorType::L8)
+        .expect("in-memory PNG encodes");
     base64::engine::general_purpose::STANDARD.encode(png)
 }

@@ -52,7 +52,11 @@ impl TargetSource {
             return Ok(TargetSource::Builtin(shape));
         }
         let path = PathBuf::from(s);
-        if path.exists() { Ok(TargetSource::Image { path, threshold }) } else { Err(TargetError::Unknown(s.into())) }
+        if path.exists() {
+            Ok(TargetSource::Image { path, threshold })
+        } else {
+            Err(TargetError::Unknown(s.into()))
+        }
     }
 
     /// Short name for titles and summaries.
@@ -74,7 +78,11 @@ impl TargetSource {
 }
 
 pub(crate) fn check_resolution(resolution: u32) -> Result<(), TargetError> {
-    if (2..=MAX_RESOLUTION).contains(&resolution) { Ok(()) } else { Err(TargetError::Resolution(resolution)) }
+    if (2..=MAX_RESOLUTION).contains(&resolution) {
+        Ok(())
+    } else {
+        Err(TargetError::Resolution(resolution))
+    }
 }
 
 impl Target {
@@ -87,12 +95,19 @@ impl Target {
                 bits.push(white(x, y));
             }
         }
-        Self { width, height, white: bits }
+        Self {
+            width,
+            height,
+            white: bits,
+        }
     }
 
     /// Input coordinates of the centre of pixel `(col, row)`.
     pub fn centre(col: u32, row: u32, width: u32, height: u32) -> (f64, f64) {
-        ((col as f64 + 0.5) / width as f64, (row as f64 + 0.5) / height as f64)
+        (
+            (col as f64 + 0.5) / width as f64,
+            (row as f64 + 0.5) / height as f64,
+        )
     }
 
     pub fn len(&self) -> usize {
@@ -131,13 +146,22 @@ impl Target {
     pub fn from_rows(rows: &[String]) -> Result<Self, String> {
         let height = rows.len();
         let width = rows.first().map_or(0, |r| r.len());
-        if width < 2 || height < 2 || width > MAX_RESOLUTION as usize || height > MAX_RESOLUTION as usize {
-            return Err(format!("target bitmap is {width}×{height}; expected 2 to {MAX_RESOLUTION} on each side"));
+        if width < 2
+            || height < 2
+            || width > MAX_RESOLUTION as usize
+            || height > MAX_RESOLUTION as usize
+        {
+            return Err(format!(
+                "target bitmap is {width}×{height}; expected 2 to {MAX_RESOLUTION} on each side"
+            ));
         }
         let mut white = Vec::with_capacity(width * height);
         for (i, r) in rows.iter().enumerate() {
             if r.len() != width {
-                return Err(format!("target row {i} has {} pixels, expected {width}", r.len()));
+                return Err(format!(
+                    "target row {i} has {} pixels, expected {width}",
+                    r.len()
+                ));
             }
             for c in r.chars() {
                 white.push(match c {
@@ -147,12 +171,19 @@ impl Target {
                 });
             }
         }
-        Ok(Self { width: width as u32, height: height as u32, white })
+        Ok(Self {
+            width: width as u32,
+            height: height as u32,
+            white,
+        })
     }
 
     /// Greyscale picture of the target (white = 255).
     pub fn to_gray(&self) -> Vec<u8> {
-        self.white.iter().map(|&w| if w { 255 } else { 0 }).collect()
+        self.white
+            .iter()
+            .map(|&w| if w { 255 } else { 0 })
+            .collect()
     }
 }
 
@@ -164,15 +195,31 @@ mod tests {
     fn rows_round_trip_and_reject_garbage() {
         let t = Shape::Rings.draw(17);
         assert_eq!(Target::from_rows(&t.to_rows()).unwrap(), t);
-        assert!(Target::from_rows(&["01".into(), "0".into()]).unwrap_err().contains("row 1"));
-        assert!(Target::from_rows(&["0x".into(), "01".into()]).unwrap_err().contains("`x`"));
+        assert!(
+            Target::from_rows(&["01".into(), "0".into()])
+                .unwrap_err()
+                .contains("row 1")
+        );
+        assert!(
+            Target::from_rows(&["0x".into(), "01".into()])
+                .unwrap_err()
+                .contains("`x`")
+        );
     }
 
     #[test]
     fn parse_names_and_paths() {
-        assert_eq!(TargetSource::parse("bottle", 128).unwrap(), TargetSource::Builtin(Shape::Bottle));
-        let e = TargetSource::parse("no-such-shape-or-file", 128).unwrap_err().to_string();
-        assert!(e.contains("no-such-shape-or-file") && e.contains("bottle"), "{e}");
+        assert_eq!(
+            TargetSource::parse("bottle", 128).unwrap(),
+            TargetSource::Builtin(Shape::Bottle)
+        );
+        let e = TargetSource::parse("no-such-shape-or-file", 128)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("no-such-shape-or-file") && e.contains("bottle"),
+            "{e}"
+        );
         assert!(TargetSource::Builtin(Shape::Disc).build(1).is_err());
     }
 

@@ -19,7 +19,14 @@ pub enum Shape {
 }
 
 impl Shape {
-    pub const ALL: [Shape; 6] = [Shape::Bottle, Shape::Disc, Shape::Rings, Shape::Checkerboard, Shape::Spiral, Shape::Moons];
+    pub const ALL: [Shape; 6] = [
+        Shape::Bottle,
+        Shape::Disc,
+        Shape::Rings,
+        Shape::Checkerboard,
+        Shape::Spiral,
+        Shape::Moons,
+    ];
 
     pub fn names() -> Vec<String> {
         Self::ALL.iter().map(|s| s.to_string()).collect()
@@ -107,7 +114,10 @@ impl fmt::Display for Shape {
 impl FromStr for Shape {
     type Err = ();
     fn from_str(s: &str) -> Result<Self, ()> {
-        Self::ALL.into_iter().find(|shape| shape.to_string() == s).ok_or(())
+        Self::ALL
+            .into_iter()
+            .find(|shape| shape.to_string() == s)
+            .ok_or(())
     }
 }
 
@@ -129,9 +139,14 @@ mod tests {
         assert!(!at(100, 180) && !at(60, 100));
         assert!(at(100, 124));
         let ring_row = 124usize;
-        let transitions = (1..200).filter(|&c| at(c, ring_row as u32) != at(c - 1, ring_row as u32)).count();
+        let transitions = (1..200)
+            .filter(|&c| at(c, ring_row as u32) != at(c - 1, ring_row as u32))
+            .count();
         // black body | white ring | black ring | white centre | black ring | white ring | black body
-        assert_eq!(transitions, 8, "outside→body, 3 label edges each side, body→outside");
+        assert_eq!(
+            transitions, 8,
+            "outside→body, 3 label edges each side, body→outside"
+        );
         let f = t.white_fraction();
         assert!((0.5..0.75).contains(&f), "white fraction {f}");
     }

@@ -17,7 +17,11 @@ pub struct Adam {
 
 impl Adam {
     pub fn new(parameters: usize) -> Self {
-        Self { step: 0, m: vec![0.0; parameters], v: vec![0.0; parameters] }
+        Self {
+            step: 0,
+            m: vec![0.0; parameters],
+            v: vec![0.0; parameters],
+        }
     }
 
     /// One update of `params` with gradient `grad` at learning rate `lr`.
@@ -33,7 +37,12 @@ impl Adam {
         // they would be off by 5e-5 relative (1 − 0.999f32) and the updates with them.
         let b2 = BETA2 as f32;
         let (c1, c2) = ((1.0 - BETA1) as f32, (1.0 - BETA2) as f32);
-        for (((p, &g), m), v) in params.iter_mut().zip(grad).zip(&mut self.m).zip(&mut self.v) {
+        for (((p, &g), m), v) in params
+            .iter_mut()
+            .zip(grad)
+            .zip(&mut self.m)
+            .zip(&mut self.v)
+        {
             // torch: exp_avg.lerp_(grad, 1-β1) = m + (1-β1)(g - m)
             *m += c1 * (g - *m);
             *v = *v * b2 + c2 * g * g;

@@ -45,10 +45,16 @@ impl Kernel {
         let layers = arch.layers();
         let widest = *widths.iter().max().expect("widths");
         Self {
-            acts: (0..layers).map(|l| vec![0.0; capacity * widths[l]]).collect(),
+            acts: (0..layers)
+                .map(|l| vec![0.0; capacity * widths[l]])
+                .collect(),
             logits: vec![0.0; capacity * widths[layers]],
-            weights_t: (0..layers).map(|l| vec![0.0; widths[l] * widths[l + 1]]).collect(),
-            grad_wt: (0..layers).map(|l| vec![0.0; widths[l] * widths[l + 1]]).collect(),
+            weights_t: (0..layers)
+                .map(|l| vec![0.0; widths[l] * widths[l + 1]])
+                .collect(),
+            grad_wt: (0..layers)
+                .map(|l| vec![0.0; widths[l] * widths[l + 1]])
+                .collect(),
             delta: vec![0.0; capacity * widest],
             delta_prev: vec![0.0; capacity * widest],
             zeros: vec![0.0; widest],
@@ -80,7 +86,10 @@ impl Kernel {
 
     /// Forward pass of the first `batch` rows of the input buffer.
     pub fn forward(&mut self, net: &Network, batch: usize) {
-        assert!(batch <= self.capacity, "batch exceeds the kernel's capacity");
+        assert!(
+            batch <= self.capacity,
+            "batch exceeds the kernel's capacity"
+        );
         #[cfg(target_arch = "x86_64")]
         if self.fused {
             // SAFETY: `fused` is only set when the CPU has AVX2 and FMA.
@@ -106,7 +115,11 @@ impl Kernel {
             let (before, after) = self.acts.split_at_mut(l + 1);
             let input = &before[l][..batch * fin];
             let hidden = l + 1 < layers;
-            let output = if hidden { &mut after[0][..batch * fout] } else { &mut self.logits[..batch * fout] };
+            let output = if hidden {
+                &mut after[0][..batch * fout]
+            } else {
+                &mut self.logits[..batch * fout]
+            };
             let w = net.weight(l);
             for (a, z) in input.chunks_exact(fin).zip(output.chunks_exact_mut(fout)) {
                 if fout >= BLOCK {
@@ -131,13 +144,24 @@ impl Kernel {
             total += lse - z[t as usize];
             correct += usize::from((z[1] > z[0]) == (t == 1));
         }
-        BatchLoss { loss: total / labels.len() as f32, correct }
+        BatchLoss {
+            loss: total / labels.len() as f32,
+            correct,
+        }
     }
 
     /// Forward, loss and backward pass; writes the gradient of the mean loss into `grad`
     /// (flat PyTorch layout, overwritten). `labels.len()` is the batch size.
-    pub fn forward_backward(&mut self, net: &Network, labels: &[u8], grad: &mut [f32]) -> BatchLoss {
-        assert!(labels.len() <= self.capacity, "batch exceeds the kernel's capacity");
+    pub fn forward_backward(
+        &mut self,
+        net: &Network,
+        labels: &[u8],
+        grad: &mut [f32],
+    ) -> BatchLoss {
+        assert!(
+            labels.len() <= self.capacity,
+            "batch exceeds the kernel's capacity"
+        );
         #[cfg(target_arch = "x86_64")]
         if self.fused {
             // SAFETY: `fused` is only set when the CPU has AVX2 and FMA.
@@ -148,12 +172,22 @@ impl Kernel {
 
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2,fma")]
-    unsafe fn forward_backward_avx2(&mut self, net: &Network, labels: &[u8], grad: &mut [f32]) -> BatchLoss {
+    unsafe fn forward_backward_avx2(
+        &mut self,
+        net: &Network,
+        labels: &[u8],
+        grad: &mut [f32],
+    ) -> BatchLoss {
         self.forward_backward_with::<Avx2>(net, labels, grad)
     }
 
     #[inline(always)]
-    fn forward_backward_with<M: Lanes>(&mut self, net: &Network, labels: &[u8], grad: &mut [f32]) -> BatchLoss {
+    fn forward_backward_with<M: Lanes>(
+        &mut self,
+        net: &Network,
+        labels: &[u8],
+        grad: &mut [f32],
+    ) -> BatchLoss {
         let batch = labels.len();
         self.forward_with::<M>(net, batch);
         let result = self.loss_of(labels);
@@ -161,7 +195,12 @@ impl Kernel {
 
         // d loss / d logits = (softmax − one-hot) / batch.
         let scale = 1.0 / batch as f32;
-        for ((z, d), &t) in self.logits.chunks_exact(2).zip(self.delta.chunks_exact_mut(2)).zip(labels) {
+        for ((z, d), &t) in self
+            .logits
+            .chunks_exact(2)
+            .zip(self.delta.chunks_exact_mut(2))
+            .zip(labels)
+        {
             let (_, p0, p1) = log_softmax_pair(z[0], z[1]);
             d[0] = (p0 - f32::from(t == 0)) * scale;
             d[1] = (p1 - f32::from(t == 1)) * scale;
@@ -186,7 +225,11 @@ impl Kernel {
                 let w = net.weight(l);
                 let prev = &mut self.delta_prev[..batch * fin];
                 let zero = &self.zeros[..fin];
-                for ((dp, d), a) in prev.chunks_exact_mut(fin).zip(delta.chunks_exact(fout)).zip(input.chunks_exact(fin)) {
+                for ((dp, d), a) in prev
+                    .chunks_exact_mut(fin)
+                    .zip(delta.chunks_exact(fout))
+                    .zip(input.chunks_exact(fin))
+                {
                     row_times_matrix::<M>(dp, zero, d, w);
                     dp.iter_mut().zip(a).for_each(|(g, &av)| {
                         if av <= 0.0 {
@@ -271,7 +314,12 @@ impl Lanes for Avx2 {
     #[inline(always)]
     fn load(x: &[f32; BLOCK]) -> Self::V {
         use std::arch::x86_64::*;
-        unsafe { (_mm256_loadu_ps(x.as_ptr()), _mm256_loadu_ps(x.as_ptr().add(8))) }
+        unsafe {
+            (
+                _mm256_loadu_ps(x.as_ptr()),
+                _mm256_loadu_ps(x.as_ptr().add(8)),
+            )
+        }
     }
     #[inline(always)]
     fn store(v: Self::V, out: &mut [f32; BLOCK]) {
@@ -296,7 +344,12 @@ impl Lanes for Avx2 {
     fn mul_add_lanes(acc: Self::V, x: &[f32; BLOCK], y: &[f32; BLOCK]) -> Self::V {
         let (a, b) = (Self::load(x), Self::load(y));
         use std::arch::x86_64::*;
-        unsafe { (_mm256_fmadd_ps(a.0, b.0, acc.0), _mm256_fmadd_ps(a.1, b.1, acc.1)) }
+        unsafe {
+            (
+                _mm256_fmadd_ps(a.0, b.0, acc.0),
+                _mm256_fmadd_ps(a.1, b.1, acc.1),
+            )
+        }
     }
     #[inline(always)]
     fn scalar_mul_add(a: f32, b: f32, c: f32) -> f32 {
@@ -323,14 +376,19 @@ fn row_times_matrix<L: Lanes>(z: &mut [f32], init: &[f32], a: &[f32], m: &[f32])
         for (&ai, row) in a.iter().zip(m.chunks_exact(n)) {
             acc = L::mul_add(acc, ai, block(row, o));
         }
-        L::store(acc, (&mut z[o..o + BLOCK]).try_into().expect("block in range"));
+        L::store(
+            acc,
+            (&mut z[o..o + BLOCK]).try_into().expect("block in range"),
+        );
         o += BLOCK;
     }
     if o < n {
         let tail = &mut z[o..];
         tail.copy_from_slice(&init[o..]);
         for (&ai, row) in a.iter().zip(m.chunks_exact(n)) {
-            tail.iter_mut().zip(&row[o..]).for_each(|(t, &w)| *t = L::scalar_mul_add(ai, w, *t));
+            tail.iter_mut()
+                .zip(&row[o..])
+                .for_each(|(t, &w)| *t = L::scalar_mul_add(ai, w, *t));
         }
     }
 }
@@ -343,7 +401,10 @@ fn dot<L: Lanes>(a: &[f32], b: &[f32]) -> f32 {
     for i in (0..full).step_by(BLOCK) {
         acc = L::mul_add_lanes(acc, block(a, i), block(b, i));
     }
-    a[full..].iter().zip(&b[full..]).fold(L::sum(acc), |s, (&x, &y)| L::scalar_mul_add(x, y, s))
+    a[full..]
+        .iter()
+        .zip(&b[full..])
+        .fold(L::sum(acc), |s, (&x, &y)| L::scalar_mul_add(x, y, s))
 }
 
 /// `z[o] = bias[o] + W[o]·a` for a narrow layer (fewer outputs than a block), `w` in
@@ -367,7 +428,12 @@ fn outer_product_sum<L: Lanes>(g: &mut [f32], a: &[f32], d: &[f32], fin: usize, 
             for (a_row, d_row) in rows() {
                 acc = L::mul_add(acc, a_row[i], block(d_row, o0));
             }
-            L::store(acc, (&mut g[i * fout + o0..i * fout + o0 + BLOCK]).try_into().expect("block in range"));
+            L::store(
+                acc,
+                (&mut g[i * fout + o0..i * fout + o0 + BLOCK])
+                    .try_into()
+                    .expect("block in range"),
+            );
         }
         o0 += BLOCK;
     }
@@ -392,14 +458,17 @@ fn outer_product_sum<L: Lanes>(g: &mut [f32], a: &[f32], d: &[f32], fin: usize, 
     }
     for i in i0..fin {
         for o in o0..fout {
-            g[i * fout + o] = rows().fold(0.0, |s, (a_row, d_row)| L::scalar_mul_add(a_row[i], d_row[o], s));
+            g[i * fout + o] = rows().fold(0.0, |s, (a_row, d_row)| {
+                L::scalar_mul_add(a_row[i], d_row[o], s)
+            });
         }
     }
 }
 
 fn fused_available() -> bool {
     #[cfg(target_arch = "x86_64")]
-    return std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma");
+    return std::arch::is_x86_feature_detected!("avx2")
+        && std::arch::is_x86_feature_detected!("fma");
     #[allow(unreachable_code)]
     false
 }
@@ -437,9 +506,18 @@ mod tests {
             for l in 0..arch.layers() {
                 let (fin, fout) = (arch.fan_in(l), arch.fan_out(l));
                 let o = arch.offset(l);
-                let (w, b) = (&params[o..o + fin * fout], &params[o + fin * fout..o + fin * fout + fout]);
-                let z: Vec<f64> = (0..fout).map(|j| b[j] + (0..fin).map(|i| w[j * fin + i] * act[i]).sum::<f64>()).collect();
-                act = if l + 1 < arch.layers() { z.iter().map(|v| v.max(0.0)).collect() } else { z };
+                let (w, b) = (
+                    &params[o..o + fin * fout],
+                    &params[o + fin * fout..o + fin * fout + fout],
+                );
+                let z: Vec<f64> = (0..fout)
+                    .map(|j| b[j] + (0..fin).map(|i| w[j * fin + i] * act[i]).sum::<f64>())
+                    .collect();
+                act = if l + 1 < arch.layers() {
+                    z.iter().map(|v| v.max(0.0)).collect()
+                } else {
+                    z
+                };
             }
             let m = act[0].max(act[1]);
             let lse = m + ((act[0] - m).exp() + (act[1] - m).exp()).ln();
@@ -476,9 +554,15 @@ mod tests {
             let (mut plus, mut minus) = (p.clone(), p.clone());
             plus[i] += h;
             minus[i] -= h;
-            let numeric = (loss_f64(&arch, &plus, &inputs, &labels) - loss_f64(&arch, &minus, &inputs, &labels)) / (2.0 * h);
+            let numeric = (loss_f64(&arch, &plus, &inputs, &labels)
+                - loss_f64(&arch, &minus, &inputs, &labels))
+                / (2.0 * h);
             let err = (grad[i] as f64 - numeric).abs() / numeric.abs().max(1e-2 * scale);
-            assert!(err < 1e-3, "widths {widths:?} parameter {i}: analytic {} numeric {numeric}", grad[i]);
+            assert!(
+                err < 1e-3,
+                "widths {widths:?} parameter {i}: analytic {} numeric {numeric}",
+                grad[i]
+            );
         }
     }
 

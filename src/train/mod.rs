@@ -115,28 +115,51 @@ impl Trainer {
 
     /// Continues from a snapshot (with its optimiser state and random-stream position, when
     /// it has them), under possibly changed settings: how runs are resumed and branched.
-    pub fn from_snapshot(settings: Settings, target: &Target, snap: &Snapshot) -> Result<Self, SettingsError> {
+    pub fn from_snapshot(
+        settings: Settings,
+        target: &Target,
+        snap: &Snapshot,
+    ) -> Result<Self, SettingsError> {
         let arch = settings.validate()?;
         let expected = arch.parameter_count();
-        let net = Network::from_params(arch, snap.params.clone())
-            .ok_or(SettingsError::Parameters { expected, got: snap.params.len() })?;
+        let net =
+            Network::from_params(arch, snap.params.clone()).ok_or(SettingsError::Parameters {
+                expected,
+                got: snap.params.len(),
+            })?;
         let mut rng = ChaCha8Rng::seed_from_u64(settings.seed);
         match snap.rng_word_pos {
             Some(pos) => rng.set_word_pos(pos),
             // No recorded position: a distinct stream per (seed, iteration) keeps it reproducible.
             None => rng.set_stream(snap.iteration),
         }
-        Ok(Self::assemble(settings, target, net, snap.adam.clone(), rng, snap.iteration))
+        Ok(Self::assemble(
+            settings,
+            target,
+            net,
+            snap.adam.clone(),
+            rng,
+            snap.iteration,
+        ))
     }
 
-    fn assemble(settings: Settings, target: &Target, net: Network, adam: Option<Adam>, rng: ChaCha8Rng, iteration: u64) -> Self {
+    fn assemble(
+        settings: Settings,
+        target: &Target,
+        net: Network,
+        adam: Option<Adam>,
+        rng: ChaCha8Rng,
+        iteration: u64,
+    ) -> Self {
         let (inputs, labels) = target.dataset();
         let n = net.arch.parameter_count();
         Self {
             kernel: Kernel::new(&net, settings.batch),
             batch_labels: vec![0; settings.batch],
             grad: vec![0.0; n],
-            adam: adam.filter(|a| a.m.len() == n).unwrap_or_else(|| Adam::new(n)),
+            adam: adam
+                .filter(|a| a.m.len() == n)
+                .unwrap_or_else(|| Adam::new(n)),
             settings,
             net,
             iteration,
@@ -164,9 +187,14 @@ impl Trainer {
             slot.copy_from_slice(&self.inputs[2 * i..2 * i + 2]);
             *label = self.labels[i];
         }
-        let out = self.kernel.forward_backward(&self.net, &self.batch_labels, &mut self.grad);
+        let out = self
+            .kernel
+            .forward_backward(&self.net, &self.batch_labels, &mut self.grad);
         if !out.loss.is_finite() {
-            return Err(Diverged { iteration: self.iteration + 1, loss: out.loss.to_string() });
+            return Err(Diverged {
+                iteration: self.iteration + 1,
+                loss: out.loss.to_string(),
+            });
         }
         let lr = self.lr();
         self.adam.update(&mut self.net.params, &self.grad, lr);
@@ -224,7 +252,10 @@ pub fn evaluate(net: &Network, inputs: &[f32], labels: &[u8]) -> Evaluation {
         correct += out.correct;
     }
     let n = labels.len().max(1) as f64;
-    Evaluation { loss: loss / n, accuracy: correct as f64 / n }
+    Evaluation {
+        loss: loss / n,
+        accuracy: correct as f64 / n,
+    }
 }
 
 #[cfg(test)]
@@ -233,7 +264,13 @@ mod tests {
     use crate::target::Shape;
 
     fn small(seed: u64) -> (Settings, Target) {
-        let s = Settings { resolution: 32, iterations: 300, batch: 32, seed, ..Settings::default() };
+        let s = Settings {
+            resolution: 32,
+            iterations: 300,
+            batch: 32,
+            seed,
+            ..Settings::default()
+        };
         let t = s.target.build(s.resolution).unwrap();
         (s, t)
     }
@@ -269,12 +306,20 @@ mod tests {
     #[test]
     fn training_lowers_the_loss() {
         let (s, _) = small(1);
-        let s = Settings { target: TargetSource::Builtin(Shape::Disc), iterations: 3000, lr: 1e-2, ..s };
+        let s = Settings {
+            target: TargetSource::Builtin(Shape::Disc),
+            iterations: 3000,
+            lr: 1e-2,
+            ..s
+        };
         let mut tr = Trainer::new(s, &Shape::Disc.draw(32)).unwrap();
         let before = tr.evaluate();
         tr.steps(3000).unwrap();
         let after = tr.evaluate();
-        assert!(after.loss < 0.3 * before.loss && after.accuracy > 0.95, "{before:?} → {after:?}");
+        assert!(
+            after.loss < 0.3 * before.loss && after.accuracy > 0.95,
+            "{before:?} → {after:?}"
+        );
     }
 
     #[test]
@@ -283,14 +328,38 @@ mod tests {
         let mut tr = Trainer::new(Settings { lr: 1e38, ..s }, &t).unwrap();
         let err = tr.steps(300).unwrap_err();
         assert!(err.iteration >= 2 && err.iteration <= 300, "{err}");
-        assert!(err.to_string().contains(&format!("iteration {}", err.iteration)));
+        assert!(
+            err.to_string()
+                .contains(&format!("iteration {}", err.iteration))
+        );
     }
 
     #[test]
     fn bad_settings_are_named() {
         let (s, _) = small(1);
-        assert_eq!(Settings { batch: 0, ..s.clone() }.validate(), Err(SettingsError::Batch(0)));
-        assert!(matches!(Settings { lr: f64::NAN, ..s.clone() }.validate(), Err(SettingsError::LearningRate(_))));
-        assert!(Settings { widths: vec![], ..s }.validate().is_err());
+        assert_eq!(
+            Settings {
+                batch: 0,
+                ..s.clone()
+            }
+            .validate(),
+            Err(SettingsError::Batch(0))
+        );
+        assert!(matches!(
+            Settings {
+                lr: f64::NAN,
+                ..s.clone()
+            }
+            .validate(),
+            Err(SettingsError::LearningRate(_))
+        ));
+        assert!(
+            Settings {
+                widths: vec![],
+                ..s
+            }
+            .validate()
+            .is_err()
+        );
     }
 }

@@ -68,13 +68,25 @@ impl SnapshotPlan {
 /// 200, 5 to 300, 10 to 500, 20 to 1,000, 50 to 2,000, 100 to 4,000, 500 to 10,000,
 /// 5,000 to T/2 and 10,000 to T. Shorter runs keep the early part as it is.
 fn paper_stride(iteration: u64, total: u64) -> u64 {
-    const FIXED: [(u64, u64); 8] =
-        [(50, 1), (200, 2), (300, 5), (500, 10), (1_000, 20), (2_000, 50), (4_000, 100), (10_000, 500)];
+    const FIXED: [(u64, u64); 8] = [
+        (50, 1),
+        (200, 2),
+        (300, 5),
+        (500, 10),
+        (1_000, 20),
+        (2_000, 50),
+        (4_000, 100),
+        (10_000, 500),
+    ];
     FIXED
         .iter()
         .find(|&&(end, _)| iteration <= end)
         .map(|&(_, s)| s)
-        .unwrap_or(if iteration <= total / 2 { 5_000 } else { 10_000 })
+        .unwrap_or(if iteration <= total / 2 {
+            5_000
+        } else {
+            10_000
+        })
 }
 
 impl fmt::Display for SnapshotPlan {
@@ -94,7 +106,9 @@ impl FromStr for SnapshotPlan {
         }
         match s.strip_prefix("every:").map(str::parse::<u64>) {
             Some(Ok(n)) if n > 0 => Ok(SnapshotPlan::Every(n)),
-            _ => Err(format!("snapshot plan must be `paper` or `every:N` with N ≥ 1, got `{s}`")),
+            _ => Err(format!(
+                "snapshot plan must be `paper` or `every:N` with N ≥ 1, got `{s}`"
+            )),
         }
     }
 }
@@ -122,7 +136,9 @@ mod tests {
         assert_eq!(*its.last().unwrap(), 1_280_000);
         assert!(its.windows(2).all(|w| w[0] < w[1]));
         // `keeps` and `iterations` agree.
-        let kept: Vec<u64> = (0..=20_000).filter(|&i| SnapshotPlan::Paper.keeps(i, 1_280_000)).collect();
+        let kept: Vec<u64> = (0..=20_000)
+            .filter(|&i| SnapshotPlan::Paper.keeps(i, 1_280_000))
+            .collect();
         let listed: Vec<u64> = its.iter().copied().filter(|&i| i <= 20_000).collect();
         assert_eq!(kept, listed);
     }
@@ -131,8 +147,14 @@ mod tests {
     fn short_runs_and_every_n() {
         let its = SnapshotPlan::Paper.iterations(75);
         assert_eq!(*its.last().unwrap(), 75);
-        assert_eq!(SnapshotPlan::Every(40).iterations(100), vec![0, 40, 80, 100]);
-        assert_eq!("every:7".parse::<SnapshotPlan>(), Ok(SnapshotPlan::Every(7)));
+        assert_eq!(
+            SnapshotPlan::Every(40).iterations(100),
+            vec![0, 40, 80, 100]
+        );
+        assert_eq!(
+            "every:7".parse::<SnapshotPlan>(),
+            Ok(SnapshotPlan::Every(7))
+        );
         assert!("every:0".parse::<SnapshotPlan>().is_err());
         assert!("sometimes".parse::<SnapshotPlan>().is_err());
     }

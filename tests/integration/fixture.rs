@@ -9,7 +9,11 @@ use serde_json::Value;
 const NAMES: [&str; 4] = ["hidden.0", "hidden.1", "hidden.2", "prediction"];
 
 fn fixture() -> Value {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/torch_mlp_adam.json")).unwrap();
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/torch_mlp_adam.json"
+    ))
+    .unwrap();
     serde_json::from_str(&text).unwrap()
 }
 
@@ -25,7 +29,11 @@ fn floats(v: &Value) -> Vec<f64> {
 fn flat(params: &Value) -> Vec<f32> {
     NAMES
         .iter()
-        .flat_map(|n| floats(&params[format!("{n}.weight")]).into_iter().chain(floats(&params[format!("{n}.bias")])))
+        .flat_map(|n| {
+            floats(&params[format!("{n}.weight")])
+                .into_iter()
+                .chain(floats(&params[format!("{n}.bias")]))
+        })
         .map(|v| v as f32)
         .collect()
 }
@@ -37,7 +45,10 @@ fn assert_close(what: &str, ours: &[f32], theirs: &[f32]) {
     let scale = theirs.iter().fold(0.0f32, |m, v| m.max(v.abs())).max(1e-30);
     for (i, (&a, &b)) in ours.iter().zip(theirs).enumerate() {
         let err = (a - b).abs() / b.abs().max(1e-3 * scale);
-        assert!(err <= 1e-5, "{what}[{i}]: ours {a} PyTorch {b} (relative error {err:e})");
+        assert!(
+            err <= 1e-5,
+            "{what}[{i}]: ours {a} PyTorch {b} (relative error {err:e})"
+        );
     }
 }
 
@@ -51,14 +62,29 @@ fn training_math_matches_pytorch() {
     let mut grad = vec![0.0; net.params.len()];
     let steps = fx["steps"].as_array().unwrap();
     assert_eq!(steps.len(), 3);
-    for (k, (step, batch)) in steps.iter().zip(fx["batches"].as_array().unwrap()).enumerate() {
-        let inputs: Vec<f32> = floats(&batch["inputs"]).into_iter().map(|v| v as f32).collect();
-        let labels: Vec<u8> = batch["targets"].as_array().unwrap().iter().map(|t| t.as_u64().unwrap() as u8).collect();
+    for (k, (step, batch)) in steps
+        .iter()
+        .zip(fx["batches"].as_array().unwrap())
+        .enumerate()
+    {
+        let inputs: Vec<f32> = floats(&batch["inputs"])
+            .into_iter()
+            .map(|v| v as f32)
+            .collect();
+        let labels: Vec<u8> = batch["targets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t.as_u64().unwrap() as u8)
+            .collect();
         let mut kernel = Kernel::new(&net, labels.len());
         kernel.inputs_mut().copy_from_slice(&inputs);
         let out = kernel.forward_backward(&net, &labels, &mut grad);
 
-        let logits: Vec<f32> = floats(&step["logits"]).into_iter().map(|v| v as f32).collect();
+        let logits: Vec<f32> = floats(&step["logits"])
+            .into_iter()
+            .map(|v| v as f32)
+            .collect();
         assert_close(&format!("step {k} logits"), kernel.logits(), &logits);
         let loss = step["loss"].as_f64().unwrap() as f32;
         assert_close(&format!("step {k} loss"), &[out.loss], &[loss]);
@@ -66,9 +92,16 @@ fn training_math_matches_pytorch() {
 
         let lr = cosine_lr(1e-3, k as u64, t_max);
         let lr_used = step["lr_used"].as_f64().unwrap();
-        assert!((lr - lr_used).abs() <= 1e-5 * lr_used, "step {k} lr {lr} vs {lr_used}");
+        assert!(
+            (lr - lr_used).abs() <= 1e-5 * lr_used,
+            "step {k} lr {lr} vs {lr_used}"
+        );
         adam.update(&mut net.params, &grad, lr);
-        assert_close(&format!("step {k} parameters after Adam"), &net.params, &flat(&step["params_after"]));
+        assert_close(
+            &format!("step {k} parameters after Adam"),
+            &net.params,
+            &flat(&step["params_after"]),
+        );
     }
 }
 
@@ -78,7 +111,9 @@ fn a_wrong_gradient_would_be_caught() {
     let fx = fixture();
     let mut theirs = flat(&fx["steps"][0]["grads"]);
     let ours = theirs.clone();
-    let biggest = (0..theirs.len()).max_by(|&a, &b| theirs[a].abs().total_cmp(&theirs[b].abs())).unwrap();
+    let biggest = (0..theirs.len())
+        .max_by(|&a, &b| theirs[a].abs().total_cmp(&theirs[b].abs()))
+        .unwrap();
     theirs[biggest] *= 1.0001;
     let caught = std::panic::catch_unwind(|| assert_close("perturbed", &ours, &theirs));
     assert!(caught.is_err());

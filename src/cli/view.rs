@@ -1,0 +1,116 @@
+//! `ginn view` (and `ginn` alone): the live viewer, or a saved run replayed.
+
+use super::args::{TrainArgs, load_run};
+use clap::{Args, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Args)]
+pub struct ViewCmd {
+    /// A run file to replay (and continue) instead of training a new run.
+    run: Option<PathBuf>,
+    #[command(flatten)]
+    train: Option<TrainArgs>,
+    /// Start in the 3D layer-plane view or the report's 2D overlay.
+    #[arg(long, value_enum, default_value = "3d")]
+    view: View,
+    /// Training iterations per frame (within a frame-time budget).
+    #[arg(long, default_value_t = 200)]
+    iterations_per_frame: u64,
+    /// Render this many frames, then exit (with --screenshot, save the last one).
+    #[arg(long)]
+    frames: Option<u32>,
+    /// Where to save the last frame as PNG (needs --frames).
+    #[arg(long, requires = "frames")]
+    screenshot: Option<PathBuf>,
+    /// Window size in pixels, WIDTHxHEIGHT.
+    #[arg(long, default_value = "1280x800", value_parser = parse_size)]
+    size: (u32, u32),
+    /// Boundary line width in pixels.
+    #[arg(long, default_value_t = 2.5)]
+    line_width: f32,
+}
+
+#[derive(Clone, Copy, Debug, Default, ValueEnum)]
+enum View {
+    #[default]
+    #[value(name = "3d")]
+    ThreeD,
+    #[value(name = "2d")]
+    TwoD,
+}
+
+fn parse_size(s: &str) -> Result<(u32, u32), String> {
+    let (w, h) = s
+        .split_once('x')
+        .ok_or_else(|| format!("size must look like 1280x800, got `{s}`"))?;
+    let (w, h): (u32, u32) = (
+        w.parse().map_err(|_| format!("bad width in `{s}`"))?,
+        h.parse().map_err(|_| format!("bad height in `{s}`"))?,
+    );
+    if !(200..=8192).contains(&w) || !(200..=8192).contains(&h) {
+        return Err(format!(
+            "window size must be 200 to 8192 pixels on each side, got {w}x{h}"
+        ));
+    }
+    Ok((w, h))
+}
+
+impl ViewCmd {
+    /// `ginn` with no arguments.
+    pub fn default_run() -> anyhow::Result<()> {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Wrapper {
+            #[command(flatten)]
+            view: ViewCmd,
+        }
+        Wrapper::parse_from(["ginn"]).view.run()
+    }
+
+    #[cfg(feature = "viewer")]
+    pub fn run(self) -> anyhow::Result<()> {
+        use ginn::session::Session;
+        use ginn::viewer::{ViewMode, ViewerOptions};
+        let session = match &self.run {
+            Some(path) => Session::from_run(path.display().to_string(), load_run(path)?),
+            None => {
+                let train = self.train.clone().unwrap_or_else(TrainArgs::defaults);
+                let (settings, target) = train.settings_and_target()?;
+                let name = format!("{} seed {}", settings.target.name(), settings.seed);
+                Session::new(name, settings, target)?
+            }
+        };
+        let options = ViewerOptions {
+            session_name: session.name.clone(),
+            view: match self.view {
+                View::ThreeD => ViewMode::ThreeD,
+                View::TwoD => ViewMode::TwoD,
+            },
+            iterations_per_frame: self.iterations_per_frame,
+            frames: self.frames,
+            screenshot: self.screenshot,
+            window: self.size,
+            line_width: self.line_width,
+        };
+        ginn::viewer::run(session, options)
+    }
+
+    #[cfg(not(feature = "viewer"))]
+    pub fn run(self) -> anyhow::Result<()> {
+        let _ = (
+            &self.run,
+            &self.train,
+            self.view,
+            self.frames,
+            &self.screenshot,
+            self.size,
+            self.line_width,
+            self.iterations_per_frame,
+        );
+        let _ = load_run;
+        anyhow::bail!(
+            "this ginn was built without the viewer (cargo feature `viewer`); \
+             the headless commands train, regions, render, figure and bench work"
+        )
+    }
+}

@@ -1,0 +1,231 @@
+//! Exact geometry of the shown network, rebuilt whenever it changes, and each layer's
+//! boundary lines as a retained gizmo (wide, anti-aliased lines at any zoom).
+
+use super::training::Sessions;
+use super::{ViewerSet, layer_height, world};
+use crate::geometry::{Geometry, Rect};
+use crate::nn::{Network, NeuronId};
+use crate::render::layer_color;
+use bevy::prelude::*;
+
+pub(super) fn plugin(app: &mut App) {
+    app.init_resource::<Shown>();
+    app.init_resource::<Display>();
+    app.add_systems(Update, rebuild_geometry.in_set(ViewerSet::Geometry));
+    app.add_systems(Update, rebuild_boundary_lines.in_set(ViewerSet::Meshes));
+}
+
+/// The network on screen and its exact geometry over `rect`.
+#[derive(Resource, Default)]
+pub struct Shown {
+    pub network: Option<Network>,
+    pub geometry: Option<Geometry>,
+    pub iteration: u64,
+    /// The part of the input square being looked at (zooming shrinks it).
+    pub rect: Option<Rect>,
+    /// (session index, session version, rect) the geometry was built for.
+    built_for: Option<(usize, u64, [u64; 4])>,
+    /// Bumped on every rebuild.
+    pub generation: u64,
+}
+
+impl Shown {
+    pub fn rect(&self) -> Rect {
+        self.rect.unwrap_or(Rect::UNIT)
+    }
+}
+
+/// What is drawn and how.
+#[derive(Resource, Clone)]
+pub struct Display {
+    /// Line width in pixels.
+    pub line_width: f32,
+    /// Hidden layers shown (missing = shown).
+    pub layers: Vec<bool>,
+    /// Units hidden individually.
+    pub hidden_units: std::collections::HashSet<NeuronId>,
+    /// A unit drawn thicker (hovered in the unit grid, or selected).
+    pub highlight: Option<NeuronId>,
+    pub decision_boundary: bool,
+    /// Background: the network's prediction (true) or the target image.
+    pub show_prediction: bool,
+    /// Shade each layer plane's regions.
+    pub shade_regions: bool,
+    /// Bumped when any of the above changes, so lines are rebuilt.
+    pub generation: u64,
+}
+
+impl Default for Display {
+    fn default() -> Self {
+        Self {
+            line_width: 2.5,
+            layers: vec![],
+            hidden_units: Default::default(),
+            highlight: None,
+            decision_boundary: false,
+            show_prediction: true,
+            shade_regions: false,
+            generation: 0,
+        }
+    }
+}
+
+impl Display {
+    pub fn layer_shown(&self, l: usize) -> bool {
+        self.layers.get(l).copied().unwrap_or(true)
+    }
+
+    pub fn set_layer(&mut self, l: usize, shown: bool) {
+        if self.layers.len() <= l {
+            self.layers.resize(l + 1, true);
+        }
+        self.layers[l] = shown;
+        self.generation += 1;
+    }
+
+    pub fn unit_shown(&self, n: NeuronId) -> bool {
+        self.layer_shown(n.layer) && !self.hidden_units.contains(&n)
+    }
+}
+
+/// Recomputes the geometry when the shown network or the visible rectangle changes.
+pub fn rebuild_geometry(sessions: Res<Sessions>, mut shown: ResMut<Shown>) {
+    let s = sessions.active();
+    let rect = shown.rect();
+    let key = (
+        sessions.active,
+        s.version,
+        [
+            rect.x0.to_bits(),
+            rect.y0.to_bits(),
+            rect.x1.to_bits(),
+            rect.y1.to_bits(),
+        ],
+    );
+    if shown.built_for == Some(key) && shown.geometry.is_some() {
+        return;
+    }
+    let net = s.shown_network();
+    shown.geometry = Some(Geometry::new(&net, rect));
+    shown.iteration = s.shown().1;
+    shown.network = Some(net);
+    shown.built_for = Some(key);
+    shown.generation += 1;
+}
+
+/// One retained gizmo per hidden layer (plus the decision boundary), on its plane.
+#[derive(Component)]
+pub struct LayerLines {
+    /// Hidden layer, or `None` for the decision boundary.
+    pub layer: Option<usize>,
+}
+
+/// Whether lines sit on their layer planes (3D) or all on the ground (2D); set by the camera.
+#[derive(Resource, Default, Clone, Copy, PartialEq)]
+pub struct Lift(pub f32);
+
+/// Rebuilds every layer's gizmo lines when the geometry or the display settings change.
+pub fn rebuild_boundary_lines(
+    mut commands: Commands,
+    shown: Res<Shown>,
+    display: Res<Display>,
+    lift: Option<Res<Lift>>,
+    mut gizmos: ResMut<Assets<GizmoAsset>>,
+    existing: Query<(Entity, &LayerLines)>,
+    mut last: Local<Option<(u64, u64, u32)>>,
+) {
+    let lift = lift.map_or(1.0, |l| l.0);
+    let key = (shown.generation, display.generation, lift.to_bits());
+    if *last == Some(key) {
+        return;
+    }
+    let Some(geom) = &shown.geometry else { return };
+    *last = Some(key);
+    for (e, _) in &existing {
+        commands.entity(e).despawn();
+    }
+    for l in 0..geom.layers.len() {
+        if !display.layer_shown(l) {
+            continue;
+        }
+        let asset = layer_asset(geom, l, &display, lift);
+        commands.spawn((
+            Name::new(format!("layer {} boundaries", l + 1)),
+            LayerLines { layer: Some(l) },
+            Gizmo {
+                handle: gizmos.add(asset),
+                line_config: GizmoLineConfig {
+                    width: display.line_width,
+                    ..default()
+                },
+                depth_bias: -0.002,
+            },
+        ));
+    }
+    if let Some(n) = display.highlight.filter(|&n| n.layer < geom.layers.len()) {
+        let mut g = GizmoAsset::new();
+        let h = layer_height(n.layer) * lift + 0.001;
+        let c = Color::srgb_u8(255, 200, 0);
+        for line in &geom.boundary(n).polylines {
+            for w in line.windows(2) {
+                g.line(world(w[0], h), world(w[1], h), c);
+            }
+        }
+        commands.spawn((
+            Name::new("highlighted unit"),
+            LayerLines { layer: None },
+            Gizmo {
+                handle: gizmos.add(g),
+                line_config: GizmoLineConfig {
+                    width: display.line_width * 2.5,
+                    ..default()
+                },
+                depth_bias: -0.01,
+            },
+        ));
+    }
+    if display.decision_boundary {
+        let mut g = GizmoAsset::new();
+        for line in &geom.decision {
+            for w in line.windows(2) {
+                g.line(
+                    world(w[0], 0.002),
+                    world(w[1], 0.002),
+                    Color::srgb_u8(255, 191, 0),
+                );
+            }
+        }
+        commands.spawn((
+            Name::new("decision boundary"),
+            LayerLines { layer: None },
+            Gizmo {
+                handle: gizmos.add(g),
+                line_config: GizmoLineConfig {
+                    width: display.line_width,
+                    ..default()
+                },
+                depth_bias: -0.002,
+            },
+        ));
+    }
+}
+
+/// The gizmo lines of one layer: every shown unit's polylines, at the layer's height.
+pub fn layer_asset(geom: &Geometry, l: usize, display: &Display, lift: f32) -> GizmoAsset {
+    let mut g = GizmoAsset::new();
+    let [r, gr, b] = layer_color(l);
+    let color = Color::srgb_u8(r, gr, b);
+    let h = layer_height(l) * lift;
+    for nb in geom
+        .boundaries
+        .iter()
+        .filter(|nb| nb.neuron.layer == l && display.unit_shown(nb.neuron))
+    {
+        for line in &nb.polylines {
+            for w in line.windows(2) {
+                g.line(world(w[0], h), world(w[1], h), color);
+            }
+        }
+    }
+    g
+}

@@ -1,0 +1,248 @@
+//! The camera: orbit, pan and zoom in 3D; pan and zoom in 2D (top-down, orthographic);
+//! a smooth animated switch between the two; zooming in 2D narrows the geometry to the
+//! visible part of the square. Mouse input is ignored while the pointer is over a panel.
+
+use super::boundaries::{Lift, Shown};
+use super::ui::UiArea;
+use super::{LAYER_SPACING, ViewMode, ViewerSet, WORLD_SIZE};
+use crate::geometry::Rect;
+use bevy::camera::ScalingMode;
+use bevy::core_pipeline::tonemapping::Tonemapping;
+use bevy::input::mouse::{AccumulatedMouseMotion, AccumulatedMouseScroll, MouseScrollUnit};
+use bevy::prelude::*;
+use bevy::window::PrimaryWindow;
+
+pub(super) fn plugin(app: &mut App) {
+    app.init_resource::<Lift>();
+    app.add_systems(Startup, spawn_camera);
+    app.add_systems(
+        Update,
+        (camera_input, animate_camera)
+            .chain()
+            .in_set(ViewerSet::Input),
+    );
+}
+
+/// Where the camera looks from, in both modes, and how far the 2D↔3D switch has gone.
+#[derive(Resource, Clone, Debug)]
+pub struct ViewState {
+    pub mode: ViewMode,
+    /// 0 = fully 3D, 1 = fully 2D; animates towards the mode.
+    pub blend: f32,
+    pub yaw: f32,
+    pub pitch: f32,
+    pub radius: f32,
+    pub focus: Vec3,
+    /// 2D: centre of the view (world XZ) and visible height in world units.
+    pub centre_2d: Vec2,
+    pub height_2d: f32,
+}
+
+impl ViewState {
+    pub fn new(mode: ViewMode) -> Self {
+        let mut s = Self::default_3d();
+        s.mode = mode;
+        s.blend = if mode == ViewMode::TwoD { 1.0 } else { 0.0 };
+        s
+    }
+
+    fn default_3d() -> Self {
+        Self {
+            mode: ViewMode::ThreeD,
+            blend: 0.0,
+            yaw: -0.35,
+            pitch: 0.55,
+            radius: 9.5,
+            focus: Vec3::new(0.0, 1.2 * LAYER_SPACING, 0.0),
+            centre_2d: Vec2::ZERO,
+            height_2d: WORLD_SIZE * 1.05,
+        }
+    }
+
+    /// Back to the starting view, keeping the mode.
+    pub fn reset(&mut self) {
+        let mode = self.mode;
+        let blend = self.blend;
+        *self = Self::default_3d();
+        self.mode = mode;
+        self.blend = blend;
+    }
+
+    pub fn toggle(&mut self) {
+        self.mode = if self.mode == ViewMode::TwoD {
+            ViewMode::ThreeD
+        } else {
+            ViewMode::TwoD
+        };
+    }
+
+    /// The part of the input square visible in 2D (the whole square in 3D).
+    pub fn visible_rect(&self, aspect: f32) -> Rect {
+        if self.blend < 1.0 {
+            return Rect::UNIT;
+        }
+        let half = Vec2::new(self.height_2d * aspect, self.height_2d) / 2.0;
+        let to_input = |w: Vec2| (w / WORLD_SIZE + Vec2::splat(0.5)).as_dvec2();
+        let (lo, hi) = (
+            to_input(self.centre_2d - half),
+            to_input(self.centre_2d + half),
+        );
+        let (x0, y0, x1, y1) = (lo.x.max(0.0), lo.y.max(0.0), hi.x.min(1.0), hi.y.min(1.0));
+        // Only narrow when zoomed in noticeably, so panning at full view does not rebuild.
+        if x1 - x0 > 0.9 && y1 - y0 > 0.9 {
+            return Rect::UNIT;
+        }
+        Rect::new(x0, y0, x1, y1).unwrap_or(Rect::UNIT)
+    }
+
+    /// Camera transform and projection for the current blend.
+    pub fn pose(&self) -> (Transform, Projection) {
+        let s = smoothstep(self.blend);
+        let orbit = Quat::from_euler(EulerRot::YXZ, self.yaw, -self.pitch, 0.0);
+        let pos_3d = self.focus + orbit * Vec3::new(0.0, 0.0, self.radius);
+        let fov = std::f32::consts::FRAC_PI_4;
+        // Top-down perspective pose that frames the same height as the 2D view, so the
+        // switch to orthographic at the end of the animation does not jump.
+        let dist = self.height_2d / 2.0 / (fov / 2.0).tan();
+        let top = Vec3::new(self.centre_2d.x, dist, self.centre_2d.y);
+        let pos = pos_3d.lerp(top, s);
+        let look = self
+            .focus
+            .lerp(Vec3::new(self.centre_2d.x, 0.0, self.centre_2d.y), s);
+        // Screen-up turns from world up to −Z (the image's top) as the camera tips over.
+        let up = Vec3::Y.lerp(Vec3::NEG_Z, s).normalize();
+        let transform = Transform::from_translation(pos).looking_at(look, up);
+        let projection = if self.blend >= 1.0 {
+            Projection::Orthographic(OrthographicProjection {
+                scaling_mode: ScalingMode::FixedVertical {
+                    viewport_height: self.height_2d,
+                },
+                ..OrthographicProjection::default_3d()
+            })
+        } else {
+            Projection::Perspective(PerspectiveProjection { fov, ..default() })
+        };
+        (transform, projection)
+    }
+}
+
+fn smoothstep(t: f32) -> f32 {
+    let t = t.clamp(0.0, 1.0);
+    t * t * (3.0 - 2.0 * t)
+}
+
+#[derive(Component)]
+pub struct MainCamera;
+
+fn spawn_camera(mut commands: Commands, view: Res<ViewState>) {
+    let (transform, projection) = view.pose();
+    commands.spawn((
+        Name::new("camera"),
+        MainCamera,
+        Camera3d::default(),
+        Tonemapping::None,
+        transform,
+        projection,
+    ));
+}
+
+/// Mouse and keys: orbit (left drag), pan (right or middle drag), zoom (wheel), Tab
+/// switches 2D/3D, Home resets the view.
+pub fn camera_input(
+    mut view: ResMut<ViewState>,
+    keys: Res<ButtonInput<KeyCode>>,
+    buttons: Res<ButtonInput<MouseButton>>,
+    motion: Res<AccumulatedMouseMotion>,
+    scroll: Res<AccumulatedMouseScroll>,
+    window: Option<Single<&Window, With<PrimaryWindow>>>,
+    area: Res<UiArea>,
+    mut egui_wants_keys: Local<bool>,
+) {
+    let _ = &mut egui_wants_keys;
+    if !area.keyboard_free {
+        // typing in a text field
+    } else {
+        if keys.just_pressed(KeyCode::Tab) {
+            view.toggle();
+        }
+        if keys.just_pressed(KeyCode::Home) {
+            view.reset();
+        }
+    }
+    let Some(window) = window else { return };
+    let Some(cursor) = window.cursor_position() else {
+        return;
+    };
+    if !area.contains(cursor) {
+        return;
+    }
+    let d = motion.delta;
+    let wheel = match scroll.unit {
+        MouseScrollUnit::Line => scroll.delta.y,
+        MouseScrollUnit::Pixel => scroll.delta.y / 40.0,
+    };
+    let zoom = 0.9f32.powf(wheel);
+    let pan = buttons.pressed(MouseButton::Right) || buttons.pressed(MouseButton::Middle);
+    if view.mode == ViewMode::TwoD {
+        let per_px = view.height_2d / area.rect_height().max(1.0);
+        if buttons.pressed(MouseButton::Left) || pan {
+            view.centre_2d -= Vec2::new(d.x, d.y) * per_px;
+        }
+        view.height_2d = (view.height_2d * zoom).clamp(WORLD_SIZE * 0.002, WORLD_SIZE * 3.0);
+        view.centre_2d = view
+            .centre_2d
+            .clamp(Vec2::splat(-WORLD_SIZE), Vec2::splat(WORLD_SIZE));
+    } else {
+        if buttons.pressed(MouseButton::Left) && !pan {
+            view.yaw -= d.x * 0.006;
+            view.pitch = (view.pitch + d.y * 0.006).clamp(-1.5, 1.5);
+        }
+        if pan {
+            let right = Quat::from_rotation_y(view.yaw) * Vec3::X;
+            let forward = Quat::from_rotation_y(view.yaw) * Vec3::NEG_Z;
+            let k = view.radius * 0.0015;
+            view.focus += (-right * d.x + forward * d.y) * k;
+        }
+        view.radius = (view.radius * zoom).clamp(1.0, 60.0);
+    }
+}
+
+/// Moves the blend towards the chosen mode, poses the camera, lowers the layer planes in
+/// 2D, and narrows the geometry's rectangle to what is visible.
+pub fn animate_camera(
+    time: Res<Time>,
+    mut view: ResMut<ViewState>,
+    mut lift: ResMut<Lift>,
+    mut shown: ResMut<Shown>,
+    area: Res<UiArea>,
+    mut camera: Query<(&mut Transform, &mut Projection), With<MainCamera>>,
+) {
+    let goal = if view.mode == ViewMode::TwoD {
+        1.0
+    } else {
+        0.0
+    };
+    let step = time.delta_secs() / 0.6;
+    view.blend = if view.blend < goal {
+        (view.blend + step).min(goal)
+    } else {
+        (view.blend - step).max(goal)
+    };
+    let new_lift = 1.0 - smoothstep(view.blend);
+    if lift.0 != new_lift {
+        lift.0 = new_lift;
+    }
+    let rect = view.visible_rect(area.aspect());
+    if shown.rect() != rect {
+        shown.rect = Some(rect);
+    }
+    for (mut tf, mut proj) in &mut camera {
+        let (t, p) = view.pose();
+        *tf = t;
+        let ortho_now = matches!(*proj, Projection::Orthographic(_));
+        let ortho_next = matches!(p, Projection::Orthographic(_));
+        if ortho_now != ortho_next || ortho_next {
+            *proj = p;
+        }
+    }
+}

@@ -1,0 +1,185 @@
+//! The Bevy viewer: trains live (or replays a run) and shows every neuron's exact boundary
+//! on its own layer plane in 3D, or overlaid in 2D as in the report's figures.
+//!
+//! A thin ECS shell over the core: systems read the core's session and geometry and turn
+//! them into gizmo lines, textures and egui panels.
+
+pub mod boundaries;
+pub mod camera;
+pub mod capture;
+pub mod scene;
+pub mod training;
+pub mod ui;
+
+use crate::session::Session;
+use bevy::prelude::*;
+use bevy::window::{PresentMode, WindowResolution};
+use std::path::PathBuf;
+
+/// How the viewer starts.
+#[derive(Clone, Debug)]
+pub struct ViewerOptions {
+    pub session_name: String,
+    pub view: ViewMode,
+    pub iterations_per_frame: u64,
+    /// Run this many frames, save a screenshot, exit.
+    pub frames: Option<u32>,
+    pub screenshot: Option<PathBuf>,
+    pub window: (u32, u32),
+    pub line_width: f32,
+}
+
+/// 3D layer planes, or the report's top-down overlay.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum ViewMode {
+    #[default]
+    ThreeD,
+    TwoD,
+}
+
+/// The frame, in order: train, then geometry, then meshes and textures, then the UI.
+#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ViewerSet {
+    Input,
+    Train,
+    Geometry,
+    Meshes,
+    Ui,
+}
+
+/// Side of the input square in world units, and the height between layer planes.
+pub const WORLD_SIZE: f32 = 4.0;
+pub const LAYER_SPACING: f32 = 0.7;
+
+/// World position of input point (x, y) on the plane at `height` (y grows towards +Z so
+/// the image's top is at the far edge seen from the default camera).
+pub fn world(p: [f64; 2], height: f32) -> Vec3 {
+    Vec3::new(
+        (p[0] as f32 - 0.5) * WORLD_SIZE,
+        height,
+        (p[1] as f32 - 0.5) * WORLD_SIZE,
+    )
+}
+
+/// Height of hidden layer `l`'s plane.
+pub fn layer_height(l: usize) -> f32 {
+    (l as f32 + 1.0) * LAYER_SPACING
+}
+
+/// Everything but the window: used by the real app and by headless tests.
+pub fn plugin(app: &mut App) {
+    app.configure_sets(
+        Update,
+        (
+            ViewerSet::Input,
+            ViewerSet::Train,
+            ViewerSet::Geometry,
+            ViewerSet::Meshes,
+            ViewerSet::Ui,
+        )
+            .chain(),
+    );
+    app.add_plugins((training::plugin, boundaries::plugin));
+}
+
+/// Opens the window and runs until it is closed (or the scripted frames are done).
+pub fn run(session: Session, options: ViewerOptions) -> anyhow::Result<()> {
+    check_display()?;
+    install_panic_message();
+    let mut app = App::new();
+    app.add_plugins(
+        DefaultPlugins
+            .set(WindowPlugin {
+                primary_window: Some(Window {
+                    title: format!("ginn — {}", options.session_name),
+                    resolution: WindowResolution::new(options.window.0, options.window.1),
+                    present_mode: PresentMode::AutoVsync,
+                    ..default()
+                }),
+                ..default()
+            })
+            .set(bevy::log::LogPlugin {
+                filter: "warn,wgpu=error,naga=error".into(),
+                ..default()
+            }),
+    );
+    app.add_plugins(bevy_egui::EguiPlugin::default());
+    app.insert_resource(ClearColor(Color::srgb(0.12, 0.12, 0.14)));
+    app.insert_resource(training::Sessions::new(
+        session,
+        options.iterations_per_frame,
+    ));
+    app.insert_resource(boundaries::Display {
+        line_width: options.line_width,
+        ..default()
+    });
+    app.insert_resource(camera::ViewState::new(options.view));
+    app.insert_resource(capture::Script {
+        frames: options.frames,
+        screenshot: options.screenshot.clone(),
+        done: false,
+    });
+    app.add_plugins((
+        plugin,
+        scene::plugin,
+        camera::plugin,
+        ui::plugin,
+        capture::plugin,
+    ));
+    app.run();
+    Ok(())
+}
+
+/// A window needs a display server; say so plainly instead of letting winit panic.
+fn check_display() -> anyhow::Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        let x11 = std::env::var_os("DISPLAY").is_some_and(|d| !d.is_empty());
+        let wayland = cfg!(feature = "wayland")
+            && std::env::var_os("WAYLAND_DISPLAY").is_some_and(|d| !d.is_empty());
+        if !x11 && !wayland {
+            anyhow::bail!(
+                "no display found (DISPLAY is not set), so the viewer cannot open a window. \
+                 Use the headless commands (ginn train, ginn render, ginn figure, ginn regions), \
+                 or run the viewer under a virtual display: xvfb-run -a ginn view"
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Bevy reports a missing GPU driver or display by panicking deep inside its plugins;
+/// turn that into one clear line with what to do about it.
+fn install_panic_message() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let msg = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        let lower = msg.to_lowercase();
+        if [
+            "adapter",
+            "gpu",
+            "vulkan",
+            "surface",
+            "display",
+            "xopendisplay",
+            "x11",
+        ]
+        .iter()
+        .any(|k| lower.contains(k))
+        {
+            eprintln!(
+                "error: the viewer could not start its graphics: {msg}\n\
+                 ginn needs a working Vulkan, GL or Metal driver (on Linux without a GPU: Mesa's \
+                 lavapipe, package mesa-vulkan-drivers). The headless commands (train, render, \
+                 figure, regions) need none."
+            );
+            std::process::exit(1);
+        }
+        default(info);
+    }));
+}

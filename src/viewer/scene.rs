@@ -1,0 +1,195 @@
+//! The scene: the prediction (or target) texture on the ground plane and one translucent
+//! plane per hidden layer above it, optionally shaded by that layer's regions.
+
+use super::boundaries::{Display, Lift, Shown};
+use super::training::Sessions;
+use super::{ViewerSet, WORLD_SIZE, layer_height};
+use crate::render::{prediction, region_color, region_index};
+use bevy::asset::RenderAssetUsages;
+use bevy::image::ImageSampler;
+use bevy::prelude::*;
+use bevy::render::render_resource::{Extent3d, TextureDimension, TextureFormat};
+
+pub(super) fn plugin(app: &mut App) {
+    app.add_systems(Startup, spawn_scene);
+    app.add_systems(
+        Update,
+        (update_ground_texture, update_layer_planes).in_set(ViewerSet::Meshes),
+    );
+}
+
+/// Texture side of the ground plane and the layer planes.
+const TEXTURE: u32 = 256;
+
+#[derive(Component)]
+pub struct Ground {
+    image: Handle<Image>,
+}
+
+#[derive(Component)]
+pub struct LayerPlane {
+    pub layer: usize,
+    image: Handle<Image>,
+}
+
+fn texture(images: &mut Assets<Image>, fill: [u8; 4]) -> Handle<Image> {
+    let mut img = Image::new_fill(
+        Extent3d {
+            width: TEXTURE,
+            height: TEXTURE,
+            depth_or_array_layers: 1,
+        },
+        TextureDimension::D2,
+        &fill,
+        TextureFormat::Rgba8UnormSrgb,
+        RenderAssetUsages::MAIN_WORLD | RenderAssetUsages::RENDER_WORLD,
+    );
+    img.sampler = ImageSampler::linear();
+    images.add(img)
+}
+
+fn spawn_scene(
+    mut commands: Commands,
+    sessions: Res<Sessions>,
+    mut meshes: ResMut<Assets<Mesh>>,
+    mut materials: ResMut<Assets<StandardMaterial>>,
+    mut images: ResMut<Assets<Image>>,
+) {
+    let plane = meshes.add(Plane3d::default().mesh().size(1.0, 1.0));
+    let image = texture(&mut images, [128, 128, 128, 255]);
+    commands.spawn((
+        Name::new("prediction"),
+        Ground {
+            image: image.clone(),
+        },
+        Mesh3d(plane.clone()),
+        MeshMaterial3d(materials.add(StandardMaterial {
+            base_color_texture: Some(image),
+            unlit: true,
+            cull_mode: None,
+            ..default()
+        })),
+        Transform::from_scale(Vec3::new(WORLD_SIZE, 1.0, WORLD_SIZE)),
+    ));
+    for layer in 0..sessions.active().settings.widths.len() {
+        let image = texture(&mut images, [255, 255, 255, 14]);
+        let material = materials.add(StandardMaterial {
+            base_color_texture: Some(image.clone()),
+            alpha_mode: AlphaMode::Blend,
+            unlit: true,
+            cull_mode: None,
+            double_sided: true,
+            ..default()
+        });
+        commands.spawn((
+            Name::new(format!("layer {} plane", layer + 1)),
+            LayerPlane { layer, image },
+            Mesh3d(plane.clone()),
+            MeshMaterial3d(material),
+            Transform::from_xyz(0.0, layer_height(layer), 0.0)
+                .with_scale(Vec3::new(WORLD_SIZE, 1.0, WORLD_SIZE)),
+        ));
+    }
+}
+
+/// Writes the prediction (probability of white, as grey) or the target into the ground
+/// texture, and fits the ground plane to the visible rectangle.
+fn update_ground_texture(
+    shown: Res<Shown>,
+    display: Res<Display>,
+    sessions: Res<Sessions>,
+    mut images: ResMut<Assets<Image>>,
+    mut ground: Query<(&Ground, &mut Transform)>,
+    mut last: Local<Option<(u64, bool)>>,
+) {
+    let key = (shown.generation, display.show_prediction);
+    if *last == Some(key) {
+        return;
+    }
+    let (Some(geom), Some(net)) = (&shown.geometry, &shown.network) else {
+        return;
+    };
+    *last = Some(key);
+    let rect = geom.rect;
+    let gray: Vec<u8> = if display.show_prediction {
+        prediction(geom, net, TEXTURE, TEXTURE)
+            .iter()
+            .map(|p| (p * 255.0).round() as u8)
+            .collect()
+    } else {
+        let t = &sessions.active().target;
+        (0..TEXTURE * TEXTURE)
+            .map(|i| {
+                let x =
+                    rect.x0 + ((i % TEXTURE) as f64 + 0.5) / TEXTURE as f64 * (rect.x1 - rect.x0);
+                let y =
+                    rect.y0 + ((i / TEXTURE) as f64 + 0.5) / TEXTURE as f64 * (rect.y1 - rect.y0);
+                let (c, r) = ((x * t.width as f64) as u32, (y * t.height as f64) as u32);
+                let white = t.white[(r.min(t.height - 1) * t.width + c.min(t.width - 1)) as usize];
+                if white { 255 } else { 0 }
+            })
+            .collect()
+    };
+    for (g, mut tf) in &mut ground {
+        if let Some(mut img) = images.get_mut(&g.image) {
+            img.data = Some(gray.iter().flat_map(|&v| [v, v, v, 255]).collect());
+        }
+        let centre = super::world([(rect.x0 + rect.x1) / 2.0, (rect.y0 + rect.y1) / 2.0], 0.0);
+        tf.translation = centre;
+        tf.scale = Vec3::new(
+            (rect.x1 - rect.x0) as f32 * WORLD_SIZE,
+            1.0,
+            (rect.y1 - rect.y0) as f32 * WORLD_SIZE,
+        );
+    }
+}
+
+/// Places the layer planes (lowered into the ground in 2D), hides those of hidden layers,
+/// and shades them by region when asked.
+fn update_layer_planes(
+    shown: Res<Shown>,
+    display: Res<Display>,
+    lift: Option<Res<Lift>>,
+    mut images: ResMut<Assets<Image>>,
+    mut planes: Query<(&LayerPlane, &mut Transform, &mut Visibility)>,
+    mut last: Local<Option<(u64, u64)>>,
+) {
+    let lift = lift.map_or(1.0, |l| l.0);
+    for (p, mut tf, mut vis) in &mut planes {
+        tf.translation.y = layer_height(p.layer) * lift;
+        *vis = if display.layer_shown(p.layer) && lift > 0.02 {
+            Visibility::Visible
+        } else {
+            Visibility::Hidden
+        };
+    }
+    let key = (
+        shown.generation,
+        display.generation + u64::from(display.shade_regions),
+    );
+    if *last == Some(key) {
+        return;
+    }
+    let Some(geom) = &shown.geometry else { return };
+    *last = Some(key);
+    for (p, _, _) in &planes {
+        let data: Vec<u8> = if display.shade_regions && p.layer < geom.layers.len() {
+            let regions = &geom.layers[p.layer].regions;
+            region_index(geom, p.layer, TEXTURE, TEXTURE)
+                .iter()
+                .flat_map(|&r| match regions.get(r as usize) {
+                    Some(reg) => {
+                        let [a, b, c] = region_color(reg.id);
+                        [a, b, c, 70]
+                    }
+                    None => [255, 255, 255, 14],
+                })
+                .collect()
+        } else {
+            [255u8, 255, 255, 14].repeat((TEXTURE * TEXTURE) as usize)
+        };
+        if let Some(mut img) = images.get_mut(&p.image) {
+            img.data = Some(data);
+        }
+    }
+}

@@ -1,0 +1,36 @@
+//! Every key and mouse action, shown with H or ?.
+
+use bevy_egui::egui;
+
+pub const KEYS: &[(&str, &str)] = &[
+    (
+        "Space",
+        "play / pause (trains at the live head, replays behind it)",
+    ),
+    ("→ / ←", "step forward / back through the snapshots"),
+    ("+ / −", "faster / slower"),
+    (
+        "Tab",
+        "switch between the 3D layer planes and the 2D overlay",
+    ),
+    ("Home", "reset the view"),
+    ("H or ?", "this help"),
+    ("left drag", "3D: orbit · 2D: pan"),
+    ("right or middle drag", "pan"),
+    (
+        "wheel",
+        "zoom (in 2D the geometry is recomputed for the visible part)",
+    ),
+    ("hover a unit button", "highlight that unit's boundary"),
+    ("click a unit button", "hide / show that unit"),
+];
+
+pub fn ui(ui: &mut egui::Ui) {
+    egui::Grid::new("keys").striped(true).show(ui, |ui| {
+        for (k, what) in KEYS {
+            ui.strong(*k);
+            ui.label(*what);
+            ui.end_row();
+        }
+    });
+}

@@ -1,0 +1,75 @@
+//! Play/pause, stepping, speed, and the 2D/3D switch.
+
+use super::super::ViewMode;
+use super::super::camera::ViewState;
+use crate::session::{Cursor, Session};
+use bevy_egui::egui;
+
+#[derive(Default)]
+pub struct Playback;
+
+/// Doubles the training (or replay) speed.
+pub fn faster(s: &mut Session) {
+    match s.cursor {
+        Cursor::Live => s.iterations_per_frame = (s.iterations_per_frame * 2).min(1 << 20),
+        Cursor::Snapshot(_) => s.replay_speed = (s.replay_speed * 2).min(64),
+    }
+}
+
+pub fn slower(s: &mut Session) {
+    match s.cursor {
+        Cursor::Live => s.iterations_per_frame = (s.iterations_per_frame / 2).max(1),
+        Cursor::Snapshot(_) => s.replay_speed = (s.replay_speed / 2).max(1),
+    }
+}
+
+impl Playback {
+    pub fn ui(&mut self, ui: &mut egui::Ui, s: &mut Session, view: &mut ViewState) {
+        ui.horizontal(|ui| {
+            if ui.button("⏮").on_hover_text("step back (←)").clicked() {
+                s.step_back();
+            }
+            let label = if s.playing { "⏸ pause" } else { "▶ play" };
+            if ui.button(label).on_hover_text("Space").clicked() {
+                s.toggle_play();
+            }
+            if ui.button("⏭").on_hover_text("step forward (→)").clicked() {
+                s.step_forward();
+            }
+            if !s.is_live()
+                && ui
+                    .button("live")
+                    .on_hover_text("back to the training head")
+                    .clicked()
+            {
+                s.go_live();
+            }
+        });
+        ui.horizontal(|ui| {
+            if ui.button("−").on_hover_text("slower (−)").clicked() {
+                slower(s);
+            }
+            if ui.button("+").on_hover_text("faster (+)").clicked() {
+                faster(s);
+            }
+            ui.label(format!("replay ×{}", s.replay_speed));
+        });
+        ui.add(
+            egui::Slider::new(&mut s.iterations_per_frame, 1..=100_000)
+                .logarithmic(true)
+                .text("iterations/frame"),
+        );
+        ui.horizontal(|ui| {
+            ui.label("view");
+            let mut mode = view.mode;
+            ui.selectable_value(&mut mode, ViewMode::ThreeD, "3D");
+            ui.selectable_value(&mut mode, ViewMode::TwoD, "2D");
+            if mode != view.mode {
+                view.mode = mode;
+            }
+            if ui.button("reset").on_hover_text("Home").clicked() {
+                view.reset();
+            }
+        });
+    }
+}
