@@ -10,9 +10,12 @@ pub struct Snapshot {
     pub iteration: u64,
     /// Learning rate of the next step.
     pub lr: f64,
-    /// Mean cross-entropy over every pixel of the target.
+    /// Mean cross-entropy over every pixel of the target (`null` in the file when it
+    /// overflowed: JSON has no NaN or infinity).
+    #[serde(with = "finite_or_null")]
     pub loss: f64,
     /// Fraction of pixels classified correctly.
+    #[serde(with = "finite_or_null")]
     pub accuracy: f64,
     /// All parameters, flat, in PyTorch `nn.Linear` layout (see `nn`).
     pub params: Vec<f32>,
@@ -46,5 +49,22 @@ mod u128_string {
         let s: Option<String> = Option::deserialize(d)?;
         s.map(|s| s.parse().map_err(serde::de::Error::custom))
             .transpose()
+    }
+}
+
+/// Non-finite numbers as JSON `null`, read back as NaN.
+mod finite_or_null {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+        if v.is_finite() {
+            s.serialize_f64(*v)
+        } else {
+            s.serialize_none()
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
     }
 }

@@ -38,6 +38,7 @@ pub struct TrainArgs {
 
 impl TrainArgs {
     /// The defaults, as if no training flag was given.
+    #[cfg_attr(not(feature = "viewer"), allow(dead_code))]
     pub fn defaults() -> Self {
         use clap::Parser;
         #[derive(Parser)]
@@ -130,4 +131,30 @@ impl At {
 /// Loads a run file with an error that names it.
 pub fn load_run(path: &std::path::Path) -> anyhow::Result<ginn::run::Run> {
     Ok(ginn::run::Run::load(path)?)
+}
+
+/// `--layers 1,3`: which hidden layers to draw, 1-based.
+#[derive(Clone, Debug)]
+pub struct LayerList(pub Vec<usize>);
+
+impl std::str::FromStr for LayerList {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        s.split(',')
+            .map(|p| match p.trim().parse::<usize>() {
+                Ok(n) if n >= 1 => Ok(n),
+                _ => Err(format!(
+                    "layers must be 1-based numbers separated by commas, got `{s}`"
+                )),
+            })
+            .collect::<Result<_, _>>()
+            .map(LayerList)
+    }
+}
+
+impl LayerList {
+    /// Visibility per hidden layer.
+    pub fn mask(&self, layers: usize) -> Vec<bool> {
+        (0..layers).map(|l| self.0.contains(&(l + 1))).collect()
+    }
 }

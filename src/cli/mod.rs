@@ -2,7 +2,9 @@
 
 mod args;
 mod bench;
+mod figure;
 mod regions;
+mod render;
 mod train;
 mod view;
 
@@ -23,6 +25,10 @@ pub struct Cli {
 enum Command {
     /// Train the report's network on a target and save the run (settings, target, snapshots).
     Train(train::TrainCmd),
+    /// Render a training movie (GIF, MP4, WebM or PNG frames) on the CPU, no window needed.
+    Render(render::RenderCmd),
+    /// Panels of chosen snapshots side by side (PNG, or SVG with vector boundaries).
+    Figure(figure::FigureCmd),
     /// The exact linear regions and neuron boundaries of one snapshot.
     Regions(regions::RegionsCmd),
     /// Open the viewer: train live (default) or replay a run file.
@@ -37,6 +43,8 @@ pub fn main() -> anyhow::Result<()> {
         Some(Command::Train(c)) => c.run(),
         Some(Command::Bench(c)) => c.run(),
         Some(Command::Regions(c)) => c.run(),
+        Some(Command::Render(c)) => c.run(),
+        Some(Command::Figure(c)) => c.run(),
         Some(Command::View(c)) => c.run(),
         // No command: the main job, the viewer on the bottle with the report's settings.
         None => view::ViewCmd::default_run(),

@@ -1,8 +1,11 @@
 //! CPU rendering of what the viewer shows: the prediction image under each neuron's exact
 //! boundary, as raster frames (tiny-skia, anti-aliased), SVG figures, and movies.
 
+pub mod frame;
+pub mod movie;
 pub mod prediction;
 pub mod svg;
+pub mod text;
 
 pub use prediction::{fill_regions, prediction, region_index};
 

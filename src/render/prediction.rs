@@ -2,7 +2,7 @@
 //! own affine logits, so no pixel needs a pass through the whole network.
 
 use crate::geometry::Geometry;
-use crate::nn::{Network, sigmoid};
+use crate::nn::Network;
 
 /// Probability of white at each pixel centre of a `width × height` image of the
 /// geometry's rectangle, row-major, row 0 at the top (`y0`).
@@ -15,9 +15,11 @@ pub fn prediction(geom: &Geometry, net: &Network, width: u32, height: u32) -> Ve
         .map(|m| [m[1][0] - m[0][0], m[1][1] - m[0][1], m[1][2] - m[0][2]])
         .collect();
     fill_regions(geom, last, width, height, |i, region, x, y| {
-        // Logit difference z1 − z0 is affine on the region.
+        // Logit difference z1 − z0 is affine on the region; the sigmoid in f32 is exact
+        // enough for a picture and twice as fast.
         let d = diffs[region];
-        out[i] = sigmoid(d[0] * x + d[1] * y + d[2]) as f32;
+        let t = (d[0] * x + d[1] * y + d[2]) as f32;
+        out[i] = 1.0 / (1.0 + (-t).exp());
     });
     // Pixel centres that fell exactly into a crack between spans: ask the network.
     let r = geom.rect;

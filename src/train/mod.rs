@@ -83,10 +83,11 @@ impl Settings {
 
 /// Training stopped because the loss stopped being a finite number.
 #[derive(Clone, Debug, PartialEq, thiserror::Error, Serialize, Deserialize)]
-#[error("training diverged at iteration {iteration}: the loss became {loss}")]
+#[error("training diverged at iteration {iteration}: {what}")]
 pub struct Diverged {
     pub iteration: u64,
-    pub loss: String,
+    /// What stopped being finite.
+    pub what: String,
 }
 
 /// A network being trained, with its optimiser, data and random stream.
@@ -102,6 +103,8 @@ pub struct Trainer {
     labels: Vec<u8>,
     batch_labels: Vec<u8>,
     grad: Vec<f32>,
+    /// Parameters before the last update, to restore if it produced a non-finite value.
+    backup: Vec<f32>,
 }
 
 impl Trainer {
@@ -157,6 +160,7 @@ impl Trainer {
             kernel: Kernel::new(&net, settings.batch),
             batch_labels: vec![0; settings.batch],
             grad: vec![0.0; n],
+            backup: vec![0.0; n],
             adam: adam
                 .filter(|a| a.m.len() == n)
                 .unwrap_or_else(|| Adam::new(n)),
@@ -193,11 +197,21 @@ impl Trainer {
         if !out.loss.is_finite() {
             return Err(Diverged {
                 iteration: self.iteration + 1,
-                loss: out.loss.to_string(),
+                what: format!("the loss became {}", out.loss),
             });
         }
         let lr = self.lr();
+        self.backup.copy_from_slice(&self.net.params);
         self.adam.update(&mut self.net.params, &self.grad, lr);
+        if let Some(bad) = self.net.params.iter().find(|p| !p.is_finite()) {
+            // Keep the last finite parameters, so the run so far stays usable.
+            let what = format!("a parameter became {bad}");
+            self.net.params.copy_from_slice(&self.backup);
+            return Err(Diverged {
+                iteration: self.iteration + 1,
+                what,
+            });
+        }
         self.iteration += 1;
         Ok(out)
     }
@@ -327,7 +341,7 @@ mod tests {
         let (s, t) = small(2);
         let mut tr = Trainer::new(Settings { lr: 1e38, ..s }, &t).unwrap();
         let err = tr.steps(300).unwrap_err();
-        assert!(err.iteration >= 2 && err.iteration <= 300, "{err}");
+        assert!(err.iteration >= 1 && err.iteration <= 300, "{err}");
         assert!(
             err.to_string()
                 .contains(&format!("iteration {}", err.iteration))

@@ -1,3 +1,8 @@
 //! ginn's integration tests, in one binary so the (large) crate is linked once.
 
+mod cli;
+mod common;
 mod fixture;
+mod render;
+#[cfg(feature = "viewer")]
+mod viewer;

@@ -1,0 +1,156 @@
+//! `ginn figure`: panels of chosen snapshots side by side, like the report's Figure 3,
+//! as PNG or as SVG with true vector boundaries.
+
+use super::args::{At, load_run};
+use super::render::{LookArgs, frame_of};
+use anyhow::Context;
+use clap::Args;
+use ginn::fsutil::write_atomic;
+use ginn::geometry::{Geometry, Rect};
+use ginn::render::frame::{FrameStyle, View};
+use ginn::render::{svg, text};
+use std::path::PathBuf;
+use tiny_skia::{Pixmap, PixmapPaint, Transform};
+
+#[derive(Args)]
+pub struct FigureCmd {
+    /// A run file from `ginn train`.
+    run: PathBuf,
+    /// Snapshots to show, comma-separated: iterations (the last snapshot at or before each) or `last`.
+    #[arg(long, default_value = "0,100,10000,last", value_delimiter = ',')]
+    at: Vec<At>,
+    /// fig.png or fig.svg.
+    #[arg(long)]
+    out: PathBuf,
+    /// Side of each panel in pixels.
+    #[arg(long, default_value_t = 300)]
+    size: u32,
+    /// Panels per row.
+    #[arg(long, default_value_t = 4)]
+    columns: usize,
+    #[command(flatten)]
+    look: LookArgs,
+}
+
+const CAPTION: u32 = 28;
+const GAP: u32 = 10;
+
+impl FigureCmd {
+    pub fn run(self) -> anyhow::Result<()> {
+        let run = load_run(&self.run)?;
+        if self.at.is_empty() || self.at.len() > 64 {
+            anyhow::bail!("--at needs 1 to 64 snapshots");
+        }
+        if !(32..=4096).contains(&self.size) {
+            anyhow::bail!("--size must be 32 to 4096 pixels, got {}", self.size);
+        }
+        let indices: Vec<usize> = self
+            .at
+            .iter()
+            .map(|a| {
+                let it = a.pick(&run).iteration;
+                run.snapshots
+                    .iter()
+                    .position(|s| s.iteration == it)
+                    .expect("picked from the run")
+            })
+            .collect();
+        let cols = self.columns.clamp(1, indices.len());
+        let rows = indices.len().div_ceil(cols);
+        let (pw, ph) = (self.size + GAP, self.size + CAPTION + GAP);
+        let (w, h) = (cols as u32 * pw + GAP, rows as u32 * ph + GAP);
+        let caption = |k: usize, i: usize| {
+            format!(
+                "({}) iteration {}",
+                (b'a' + (k % 26) as u8) as char,
+                run.snapshots[i].iteration
+            )
+        };
+        let ext = self
+            .out
+            .extension()
+            .map(|e| e.to_string_lossy().to_lowercase());
+        let style = self
+            .look
+            .style(self.size, self.size, run.settings.widths.len());
+        match ext.as_deref() {
+            Some("svg") => {
+                if style.view == View::ThreeD {
+                    anyhow::bail!(
+                        "SVG figures show the 2D overlay; use --view 2d or a .png for 3D"
+                    );
+                }
+                let mut body = String::new();
+                for (k, &i) in indices.iter().enumerate() {
+                    let net = run.snapshots[i]
+                        .network(&run.architecture())
+                        .expect("validated");
+                    let geom = Geometry::new(&net, Rect::UNIT);
+                    let res = self.size.min(512);
+                    let gray: Vec<u8> = ginn::render::prediction(&geom, &net, res, res)
+                        .iter()
+                        .map(|p| (p * 255.0).round() as u8)
+                        .collect();
+                    let panel_style = svg::PanelStyle {
+                        size: self.size as f64,
+                        line_width: style.line_width as f64,
+                        layers: style.layers.clone(),
+                        decision_boundary: style.decision_boundary,
+                    };
+                    let (x, y) = (
+                        (GAP + (k % cols) as u32 * pw) as f64,
+                        (GAP + (k / cols) as u32 * ph) as f64,
+                    );
+                    body += &svg::panel(
+                        &geom,
+                        Some(svg::Background {
+                            gray: &gray,
+                            width: res,
+                            height: res,
+                        }),
+                        &panel_style,
+                        x,
+                        y,
+                        Some(&caption(k, i)),
+                    );
+                }
+                write_atomic(
+                    &self.out,
+                    svg::document(w as f64, h as f64, &body).as_bytes(),
+                )
+                .with_context(|| format!("cannot write {}", self.out.display()))?;
+            }
+            Some("png") => {
+                let mut fig = Pixmap::new(w, h).context("figure too large")?;
+                fig.fill(tiny_skia::Color::WHITE);
+                for (k, &i) in indices.iter().enumerate() {
+                    let panel = frame_of(&run, i, &FrameStyle { ..style.clone() }, false);
+                    let (x, y) = (GAP + (k % cols) as u32 * pw, GAP + (k / cols) as u32 * ph);
+                    fig.draw_pixmap(
+                        x as i32,
+                        y as i32,
+                        panel.as_ref(),
+                        &PixmapPaint::default(),
+                        Transform::identity(),
+                        None,
+                    );
+                    let c = caption(k, i);
+                    let size = 16.0;
+                    text::draw(
+                        &mut fig,
+                        &c,
+                        x as f32 + (self.size as f32 - text::width(&c, size)) / 2.0,
+                        (y + self.size + 5) as f32,
+                        size,
+                        [20, 20, 20],
+                    );
+                }
+                write_atomic(&self.out, &ginn::render::frame::png(&fig))
+                    .with_context(|| format!("cannot write {}", self.out.display()))?;
+            }
+            _ => anyhow::bail!("--out must end in .png or .svg, got {}", self.out.display()),
+        }
+        println!("wrote {} ({} panels)", self.out.display(), indices.len());
+        Ok(())
+    }
+}

@@ -1,0 +1,211 @@
+//! `ginn render`: a training movie from a run file, on the CPU, no window or GPU needed.
+
+use super::args::{LayerList, load_run};
+use anyhow::Context;
+use clap::{Args, ValueEnum};
+use ginn::geometry::{Geometry, Rect};
+use ginn::render::frame::{FrameStyle, Overlay, View, render, rgba};
+use ginn::render::movie::MovieWriter;
+use ginn::run::Run;
+use indicatif::{ProgressBar, ProgressStyle};
+use rayon::prelude::*;
+use serde_json::json;
+use std::path::PathBuf;
+use std::time::Instant;
+
+#[derive(Clone, Copy, Debug, Default, ValueEnum)]
+pub enum ViewArg {
+    #[default]
+    #[value(name = "2d")]
+    TwoD,
+    #[value(name = "3d")]
+    ThreeD,
+}
+
+impl From<ViewArg> for View {
+    fn from(v: ViewArg) -> View {
+        match v {
+            ViewArg::TwoD => View::TwoD,
+            ViewArg::ThreeD => View::ThreeD,
+        }
+    }
+}
+
+/// Flags shared by `render` and `figure` for how a panel looks.
+#[derive(Args, Clone)]
+pub struct LookArgs {
+    /// The report's 2D overlay, or the layer planes seen obliquely.
+    #[arg(long, value_enum, default_value = "2d")]
+    pub view: ViewArg,
+    /// Hidden layers to draw, 1-based and comma-separated (default: all).
+    #[arg(long)]
+    pub layers: Option<LayerList>,
+    /// Boundary line width in pixels.
+    #[arg(long, default_value_t = 2.0)]
+    pub line_width: f32,
+    /// Also draw the decision boundary (where the two logits are equal).
+    #[arg(long)]
+    pub decision_boundary: bool,
+}
+
+impl LookArgs {
+    pub fn style(&self, width: u32, height: u32, hidden_layers: usize) -> FrameStyle {
+        FrameStyle {
+            width,
+            height,
+            view: self.view.into(),
+            layers: self
+                .layers
+                .as_ref()
+                .map_or_else(Vec::new, |l| l.mask(hidden_layers)),
+            line_width: self.line_width,
+            decision_boundary: self.decision_boundary,
+            yaw: -20.0,
+        }
+    }
+}
+
+#[derive(Args)]
+pub struct RenderCmd {
+    /// A run file from `ginn train`.
+    run: PathBuf,
+    /// movie.gif, movie.mp4 or movie.webm (needs ffmpeg), or DIR/ for numbered PNGs.
+    #[arg(long)]
+    out: PathBuf,
+    /// Frame size in pixels: N or WIDTHxHEIGHT.
+    #[arg(long, default_value = "800", value_parser = parse_frame_size)]
+    size: (u32, u32),
+    /// Frames per second of the movie (one frame per snapshot).
+    #[arg(long, default_value_t = 30)]
+    fps: u32,
+    /// First iteration to include.
+    #[arg(long, default_value_t = 0)]
+    from: u64,
+    /// Last iteration to include (default: the end).
+    #[arg(long)]
+    to: Option<u64>,
+    /// Write the iteration, loss and accuracy on each frame.
+    #[arg(long)]
+    overlay: bool,
+    /// 3D view: degrees the square turns per frame (0 = fixed camera).
+    #[arg(long, default_value_t = 0.0)]
+    orbit: f32,
+    #[command(flatten)]
+    look: LookArgs,
+    /// Print one JSON object with the timing.
+    #[arg(long)]
+    json: bool,
+}
+
+/// `800` or `800x450`.
+pub fn parse_frame_size(s: &str) -> Result<(u32, u32), String> {
+    let (w, h) = match s.split_once('x') {
+        Some((w, h)) => (w.parse(), h.parse()),
+        None => (s.parse(), s.parse()),
+    };
+    match (w, h) {
+        (Ok(w), Ok(h)) if (16..=8192).contains(&w) && (16..=8192).contains(&h) => Ok((w, h)),
+        _ => Err(format!(
+            "size must be N or WIDTHxHEIGHT with 16 to 8192 pixels a side, got `{s}`"
+        )),
+    }
+}
+
+/// The text over a frame.
+pub fn overlay_for(run: &Run, i: usize) -> Overlay {
+    let s = &run.snapshots[i];
+    Overlay {
+        lines: vec![format!(
+            "iteration {}   loss {:.4}   accuracy {:.2}%",
+            s.iteration,
+            s.loss,
+            100.0 * s.accuracy
+        )],
+    }
+}
+
+/// Renders snapshot `i` of a run.
+pub fn frame_of(run: &Run, i: usize, style: &FrameStyle, overlay: bool) -> tiny_skia::Pixmap {
+    let net = run.snapshots[i]
+        .network(&run.architecture())
+        .expect("validated on load");
+    let geom = Geometry::new(&net, Rect::UNIT);
+    let text = if overlay {
+        overlay_for(run, i)
+    } else {
+        Overlay::default()
+    };
+    render(&geom, &net, style, &text)
+}
+
+impl RenderCmd {
+    pub fn run(self) -> anyhow::Result<()> {
+        let run = load_run(&self.run)?;
+        let to = self.to.unwrap_or(u64::MAX);
+        let picked: Vec<usize> = (0..run.snapshots.len())
+            .filter(|&i| (self.from..=to).contains(&run.snapshots[i].iteration))
+            .collect();
+        if picked.is_empty() {
+            anyhow::bail!(
+                "no snapshots between iterations {} and {}",
+                self.from,
+                self.to.map_or("the end".into(), |t| t.to_string())
+            );
+        }
+        if self.fps == 0 || self.fps > 240 {
+            anyhow::bail!("--fps must be 1 to 240, got {}", self.fps);
+        }
+        let (w, h) = self.size;
+        let base = self.look.style(w, h, run.settings.widths.len());
+        let mut writer = MovieWriter::create(&self.out, w, h, self.fps)?;
+        let bar = ProgressBar::new(picked.len() as u64).with_style(
+            ProgressStyle::with_template(
+                "[{elapsed_precise}] {wide_bar} {pos}/{len} frames {per_sec} ETA {eta}",
+            )
+            .expect("template"),
+        );
+        let start = Instant::now();
+        let mut render_secs = 0.0;
+        // Frames are drawn in parallel a batch at a time and written in order.
+        let batch = rayon::current_num_threads() * 4;
+        for chunk in picked.chunks(batch) {
+            let t = Instant::now();
+            let frames: Vec<Vec<u8>> = chunk
+                .par_iter()
+                .map(|&i| {
+                    let style = FrameStyle {
+                        yaw: base.yaw + self.orbit * i as f32,
+                        ..base.clone()
+                    };
+                    rgba(&frame_of(&run, i, &style, self.overlay))
+                })
+                .collect();
+            render_secs += t.elapsed().as_secs_f64();
+            for f in frames {
+                writer.push(f, w, h)?;
+                bar.inc(1);
+            }
+        }
+        let out = writer
+            .finish()
+            .with_context(|| format!("finishing {}", self.out.display()))?;
+        bar.finish_and_clear();
+        let secs = start.elapsed().as_secs_f64();
+        let n = picked.len();
+        if self.json {
+            println!(
+                "{}",
+                json!({ "frames": n, "width": w, "height": h, "seconds": secs, "render_seconds": render_secs,
+                        "render_frames_per_second": n as f64 / render_secs, "threads": rayon::current_num_threads(), "out": out })
+            );
+        } else {
+            println!(
+                "wrote {}: {n} frames {w}×{h} in {secs:.1} s (drawing {:.1} frames/s on {} threads, the rest encoding)",
+                out.display(),
+                n as f64 / render_secs,
+                rayon::current_num_threads()
+            );
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,304 @@
+//! One frame of a movie or figure panel, drawn on the CPU with tiny-skia (anti-aliased):
+//! the report's 2D overlay, or an oblique 3D view with each layer on its own plane.
+
+use super::{layer_color, prediction, text};
+use crate::geometry::Geometry;
+use crate::nn::Network;
+use tiny_skia::{Color, FillRule, Paint, PathBuilder, Pixmap, PixmapPaint, Stroke, Transform};
+
+/// Which picture.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub enum View {
+    #[default]
+    TwoD,
+    ThreeD,
+}
+
+/// How a frame looks.
+#[derive(Clone, Debug)]
+pub struct FrameStyle {
+    pub width: u32,
+    pub height: u32,
+    pub view: View,
+    /// Hidden layers drawn (missing = drawn).
+    pub layers: Vec<bool>,
+    pub line_width: f32,
+    pub decision_boundary: bool,
+    /// 3D: rotation of the square about the vertical axis, degrees.
+    pub yaw: f32,
+}
+
+impl Default for FrameStyle {
+    fn default() -> Self {
+        Self {
+            width: 800,
+            height: 800,
+            view: View::TwoD,
+            layers: vec![],
+            line_width: 2.0,
+            decision_boundary: false,
+            yaw: -20.0,
+        }
+    }
+}
+
+impl FrameStyle {
+    pub fn shows(&self, l: usize) -> bool {
+        self.layers.get(l).copied().unwrap_or(true)
+    }
+}
+
+/// Numbers written over the frame.
+#[derive(Clone, Debug, Default)]
+pub struct Overlay {
+    pub lines: Vec<String>,
+}
+
+/// Maps input points (and a plane height) to pixels.
+#[derive(Clone, Copy)]
+struct Projection {
+    /// Pixel position of input (x, y) on the ground: `[a, b, c, d, e, f]` as
+    /// `X = a·x + c·y + e`, `Y = b·x + d·y + f` (tiny-skia's transform order).
+    ground: [f32; 6],
+    /// Pixels one unit of plane height moves up the screen.
+    lift: f32,
+}
+
+impl Projection {
+    fn point(&self, p: [f64; 2], height: f32) -> (f32, f32) {
+        let [a, b, c, d, e, f] = self.ground;
+        let (x, y) = (p[0] as f32, p[1] as f32);
+        (a * x + c * y + e, b * x + d * y + f - self.lift * height)
+    }
+
+    fn transform(&self, height: f32) -> Transform {
+        let [a, b, c, d, e, f] = self.ground;
+        Transform::from_row(a, b, c, d, e, f - self.lift * height)
+    }
+}
+
+fn projection(style: &FrameStyle, layers: usize, rect: crate::geometry::Rect) -> Projection {
+    let (w, h) = (style.width as f32, style.height as f32);
+    // Input rect → unit square first.
+    let (sx, sy) = (
+        1.0 / (rect.x1 - rect.x0) as f32,
+        1.0 / (rect.y1 - rect.y0) as f32,
+    );
+    let (ox, oy) = (-rect.x0 as f32 * sx, -rect.y0 as f32 * sy);
+    let unit_to_px = match style.view {
+        View::TwoD => {
+            let s = w.min(h);
+            ([s, 0.0, 0.0, s, (w - s) / 2.0, (h - s) / 2.0], 0.0)
+        }
+        View::ThreeD => {
+            // A parallel (axonometric) view: the square turned by `yaw`, tilted so depth
+            // is foreshortened, planes stacked upwards.
+            let (sin, cos) = style.yaw.to_radians().sin_cos();
+            let tilt = 0.45f32;
+            let stack = 0.34f32 * layers as f32;
+            let s = (w / 1.5).min(h / (1.45 * tilt + stack + 0.15));
+            let (cx, cy) = (w / 2.0, h / 2.0 + s * stack / 2.0);
+            // u = cos·(x−½) − sin·(y−½), v = sin·(x−½) + cos·(y−½); X = cx + s·u, Y = cy + s·tilt·v
+            let (a, c) = (s * cos, -s * sin);
+            let (b, d) = (s * tilt * sin, s * tilt * cos);
+            let e = cx - 0.5 * (a + c);
+            let f = cy - 0.5 * (b + d);
+            ([a, b, c, d, e, f], s * 0.34)
+        }
+    };
+    let ([a, b, c, d, e, f], lift) = unit_to_px;
+    // Compose unit→px with rect→unit (a diagonal scale and shift).
+    Projection {
+        ground: [
+            a * sx,
+            b * sx,
+            c * sy,
+            d * sy,
+            a * ox + c * oy + e,
+            b * ox + d * oy + f,
+        ],
+        lift,
+    }
+}
+
+/// Draws one frame.
+pub fn render(geom: &Geometry, net: &Network, style: &FrameStyle, overlay: &Overlay) -> Pixmap {
+    let mut pm = Pixmap::new(style.width, style.height).expect("frame size checked by the caller");
+    let layers = geom.layers.len();
+    pm.fill(match style.view {
+        View::TwoD => Color::WHITE,
+        View::ThreeD => Color::from_rgba8(250, 250, 252, 255),
+    });
+    let proj = projection(style, layers, geom.rect);
+    if style.view == View::TwoD && style.width == style.height {
+        // The prediction fills the frame pixel for pixel: write it straight in.
+        let prob = prediction(geom, net, style.width, style.height);
+        for (px, p) in pm.data_mut().chunks_exact_mut(4).zip(prob) {
+            let v = (p * 255.0).round() as u8;
+            px.copy_from_slice(&[v, v, v, 255]);
+        }
+    } else {
+        let ground = ground_image(geom, net, style);
+        let ts = 1.0 / ground.width() as f32;
+        let to_ground = proj.transform(0.0).pre_scale(ts, ts);
+        let paint = PixmapPaint {
+            quality: tiny_skia::FilterQuality::Bilinear,
+            ..Default::default()
+        };
+        pm.draw_pixmap(0, 0, ground.as_ref(), &paint, to_ground, None);
+    }
+
+    for l in 0..layers {
+        let height = if style.view == View::ThreeD {
+            (l + 1) as f32
+        } else {
+            0.0
+        };
+        if style.view == View::ThreeD {
+            plane(&mut pm, &proj, height);
+        }
+        if !style.shows(l) {
+            continue;
+        }
+        let [r, g, b] = layer_color(l);
+        let mut paint = Paint::default();
+        paint.set_color_rgba8(r, g, b, 255);
+        paint.anti_alias = true;
+        let stroke = Stroke {
+            width: style.line_width,
+            line_join: tiny_skia::LineJoin::Round,
+            ..Default::default()
+        };
+        let mut pb = PathBuilder::new();
+        for nb in geom.boundaries.iter().filter(|nb| nb.neuron.layer == l) {
+            for line in &nb.polylines {
+                add_polyline(&mut pb, line.iter().map(|&p| proj.point(p, height)));
+            }
+        }
+        if let Some(path) = pb.finish() {
+            pm.stroke_path(&path, &paint, &stroke, Transform::identity(), None);
+        }
+    }
+    if style.decision_boundary {
+        let mut pb = PathBuilder::new();
+        for line in &geom.decision {
+            add_polyline(&mut pb, line.iter().map(|&p| proj.point(p, 0.0)));
+        }
+        if let Some(path) = pb.finish() {
+            let mut paint = Paint::default();
+            paint.set_color_rgba8(255, 191, 0, 255);
+            paint.anti_alias = true;
+            let stroke = Stroke {
+                width: style.line_width,
+                dash: tiny_skia::StrokeDash::new(vec![6.0, 4.0], 0.0),
+                ..Default::default()
+            };
+            pm.stroke_path(&path, &paint, &stroke, Transform::identity(), None);
+        }
+    }
+    let size = (style.height as f32 / 32.0).clamp(11.0, 28.0);
+    for (i, line) in overlay.lines.iter().enumerate() {
+        let (x, y) = (size * 0.6, size * 0.4 + i as f32 * size * 1.25);
+        backdrop(
+            &mut pm,
+            x - 3.0,
+            y - 1.0,
+            text::width(line, size) + 6.0,
+            size * 1.2,
+        );
+        text::draw(&mut pm, line, x, y, size, [20, 20, 20]);
+    }
+    pm
+}
+
+/// The prediction as a grey image at the frame's resolution (probability of white).
+fn ground_image(geom: &Geometry, net: &Network, style: &FrameStyle) -> Pixmap {
+    let side = style.width.max(style.height).min(1024);
+    let prob = prediction(geom, net, side, side);
+    let mut pm = Pixmap::new(side, side).expect("nonzero size");
+    for (px, p) in pm.data_mut().chunks_exact_mut(4).zip(prob) {
+        let v = (p * 255.0).round() as u8;
+        px.copy_from_slice(&[v, v, v, 255]);
+    }
+    pm
+}
+
+/// A translucent layer plane in the 3D view.
+fn plane(pm: &mut Pixmap, proj: &Projection, height: f32) {
+    let corners = [[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]];
+    let mut pb = PathBuilder::new();
+    for (i, c) in corners.iter().enumerate() {
+        let (x, y) = proj.point(*c, height);
+        if i == 0 {
+            pb.move_to(x, y)
+        } else {
+            pb.line_to(x, y)
+        }
+    }
+    pb.close();
+    let Some(path) = pb.finish() else { return };
+    let mut paint = Paint::default();
+    paint.set_color_rgba8(200, 205, 220, 40);
+    paint.anti_alias = true;
+    pm.fill_path(
+        &path,
+        &paint,
+        FillRule::Winding,
+        Transform::identity(),
+        None,
+    );
+    paint.set_color_rgba8(90, 95, 110, 200);
+    pm.stroke_path(
+        &path,
+        &paint,
+        &Stroke {
+            width: 1.0,
+            ..Default::default()
+        },
+        Transform::identity(),
+        None,
+    );
+}
+
+fn add_polyline(pb: &mut PathBuilder, points: impl Iterator<Item = (f32, f32)>) {
+    for (i, (x, y)) in points.enumerate() {
+        if i == 0 {
+            pb.move_to(x, y)
+        } else {
+            pb.line_to(x, y)
+        }
+    }
+}
+
+fn backdrop(pm: &mut Pixmap, x: f32, y: f32, w: f32, h: f32) {
+    if let Some(r) = tiny_skia::Rect::from_xywh(x, y, w, h) {
+        let mut paint = Paint::default();
+        paint.set_color_rgba8(255, 255, 255, 200);
+        pm.fill_rect(r, &paint, Transform::identity(), None);
+    }
+}
+
+/// Straight (not premultiplied) RGBA bytes of a pixmap, for encoders.
+pub fn rgba(pm: &Pixmap) -> Vec<u8> {
+    pm.pixels()
+        .iter()
+        .flat_map(|p| {
+            let c = p.demultiply();
+            [c.red(), c.green(), c.blue(), c.alpha()]
+        })
+        .collect()
+}
+
+/// A pixmap as PNG bytes.
+pub fn png(pm: &Pixmap) -> Vec<u8> {
+    png_bytes(&rgba(pm), pm.width(), pm.height())
+}
+
+/// Straight RGBA bytes as PNG.
+pub fn png_bytes(rgba: &[u8], width: u32, height: u32) -> Vec<u8> {
+    let mut out = Vec::new();
+    let enc = image::codecs::png::PngEncoder::new(&mut out);
+    image::ImageEncoder::write_image(enc, rgba, width, height, image::ExtendedColorType::Rgba8)
+        .expect("in-memory PNG encodes");
+    out
+}

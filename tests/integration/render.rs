@@ -1,0 +1,190 @@
+//! Movies and figures: sizes, frame counts, layer colours, vector SVG, reproducibility.
+
+use super::common::*;
+
+fn has_color(img: &image::RgbaImage, c: [u8; 3]) -> bool {
+    img.pixels()
+        .any(|p| (0..3).all(|k| (p[k] as i32 - c[k] as i32).abs() <= 12))
+}
+
+#[test]
+fn gif_has_the_requested_frames_and_size() {
+    let dir = temp_dir("gif");
+    let out = dir.join("m.gif");
+    let o = ginn(&[
+        "render",
+        small_run().to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--size",
+        "96x64",
+        "--from",
+        "500",
+        "--to",
+        "2000",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let file = std::io::BufReader::new(std::fs::File::open(&out).unwrap());
+    let decoder = image::codecs::gif::GifDecoder::new(file).unwrap();
+    let frames = image::AnimationDecoder::into_frames(decoder)
+        .collect_frames()
+        .unwrap();
+    assert_eq!(frames.len(), 4, "snapshots 500, 1000, 1500, 2000");
+    assert!(frames.iter().all(|f| f.buffer().dimensions() == (96, 64)));
+}
+
+#[test]
+fn png_frames_show_every_layer_colour_and_are_reproducible() {
+    let render = |name: &str, view: &str| {
+        let dir = temp_dir(name);
+        let o = ginn(&[
+            "render",
+            small_run().to_str().unwrap(),
+            "--out",
+            &format!("{}/", dir.display()),
+            "--size",
+            "200",
+            "--view",
+            view,
+            "--overlay",
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        files.sort();
+        files
+    };
+    let a = render("frames-a", "2d");
+    let b = render("frames-b", "2d");
+    assert_eq!(a.len(), 7, "snapshots 0, 500, …, 3000");
+    for (x, y) in a.iter().zip(&b) {
+        assert_eq!(
+            std::fs::read(x).unwrap(),
+            std::fs::read(y).unwrap(),
+            "{} differs between renders",
+            x.display()
+        );
+    }
+    let last = image::open(a.last().unwrap()).unwrap().to_rgba8();
+    assert_eq!(last.dimensions(), (200, 200));
+    for l in 0..3 {
+        assert!(
+            has_color(&last, ginn::render::layer_color(l)),
+            "layer {} colour missing",
+            l + 1
+        );
+    }
+    let three = render("frames-3d", "3d");
+    let img = image::open(three.last().unwrap()).unwrap().to_rgba8();
+    for l in 0..3 {
+        assert!(
+            has_color(&img, ginn::render::layer_color(l)),
+            "3D: layer {} colour missing",
+            l + 1
+        );
+    }
+}
+
+#[test]
+fn svg_figure_has_one_vector_path_per_visible_neuron() {
+    let dir = temp_dir("svg");
+    let out = dir.join("f.svg");
+    let o = ginn(&[
+        "figure",
+        small_run().to_str().unwrap(),
+        "--at",
+        "0,last",
+        "--out",
+        out.to_str().unwrap(),
+        "--layers",
+        "1,3",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = std::fs::read_to_string(&out).unwrap();
+    let doc = roxmltree::Document::parse(&text).expect("well-formed SVG");
+    let run = ginn::run::Run::load(small_run()).unwrap();
+    let net = run.last().network(&run.architecture()).unwrap();
+    let g = ginn::geometry::Geometry::new(&net, ginn::geometry::Rect::UNIT);
+    // The last panel: paths in layers 1 and 3 only, one per unit with a boundary.
+    let groups: Vec<_> = doc
+        .descendants()
+        .filter(|n| {
+            n.has_tag_name("g") && n.attribute("id").is_some_and(|i| i.starts_with("layer-"))
+        })
+        .collect();
+    let last_panel = &groups[groups.len() - 2..];
+    assert_eq!(
+        last_panel
+            .iter()
+            .map(|g| g.attribute("id").unwrap())
+            .collect::<Vec<_>>(),
+        ["layer-1", "layer-3"]
+    );
+    for (grp, layer) in last_panel.iter().zip([0usize, 2]) {
+        let paths: Vec<_> = grp.children().filter(|n| n.has_tag_name("path")).collect();
+        let expected: Vec<_> = g
+            .boundaries
+            .iter()
+            .filter(|b| b.neuron.layer == layer && !b.polylines.is_empty())
+            .collect();
+        assert_eq!(paths.len(), expected.len());
+        for (p, b) in paths.iter().zip(expected) {
+            assert_eq!(
+                p.attribute("data-unit").unwrap(),
+                (b.neuron.index + 1).to_string()
+            );
+            let moves = p.attribute("d").unwrap().matches('M').count();
+            assert_eq!(moves, b.polylines.len(), "one subpath per polyline");
+        }
+    }
+}
+
+#[test]
+fn png_figure_has_its_panels() {
+    let dir = temp_dir("figpng");
+    let out = dir.join("f.png");
+    let o = ginn(&[
+        "figure",
+        small_run().to_str().unwrap(),
+        "--at",
+        "0,500,last",
+        "--size",
+        "120",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let img = image::open(&out).unwrap();
+    assert_eq!((img.width(), img.height()), (3 * 130 + 10, 120 + 28 + 20));
+}
+
+#[test]
+fn unknown_movie_kinds_and_missing_ffmpeg_are_clear() {
+    let dir = temp_dir("kinds");
+    let o = ginn(&[
+        "render",
+        small_run().to_str().unwrap(),
+        "--out",
+        dir.join("m.avi").to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains(".gif, .mp4 or .webm"), "{}", stderr(&o));
+    let has_ffmpeg = std::process::Command::new("ffmpeg")
+        .arg("-version")
+        .output()
+        .is_ok();
+    let o = ginn(&[
+        "render",
+        small_run().to_str().unwrap(),
+        "--out",
+        dir.join("m.mp4").to_str().unwrap(),
+        "--size",
+        "64",
+    ]);
+    assert_eq!(o.status.success(), has_ffmpeg, "{}", stderr(&o));
+    if !has_ffmpeg {
+        assert!(stderr(&o).contains("ffmpeg"));
+    }
+}
