@@ -8,6 +8,7 @@
 pub mod bench;
 pub mod fsutil;
 pub mod geometry;
+pub mod inspect;
 pub mod nn;
 pub mod render;
 pub mod run;

@@ -28,6 +28,18 @@ pub struct ViewCmd {
     /// Boundary line width in pixels.
     #[arg(long, default_value_t = 2.5)]
     line_width: f32,
+    /// Start with this neuron selected, LAYER:UNIT, both from 1 (as on the original page).
+    #[arg(long, value_parser = parse_select)]
+    select: Option<(usize, usize)>,
+}
+
+fn parse_select(s: &str) -> Result<(usize, usize), String> {
+    let bad = || format!("--select takes LAYER:UNIT, both from 1, e.g. 2:5; got `{s}`");
+    let (l, u) = s.split_once(':').ok_or_else(bad)?;
+    match (l.trim().parse::<usize>(), u.trim().parse::<usize>()) {
+        (Ok(l), Ok(u)) if l >= 1 && u >= 1 => Ok((l, u)),
+        _ => Err(bad()),
+    }
 }
 
 #[derive(Clone, Copy, Debug, Default, ValueEnum)]
@@ -80,7 +92,22 @@ impl ViewCmd {
                 Session::new(name, settings, target)?
             }
         };
+        let widths = &session.settings.widths;
+        let select = match self.select {
+            Some((l, u)) if l > widths.len() || u > widths[l - 1] => {
+                anyhow::bail!(
+                    "--select {l}:{u}: the network has {} hidden layers of widths {widths:?}",
+                    widths.len()
+                )
+            }
+            Some((l, u)) => Some(ginn::nn::NeuronId {
+                layer: l - 1,
+                index: u - 1,
+            }),
+            None => None,
+        };
         let options = ViewerOptions {
+            select,
             session_name: session.name.clone(),
             view: match self.view {
                 View::ThreeD => ViewMode::ThreeD,
@@ -106,6 +133,7 @@ impl ViewCmd {
             self.size,
             self.line_width,
             self.iterations_per_frame,
+            self.select,
         );
         let _ = load_run;
         anyhow::bail!(

@@ -224,12 +224,17 @@ impl Geometry {
 
     /// The boundary nearest to `p`, among all hidden layers or only `layer`.
     pub fn nearest_boundary(&self, p: [f64; 2], layer: Option<usize>) -> Option<BoundaryHit> {
+        self.nearest_boundary_where(p, |n| layer.is_none_or(|l| n.layer == l))
+    }
+
+    /// The boundary nearest to `p` among the units `keep` accepts (e.g. the visible ones).
+    pub fn nearest_boundary_where(
+        &self,
+        p: [f64; 2],
+        keep: impl Fn(NeuronId) -> bool,
+    ) -> Option<BoundaryHit> {
         let mut best: Option<BoundaryHit> = None;
-        for b in self
-            .boundaries
-            .iter()
-            .filter(|b| layer.is_none_or(|l| b.neuron.layer == l))
-        {
+        for b in self.boundaries.iter().filter(|b| keep(b.neuron)) {
             for line in &b.polylines {
                 for w in line.windows(2) {
                     let (d, q) = polyline::point_segment(p, w[0], w[1]);

@@ -1,6 +1,7 @@
 //! Exact geometry of the shown network, rebuilt whenever it changes, and each layer's
 //! boundary lines as a retained gizmo (wide, anti-aliased lines at any zoom).
 
+use super::picking::Selection;
 use super::training::Sessions;
 use super::{ViewerSet, layer_height, world};
 use crate::geometry::{Geometry, Rect};
@@ -125,17 +126,24 @@ pub struct LayerLines {
 pub struct Lift(pub f32);
 
 /// Rebuilds every layer's gizmo lines when the geometry or the display settings change.
+#[allow(clippy::too_many_arguments)]
 pub fn rebuild_boundary_lines(
     mut commands: Commands,
     shown: Res<Shown>,
     display: Res<Display>,
+    selection: Res<Selection>,
     lift: Option<Res<Lift>>,
     mut gizmos: ResMut<Assets<GizmoAsset>>,
     existing: Query<(Entity, &LayerLines)>,
-    mut last: Local<Option<(u64, u64, u32)>>,
+    mut last: Local<Option<(u64, u64, u32, Selection)>>,
 ) {
     let lift = lift.map_or(1.0, |l| l.0);
-    let key = (shown.generation, display.generation, lift.to_bits());
+    let key = (
+        shown.generation,
+        display.generation,
+        lift.to_bits(),
+        *selection,
+    );
     if *last == Some(key) {
         return;
     }
@@ -148,7 +156,12 @@ pub fn rebuild_boundary_lines(
         if !display.layer_shown(l) {
             continue;
         }
-        let asset = layer_asset(geom, l, &display, lift);
+        let dim = if selection.dim_others && selection.neuron.is_some() {
+            0.25
+        } else {
+            1.0
+        };
+        let asset = layer_asset(geom, l, &display, lift, dim);
         commands.spawn((
             Name::new(format!("layer {} boundaries", l + 1)),
             LayerLines { layer: Some(l) },
@@ -162,22 +175,35 @@ pub fn rebuild_boundary_lines(
             },
         ));
     }
-    if let Some(n) = display.highlight.filter(|&n| n.layer < geom.layers.len()) {
+    // The hovered unit (yellow) and the selected one (white, on its plane and, in 3D,
+    // also on the ground under the prediction's pixels).
+    let marks = [
+        (display.highlight, Color::srgb_u8(255, 200, 0), false),
+        (selection.neuron, Color::WHITE, true),
+    ];
+    for (unit, color, on_ground) in marks {
+        let Some(n) = unit.filter(|n| n.layer < geom.layers.len()) else {
+            continue;
+        };
         let mut g = GizmoAsset::new();
-        let h = layer_height(n.layer) * lift + 0.001;
-        let c = Color::srgb_u8(255, 200, 0);
-        for line in &geom.boundary(n).polylines {
-            for w in line.windows(2) {
-                g.line(world(w[0], h), world(w[1], h), c);
+        let mut heights = vec![layer_height(n.layer) * lift + 0.001];
+        if on_ground && lift > 0.02 {
+            heights.push(0.002);
+        }
+        for h in heights {
+            for line in &geom.boundary(n).polylines {
+                for w in line.windows(2) {
+                    g.line(world(w[0], h), world(w[1], h), color);
+                }
             }
         }
         commands.spawn((
-            Name::new("highlighted unit"),
+            Name::new("marked unit"),
             LayerLines { layer: None },
             Gizmo {
                 handle: gizmos.add(g),
                 line_config: GizmoLineConfig {
-                    width: display.line_width * 2.5,
+                    width: display.line_width * 2.2,
                     ..default()
                 },
                 depth_bias: -0.01,
@@ -211,10 +237,16 @@ pub fn rebuild_boundary_lines(
 }
 
 /// The gizmo lines of one layer: every shown unit's polylines, at the layer's height.
-pub fn layer_asset(geom: &Geometry, l: usize, display: &Display, lift: f32) -> GizmoAsset {
+pub fn layer_asset(
+    geom: &Geometry,
+    l: usize,
+    display: &Display,
+    lift: f32,
+    alpha: f32,
+) -> GizmoAsset {
     let mut g = GizmoAsset::new();
     let [r, gr, b] = layer_color(l);
-    let color = Color::srgb_u8(r, gr, b);
+    let color = Color::srgba_u8(r, gr, b, (alpha * 255.0) as u8);
     let h = layer_height(l) * lift;
     for nb in geom
         .boundaries

@@ -52,7 +52,7 @@ impl ViewState {
             blend: 0.0,
             yaw: -0.35,
             pitch: 0.55,
-            radius: 9.5,
+            radius: 8.0,
             focus: Vec3::new(0.0, 1.2 * LAYER_SPACING, 0.0),
             centre_2d: Vec2::ZERO,
             height_2d: WORLD_SIZE * 1.05,

@@ -7,6 +7,7 @@
 pub mod boundaries;
 pub mod camera;
 pub mod capture;
+pub mod picking;
 pub mod scene;
 pub mod training;
 pub mod ui;
@@ -27,6 +28,8 @@ pub struct ViewerOptions {
     pub screenshot: Option<PathBuf>,
     pub window: (u32, u32),
     pub line_width: f32,
+    /// Neuron selected at start (`--select`).
+    pub select: Option<crate::nn::NeuronId>,
 }
 
 /// 3D layer planes, or the report's top-down overlay.
@@ -79,7 +82,7 @@ pub fn plugin(app: &mut App) {
         )
             .chain(),
     );
-    app.add_plugins((training::plugin, boundaries::plugin));
+    app.add_plugins((training::plugin, boundaries::plugin, picking::plugin));
 }
 
 /// Opens the window and runs until it is closed (or the scripted frames are done).
@@ -114,6 +117,10 @@ pub fn run(session: Session, options: ViewerOptions) -> anyhow::Result<()> {
         ..default()
     });
     app.insert_resource(camera::ViewState::new(options.view));
+    app.insert_resource(picking::Selection {
+        neuron: options.select,
+        dim_others: false,
+    });
     app.insert_resource(capture::Script {
         frames: options.frames,
         screenshot: options.screenshot.clone(),

@@ -2,6 +2,7 @@
 //! plane per hidden layer above it, optionally shaded by that layer's regions.
 
 use super::boundaries::{Display, Lift, Shown};
+use super::picking::Selection;
 use super::training::Sessions;
 use super::{ViewerSet, WORLD_SIZE, layer_height};
 use crate::render::{prediction, region_color, region_index};
@@ -72,7 +73,7 @@ fn spawn_scene(
         Transform::from_scale(Vec3::new(WORLD_SIZE, 1.0, WORLD_SIZE)),
     ));
     for layer in 0..sessions.active().settings.widths.len() {
-        let image = texture(&mut images, [255, 255, 255, 14]);
+        let image = texture(&mut images, [255, 255, 255, 8]);
         let material = materials.add(StandardMaterial {
             base_color_texture: Some(image.clone()),
             alpha_mode: AlphaMode::Blend,
@@ -149,10 +150,11 @@ fn update_ground_texture(
 fn update_layer_planes(
     shown: Res<Shown>,
     display: Res<Display>,
+    selection: Res<Selection>,
     lift: Option<Res<Lift>>,
     mut images: ResMut<Assets<Image>>,
     mut planes: Query<(&LayerPlane, &mut Transform, &mut Visibility)>,
-    mut last: Local<Option<(u64, u64)>>,
+    mut last: Local<Option<(u64, u64, Option<crate::nn::NeuronId>)>>,
 ) {
     let lift = lift.map_or(1.0, |l| l.0);
     for (p, mut tf, mut vis) in &mut planes {
@@ -166,6 +168,7 @@ fn update_layer_planes(
     let key = (
         shown.generation,
         display.generation + u64::from(display.shade_regions),
+        selection.neuron,
     );
     if *last == Some(key) {
         return;
@@ -173,7 +176,20 @@ fn update_layer_planes(
     let Some(geom) = &shown.geometry else { return };
     *last = Some(key);
     for (p, _, _) in &planes {
-        let data: Vec<u8> = if display.shade_regions && p.layer < geom.layers.len() {
+        let selected = selection
+            .neuron
+            .filter(|n| n.layer == p.layer && n.layer < geom.layers.len());
+        let data: Vec<u8> = if let Some(n) = selected {
+            // Where the selected unit is active, shaded on its own plane.
+            let regions = &geom.layers[p.layer].regions;
+            region_index(geom, p.layer, TEXTURE, TEXTURE)
+                .iter()
+                .flat_map(|&r| match regions.get(r as usize) {
+                    Some(reg) if geom.is_active(reg, n) => [255, 215, 60, 90],
+                    _ => [255, 255, 255, 8],
+                })
+                .collect()
+        } else if display.shade_regions && p.layer < geom.layers.len() {
             let regions = &geom.layers[p.layer].regions;
             region_index(geom, p.layer, TEXTURE, TEXTURE)
                 .iter()
@@ -182,11 +198,11 @@ fn update_layer_planes(
                         let [a, b, c] = region_color(reg.id);
                         [a, b, c, 70]
                     }
-                    None => [255, 255, 255, 14],
+                    None => [255, 255, 255, 8],
                 })
                 .collect()
         } else {
-            [255u8, 255, 255, 14].repeat((TEXTURE * TEXTURE) as usize)
+            [255u8, 255, 255, 8].repeat((TEXTURE * TEXTURE) as usize)
         };
         if let Some(mut img) = images.get_mut(&p.image) {
             img.data = Some(data);

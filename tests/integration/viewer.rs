@@ -196,7 +196,8 @@ fn viewer_renders_a_screenshot_under_xvfb() {
         for y in 250..550 {
             for x in 450..850 {
                 let p = img.get_pixel(x, y);
-                let grey = (p[0] as i32 - p[1] as i32).abs() < 12 && (p[1] as i32 - p[2] as i32).abs() < 12;
+                let grey = (p[0] as i32 - p[1] as i32).abs() < 12
+                    && (p[1] as i32 - p[2] as i32).abs() < 12;
                 let v = p[0] as u32 + p[1] as u32 + p[2] as u32;
                 dark += usize::from(grey && v < 450);
                 light += usize::from(grey && v > 690);
@@ -214,5 +215,166 @@ fn viewer_renders_a_screenshot_under_xvfb() {
                 .count();
             assert!(n > 50, "{view}: layer {} colour has {n} pixels", l + 1);
         }
+    }
+}
+
+mod picking {
+    use bevy::prelude::*;
+    use ginn::geometry::{Geometry, Rect};
+    use ginn::nn::{Architecture, Network, NeuronId};
+    use ginn::viewer::boundaries::Display;
+    use ginn::viewer::camera::ViewState;
+    use ginn::viewer::picking::{PickCamera, Selection, click, pick};
+    use ginn::viewer::ui::UiArea;
+    use ginn::viewer::{ViewMode, layer_height, world};
+    use rand::SeedableRng;
+
+    fn net() -> Network {
+        let mut n = Network::init(
+            Architecture::paper(),
+            &mut rand_chacha::ChaCha8Rng::seed_from_u64(5),
+        );
+        n.params.iter_mut().for_each(|p| *p *= 2.0);
+        n
+    }
+
+    /// The camera a view state gives, on an 800×600 viewport at (250, 0).
+    fn camera(mode: ViewMode) -> PickCamera {
+        let view = ViewState::new(mode);
+        let (tf, mut proj) = view.pose();
+        proj.update(800.0, 600.0);
+        let clip_from_world = proj.get_clip_from_view() * tf.to_matrix().inverse();
+        PickCamera {
+            clip_from_world,
+            viewport_min: Vec2::new(250.0, 0.0),
+            viewport_size: Vec2::new(800.0, 600.0),
+        }
+    }
+
+    /// A point on neuron `n`'s boundary, away from its ends.
+    fn on_boundary(g: &Geometry, n: NeuronId) -> Option<[f64; 2]> {
+        let line = g
+            .boundary(n)
+            .polylines
+            .iter()
+            .max_by(|a, b| a.len().cmp(&b.len()))?;
+        let (a, b) = (
+            line[line.len() / 2 - 1 + line.len() % 2],
+            line[line.len() / 2],
+        );
+        let (a, b) = if a == b { (line[0], line[1]) } else { (a, b) };
+        Some([(a[0] + b[0]) / 2.0, (a[1] + b[1]) / 2.0])
+    }
+
+    #[test]
+    fn a_click_on_a_boundary_selects_its_neuron_in_both_views() {
+        let net = net();
+        let g = Geometry::new(&net, Rect::UNIT);
+        let display = Display::default();
+        for (mode, lift) in [(ViewMode::ThreeD, 1.0), (ViewMode::TwoD, 0.0)] {
+            let cam = camera(mode);
+            let mut checked = 0;
+            for n in net.arch.neurons() {
+                let Some(p) = on_boundary(&g, n) else {
+                    continue;
+                };
+                let cursor = cam.project(world(p, layer_height(n.layer) * lift));
+                let inside = cursor.cmpge(cam.viewport_min).all()
+                    && cursor.cmplt(cam.viewport_min + cam.viewport_size).all();
+                if !inside {
+                    continue;
+                }
+                // Where another visible boundary passes within a pixel, either may win.
+                let got = pick(&cam, cursor, &g, &display, lift);
+                let ambiguous = net.arch.neurons().filter(|&m| m != n).any(|m| {
+                    let h = layer_height(m.layer) * lift;
+                    g.boundary(m)
+                        .polylines
+                        .iter()
+                        .flat_map(|l| l.windows(2))
+                        .any(|w| {
+                            let (a, b) = (cam.project(world(w[0], h)), cam.project(world(w[1], h)));
+                            let t = ((cursor - a).dot(b - a) / (b - a).length_squared().max(1e-9))
+                                .clamp(0.0, 1.0);
+                            (a + (b - a) * t).distance(cursor) < 1.0
+                        })
+                });
+                if !ambiguous {
+                    assert_eq!(
+                        got,
+                        Some(n),
+                        "{mode:?}: clicking {n:?}'s boundary at {cursor}"
+                    );
+                    checked += 1;
+                }
+            }
+            assert!(
+                checked >= 12,
+                "{mode:?}: only {checked} unambiguous neurons"
+            );
+        }
+    }
+
+    #[test]
+    fn empty_space_clears_and_panels_never_pick() {
+        let net = net();
+        let g = Geometry::new(&net, Rect::UNIT);
+        let display = Display::default();
+        let cam = camera(ViewMode::TwoD);
+        let n = NeuronId { layer: 0, index: 3 };
+        let p = on_boundary(&g, n).unwrap();
+        let on_line = cam.project(world(p, 0.0));
+        let area = UiArea {
+            min: Vec2::new(250.0, 0.0),
+            max: Vec2::new(1050.0, 600.0),
+            keyboard_free: true,
+        };
+        let mut sel = Selection::default();
+        click(&mut sel, &area, &cam, on_line, &g, &display, 0.0);
+        assert!(sel.neuron.is_some());
+        // Over the left panel: nothing changes.
+        let before = sel;
+        click(
+            &mut sel,
+            &area,
+            &cam,
+            Vec2::new(100.0, on_line.y),
+            &g,
+            &display,
+            0.0,
+        );
+        assert_eq!(sel, before);
+        // Outside the square (empty space): cleared.
+        click(
+            &mut sel,
+            &area,
+            &cam,
+            Vec2::new(255.0, 5.0),
+            &g,
+            &display,
+            0.0,
+        );
+        assert_eq!(sel.neuron, None);
+        // Hidden units cannot be picked.
+        let mut hidden = display.clone();
+        hidden.set_layer(0, false);
+        hidden.set_layer(1, false);
+        hidden.set_layer(2, false);
+        assert_eq!(pick(&cam, on_line, &g, &hidden, 0.0), None);
+    }
+
+    #[test]
+    fn the_inspector_reports_the_cores_numbers() {
+        let net = net();
+        let g = Geometry::new(&net, Rect::UNIT);
+        let n = NeuronId { layer: 1, index: 4 };
+        let r = ginn::inspect::report(&net, &g, n);
+        let s = g.neuron_stats(n);
+        assert_eq!(
+            (r.active_fraction, r.boundary_length, r.pieces),
+            (s.active_fraction, s.boundary_length, s.pieces)
+        );
+        assert_eq!(r.incoming, net.incoming(n));
+        assert_eq!(r.bias, net.bias(1)[4]);
     }
 }

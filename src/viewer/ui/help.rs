@@ -21,6 +21,10 @@ pub const KEYS: &[(&str, &str)] = &[
         "wheel",
         "zoom (in 2D the geometry is recomputed for the visible part)",
     ),
+    (
+        "click a boundary",
+        "select its neuron (inspector); click empty space to clear",
+    ),
     ("hover a unit button", "highlight that unit's boundary"),
     ("click a unit button", "hide / show that unit"),
 ];

@@ -2,7 +2,9 @@
 
 mod files;
 mod help;
+pub mod inspector;
 mod layers;
+mod network;
 mod playback;
 mod settings;
 mod timeline;
@@ -74,7 +76,9 @@ pub struct Panels {
     pub settings: settings::RunSettings,
     pub files: files::Files,
     pub timeline: timeline::Timeline,
+    pub inspector: inspector::Inspector,
     pub help: bool,
+    pub diagram: bool,
     /// A message for the user (errors from files, settings, branching).
     pub message: Option<(String, bool)>,
 }
@@ -153,6 +157,7 @@ fn show_panels(
     mut panels: ResMut<Panels>,
     mut area: ResMut<UiArea>,
     shown: Res<super::boundaries::Shown>,
+    mut selection: ResMut<super::picking::Selection>,
     time: Res<Time>,
     window: Single<&Window, With<PrimaryWindow>>,
     mut camera: Query<&mut Camera, With<MainCamera>>,
@@ -196,7 +201,7 @@ fn show_panels(
             });
         });
     egui::Panel::right("layers")
-        .default_size(230.0)
+        .default_size(240.0)
         .resizable(true)
         .show(&mut root, |ui| {
             egui::ScrollArea::vertical().show(ui, |ui| {
@@ -204,9 +209,37 @@ fn show_panels(
                     ui,
                     &mut display,
                     sessions.active().settings.widths.as_slice(),
-                )
+                );
+                ui.separator();
+                ui.checkbox(&mut panels.diagram, "network diagram");
+                if panels.diagram {
+                    if let Some(net) = &shown.network {
+                        network::ui(ui, net, &mut selection);
+                    }
+                }
             });
         });
+    if selection.neuron.is_some() {
+        if let (Some(net), Some(geom)) = (&shown.network, &shown.geometry) {
+            let mut open = true;
+            egui::Window::new("Neuron")
+                .open(&mut open)
+                .default_pos(egui::pos2(280.0, 60.0))
+                .show(ctx, |ui| {
+                    panels.inspector.ui(
+                        ui,
+                        &mut selection,
+                        sessions.active(),
+                        net,
+                        geom,
+                        shown.generation,
+                    );
+                });
+            if !open {
+                selection.neuron = None;
+            }
+        }
+    }
     egui::Panel::bottom("timeline")
         .default_size(170.0)
         .resizable(true)

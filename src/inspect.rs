@@ -1,0 +1,193 @@
+//! What one neuron is doing: the numbers the inspector shows (and a CLI or test can ask
+//! for), computed from a snapshot's weights and the exact geometry.
+
+use crate::geometry::{Geometry, NeuronBoundary, Rect};
+use crate::nn::{Architecture, Network, NeuronId};
+use crate::snapshot::Snapshot;
+use serde::Serialize;
+
+/// A neuron at one snapshot.
+#[derive(Clone, Debug, Serialize)]
+pub struct NeuronReport {
+    pub neuron: NeuronId,
+    pub bias: f32,
+    pub incoming: Vec<f32>,
+    pub outgoing: Vec<f32>,
+    /// Fraction of the input square where the unit is active.
+    pub active_fraction: f64,
+    /// Never active anywhere in the square.
+    pub dead: bool,
+    pub boundary_length: f64,
+    pub pieces: usize,
+    /// Units whose boundary nearly coincides with this one (report §7), with the mean
+    /// distance between the two boundaries.
+    pub copycats: Vec<(NeuronId, f64)>,
+}
+
+/// Boundaries closer than this (mean distance, in input units) count as copycats.
+pub const COPYCAT_DISTANCE: f64 = 0.02;
+
+pub fn report(net: &Network, geom: &Geometry, n: NeuronId) -> NeuronReport {
+    let stats = geom.neuron_stats(n);
+    let mine = geom.boundary(n);
+    let copycats = geom
+        .boundaries
+        .iter()
+        .filter(|b| b.neuron != n && !b.polylines.is_empty() && !mine.polylines.is_empty())
+        .filter_map(|b| {
+            let d = boundary_distance(mine, b);
+            (d < COPYCAT_DISTANCE).then_some((b.neuron, d))
+        })
+        .collect();
+    NeuronReport {
+        neuron: n,
+        bias: net.bias(n.layer)[n.index],
+        incoming: net.incoming(n).to_vec(),
+        outgoing: net.outgoing(n),
+        active_fraction: stats.active_fraction,
+        dead: stats.active_fraction == 0.0,
+        boundary_length: stats.boundary_length,
+        pieces: stats.pieces,
+        copycats,
+    }
+}
+
+/// Points every `step` along a boundary's polylines (and their ends).
+fn samples(b: &NeuronBoundary, step: f64) -> Vec<[f64; 2]> {
+    let mut out = Vec::new();
+    for line in &b.polylines {
+        for w in line.windows(2) {
+            let len = (w[1][0] - w[0][0]).hypot(w[1][1] - w[0][1]);
+            let k = (len / step).ceil().max(1.0) as usize;
+            out.extend((0..k).map(|i| {
+                let t = i as f64 / k as f64;
+                [
+                    w[0][0] + t * (w[1][0] - w[0][0]),
+                    w[0][1] + t * (w[1][1] - w[0][1]),
+                ]
+            }));
+        }
+        if let Some(&last) = line.last() {
+            out.push(last);
+        }
+    }
+    out
+}
+
+fn distance_to(p: [f64; 2], b: &NeuronBoundary) -> f64 {
+    b.polylines
+        .iter()
+        .flat_map(|l| l.windows(2))
+        .map(|w| {
+            let d = [w[1][0] - w[0][0], w[1][1] - w[0][1]];
+            let len2 = d[0] * d[0] + d[1] * d[1];
+            let t = if len2 > 0.0 {
+                (((p[0] - w[0][0]) * d[0] + (p[1] - w[0][1]) * d[1]) / len2).clamp(0.0, 1.0)
+            } else {
+                0.0
+            };
+            (p[0] - w[0][0] - t * d[0]).hypot(p[1] - w[0][1] - t * d[1])
+        })
+        .fold(f64::INFINITY, f64::min)
+}
+
+/// Symmetric mean distance between two boundaries (∞ when either is empty).
+pub fn boundary_distance(a: &NeuronBoundary, b: &NeuronBoundary) -> f64 {
+    let (sa, sb) = (samples(a, 0.01), samples(b, 0.01));
+    if sa.is_empty() || sb.is_empty() {
+        return f64::INFINITY;
+    }
+    let ab = sa.iter().map(|&p| distance_to(p, b)).sum::<f64>() / sa.len() as f64;
+    let ba = sb.iter().map(|&p| distance_to(p, a)).sum::<f64>() / sb.len() as f64;
+    (ab + ba) / 2.0
+}
+
+/// The unit's activation (after ReLU) on an `n × n` grid of the square, row-major.
+pub fn activation_map(net: &Network, neuron: NeuronId, n: usize) -> Vec<f64> {
+    (0..n * n)
+        .map(|i| {
+            let (x, y) = (
+                ((i % n) as f64 + 0.5) / n as f64,
+                ((i / n) as f64 + 0.5) / n as f64,
+            );
+            net.pre_activations(x, y)[neuron.layer][neuron.index].max(0.0)
+        })
+        .collect()
+}
+
+/// The unit over a run: bias, incoming-weight norm (report §5: biases move first), and how
+/// far its boundary moved since the previous snapshot (NaN where it had none).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct History {
+    pub iterations: Vec<u64>,
+    pub bias: Vec<f64>,
+    pub weight_norm: Vec<f64>,
+    pub boundary_motion: Vec<f64>,
+}
+
+/// Bias and weight norm of every snapshot (cheap: no geometry).
+pub fn parameter_history(arch: &Architecture, snapshots: &[Snapshot], n: NeuronId) -> History {
+    let mut h = History::default();
+    for s in snapshots {
+        let Some(net) = s.network(arch) else { continue };
+        h.iterations.push(s.iteration);
+        h.bias.push(net.bias(n.layer)[n.index] as f64);
+        h.weight_norm.push(
+            net.incoming(n)
+                .iter()
+                .map(|&w| (w as f64).powi(2))
+                .sum::<f64>()
+                .sqrt(),
+        );
+    }
+    h
+}
+
+/// The boundary of `n` at one snapshot (exact geometry of the whole square).
+pub fn boundary_at(arch: &Architecture, s: &Snapshot, n: NeuronId) -> Option<NeuronBoundary> {
+    let net = s.network(arch)?;
+    Some(Geometry::new(&net, Rect::UNIT).boundary(n).clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    #[test]
+    fn report_matches_the_network_and_finds_copycats() {
+        let mut net = Network::init(
+            Architecture::new(&[6, 6]).unwrap(),
+            &mut rand_chacha::ChaCha8Rng::seed_from_u64(3),
+        );
+        // Unit 1 of layer 0 copies unit 0 up to a tiny offset; unit 2 is dead.
+        net.params[..2].copy_from_slice(&[1.0, 0.5]);
+        net.params[2..4].copy_from_slice(&[1.0, 0.5]);
+        net.params[12] = -0.7;
+        net.params[13] = -0.701;
+        net.params[14] = -50.0;
+        let g = Geometry::new(&net, Rect::UNIT);
+        let r = report(&net, &g, NeuronId { layer: 0, index: 0 });
+        assert_eq!(r.incoming, vec![1.0, 0.5]);
+        assert_eq!(r.bias, -0.7);
+        assert_eq!(r.outgoing, net.outgoing(NeuronId { layer: 0, index: 0 }));
+        assert!(
+            r.copycats.iter().any(|(n, d)| n.index == 1 && *d < 0.005),
+            "{:?}",
+            r.copycats
+        );
+        let dead = report(&net, &g, NeuronId { layer: 0, index: 2 });
+        assert!(dead.dead && dead.pieces == 0);
+        // Active fraction of x + y/2 > 0.7 over the square: brute force.
+        let k = 400;
+        let hits = (0..k * k)
+            .filter(|i| {
+                ((i % k) as f64 + 0.5) / k as f64 + 0.5 * ((i / k) as f64 + 0.5) / k as f64 > 0.7
+            })
+            .count();
+        assert!((r.active_fraction - hits as f64 / (k * k) as f64).abs() < 0.003);
+        let map = activation_map(&net, NeuronId { layer: 0, index: 0 }, 8);
+        assert_eq!(map[0], 0.0);
+        assert!((map[63] - (0.9375 + 0.5 * 0.9375 - 0.7)).abs() < 1e-6);
+    }
+}

@@ -1,0 +1,221 @@
+//! The selected neuron: its parameters, where it is active, its boundary, how it moved over
+//! the run (report §5: bias before weights), and its copycats (§7).
+
+use super::super::picking::Selection;
+use crate::geometry::Geometry;
+use crate::inspect::{self, History, NeuronReport};
+use crate::nn::{Network, NeuronId};
+use crate::session::Session;
+use bevy_egui::egui;
+use egui_plot::{Bar, BarChart, Line, Plot, PlotPoints};
+
+/// Side of the activation heatmap.
+const HEAT: usize = 48;
+
+#[derive(Default)]
+pub struct Inspector {
+    /// (neuron, geometry generation) the cached report and heatmap belong to.
+    key: Option<(NeuronId, u64)>,
+    report: Option<NeuronReport>,
+    heat: Option<egui::TextureHandle>,
+    /// (neuron, session name, snapshot count) the history belongs to.
+    history_key: Option<(NeuronId, String, usize)>,
+    history: History,
+    /// Boundary of each snapshot computed so far (filled a few per frame).
+    motion_done: usize,
+    previous: Option<crate::geometry::NeuronBoundary>,
+}
+
+/// Snapshots whose geometry is computed per frame for the motion plot.
+const MOTION_PER_FRAME: usize = 6;
+
+impl Inspector {
+    pub fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        selection: &mut Selection,
+        session: &Session,
+        net: &Network,
+        geom: &Geometry,
+        generation: u64,
+    ) {
+        let Some(n) = selection.neuron else { return };
+        if self.key != Some((n, generation)) {
+            self.report = Some(inspect::report(net, geom, n));
+            let map = inspect::activation_map(net, n, HEAT);
+            let max = map.iter().copied().fold(1e-12, f64::max);
+            let pixels: Vec<egui::Color32> = map.iter().map(|&v| heat_color(v / max)).collect();
+            let img = egui::ColorImage::new([HEAT, HEAT], pixels);
+            self.heat = Some(ui.ctx().load_texture(
+                "activation",
+                img,
+                egui::TextureOptions::NEAREST,
+            ));
+            self.key = Some((n, generation));
+        }
+        self.advance_history(session, n);
+        let Some(r) = &self.report else { return };
+        ui.horizontal(|ui| {
+            ui.strong(format!("layer {} · unit {}", n.layer + 1, n.index + 1));
+            if r.dead {
+                ui.colored_label(egui::Color32::from_rgb(255, 110, 110), "dead");
+            }
+        });
+        ui.label(format!("bias {:+.4}", r.bias));
+        ui.label(format!(
+            "active on {:.1}% of the square",
+            100.0 * r.active_fraction
+        ));
+        ui.label(format!(
+            "boundary length {:.3} in {} piece(s)",
+            r.boundary_length, r.pieces
+        ));
+        ui.checkbox(&mut selection.dim_others, "dim other units");
+        ui.horizontal(|ui| {
+            if let Some(t) = &self.heat {
+                ui.vertical(|ui| {
+                    ui.label("activation");
+                    ui.image((t.id(), egui::vec2(110.0, 110.0)));
+                });
+            }
+            ui.vertical(|ui| {
+                weight_bars(ui, "incoming", &r.incoming);
+                weight_bars(ui, "outgoing", &r.outgoing);
+            });
+        });
+        ui.label("over the run: bias (orange), incoming-weight norm (blue)");
+        let log = |it: u64| (it as f64 + 1.0).log10();
+        let h = &self.history;
+        Plot::new("history")
+            .height(90.0)
+            .allow_scroll(false)
+            .x_axis_formatter(|m, _| format!("{:.0}", 10f64.powf(m.value) - 1.0))
+            .show(ui, |p| {
+                p.line(
+                    Line::new(
+                        "bias",
+                        PlotPoints::from_iter(
+                            h.iterations.iter().zip(&h.bias).map(|(&i, &b)| [log(i), b]),
+                        ),
+                    )
+                    .color(egui::Color32::from_rgb(255, 160, 40)),
+                );
+                p.line(
+                    Line::new(
+                        "|w|",
+                        PlotPoints::from_iter(
+                            h.iterations
+                                .iter()
+                                .zip(&h.weight_norm)
+                                .map(|(&i, &w)| [log(i), w]),
+                        ),
+                    )
+                    .color(egui::Color32::from_rgb(90, 150, 255)),
+                );
+            });
+        ui.label(format!(
+            "boundary movement per snapshot ({}/{} computed)",
+            self.motion_done,
+            h.iterations.len()
+        ));
+        Plot::new("motion")
+            .height(70.0)
+            .allow_scroll(false)
+            .x_axis_formatter(|m, _| format!("{:.0}", 10f64.powf(m.value) - 1.0))
+            .show(ui, |p| {
+                let pts = h
+                    .iterations
+                    .iter()
+                    .zip(&h.boundary_motion)
+                    .filter(|(_, m)| m.is_finite())
+                    .map(|(&i, &m)| [log(i), m]);
+                p.line(Line::new("movement", PlotPoints::from_iter(pts)));
+            });
+        if r.copycats.is_empty() {
+            ui.label("no copycats");
+        } else {
+            ui.label("copycats (boundary nearly the same):");
+            for &(c, d) in &r.copycats {
+                if ui
+                    .link(format!(
+                        "layer {} unit {} (mean distance {:.4})",
+                        c.layer + 1,
+                        c.index + 1,
+                        d
+                    ))
+                    .clicked()
+                {
+                    selection.neuron = Some(c);
+                }
+            }
+        }
+    }
+
+    /// Bias and weight norms at once; boundary motion a few snapshots per frame.
+    fn advance_history(&mut self, s: &Session, n: NeuronId) {
+        let arch = crate::nn::Architecture::new(&s.settings.widths).expect("valid");
+        let key = (n, s.name.clone(), s.snapshots.len());
+        if self.history_key.as_ref() != Some(&key) {
+            let keep_motion = self
+                .history_key
+                .as_ref()
+                .is_some_and(|k| k.0 == n && k.1 == s.name);
+            let old = std::mem::take(&mut self.history.boundary_motion);
+            self.history = inspect::parameter_history(&arch, &s.snapshots, n);
+            self.history.boundary_motion = vec![f64::NAN; self.history.iterations.len()];
+            if keep_motion {
+                let k = old.len().min(self.motion_done);
+                self.history.boundary_motion[..k].copy_from_slice(&old[..k]);
+            } else {
+                self.motion_done = 0;
+                self.previous = None;
+            }
+            self.history_key = Some(key);
+        }
+        for _ in 0..MOTION_PER_FRAME {
+            let i = self.motion_done;
+            let Some(snap) = s.snapshots.get(i) else {
+                break;
+            };
+            let b = inspect::boundary_at(&arch, snap, n);
+            if let (Some(prev), Some(cur)) = (&self.previous, &b) {
+                self.history.boundary_motion[i] = inspect::boundary_distance(prev, cur);
+            }
+            self.previous = b;
+            self.motion_done += 1;
+        }
+    }
+}
+
+fn weight_bars(ui: &mut egui::Ui, name: &str, w: &[f32]) {
+    ui.label(name);
+    let bars: Vec<Bar> = w
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| {
+            let c = if v >= 0.0 {
+                egui::Color32::from_rgb(240, 140, 40)
+            } else {
+                egui::Color32::from_rgb(120, 90, 230)
+            };
+            Bar::new(i as f64 + 1.0, v as f64).fill(c).width(0.8)
+        })
+        .collect();
+    Plot::new(format!("bars-{name}"))
+        .height(48.0)
+        .width(150.0)
+        .show_axes([false, true])
+        .allow_drag(false)
+        .allow_zoom(false)
+        .allow_scroll(false)
+        .show(ui, |p| p.bar_chart(BarChart::new(name, bars)));
+}
+
+/// Black → orange → white.
+fn heat_color(t: f64) -> egui::Color32 {
+    let t = t.clamp(0.0, 1.0) as f32;
+    let r = (t * 2.0).min(1.0);
+    let g = (t * 2.0 - 0.6).clamp(0.0, 1.0);
+    let b = (t * 2.0 - 1.2).clamp(0.0, 1.0);
+    egui::Color32::from_rgb((r * 255.0) as u8, (g * 255.0) as u8, (b * 255.0) as u8)
+}
