@@ -132,6 +132,7 @@ pub fn run(session: Session, options: ViewerOptions) -> anyhow::Result<()> {
         camera::plugin,
         ui::plugin,
         capture::plugin,
+        picking::click_plugin,
     ));
     app.run();
     Ok(())

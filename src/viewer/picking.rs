@@ -12,8 +12,13 @@ use crate::nn::NeuronId;
 use bevy::prelude::*;
 use bevy::window::PrimaryWindow;
 
+/// The selection itself (window-independent, so headless apps have it too).
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<Selection>();
+}
+
+/// Mouse clicks in the window pick neurons.
+pub(super) fn click_plugin(app: &mut App) {
     app.add_systems(Update, pick_on_click.in_set(ViewerSet::Input));
 }
 

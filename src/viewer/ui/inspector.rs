@@ -17,7 +17,9 @@ pub struct Inspector {
     /// (neuron, geometry generation) the cached report and heatmap belong to.
     key: Option<(NeuronId, u64)>,
     report: Option<NeuronReport>,
-    heat: Option<egui::TextureHandle>,
+    /// Activation heatmap cells, row-major (painted as rectangles: user textures are not
+    /// available on every backend bevy_egui runs on).
+    heat: Vec<egui::Color32>,
     /// (neuron, session name, snapshot count) the history belongs to.
     history_key: Option<(NeuronId, String, usize)>,
     history: History,
@@ -44,13 +46,7 @@ impl Inspector {
             self.report = Some(inspect::report(net, geom, n));
             let map = inspect::activation_map(net, n, HEAT);
             let max = map.iter().copied().fold(1e-12, f64::max);
-            let pixels: Vec<egui::Color32> = map.iter().map(|&v| heat_color(v / max)).collect();
-            let img = egui::ColorImage::new([HEAT, HEAT], pixels);
-            self.heat = Some(ui.ctx().load_texture(
-                "activation",
-                img,
-                egui::TextureOptions::NEAREST,
-            ));
+            self.heat = map.iter().map(|&v| heat_color(v / max)).collect();
             self.key = Some((n, generation));
         }
         self.advance_history(session, n);
@@ -72,12 +68,22 @@ impl Inspector {
         ));
         ui.checkbox(&mut selection.dim_others, "dim other units");
         ui.horizontal(|ui| {
-            if let Some(t) = &self.heat {
-                ui.vertical(|ui| {
-                    ui.label("activation");
-                    ui.image((t.id(), egui::vec2(110.0, 110.0)));
-                });
-            }
+            ui.vertical(|ui| {
+                ui.label("activation");
+                let (rect, _) =
+                    ui.allocate_exact_size(egui::vec2(110.0, 110.0), egui::Sense::hover());
+                let cell = rect.width() / HEAT as f32;
+                let painter = ui.painter_at(rect);
+                for (i, &c) in self.heat.iter().enumerate() {
+                    let min =
+                        rect.min + egui::vec2((i % HEAT) as f32 * cell, (i / HEAT) as f32 * cell);
+                    painter.rect_filled(
+                        egui::Rect::from_min_size(min, egui::vec2(cell + 0.5, cell + 0.5)),
+                        0.0,
+                        c,
+                    );
+                }
+            });
             ui.vertical(|ui| {
                 weight_bars(ui, "incoming", &r.incoming);
                 weight_bars(ui, "outgoing", &r.outgoing);
