@@ -75,3 +75,151 @@ pub fn geometry_timing(net: &Network, reps: usize) -> GeometryTiming {
         grid_n,
     }
 }
+
+/// Median time of the viewer's per-frame work without the GPU, at default settings:
+/// `iterations` training steps, the exact geometry, the 256² prediction texture, and the
+/// boundary line vertices (`lines` builds them; the viewer passes its gizmo builder).
+pub fn frame_work_ms(
+    iterations: u64,
+    frames: usize,
+    mut lines: impl FnMut(&Geometry) -> usize,
+) -> FrameTiming {
+    let settings = Settings::default();
+    let target = Shape::Bottle.draw(settings.resolution);
+    let mut t = Trainer::new(settings, &target).expect("default settings are valid");
+    t.steps(20_000).expect("no divergence");
+    let (mut train, mut geom, mut tex, mut mesh) = (vec![], vec![], vec![], vec![]);
+    let mut vertices = 0;
+    for _ in 0..frames.max(1) {
+        let s = Instant::now();
+        t.steps(iterations).expect("no divergence");
+        train.push(s.elapsed().as_secs_f64() * 1e3);
+        let s = Instant::now();
+        let g = Geometry::new(&t.net, Rect::UNIT);
+        geom.push(s.elapsed().as_secs_f64() * 1e3);
+        let s = Instant::now();
+        std::hint::black_box(crate::render::prediction(&g, &t.net, 256, 256));
+        tex.push(s.elapsed().as_secs_f64() * 1e3);
+        let s = Instant::now();
+        vertices = lines(&g);
+        mesh.push(s.elapsed().as_secs_f64() * 1e3);
+    }
+    let med = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let (train, geometry, texture, lines) = (med(train), med(geom), med(tex), med(mesh));
+    FrameTiming {
+        iterations,
+        train_ms: train,
+        geometry_ms: geometry,
+        texture_ms: texture,
+        lines_ms: lines,
+        line_vertices: vertices,
+        total_ms: train + geometry + texture + lines,
+    }
+}
+
+#[derive(Clone, Copy, Debug, serde::Serialize)]
+pub struct FrameTiming {
+    pub iterations: u64,
+    pub train_ms: f64,
+    pub geometry_ms: f64,
+    pub texture_ms: f64,
+    pub lines_ms: f64,
+    pub line_vertices: usize,
+    pub total_ms: f64,
+}
+
+/// Line vertices of every boundary as plain 3D points (what the viewer's line builder
+/// does, without Bevy types).
+pub fn line_vertices(g: &Geometry) -> usize {
+    let mut v: Vec<[f32; 3]> = Vec::new();
+    for b in &g.boundaries {
+        let h = b.neuron.layer as f32;
+        for line in &b.polylines {
+            for w in line.windows(2) {
+                v.push([w[0][0] as f32, h, w[0][1] as f32]);
+                v.push([w[1][0] as f32, h, w[1][1] as f32]);
+            }
+        }
+    }
+    std::hint::black_box(&v).len()
+}
+
+/// The same training step written with nalgebra's dynamic matrices, as the design first
+/// proposed: kept to measure the hand-written kernel against (README, `ginn bench`).
+pub fn nalgebra_training_rate(iterations: u64) -> f64 {
+    use crate::train::{Adam, cosine_lr};
+    use nalgebra::DMatrix;
+    use rand::{Rng, SeedableRng};
+    let settings = Settings::default();
+    let target = Shape::Bottle.draw(settings.resolution);
+    let (inputs, labels) = target.dataset();
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
+    let mut net = crate::nn::Network::init(crate::nn::Architecture::paper(), &mut rng);
+    let arch = net.arch.clone();
+    let mut adam = Adam::new(net.params.len());
+    let mut grad = vec![0.0f32; net.params.len()];
+    let batch = settings.batch;
+    let start = Instant::now();
+    for it in 0..iterations {
+        let mut x = DMatrix::<f32>::zeros(2, batch);
+        let mut t = vec![0u8; batch];
+        for b in 0..batch {
+            let i = rng.random_range(0..labels.len());
+            x[(0, b)] = inputs[2 * i];
+            x[(1, b)] = inputs[2 * i + 1];
+            t[b] = labels[i];
+        }
+        let mut acts = vec![x];
+        for l in 0..arch.layers() {
+            let w = DMatrix::from_row_slice(arch.fan_out(l), arch.fan_in(l), net.weight(l));
+            let mut z = &w * acts.last().expect("input");
+            for mut col in z.column_iter_mut() {
+                for (v, &b) in col.iter_mut().zip(net.bias(l)) {
+                    *v += b;
+                }
+            }
+            if l + 1 < arch.layers() {
+                z.apply(|v| *v = v.max(0.0));
+            }
+            acts.push(z);
+        }
+        let z = acts.last().expect("logits");
+        let mut d = DMatrix::<f32>::zeros(2, batch);
+        for b in 0..batch {
+            let m = z[(0, b)].max(z[(1, b)]);
+            let (e0, e1) = ((z[(0, b)] - m).exp(), (z[(1, b)] - m).exp());
+            d[(0, b)] = (e0 / (e0 + e1) - f32::from(t[b] == 0)) / batch as f32;
+            d[(1, b)] = (e1 / (e0 + e1) - f32::from(t[b] == 1)) / batch as f32;
+        }
+        for l in (0..arch.layers()).rev() {
+            let gw = &d * acts[l].transpose();
+            let o = arch.offset(l);
+            let (fout, fin) = (arch.fan_out(l), arch.fan_in(l));
+            for r in 0..fout {
+                for c in 0..fin {
+                    grad[o + r * fin + c] = gw[(r, c)];
+                }
+                grad[o + fout * fin + r] = d.row(r).sum();
+            }
+            if l > 0 {
+                let w = DMatrix::from_row_slice(fout, fin, net.weight(l));
+                let mut prev = w.transpose() * &d;
+                prev.zip_apply(&acts[l], |g, a| {
+                    if a <= 0.0 {
+                        *g = 0.0;
+                    }
+                });
+                d = prev;
+            }
+        }
+        adam.update(
+            &mut net.params,
+            &grad,
+            cosine_lr(settings.lr, it, settings.iterations),
+        );
+    }
+    iterations as f64 / start.elapsed().as_secs_f64()
+}

@@ -140,6 +140,9 @@ pub struct LayerList(pub Vec<usize>);
 impl std::str::FromStr for LayerList {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
+        if s == "none" {
+            return Ok(LayerList(vec![]));
+        }
         s.split(',')
             .map(|p| match p.trim().parse::<usize>() {
                 Ok(n) if n >= 1 => Ok(n),
@@ -153,8 +156,11 @@ impl std::str::FromStr for LayerList {
 }
 
 impl LayerList {
-    /// Visibility per hidden layer.
-    pub fn mask(&self, layers: usize) -> Vec<bool> {
-        (0..layers).map(|l| self.0.contains(&(l + 1))).collect()
+    /// Visibility per hidden layer; a layer the network does not have is an error.
+    pub fn mask(&self, layers: usize) -> anyhow::Result<Vec<bool>> {
+        if let Some(bad) = self.0.iter().find(|&&l| l > layers) {
+            anyhow::bail!("--layers {bad}: the network has {layers} hidden layers");
+        }
+        Ok((0..layers).map(|l| self.0.contains(&(l + 1))).collect())
     }
 }

@@ -1,7 +1,9 @@
 //! `ginn bench`: measured speeds on this machine, for the README.
 
 use clap::Args;
-use ginn::bench::{geometry_timing, trained_net, training_rate};
+use ginn::bench::{
+    frame_work_ms, geometry_timing, nalgebra_training_rate, trained_net, training_rate,
+};
 use ginn::nn::{Architecture, Network};
 use rand::SeedableRng;
 use serde_json::json;
@@ -17,6 +19,10 @@ pub struct BenchCmd {
     /// Also time the geometry of this run file's last snapshot.
     #[arg(long)]
     run: Option<std::path::PathBuf>,
+    /// Seed of the network trained for 40k iterations as the "trained" geometry benchmark
+    /// (seed 2 gives ~730 regions, near the report's ~1,000).
+    #[arg(long, default_value_t = 2)]
+    seed: u64,
     /// Skip the training measurement.
     #[arg(long)]
     no_training: bool,
@@ -32,12 +38,35 @@ impl BenchCmd {
         } else {
             training_rate(self.iterations.max(1))
         };
+        let nalgebra = if self.no_training {
+            f64::NAN
+        } else {
+            nalgebra_training_rate((self.iterations / 4).max(1))
+        };
         let init = Network::init(
             Architecture::paper(),
             &mut rand_chacha::ChaCha8Rng::seed_from_u64(1),
         );
         let at_init = geometry_timing(&init, self.reps);
-        let trained = geometry_timing(&trained_net(40_000, 1), self.reps);
+        let trained = geometry_timing(&trained_net(40_000, self.seed), self.reps);
+        let frame = frame_work_ms(200, 51, |g| {
+            #[cfg(feature = "viewer")]
+            {
+                let display = ginn::viewer::boundaries::Display::default();
+                (0..g.layers.len())
+                    .map(|l| {
+                        ginn::viewer::boundaries::layer_asset(g, l, &display, 1.0, 1.0)
+                            .buffer()
+                            .list_positions
+                            .len()
+                    })
+                    .sum()
+            }
+            #[cfg(not(feature = "viewer"))]
+            {
+                ginn::bench::line_vertices(g)
+            }
+        });
         let from_run = match &self.run {
             Some(p) => {
                 let run = super::args::load_run(p)?;
@@ -52,12 +81,15 @@ impl BenchCmd {
         if self.json {
             println!(
                 "{}",
-                json!({ "training_iterations_per_second": rate, "geometry_init": at_init, "geometry_trained": trained, "geometry_run": from_run })
+                json!({ "training_iterations_per_second": rate, "nalgebra_training_iterations_per_second": nalgebra, "geometry_init": at_init, "geometry_trained": trained, "geometry_run": from_run, "viewer_frame": frame })
             );
             return Ok(());
         }
         if !self.no_training {
             println!("training:  {rate:>9.0} iterations/s (2-16-16-16-2, batch 128, one core)");
+            println!(
+                "           {nalgebra:>9.0} iterations/s, the same step with nalgebra matrices"
+            );
         }
         let run_name = self
             .run
@@ -79,6 +111,16 @@ impl BenchCmd {
                 g.grid_ms / g.exact_ms
             );
         }
+        println!(
+            "viewer frame without the GPU ({} iterations): {:.2} ms = train {:.2} + geometry {:.2} + 256² texture {:.2} + lines {:.2} ({} vertices)",
+            frame.iterations,
+            frame.total_ms,
+            frame.train_ms,
+            frame.geometry_ms,
+            frame.texture_ms,
+            frame.lines_ms,
+            frame.line_vertices
+        );
         Ok(())
     }
 }

@@ -72,7 +72,7 @@ impl FigureCmd {
             .map(|e| e.to_string_lossy().to_lowercase());
         let style = self
             .look
-            .style(self.size, self.size, run.settings.widths.len());
+            .style(self.size, self.size, run.settings.widths.len())?;
         match ext.as_deref() {
             Some("svg") => {
                 if style.view == View::ThreeD {

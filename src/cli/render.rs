@@ -37,7 +37,7 @@ pub struct LookArgs {
     /// The report's 2D overlay, or the layer planes seen obliquely.
     #[arg(long, value_enum, default_value = "2d")]
     pub view: ViewArg,
-    /// Hidden layers to draw, 1-based and comma-separated (default: all).
+    /// Hidden layers to draw, 1-based and comma-separated, or `none` (default: all).
     #[arg(long)]
     pub layers: Option<LayerList>,
     /// Boundary line width in pixels.
@@ -49,19 +49,24 @@ pub struct LookArgs {
 }
 
 impl LookArgs {
-    pub fn style(&self, width: u32, height: u32, hidden_layers: usize) -> FrameStyle {
-        FrameStyle {
+    pub fn style(
+        &self,
+        width: u32,
+        height: u32,
+        hidden_layers: usize,
+    ) -> anyhow::Result<FrameStyle> {
+        Ok(FrameStyle {
             width,
             height,
             view: self.view.into(),
-            layers: self
-                .layers
-                .as_ref()
-                .map_or_else(Vec::new, |l| l.mask(hidden_layers)),
+            layers: match &self.layers {
+                Some(l) => l.mask(hidden_layers)?,
+                None => vec![],
+            },
             line_width: self.line_width,
             decision_boundary: self.decision_boundary,
             yaw: -20.0,
-        }
+        })
     }
 }
 
@@ -156,7 +161,7 @@ impl RenderCmd {
             anyhow::bail!("--fps must be 1 to 240, got {}", self.fps);
         }
         let (w, h) = self.size;
-        let base = self.look.style(w, h, run.settings.widths.len());
+        let base = self.look.style(w, h, run.settings.widths.len())?;
         let mut writer = MovieWriter::create(&self.out, w, h, self.fps)?;
         let bar = ProgressBar::new(picked.len() as u64).with_style(
             ProgressStyle::with_template(

@@ -28,6 +28,9 @@ pub struct ViewCmd {
     /// Boundary line width in pixels.
     #[arg(long, default_value_t = 2.5)]
     line_width: f32,
+    /// Replay: start paused at this snapshot (an iteration or `last`).
+    #[arg(long)]
+    at: Option<super::args::At>,
     /// Start with this neuron selected, LAYER:UNIT, both from 1 (as on the original page).
     #[arg(long, value_parser = parse_select)]
     select: Option<(usize, usize)>,
@@ -92,6 +95,18 @@ impl ViewCmd {
                 Session::new(name, settings, target)?
             }
         };
+        let mut session = session;
+        if let (Some(at), Some(path)) = (self.at, &self.run) {
+            let run = load_run(path)?;
+            let it = at.pick(&run).iteration;
+            let i = session
+                .snapshots
+                .iter()
+                .position(|s| s.iteration == it)
+                .unwrap_or(0);
+            session.scrub(i);
+            session.playing = false;
+        }
         let widths = &session.settings.widths;
         let select = match self.select {
             Some((l, u)) if l > widths.len() || u > widths[l - 1] => {
@@ -134,6 +149,7 @@ impl ViewCmd {
             self.line_width,
             self.iterations_per_frame,
             self.select,
+            self.at,
         );
         let _ = load_run;
         anyhow::bail!(

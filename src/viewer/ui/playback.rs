@@ -37,6 +37,7 @@ impl Playback {
                 s.step_forward();
             }
             if !s.is_live()
+                && s.can_train()
                 && ui
                     .button("live")
                     .on_hover_text("back to the training head")
