@@ -28,6 +28,13 @@ pub struct ViewCmd {
     /// Boundary line width in pixels.
     #[arg(long, default_value_t = 2.5)]
     line_width: f32,
+    /// Record a movie from the first frame into this folder (numbered PNGs and movie.gif),
+    /// then exit; each frame advances --iterations-per-frame (one snapshot in a replay).
+    #[arg(long)]
+    record: Option<PathBuf>,
+    /// Frames to record with --record.
+    #[arg(long, default_value_t = 60)]
+    record_frames: u32,
     /// Replay: start paused at this snapshot (an iteration or `last`).
     #[arg(long)]
     at: Option<super::args::At>,
@@ -96,14 +103,14 @@ impl ViewCmd {
             }
         };
         let mut session = session;
-        if let (Some(at), Some(path)) = (self.at, &self.run) {
-            let run = load_run(path)?;
-            let it = at.pick(&run).iteration;
-            let i = session
-                .snapshots
-                .iter()
-                .position(|s| s.iteration == it)
-                .unwrap_or(0);
+        if let (Some(at), Some(_)) = (self.at, &self.run) {
+            let i = match at {
+                super::args::At::Last => session.snapshots.len() - 1,
+                super::args::At::Iteration(it) => session
+                    .snapshots
+                    .partition_point(|s| s.iteration <= it)
+                    .saturating_sub(1),
+            };
             session.scrub(i);
             session.playing = false;
         }
@@ -122,6 +129,7 @@ impl ViewCmd {
             None => None,
         };
         let options = ViewerOptions {
+            record: self.record.clone().map(|d| (d, self.record_frames.max(1))),
             select,
             session_name: session.name.clone(),
             view: match self.view {
@@ -150,6 +158,8 @@ impl ViewCmd {
             self.iterations_per_frame,
             self.select,
             self.at,
+            &self.record,
+            self.record_frames,
         );
         let _ = load_run;
         anyhow::bail!(

@@ -8,6 +8,7 @@ pub mod boundaries;
 pub mod camera;
 pub mod capture;
 pub mod picking;
+pub mod recording;
 pub mod scene;
 pub mod training;
 pub mod ui;
@@ -30,6 +31,8 @@ pub struct ViewerOptions {
     pub line_width: f32,
     /// Neuron selected at start (`--select`).
     pub select: Option<crate::nn::NeuronId>,
+    /// Record from the start into this folder, this many frames, then exit (`--record`).
+    pub record: Option<(PathBuf, u32)>,
 }
 
 /// 3D layer planes, or the report's top-down overlay.
@@ -121,6 +124,9 @@ pub fn run(session: Session, options: ViewerOptions) -> anyhow::Result<()> {
         neuron: options.select,
         dim_others: false,
     });
+    if let Some((dir, frames)) = &options.record {
+        app.insert_resource(recording::Recorder::scripted(dir, *frames));
+    }
     app.insert_resource(capture::Script {
         frames: options.frames,
         screenshot: options.screenshot.clone(),
@@ -133,6 +139,7 @@ pub fn run(session: Session, options: ViewerOptions) -> anyhow::Result<()> {
         ui::plugin,
         capture::plugin,
         picking::click_plugin,
+        recording::plugin,
     ));
     app.run();
     Ok(())

@@ -179,30 +179,28 @@ fn update_layer_planes(
         let selected = selection
             .neuron
             .filter(|n| n.layer == p.layer && n.layer < geom.layers.len());
-        let data: Vec<u8> = if let Some(n) = selected {
+        const CLEAR: [u8; 4] = [255, 255, 255, 8];
+        let shade = |color: &dyn Fn(&crate::geometry::Region) -> [u8; 4]| -> Vec<u8> {
+            let regions = &geom.layers[p.layer].regions;
+            region_index(geom, p.layer, TEXTURE, TEXTURE)
+                .iter()
+                .flat_map(|&r| regions.get(r as usize).map_or(CLEAR, color))
+                .collect()
+        };
+        let data: Vec<u8> = match selected {
             // Where the selected unit is active, shaded on its own plane.
-            let regions = &geom.layers[p.layer].regions;
-            region_index(geom, p.layer, TEXTURE, TEXTURE)
-                .iter()
-                .flat_map(|&r| match regions.get(r as usize) {
-                    Some(reg) if geom.is_active(reg, n) => [255, 215, 60, 90],
-                    _ => [255, 255, 255, 8],
-                })
-                .collect()
-        } else if display.shade_regions && p.layer < geom.layers.len() {
-            let regions = &geom.layers[p.layer].regions;
-            region_index(geom, p.layer, TEXTURE, TEXTURE)
-                .iter()
-                .flat_map(|&r| match regions.get(r as usize) {
-                    Some(reg) => {
-                        let [a, b, c] = region_color(reg.id);
-                        [a, b, c, 70]
-                    }
-                    None => [255, 255, 255, 8],
-                })
-                .collect()
-        } else {
-            [255u8, 255, 255, 8].repeat((TEXTURE * TEXTURE) as usize)
+            Some(n) => shade(&|reg| {
+                if geom.is_active(reg, n) {
+                    [255, 215, 60, 90]
+                } else {
+                    CLEAR
+                }
+            }),
+            None if display.shade_regions && p.layer < geom.layers.len() => shade(&|reg| {
+                let [a, b, c] = region_color(reg.id);
+                [a, b, c, 70]
+            }),
+            None => CLEAR.repeat((TEXTURE * TEXTURE) as usize),
         };
         if let Some(mut img) = images.get_mut(&p.image) {
             img.data = Some(data);

@@ -2,7 +2,7 @@
 //! budget, or steps through recorded snapshots.
 
 use super::ViewerSet;
-use crate::session::Session;
+use crate::session::{Cursor, Session};
 use bevy::prelude::*;
 use std::time::Duration;
 
@@ -53,6 +53,24 @@ impl Default for FrameBudget {
     }
 }
 
-pub fn advance_training(mut sessions: ResMut<Sessions>, budget: Res<FrameBudget>) {
-    sessions.active_mut().advance(budget.0);
+pub fn advance_training(
+    mut sessions: ResMut<Sessions>,
+    budget: Res<FrameBudget>,
+    recorder: Option<ResMut<super::recording::Recorder>>,
+) {
+    let s = sessions.active_mut();
+    if let Some(mut rec) = recorder.filter(|r| r.active) {
+        // Recording: one fixed step per captured frame, whatever the frame time.
+        if rec.ready_for_step() {
+            match s.cursor {
+                Cursor::Live => {
+                    s.train(s.iterations_per_frame, Duration::from_secs(3600));
+                }
+                Cursor::Snapshot(i) => s.scrub(i + 1),
+            }
+            rec.due = true;
+        }
+        return;
+    }
+    s.advance(budget.0);
 }

@@ -137,11 +137,27 @@ fn hiding_a_layer_or_a_unit_removes_its_lines() {
     assert_eq!(drawn_segments(&mut app)[0].1, before - own);
 }
 
-/// The real viewer under Xvfb + lavapipe: renders, saves a screenshot, and the picture
-/// shows the prediction and every layer's colour. Under CI it must run; elsewhere it is
-/// skipped (with a note) when the display stack is missing.
 #[test]
-fn viewer_renders_a_screenshot_under_xvfb() {
+fn opening_a_bad_file_is_a_message_and_changes_nothing() {
+    let dir = temp_dir("bad-open");
+    let p = dir.join("bad.ginn.json");
+    std::fs::write(&p, "{ not json").unwrap();
+    let mut sessions = app(10).world_mut().remove_resource::<Sessions>().unwrap();
+    let (msg, is_error) = ginn::viewer::ui::files::open(&mut sessions, p.to_str().unwrap());
+    assert!(is_error && msg.contains("bad.ginn.json"), "{msg}");
+    assert_eq!((sessions.list.len(), sessions.active), (1, 0));
+    let (msg, is_error) =
+        ginn::viewer::ui::files::save(&sessions, dir.join("ok.ginn.json").to_str().unwrap());
+    assert!(!is_error, "{msg}");
+    let (_, is_error) =
+        ginn::viewer::ui::files::open(&mut sessions, dir.join("ok.ginn.json").to_str().unwrap());
+    assert!(!is_error);
+    assert_eq!((sessions.list.len(), sessions.active), (2, 1));
+}
+
+/// Xvfb and Mesa's lavapipe, if installed: under CI they must be (`.ci/run` installs them);
+/// elsewhere the window tests are skipped with a note.
+fn display_stack() -> Option<&'static str> {
     let ci = std::env::var("CI").is_ok_and(|v| v == "true");
     let icd = [
         "/usr/share/vulkan/icd.d/lvp_icd.x86_64.json",
@@ -153,41 +169,95 @@ fn viewer_renders_a_screenshot_under_xvfb() {
         .arg("--help")
         .output()
         .is_ok();
-    let (Some(icd), true) = (icd, xvfb) else {
-        assert!(
-            !ci,
-            "CI=true but Xvfb or Mesa's lavapipe is missing (.ci/run installs xvfb and mesa-vulkan-drivers)"
-        );
-        eprintln!("skipping: xvfb-run or Mesa lavapipe not installed");
-        return;
-    };
+    match (icd, xvfb) {
+        (Some(icd), true) => Some(icd),
+        _ => {
+            assert!(
+                !ci,
+                "CI=true but Xvfb or Mesa's lavapipe is missing (.ci/run installs xvfb and mesa-vulkan-drivers)"
+            );
+            eprintln!("skipping: xvfb-run or Mesa lavapipe not installed");
+            None
+        }
+    }
+}
+
+fn viewer_under_xvfb(icd: &str, args: &[&str]) -> std::process::Output {
+    std::process::Command::new("xvfb-run")
+        .args([
+            "-a",
+            "-s",
+            "-screen 0 1280x800x24",
+            env!("CARGO_BIN_EXE_ginn"),
+            "view",
+        ])
+        .args(args)
+        .env("WGPU_BACKEND", "vulkan")
+        .env("VK_ICD_FILENAMES", icd)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn recording_captures_one_frame_per_step_and_encodes_a_gif() {
+    let Some(icd) = display_stack() else { return };
+    let dir = temp_dir("record");
+    let rec = dir.join("rec");
+    let args = [
+        "--view",
+        "2d",
+        "--record",
+        rec.to_str().unwrap(),
+        "--record-frames",
+        "6",
+        "--iterations",
+        "20000",
+        "--iterations-per-frame",
+        "300",
+    ];
+    let out = viewer_under_xvfb(icd, &args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let pngs = std::fs::read_dir(&rec)
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with("frame_")
+        })
+        .count();
+    assert_eq!(pngs, 6);
+    let file = std::io::BufReader::new(std::fs::File::open(rec.join("movie.gif")).unwrap());
+    let frames =
+        image::AnimationDecoder::into_frames(image::codecs::gif::GifDecoder::new(file).unwrap())
+            .collect_frames()
+            .unwrap();
+    assert_eq!(frames.len(), 6);
+    assert_eq!(frames[0].buffer().width(), 800);
+}
+
+/// The real viewer under Xvfb + lavapipe: renders, saves a screenshot, and the picture
+/// shows the prediction and every layer's colour.
+#[test]
+fn viewer_renders_a_screenshot_under_xvfb() {
+    let Some(icd) = display_stack() else { return };
     let dir = temp_dir("xvfb");
     for (view, name) in [("2d", "shot2d.png"), ("3d", "shot3d.png")] {
         let shot = dir.join(name);
-        let out = std::process::Command::new("xvfb-run")
-            .args([
-                "-a",
-                "-s",
-                "-screen 0 1280x800x24",
-                env!("CARGO_BIN_EXE_ginn"),
-                "view",
-                "--view",
-                view,
-            ])
-            .args([
-                "--frames",
-                "12",
-                "--iterations",
-                "20000",
-                "--iterations-per-frame",
-                "1000",
-                "--screenshot",
-                shot.to_str().unwrap(),
-            ])
-            .env("WGPU_BACKEND", "vulkan")
-            .env("VK_ICD_FILENAMES", icd)
-            .output()
-            .unwrap();
+        let args = [
+            "--view",
+            view,
+            "--frames",
+            "20",
+            "--iterations",
+            "20000",
+            "--iterations-per-frame",
+            "1000",
+            "--screenshot",
+            shot.to_str().unwrap(),
+        ];
+        let out = viewer_under_xvfb(icd, &args);
         assert!(out.status.success(), "viewer failed: {}", stderr(&out));
         let img = image::open(&shot).unwrap().to_rgb8();
         assert_eq!(img.dimensions(), (1280, 800));

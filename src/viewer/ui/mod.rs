@@ -1,11 +1,12 @@
 //! The egui panels around the 3D view, and the keys that drive playback.
 
-mod files;
+pub mod files;
 mod help;
 pub mod inspector;
 mod layers;
 mod network;
 mod playback;
+mod record;
 mod settings;
 mod timeline;
 
@@ -158,6 +159,7 @@ fn show_panels(
     mut area: ResMut<UiArea>,
     shown: Res<super::boundaries::Shown>,
     mut selection: ResMut<super::picking::Selection>,
+    mut recorder: ResMut<super::recording::Recorder>,
     time: Res<Time>,
     window: Single<&Window, With<PrimaryWindow>>,
     mut camera: Query<&mut Camera, With<MainCamera>>,
@@ -171,6 +173,16 @@ fn show_panels(
             .max_rect(ctx.viewport_rect()),
     );
     let panels = &mut *panels;
+    if recorder.active && !recorder.with_panels {
+        // Recording the view alone: no panels, the view fills the window.
+        area.min = Vec2::ZERO;
+        area.max = Vec2::new(window.width(), window.height());
+        area.keyboard_free = true;
+        for mut cam in &mut camera {
+            cam.viewport = None;
+        }
+        return Ok(());
+    }
     egui::Panel::left("controls")
         .default_size(250.0)
         .resizable(true)
@@ -187,6 +199,7 @@ fn show_panels(
                 ui.collapsing("Files", |ui| {
                     panels.files.ui(ui, &mut sessions, &mut panels.message)
                 });
+                ui.collapsing("Record", |ui| record::ui(ui, &mut recorder));
                 if let Some((m, is_error)) = &panels.message {
                     let color = if *is_error {
                         egui::Color32::from_rgb(255, 110, 110)

@@ -1,0 +1,272 @@
+//! Recording training movies from the window. While recording, every frame advances a fixed
+//! step (the iterations-per-frame setting at the live head, one snapshot in a replay) and
+//! training waits until that frame has been captured, so however slowly the machine
+//! renders, the movie has exactly one frame per step, none dropped or doubled. Frames are
+//! saved as numbered PNGs; stopping encodes a GIF (and MP4 or WebM through ffmpeg).
+
+use super::ViewerSet;
+use crate::render::movie::MovieWriter;
+use bevy::prelude::*;
+use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+pub(super) fn plugin(app: &mut App) {
+    app.init_resource::<Recorder>();
+    app.add_systems(
+        Update,
+        (record_key, request_frame, finish_recording)
+            .chain()
+            .in_set(ViewerSet::Ui),
+    );
+}
+
+/// Movie container written when recording stops (the PNG frames are always kept).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MovieKind {
+    Gif,
+    Mp4,
+    Webm,
+}
+
+impl MovieKind {
+    pub fn extension(self) -> &'static str {
+        match self {
+            MovieKind::Gif => "gif",
+            MovieKind::Mp4 => "mp4",
+            MovieKind::Webm => "webm",
+        }
+    }
+}
+
+#[derive(Resource)]
+pub struct Recorder {
+    /// Folder for the frames and the movie.
+    pub dir: String,
+    pub kind: MovieKind,
+    pub fps: u32,
+    /// Width of the encoded movie in pixels (height keeps the window's aspect).
+    pub width: u32,
+    /// Keep the panels in the frames (off: the view alone, full window).
+    pub with_panels: bool,
+    pub active: bool,
+    /// Stop by itself after this many frames (`--record-frames`).
+    pub limit: Option<u32>,
+    /// Exit the app once the movie is written (scripted recordings).
+    pub exit_when_done: bool,
+    /// A frame has been stepped to and is waiting to be captured.
+    pub waiting: bool,
+    /// The step for the next frame has been taken; capture it this frame.
+    pub due: bool,
+    /// Frames requested and saved.
+    pub requested: u32,
+    pub captured: Arc<Mutex<u32>>,
+    stopping: bool,
+    /// Status for the panel (and errors), shared with the encoding thread.
+    pub status: Arc<Mutex<String>>,
+    encoding: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Default for Recorder {
+    fn default() -> Self {
+        Self {
+            dir: "ginn-recording".into(),
+            kind: MovieKind::Gif,
+            fps: 30,
+            width: 800,
+            with_panels: false,
+            active: false,
+            limit: None,
+            exit_when_done: false,
+            waiting: false,
+            due: false,
+            requested: 0,
+            captured: Arc::new(Mutex::new(0)),
+            stopping: false,
+            status: Arc::new(Mutex::new(String::new())),
+            encoding: None,
+        }
+    }
+}
+
+impl Recorder {
+    /// Records `frames` frames into `dir` from the first frame, then exits (`--record`).
+    pub fn scripted(dir: &Path, frames: u32) -> Self {
+        let mut r = Self {
+            dir: dir.display().to_string(),
+            limit: Some(frames),
+            exit_when_done: true,
+            ..Self::default()
+        };
+        r.start();
+        r
+    }
+
+    pub fn start(&mut self) {
+        if self.active || self.encoding.is_some() {
+            return;
+        }
+        if let Err(e) = std::fs::create_dir_all(&self.dir) {
+            *self.status.lock().expect("status") = format!("cannot create {}: {e}", self.dir);
+            return;
+        }
+        // Old frames from an earlier recording would end up in this movie.
+        if let Ok(entries) = std::fs::read_dir(&self.dir) {
+            for e in entries
+                .flatten()
+                .filter(|e| e.file_name().to_string_lossy().starts_with("frame_"))
+            {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+        self.active = true;
+        self.stopping = false;
+        self.requested = 0;
+        *self.captured.lock().expect("count") = 0;
+        *self.status.lock().expect("status") = "recording".into();
+    }
+
+    pub fn stop(&mut self) {
+        if self.active {
+            self.stopping = true;
+        }
+    }
+
+    /// Whether training may take the next fixed step now.
+    pub fn ready_for_step(&self) -> bool {
+        self.active && !self.stopping && !self.waiting && !self.due
+    }
+
+    pub fn captured(&self) -> u32 {
+        *self.captured.lock().expect("count")
+    }
+
+    pub fn status(&self) -> String {
+        self.status.lock().expect("status").clone()
+    }
+}
+
+fn record_key(
+    keys: Res<ButtonInput<KeyCode>>,
+    area: Res<super::ui::UiArea>,
+    mut rec: ResMut<Recorder>,
+) {
+    if area.keyboard_free && keys.just_pressed(KeyCode::KeyR) {
+        if rec.active { rec.stop() } else { rec.start() }
+    }
+}
+
+/// Asks for a screenshot of the frame the fixed step produced.
+fn request_frame(mut commands: Commands, mut rec: ResMut<Recorder>) {
+    if !rec.due {
+        return;
+    }
+    rec.due = false;
+    rec.waiting = true;
+    rec.requested += 1;
+    let path = Path::new(&rec.dir).join(format!("frame_{:05}.png", rec.requested));
+    let (captured, status) = (rec.captured.clone(), rec.status.clone());
+    commands.spawn(Screenshot::primary_window()).observe(
+        move |shot: On<ScreenshotCaptured>, mut rec: ResMut<Recorder>| {
+            let saved = shot
+                .image
+                .clone()
+                .try_into_dynamic()
+                .map_err(|e| e.to_string())
+                .and_then(|img| {
+                    let png = crate::render::frame::png_bytes(
+                        img.to_rgba8().as_raw(),
+                        img.width(),
+                        img.height(),
+                    );
+                    crate::fsutil::write_atomic(&path, &png).map_err(|e| e.to_string())
+                });
+            match saved {
+                Ok(()) => *captured.lock().expect("count") += 1,
+                Err(e) => {
+                    *status.lock().expect("status") =
+                        format!("frame {} not saved: {e}; recording stopped", path.display());
+                    rec.stop();
+                }
+            }
+            rec.waiting = false;
+        },
+    );
+    if rec.limit.is_some_and(|n| rec.requested >= n) {
+        rec.stop();
+    }
+}
+
+/// Once the last frame is in, encodes the movie on a thread (the window stays live).
+fn finish_recording(mut rec: ResMut<Recorder>, mut exit: MessageWriter<AppExit>) {
+    if rec.stopping && !rec.waiting && !rec.due {
+        rec.active = false;
+        rec.stopping = false;
+        let (dir, kind, fps, width, status) = (
+            PathBuf::from(&rec.dir),
+            rec.kind,
+            rec.fps,
+            rec.width,
+            rec.status.clone(),
+        );
+        let frames = rec.captured();
+        *status.lock().expect("status") = format!("encoding {frames} frames…");
+        rec.encoding = Some(std::thread::spawn(move || {
+            let msg = match encode(&dir, kind, fps, width) {
+                Ok(p) => format!(
+                    "wrote {} ({frames} frames; PNG frames in {})",
+                    p.display(),
+                    dir.display()
+                ),
+                Err(e) => format!("{e} (the {frames} PNG frames are in {})", dir.display()),
+            };
+            *status.lock().expect("status") = msg;
+        }));
+    }
+    if rec.encoding.as_ref().is_some_and(|h| h.is_finished()) {
+        rec.encoding = None;
+        let msg = rec.status();
+        println!("{msg}");
+        if rec.exit_when_done {
+            exit.write(if msg.starts_with("wrote") {
+                AppExit::Success
+            } else {
+                AppExit::error()
+            });
+        }
+    }
+}
+
+/// Encodes the numbered PNG frames of `dir` into `dir/movie.<ext>`, scaled to `width`.
+pub fn encode(dir: &Path, kind: MovieKind, fps: u32, width: u32) -> Result<PathBuf, String> {
+    let mut frames: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("frame_"))
+        })
+        .collect();
+    frames.sort();
+    let first = frames.first().ok_or("no frames were recorded")?;
+    let size = image::image_dimensions(first).map_err(|e| e.to_string())?;
+    let w = width.clamp(16, 8192) & !1;
+    let h = ((size.1 as u64 * w as u64 / size.0.max(1) as u64) as u32).max(16) & !1;
+    let out = dir.join(format!("movie.{}", kind.extension()));
+    let mut writer = MovieWriter::create(&out, w, h, fps).map_err(|e| e.to_string())?;
+    for f in &frames {
+        let img = image::open(f)
+            .map_err(|e| format!("{}: {e}", f.display()))?
+            .to_rgba8();
+        let img = if img.dimensions() == (w, h) {
+            img
+        } else {
+            image::imageops::resize(&img, w, h, image::imageops::FilterType::Triangle)
+        };
+        writer
+            .push(img.into_raw(), w, h)
+            .map_err(|e| e.to_string())?;
+    }
+    writer.finish().map_err(|e| e.to_string())
+}

@@ -1,0 +1,44 @@
+//! The Record panel: where, what format, frame rate, size, panels or not; start/stop (R);
+//! a frame counter while it runs.
+
+use super::super::recording::{MovieKind, Recorder};
+use bevy_egui::egui;
+
+pub fn ui(ui: &mut egui::Ui, rec: &mut Recorder) {
+    ui.add_enabled_ui(!rec.active, |ui| {
+        ui.horizontal(|ui| {
+            ui.label("folder");
+            ui.text_edit_singleline(&mut rec.dir);
+        });
+        ui.horizontal(|ui| {
+            for k in [MovieKind::Gif, MovieKind::Mp4, MovieKind::Webm] {
+                ui.selectable_value(&mut rec.kind, k, k.extension());
+            }
+        });
+        ui.add(egui::Slider::new(&mut rec.fps, 1..=60).text("frames/s"));
+        ui.add(egui::Slider::new(&mut rec.width, 160..=1920).text("width px"));
+        ui.checkbox(&mut rec.with_panels, "include the panels");
+    });
+    ui.label(
+        "each frame advances one step: the iterations/frame setting, or one snapshot in a replay",
+    );
+    let label = if rec.active {
+        "⏹ stop (R)"
+    } else {
+        "⏺ record (R)"
+    };
+    if ui.button(label).clicked() {
+        if rec.active { rec.stop() } else { rec.start() }
+    }
+    if rec.active {
+        ui.label(format!(
+            "recording: {} frames captured, {} requested",
+            rec.captured(),
+            rec.requested
+        ));
+    }
+    let status = rec.status();
+    if !status.is_empty() {
+        ui.label(status);
+    }
+}
