@@ -18,6 +18,8 @@ pub enum Cursor {
 }
 
 pub struct Session {
+    /// Unique in this process: caches keyed on a session use it.
+    pub id: u64,
     pub name: String,
     pub settings: Settings,
     pub target: Target,
@@ -91,7 +93,9 @@ impl Session {
         let plan = settings.snapshots.iterations(settings.iterations);
         let head = snapshots.last().map_or(0, |s| s.iteration);
         let next_plan = plan.partition_point(|&i| i <= head);
+        static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
         Self {
+            id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             name,
             settings,
             target,
@@ -306,10 +310,10 @@ impl Session {
     /// The session as a run (for saving).
     pub fn to_run(&self) -> Run {
         let mut snapshots = self.snapshots.clone();
-        if let Some(t) = &self.trainer {
-            if snapshots.last().is_none_or(|s| s.iteration < t.iteration) {
-                snapshots.push(t.snapshot());
-            }
+        if let Some(t) = &self.trainer
+            && snapshots.last().is_none_or(|s| s.iteration < t.iteration)
+        {
+            snapshots.push(t.snapshot());
         }
         let last = snapshots.len() - 1;
         for s in &mut snapshots[..last] {
@@ -365,7 +369,7 @@ mod tests {
         let mut s = session();
         s.iterations_per_frame = 1_000_000;
         let done = s.advance(Duration::ZERO);
-        assert!(done >= 1 && done <= 16, "{done}");
+        assert!((1..=16).contains(&done), "{done}");
     }
 
     #[test]

@@ -118,7 +118,7 @@ pub(super) fn split(net: &Network, rect: Rect) -> Split {
         let nwords = words(width);
         for (ri, region) in prev.regions.iter().enumerate() {
             scratch.reset(&region.polygon);
-            for j in 0..width {
+            for (j, segments) in layer_segments.iter_mut().enumerate() {
                 let mut ctx = SplitCtx {
                     vertices: &mut vertices,
                     vals: &mut vals,
@@ -126,7 +126,7 @@ pub(super) fn split(net: &Network, rect: Rect) -> Split {
                     cache: &mut cache,
                     neuron: j,
                 };
-                scratch.split_all(&mut ctx, &mut layer_segments[j]);
+                scratch.split_all(&mut ctx, segments);
             }
             for piece in &scratch.pieces {
                 let mut pattern = Vec::with_capacity(region.pattern.len() + nwords);

@@ -39,9 +39,9 @@ impl Shape {
             Shape::Disc => (x - 0.5).hypot(y - 0.5) < 0.35,
             Shape::Rings => {
                 let r = (x - 0.5).hypot(y - 0.5);
-                r < 0.45 && (r / 0.09) as u32 % 2 == 0
+                r < 0.45 && ((r / 0.09) as u32).is_multiple_of(2)
             }
-            Shape::Checkerboard => ((x * 4.0) as u32 + (y * 4.0) as u32) % 2 == 0,
+            Shape::Checkerboard => ((x * 4.0) as u32 + (y * 4.0) as u32).is_multiple_of(2),
             Shape::Spiral => spiral(x, y),
             Shape::Moons => moons(x, y),
         }

@@ -33,8 +33,8 @@ impl SnapshotPlan {
             return true;
         }
         match *self {
-            SnapshotPlan::Every(n) => iteration % n.max(1) == 0,
-            SnapshotPlan::Paper => iteration % paper_stride(iteration, total) == 0,
+            SnapshotPlan::Every(n) => iteration.is_multiple_of(n.max(1)),
+            SnapshotPlan::Paper => iteration.is_multiple_of(paper_stride(iteration, total)),
         }
     }
 
@@ -132,7 +132,7 @@ mod tests {
         assert!((420..=440).contains(&its.len()), "{}", its.len());
         assert_eq!(&its[..4], &[0, 1, 2, 3]);
         assert!(its.contains(&50) && its.contains(&52) && !its.contains(&51));
-        assert!(its.contains(&645_000) == false && its.contains(&650_000));
+        assert!(!its.contains(&645_000) && its.contains(&650_000));
         assert_eq!(*its.last().unwrap(), 1_280_000);
         assert!(its.windows(2).all(|w| w[0] < w[1]));
         // `keeps` and `iterations` agree.

@@ -42,11 +42,9 @@ fn train_json_reports_the_run_and_writes_a_loadable_file() {
     if let Ok(p) = std::process::Command::new("python3")
         .args(["-c", "import json,sys; d=json.load(open(sys.argv[1])); print(d['format'], d['version'], len(d['snapshots']))", out.to_str().unwrap()])
         .output()
-    {
-        if p.status.success() {
+        && p.status.success() {
             assert_eq!(String::from_utf8_lossy(&p.stdout).trim(), format!("ginn-run 1 {}", run.snapshots.len()));
         }
-    }
 }
 
 #[test]

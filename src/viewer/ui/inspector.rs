@@ -21,7 +21,7 @@ pub struct Inspector {
     /// available on every backend bevy_egui runs on).
     heat: Vec<egui::Color32>,
     /// (neuron, session name, snapshot count) the history belongs to.
-    history_key: Option<(NeuronId, String, usize)>,
+    history_key: Option<(NeuronId, u64, usize)>,
     history: History,
     /// Boundary of each snapshot computed so far (filled a few per frame).
     motion_done: usize,
@@ -160,12 +160,12 @@ impl Inspector {
     /// Bias and weight norms at once; boundary motion a few snapshots per frame.
     fn advance_history(&mut self, s: &Session, n: NeuronId) {
         let arch = crate::nn::Architecture::new(&s.settings.widths).expect("valid");
-        let key = (n, s.name.clone(), s.snapshots.len());
+        let key = (n, s.id, s.snapshots.len());
         if self.history_key.as_ref() != Some(&key) {
             let keep_motion = self
                 .history_key
                 .as_ref()
-                .is_some_and(|k| k.0 == n && k.1 == s.name);
+                .is_some_and(|k| k.0 == n && k.1 == s.id);
             let old = std::mem::take(&mut self.history.boundary_motion);
             self.history = inspect::parameter_history(&arch, &s.snapshots, n);
             self.history.boundary_motion = vec![f64::NAN; self.history.iterations.len()];

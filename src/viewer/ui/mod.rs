@@ -225,32 +225,32 @@ fn show_panels(
                 );
                 ui.separator();
                 ui.checkbox(&mut panels.diagram, "network diagram");
-                if panels.diagram {
-                    if let Some(net) = &shown.network {
-                        network::ui(ui, net, &mut selection);
-                    }
+                if panels.diagram
+                    && let Some(net) = &shown.network
+                {
+                    network::ui(ui, net, &mut selection);
                 }
             });
         });
-    if selection.neuron.is_some() {
-        if let (Some(net), Some(geom)) = (&shown.network, &shown.geometry) {
-            let mut open = true;
-            egui::Window::new("Neuron")
-                .open(&mut open)
-                .default_pos(egui::pos2(280.0, 60.0))
-                .show(ctx, |ui| {
-                    panels.inspector.ui(
-                        ui,
-                        &mut selection,
-                        sessions.active(),
-                        net,
-                        geom,
-                        shown.generation,
-                    );
-                });
-            if !open {
-                selection.neuron = None;
-            }
+    if selection.neuron.is_some()
+        && let (Some(net), Some(geom)) = (&shown.network, &shown.geometry)
+    {
+        let mut open = true;
+        egui::Window::new("Neuron")
+            .open(&mut open)
+            .default_pos(egui::pos2(280.0, 60.0))
+            .show(ctx, |ui| {
+                panels.inspector.ui(
+                    ui,
+                    &mut selection,
+                    sessions.active(),
+                    net,
+                    geom,
+                    shown.generation,
+                );
+            });
+        if !open {
+            selection.neuron = None;
         }
     }
     egui::Panel::bottom("timeline")
@@ -262,7 +262,7 @@ fn show_panels(
     if panels.help {
         egui::Window::new("Keys and mouse")
             .collapsible(false)
-            .show(ctx, |ui| help::ui(ui));
+            .show(ctx, help::ui);
     }
 
     let central = root.available_rect_before_wrap();

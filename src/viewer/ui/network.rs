@@ -80,10 +80,11 @@ pub fn ui(ui: &mut egui::Ui, net: &Network, selection: &mut Selection) {
             if id.is_some() && id == selection.neuron {
                 painter.circle_stroke(p, 7.0, egui::Stroke::new(2.0, egui::Color32::WHITE));
             }
-            if let (Some(id), Some(ptr)) = (id, pointer) {
-                if ptr.distance(p) < 6.0 && response.clicked() {
-                    clicked = Some(id);
-                }
+            if let (Some(id), Some(ptr)) = (id, pointer)
+                && ptr.distance(p) < 6.0
+                && response.clicked()
+            {
+                clicked = Some(id);
             }
         }
     }

@@ -12,12 +12,19 @@ pub enum Series {
     Loss,
     Accuracy,
     LearningRate,
+    Regions,
 }
 
 #[derive(Default)]
 pub struct Timeline {
     pub series: Series,
+    /// Linear-region count of each snapshot (NaN until computed), for `session`.
+    regions: Vec<f64>,
+    regions_for: u64,
 }
+
+/// Snapshots whose exact partition is counted per frame while the region series is shown.
+const REGIONS_PER_FRAME: usize = 4;
 
 /// Iteration mapped to the chart's log axis (iteration 0 sits at 0).
 fn log_x(iteration: u64) -> f64 {
@@ -25,6 +32,27 @@ fn log_x(iteration: u64) -> f64 {
 }
 
 impl Timeline {
+    /// Counts the linear regions of a few more snapshots (the exact partition of each).
+    fn count_regions(&mut self, s: &Session) {
+        if self.regions_for != s.id || self.regions.len() > s.snapshots.len() {
+            self.regions.clear();
+            self.regions_for = s.id;
+        }
+        self.regions.resize(s.snapshots.len(), f64::NAN);
+        let arch = crate::nn::Architecture::new(&s.settings.widths).expect("valid");
+        let todo: Vec<usize> = (0..self.regions.len())
+            .filter(|&i| self.regions[i].is_nan())
+            .take(REGIONS_PER_FRAME)
+            .collect();
+        for i in todo {
+            if let Some(net) = s.snapshots[i].network(&arch) {
+                self.regions[i] = crate::geometry::Geometry::new(&net, crate::geometry::Rect::UNIT)
+                    .regions()
+                    .len() as f64;
+            }
+        }
+    }
+
     pub fn ui(&mut self, ui: &mut egui::Ui, s: &mut Session) {
         let count = s.snapshots.len();
         let mut index = s.shown_index();
@@ -46,19 +74,28 @@ impl Timeline {
             ui.selectable_value(&mut self.series, Series::Loss, "loss");
             ui.selectable_value(&mut self.series, Series::Accuracy, "accuracy");
             ui.selectable_value(&mut self.series, Series::LearningRate, "learning rate");
+            ui.selectable_value(&mut self.series, Series::Regions, "regions");
         });
-        let value = |snap: &crate::snapshot::Snapshot| match self.series {
+        if self.series == Series::Regions {
+            self.count_regions(s);
+        }
+        let regions = &self.regions;
+        let value = |i: usize, snap: &crate::snapshot::Snapshot| match self.series {
             Series::Loss => snap.loss.max(1e-6).log10(),
             Series::Accuracy => snap.accuracy,
             Series::LearningRate => snap.lr,
+            Series::Regions => regions.get(i).copied().unwrap_or(f64::NAN),
         };
         let pts: Vec<[f64; 2]> = s
             .snapshots
             .iter()
-            .map(|x| [log_x(x.iteration), value(x)])
+            .enumerate()
+            .map(|(i, x)| [log_x(x.iteration), value(i, x)])
+            .filter(|p| p[1].is_finite())
             .collect();
-        let cur = &s.snapshots[index.min(count - 1)];
-        let current = [log_x(cur.iteration), value(cur)];
+        let shown = index.min(count - 1);
+        let cur = &s.snapshots[shown];
+        let current = [log_x(cur.iteration), value(shown, cur)];
         let series = self.series;
         let clicked = Plot::new("timeline-plot")
             .height(ui.available_height().max(60.0))
