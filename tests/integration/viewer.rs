@@ -448,3 +448,33 @@ mod picking {
         assert_eq!(r.bias, net.bias(1)[4]);
     }
 }
+
+#[test]
+fn zooming_in_2d_narrows_the_geometry_to_the_visible_rectangle() {
+    use ginn::viewer::ViewMode;
+    use ginn::viewer::camera::ViewState;
+    let mut view = ViewState::new(ViewMode::TwoD);
+    assert_eq!(view.visible_rect(1.0), ginn::geometry::Rect::UNIT);
+    view.height_2d = ginn::viewer::WORLD_SIZE * 0.25;
+    view.centre_2d = Vec2::new(0.5, -0.5);
+    let r = view.visible_rect(1.0);
+    assert!(
+        (r.x1 - r.x0 - 0.25).abs() < 1e-6 && (r.y1 - r.y0 - 0.25).abs() < 1e-6,
+        "{r:?}"
+    );
+    assert!(
+        (r.x0 + r.x1) / 2.0 > 0.5 && (r.y0 + r.y1) / 2.0 < 0.5,
+        "centre follows the pan: {r:?}"
+    );
+    // The geometry is rebuilt for that rectangle.
+    let mut app = app(100);
+    app.world_mut().resource_mut::<Shown>().rect = Some(r);
+    app.update();
+    let shown = app.world().resource::<Shown>();
+    assert_eq!(shown.geometry.as_ref().unwrap().rect, r);
+    // 3D always shows the whole square.
+    assert_eq!(
+        ViewState::new(ViewMode::ThreeD).visible_rect(1.0),
+        ginn::geometry::Rect::UNIT
+    );
+}

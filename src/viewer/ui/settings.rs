@@ -15,6 +15,8 @@ pub struct RunSettings {
     batch: usize,
     lr: f64,
     seed: u64,
+    /// `paper` or `every:N`.
+    snapshots: String,
     branch_lr: f64,
     branch_batch: usize,
     loaded: bool,
@@ -31,6 +33,7 @@ impl Default for RunSettings {
             batch: s.batch,
             lr: s.lr,
             seed: s.seed,
+            snapshots: s.snapshots.to_string(),
             branch_lr: s.lr,
             branch_batch: s.batch,
             loaded: false,
@@ -40,7 +43,7 @@ impl Default for RunSettings {
 
 impl RunSettings {
     /// The settings typed in, checked.
-    pub fn parse(&self, base: &Settings) -> Result<Settings, String> {
+    pub fn parse(&self) -> Result<Settings, String> {
         let widths: Result<Vec<usize>, _> = self
             .widths
             .split(',')
@@ -62,7 +65,7 @@ impl RunSettings {
             batch: self.batch,
             lr: self.lr,
             seed: self.seed,
-            snapshots: base.snapshots,
+            snapshots: self.snapshots.trim().parse()?,
         };
         s.validate().map_err(|e| e.to_string())?;
         Ok(s)
@@ -108,6 +111,10 @@ impl RunSettings {
             ui.end_row();
             ui.label("seed");
             ui.add(egui::DragValue::new(&mut self.seed));
+            ui.end_row();
+            ui.label("snapshots");
+            ui.text_edit_singleline(&mut self.snapshots)
+                .on_hover_text("paper (the report's log-spaced schedule) or every:N");
             ui.end_row();
         });
         ui.horizontal(|ui| {
@@ -192,6 +199,7 @@ impl RunSettings {
         self.batch = s.batch;
         self.lr = s.lr;
         self.seed = s.seed;
+        self.snapshots = s.snapshots.to_string();
         self.branch_lr = s.lr;
         self.branch_batch = s.batch;
         self.loaded = true;
@@ -203,8 +211,7 @@ impl RunSettings {
         message: &mut Option<(String, bool)>,
         seed: Option<u64>,
     ) {
-        let base = sessions.active().settings.clone();
-        let result = self.parse(&base).and_then(|mut s| {
+        let result = self.parse().and_then(|mut s| {
             if let Some(seed) = seed {
                 s.seed = seed;
             }
