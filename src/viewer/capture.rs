@@ -42,19 +42,7 @@ fn count_frames(
         Some(path) => {
             commands.spawn(Screenshot::primary_window()).observe(
                 move |shot: On<ScreenshotCaptured>, mut exit: MessageWriter<AppExit>| {
-                    let result = shot
-                        .image
-                        .clone()
-                        .try_into_dynamic()
-                        .map_err(|e| e.to_string())
-                        .and_then(|img| {
-                            let mut png = std::io::Cursor::new(Vec::new());
-                            img.to_rgb8()
-                                .write_to(&mut png, image::ImageFormat::Png)
-                                .map_err(|e| e.to_string())?;
-                            crate::fsutil::write_atomic(&path, png.get_ref())
-                                .map_err(|e| e.to_string())
-                        });
+                    let result = save_png(&shot.image, &path);
                     match result {
                         Ok(()) => {
                             println!("wrote {}", path.display());
@@ -72,4 +60,15 @@ fn count_frames(
             exit.write(AppExit::Success);
         }
     }
+}
+
+/// Writes a captured frame as a PNG (atomically).
+pub fn save_png(image: &Image, path: &std::path::Path) -> Result<(), String> {
+    let img = image
+        .clone()
+        .try_into_dynamic()
+        .map_err(|e| e.to_string())?
+        .to_rgba8();
+    let png = crate::render::frame::png_bytes(img.as_raw(), img.width(), img.height());
+    crate::fsutil::write_atomic(path, &png).map_err(|e| e.to_string())
 }

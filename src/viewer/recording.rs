@@ -168,19 +168,7 @@ fn request_frame(mut commands: Commands, mut rec: ResMut<Recorder>) {
     let (captured, status) = (rec.captured.clone(), rec.status.clone());
     commands.spawn(Screenshot::primary_window()).observe(
         move |shot: On<ScreenshotCaptured>, mut rec: ResMut<Recorder>| {
-            let saved = shot
-                .image
-                .clone()
-                .try_into_dynamic()
-                .map_err(|e| e.to_string())
-                .and_then(|img| {
-                    let png = crate::render::frame::png_bytes(
-                        img.to_rgba8().as_raw(),
-                        img.width(),
-                        img.height(),
-                    );
-                    crate::fsutil::write_atomic(&path, &png).map_err(|e| e.to_string())
-                });
+            let saved = super::capture::save_png(&shot.image, &path);
             match saved {
                 Ok(()) => *captured.lock().expect("count") += 1,
                 Err(e) => {

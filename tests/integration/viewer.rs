@@ -28,6 +28,16 @@ fn app(iterations_per_frame: u64) -> App {
     app
 }
 
+/// The geometry the viewer shows now.
+fn geometry(app: &App) -> ginn::geometry::Geometry {
+    app.world()
+        .resource::<Shown>()
+        .geometry
+        .as_ref()
+        .unwrap()
+        .clone()
+}
+
 /// Segments drawn per hidden layer, read back from the retained gizmo assets.
 fn drawn_segments(app: &mut App) -> Vec<(usize, usize)> {
     let world = app.world_mut();
@@ -68,13 +78,7 @@ fn boundary_lines_match_the_geometry_and_follow_training() {
     app.update();
     app.update();
     let expected = |app: &App| {
-        let g = app
-            .world()
-            .resource::<Shown>()
-            .geometry
-            .as_ref()
-            .unwrap()
-            .clone();
+        let g = geometry(app);
         (0..3)
             .map(|l| {
                 (
@@ -110,13 +114,7 @@ fn hiding_a_layer_or_a_unit_removes_its_lines() {
     let layers: Vec<usize> = drawn_segments(&mut app).iter().map(|x| x.0).collect();
     assert_eq!(layers, vec![0, 2]);
     let before = drawn_segments(&mut app)[0].1;
-    let g = app
-        .world()
-        .resource::<Shown>()
-        .geometry
-        .as_ref()
-        .unwrap()
-        .clone();
+    let g = geometry(&app);
     let unit = g
         .boundaries
         .iter()
