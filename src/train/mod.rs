@@ -62,6 +62,10 @@ pub enum SettingsError {
     LearningRate(f64),
     #[error("iterations must be at least 1")]
     Iterations,
+    #[error(
+        "the run would keep about {snapshots} snapshots ({gib:.1} GiB); choose fewer with --snapshots every:N"
+    )]
+    TooManySnapshots { snapshots: u64, gib: f64 },
     #[error("the snapshot has {got} parameters but these widths need {expected}")]
     Parameters { expected: usize, got: usize },
 }
@@ -77,7 +81,17 @@ impl Settings {
         if self.iterations == 0 {
             return Err(SettingsError::Iterations);
         }
-        Ok(Architecture::new(&self.widths)?)
+        let arch = Architecture::new(&self.widths)?;
+        // Each snapshot keeps every parameter (and the run file ~3× that as text).
+        let snapshots = self.snapshots.count_bound(self.iterations);
+        let bytes = snapshots as f64 * arch.parameter_count() as f64 * 4.0;
+        if bytes > 4.0 * (1u64 << 30) as f64 {
+            return Err(SettingsError::TooManySnapshots {
+                snapshots,
+                gib: bytes / (1u64 << 30) as f64,
+            });
+        }
+        Ok(arch)
     }
 }
 

@@ -38,6 +38,15 @@ impl SnapshotPlan {
         }
     }
 
+    /// An upper bound on how many snapshots a `total`-step run keeps (without listing them).
+    pub fn count_bound(&self, total: u64) -> u64 {
+        match *self {
+            SnapshotPlan::Every(n) => total / n.max(1) + 2,
+            // ~430 up to 10,000 iterations' worth of fine steps, then one per 5,000 at most.
+            SnapshotPlan::Paper => 440 + total / 5_000,
+        }
+    }
+
     /// All kept iterations of a `total`-step run, ascending.
     pub fn iterations(&self, total: u64) -> Vec<u64> {
         match *self {
@@ -141,6 +150,20 @@ mod tests {
             .collect();
         let listed: Vec<u64> = its.iter().copied().filter(|&i| i <= 20_000).collect();
         assert_eq!(kept, listed);
+    }
+
+    #[test]
+    fn count_bound_bounds_the_count() {
+        for total in [1, 75, 10_000, 1_280_000, 3_000_000] {
+            assert!(
+                SnapshotPlan::Paper.iterations(total).len() as u64
+                    <= SnapshotPlan::Paper.count_bound(total)
+            );
+            assert!(
+                SnapshotPlan::Every(7).iterations(total).len() as u64
+                    <= SnapshotPlan::Every(7).count_bound(total)
+            );
+        }
     }
 
     #[test]
