@@ -173,13 +173,15 @@ impl RenderCmd {
         let mut render_secs = 0.0;
         // Frames are drawn in parallel a batch at a time and written in order.
         let batch = rayon::current_num_threads() * 4;
-        for chunk in picked.chunks(batch) {
+        let numbered: Vec<(usize, usize)> = picked.iter().copied().enumerate().collect();
+        for chunk in numbered.chunks(batch) {
             let t = Instant::now();
             let frames: Vec<Vec<u8>> = chunk
                 .par_iter()
-                .map(|&i| {
+                .map(|&(frame, i)| {
+                    // The camera turns with the movie's frame number, from the first frame.
                     let style = FrameStyle {
-                        yaw: base.yaw + self.orbit * i as f32,
+                        yaw: base.yaw + self.orbit * frame as f32,
                         ..base.clone()
                     };
                     rgba(&frame_of(&run, i, &style, self.overlay))

@@ -91,7 +91,17 @@ impl MovieWriter {
                     return Err(MovieError::NoFfmpeg(path.to_path_buf()));
                 }
                 let codec: &[&str] = if kind == "mp4" {
-                    &["-c:v", "libx264", "-pix_fmt", "yuv420p", "-f", "mp4"]
+                    // yuv420p needs even sides: pad odd ones by a pixel.
+                    &[
+                        "-vf",
+                        "pad=ceil(iw/2)*2:ceil(ih/2)*2",
+                        "-c:v",
+                        "libx264",
+                        "-pix_fmt",
+                        "yuv420p",
+                        "-f",
+                        "mp4",
+                    ]
                 } else {
                     &["-c:v", "libvpx-vp9", "-f", "webm"]
                 };
