@@ -156,12 +156,9 @@ pub fn camera_input(
     scroll: Res<AccumulatedMouseScroll>,
     window: Option<Single<&Window, With<PrimaryWindow>>>,
     area: Res<UiArea>,
-    mut egui_wants_keys: Local<bool>,
 ) {
-    let _ = &mut egui_wants_keys;
-    if !area.keyboard_free {
-        // typing in a text field
-    } else {
+    // Keys are the text field's while one has focus.
+    if area.keyboard_free {
         if keys.just_pressed(KeyCode::Tab) {
             view.toggle();
         }
