@@ -5,6 +5,7 @@
 pub mod grid;
 mod partition;
 mod polyline;
+mod split;
 
 pub use partition::{LayerPartition, Region, pattern_id};
 

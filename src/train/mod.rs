@@ -7,6 +7,7 @@
 
 pub mod adam;
 pub mod kernel;
+mod lanes;
 pub mod schedule;
 
 pub use adam::Adam;
