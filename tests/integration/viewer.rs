@@ -476,3 +476,19 @@ fn zooming_in_2d_narrows_the_geometry_to_the_visible_rectangle() {
         ginn::geometry::Rect::UNIT
     );
 }
+
+#[test]
+fn without_a_display_the_viewer_says_so_and_names_the_headless_commands() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ginn"))
+        .args(["view", "--iterations", "10"])
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("no display") && err.contains("ginn render") && !err.contains("panicked"),
+        "{err}"
+    );
+}
