@@ -94,7 +94,13 @@ impl ViewCmd {
         use ginn::session::Session;
         use ginn::viewer::{ViewMode, ViewerOptions};
         let session = match &self.run {
-            Some(path) => Session::from_run(path.display().to_string(), load_run(path)?),
+            Some(path) => Session::from_run(
+                path.file_name().map_or_else(
+                    || path.display().to_string(),
+                    |n| n.to_string_lossy().into_owned(),
+                ),
+                load_run(path)?,
+            ),
             None => {
                 let train = self.train.clone().unwrap_or_else(TrainArgs::defaults);
                 let (settings, target) = train.settings_and_target()?;
