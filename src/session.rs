@@ -35,6 +35,8 @@ pub struct Session {
     pub replay_speed: usize,
     /// Set when training stopped (diverged); the run so far is kept.
     pub error: Option<String>,
+    /// Why training stopped, kept for the run file.
+    stopped: Option<crate::train::Diverged>,
     plan: Vec<u64>,
     next_plan: usize,
     /// Bumped whenever the shown network changes, so views know to rebuild.
@@ -106,6 +108,7 @@ impl Session {
             iterations_per_frame: 100,
             replay_speed: 1,
             error: None,
+            stopped: None,
             plan,
             next_plan,
             version: 0,
@@ -199,6 +202,7 @@ impl Session {
         while done < count && !trainer.finished() {
             if let Err(d) = trainer.step() {
                 self.error = Some(d.to_string());
+                self.stopped = Some(d);
                 self.playing = false;
                 break;
             }
@@ -323,7 +327,7 @@ impl Session {
             settings: self.settings.clone(),
             target: self.target.clone(),
             snapshots,
-            stopped: None,
+            stopped: self.stopped.clone(),
             seconds: 0.0,
         }
     }
@@ -456,6 +460,10 @@ mod tests {
         s.iterations_per_frame = 400;
         s.advance(Duration::from_secs(10));
         assert!(s.error.as_ref().unwrap().contains("diverged"));
+        assert!(
+            s.to_run().stopped.is_some(),
+            "a saved run says why it stopped"
+        );
         assert!(!s.playing && !s.can_train());
     }
 }
