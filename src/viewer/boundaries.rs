@@ -182,7 +182,8 @@ pub fn rebuild_boundary_lines(
         (selection.neuron, Color::WHITE, true),
     ];
     for (unit, color, on_ground) in marks {
-        let Some(n) = unit.filter(|n| n.layer < geom.layers.len()) else {
+        let Some(n) = unit.filter(|n| geom.layers.get(n.layer).is_some_and(|l| n.index < l.width))
+        else {
             continue;
         };
         let mut g = GizmoAsset::new();

@@ -15,6 +15,24 @@ use bevy::window::PrimaryWindow;
 /// The selection itself (window-independent, so headless apps have it too).
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<Selection>();
+    app.add_systems(
+        Update,
+        drop_stale_selection
+            .in_set(ViewerSet::Geometry)
+            .after(super::boundaries::rebuild_geometry),
+    );
+}
+
+/// A run with another shape (new settings, another file) may not have the selected unit.
+fn drop_stale_selection(shown: Res<Shown>, mut selection: ResMut<Selection>) {
+    let Some(n) = selection.neuron else { return };
+    let fits = shown
+        .network
+        .as_ref()
+        .is_some_and(|net| net.arch.hidden().get(n.layer).is_some_and(|&w| n.index < w));
+    if !fits && shown.network.is_some() {
+        selection.neuron = None;
+    }
 }
 
 /// Mouse clicks in the window pick neurons.

@@ -51,7 +51,6 @@ fn texture(images: &mut Assets<Image>, fill: [u8; 4]) -> Handle<Image> {
 
 fn spawn_scene(
     mut commands: Commands,
-    sessions: Res<Sessions>,
     mut meshes: ResMut<Assets<Mesh>>,
     mut materials: ResMut<Assets<StandardMaterial>>,
     mut images: ResMut<Assets<Image>>,
@@ -72,7 +71,9 @@ fn spawn_scene(
         })),
         Transform::from_scale(Vec3::new(WORLD_SIZE, 1.0, WORLD_SIZE)),
     ));
-    for layer in 0..sessions.active().settings.widths.len() {
+    // One plane for every layer a run may have: runs started from the panel can be deeper
+    // than the first one; planes beyond the shown network's depth stay hidden.
+    for layer in 0..crate::nn::MAX_HIDDEN_LAYERS {
         let image = texture(&mut images, [255, 255, 255, 8]);
         let material = materials.add(StandardMaterial {
             base_color_texture: Some(image.clone()),
@@ -157,9 +158,10 @@ fn update_layer_planes(
     mut last: Local<Option<(u64, u64, Option<crate::nn::NeuronId>)>>,
 ) {
     let lift = lift.map_or(1.0, |l| l.0);
+    let depth = shown.geometry.as_ref().map_or(0, |g| g.layers.len());
     for (p, mut tf, mut vis) in &mut planes {
         tf.translation.y = layer_height(p.layer) * lift;
-        *vis = if display.layer_shown(p.layer) && lift > 0.02 {
+        *vis = if p.layer < depth && display.layer_shown(p.layer) && lift > 0.02 {
             Visibility::Visible
         } else {
             Visibility::Hidden

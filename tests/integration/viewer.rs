@@ -492,3 +492,37 @@ fn without_a_display_the_viewer_says_so_and_names_the_headless_commands() {
         "{err}"
     );
 }
+
+#[test]
+fn selection_survives_training_but_not_a_run_without_that_unit() {
+    use ginn::nn::NeuronId;
+    use ginn::viewer::picking::Selection;
+    let mut app = app(100);
+    let n = NeuronId {
+        layer: 2,
+        index: 15,
+    };
+    app.world_mut().resource_mut::<Selection>().neuron = Some(n);
+    app.update();
+    app.update();
+    assert_eq!(
+        app.world().resource::<Selection>().neuron,
+        Some(n),
+        "kept while training"
+    );
+    let settings = Settings {
+        resolution: 16,
+        iterations: 100,
+        batch: 8,
+        widths: vec![4, 4],
+        ..Settings::default()
+    };
+    let smaller = Session::new("small", settings, Shape::Disc.draw(16)).unwrap();
+    app.world_mut().resource_mut::<Sessions>().push(smaller);
+    app.update();
+    assert_eq!(
+        app.world().resource::<Selection>().neuron,
+        None,
+        "dropped: the new run has no layer-3 unit 16"
+    );
+}
