@@ -30,10 +30,19 @@ pub const COPYCAT_DISTANCE: f64 = 0.02;
 pub fn report(net: &Network, geom: &Geometry, n: NeuronId) -> NeuronReport {
     let stats = geom.neuron_stats(n);
     let mine = geom.boundary(n);
+    // Copycats share a layer (report §7); boundaries whose bounding boxes are far apart
+    // cannot be close on average, so the sampling runs only for plausible pairs.
+    let mine_box = bounds(mine);
     let copycats = geom
         .boundaries
         .iter()
-        .filter(|b| b.neuron != n && !b.polylines.is_empty() && !mine.polylines.is_empty())
+        .filter(|b| {
+            b.neuron != n
+                && b.neuron.layer == n.layer
+                && !b.polylines.is_empty()
+                && !mine.polylines.is_empty()
+        })
+        .filter(|b| boxes_near(mine_box, bounds(b), COPYCAT_DISTANCE * 4.0))
         .filter_map(|b| {
             let d = boundary_distance(mine, b);
             (d < COPYCAT_DISTANCE).then_some((b.neuron, d))
@@ -50,6 +59,32 @@ pub fn report(net: &Network, geom: &Geometry, n: NeuronId) -> NeuronReport {
         pieces: stats.pieces,
         copycats,
     }
+}
+
+/// Bounding box `[x0, y0, x1, y1]` of a boundary.
+fn bounds(b: &NeuronBoundary) -> [f64; 4] {
+    b.polylines.iter().flatten().fold(
+        [
+            f64::INFINITY,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+        ],
+        |r, p| {
+            [
+                r[0].min(p[0]),
+                r[1].min(p[1]),
+                r[2].max(p[0]),
+                r[3].max(p[1]),
+            ]
+        },
+    )
+}
+
+/// Whether two boxes match within `tol` on every side (two nearly equal curves have
+/// nearly equal boxes).
+fn boxes_near(a: [f64; 4], b: [f64; 4], tol: f64) -> bool {
+    a.iter().zip(&b).all(|(x, y)| (x - y).abs() <= tol)
 }
 
 /// Points every `step` along a boundary's polylines (and their ends).
