@@ -137,7 +137,32 @@ pub fn boundary_distance(a: &NeuronBoundary, b: &NeuronBoundary) -> f64 {
     (ab + ba) / 2.0
 }
 
-/// The unit's activation (after ReLU) on an `n × n` grid of the square, row-major.
+/// The unit's activation on the pixel centres of an `n × n` image of the geometry's
+/// rectangle, read off the exact partition (each region's affine map): no pass through
+/// the network per pixel, so the inspector can redo it every frame while training.
+pub fn activation_map_exact(
+    net: &Network,
+    geom: &Geometry,
+    neuron: NeuronId,
+    n: usize,
+) -> Vec<f64> {
+    let mut out = vec![f64::NAN; n * n];
+    let layer = &geom.layers[neuron.layer];
+    crate::render::fill_regions(geom, neuron.layer, n as u32, n as u32, |i, r, x, y| {
+        let m = layer.map(r)[neuron.index];
+        out[i] = m[0] * x + m[1] * y + m[2];
+    });
+    let r = geom.rect;
+    for (i, v) in out.iter_mut().enumerate().filter(|(_, v)| v.is_nan()) {
+        let x = r.x0 + ((i % n) as f64 + 0.5) / n as f64 * (r.x1 - r.x0);
+        let y = r.y0 + ((i / n) as f64 + 0.5) / n as f64 * (r.y1 - r.y0);
+        *v = net.pre_activations(x, y)[neuron.layer][neuron.index].max(0.0);
+    }
+    out
+}
+
+/// The unit's activation (after ReLU) on an `n × n` grid of the square, row-major, by
+/// evaluating the network at every point.
 pub fn activation_map(net: &Network, neuron: NeuronId, n: usize) -> Vec<f64> {
     (0..n * n)
         .map(|i| {
@@ -224,5 +249,13 @@ mod tests {
         let map = activation_map(&net, NeuronId { layer: 0, index: 0 }, 8);
         assert_eq!(map[0], 0.0);
         assert!((map[63] - (0.9375 + 0.5 * 0.9375 - 0.7)).abs() < 1e-6);
+        // The partition's maps give the same picture, for every unit.
+        for n in net.arch.neurons() {
+            let (a, b) = (
+                activation_map(&net, n, 33),
+                activation_map_exact(&net, &g, n, 33),
+            );
+            assert!(a.iter().zip(&b).all(|(x, y)| (x - y).abs() < 1e-9), "{n:?}");
+        }
     }
 }

@@ -44,7 +44,11 @@ impl Inspector {
         let Some(n) = selection.neuron else { return };
         if self.key != Some((n, generation)) {
             self.report = Some(inspect::report(net, geom, n));
-            let map = inspect::activation_map(net, n, HEAT);
+            let map = if geom.rect == crate::geometry::Rect::UNIT {
+                inspect::activation_map_exact(net, geom, n, HEAT)
+            } else {
+                inspect::activation_map(net, n, HEAT)
+            };
             let max = map.iter().copied().fold(1e-12, f64::max);
             self.heat = map.iter().map(|&v| heat_color(v / max)).collect();
             self.key = Some((n, generation));
