@@ -175,41 +175,50 @@ pub fn rebuild_boundary_lines(
             },
         ));
     }
-    // The hovered unit (yellow) and the selected one (white, on its plane and, in 3D,
-    // also on the ground under the prediction's pixels).
+    // The hovered unit (orange) and the selected one (yellow over a black outline, so it
+    // shows on black and white alike; on its plane and, in 3D, also on the ground).
     let marks = [
-        (display.highlight, Color::srgb_u8(255, 200, 0), false),
-        (selection.neuron, Color::WHITE, true),
+        (display.highlight, Color::srgb_u8(255, 150, 0), None, false),
+        (
+            selection.neuron,
+            Color::srgb_u8(255, 235, 40),
+            Some(Color::BLACK),
+            true,
+        ),
     ];
-    for (unit, color, on_ground) in marks {
+    for (unit, color, outline, on_ground) in marks {
         let Some(n) = unit.filter(|n| geom.layers.get(n.layer).is_some_and(|l| n.index < l.width))
         else {
             continue;
         };
-        let mut g = GizmoAsset::new();
         let mut heights = vec![layer_height(n.layer) * lift + 0.001];
         if on_ground && lift > 0.02 {
             heights.push(0.002);
         }
-        for h in heights {
-            for line in &geom.boundary(n).polylines {
-                for w in line.windows(2) {
-                    g.line(world(w[0], h), world(w[1], h), color);
+        let strokes = [
+            (outline, display.line_width * 3.4, -0.009),
+            (Some(color), display.line_width * 2.0, -0.01),
+        ];
+        for (c, width, depth_bias) in strokes {
+            let Some(c) = c else { continue };
+            let mut g = GizmoAsset::new();
+            for &h in &heights {
+                for line in &geom.boundary(n).polylines {
+                    for w in line.windows(2) {
+                        g.line(world(w[0], h), world(w[1], h), c);
+                    }
                 }
             }
-        }
-        commands.spawn((
-            Name::new("marked unit"),
-            LayerLines { layer: None },
-            Gizmo {
-                handle: gizmos.add(g),
-                line_config: GizmoLineConfig {
-                    width: display.line_width * 2.2,
-                    ..default()
+            commands.spawn((
+                Name::new("marked unit"),
+                LayerLines { layer: None },
+                Gizmo {
+                    handle: gizmos.add(g),
+                    line_config: GizmoLineConfig { width, ..default() },
+                    depth_bias,
                 },
-                depth_bias: -0.01,
-            },
-        ));
+            ));
+        }
     }
     if display.decision_boundary {
         let mut g = GizmoAsset::new();
