@@ -113,16 +113,7 @@ fn distance_to(p: [f64; 2], b: &NeuronBoundary) -> f64 {
     b.polylines
         .iter()
         .flat_map(|l| l.windows(2))
-        .map(|w| {
-            let d = [w[1][0] - w[0][0], w[1][1] - w[0][1]];
-            let len2 = d[0] * d[0] + d[1] * d[1];
-            let t = if len2 > 0.0 {
-                (((p[0] - w[0][0]) * d[0] + (p[1] - w[0][1]) * d[1]) / len2).clamp(0.0, 1.0)
-            } else {
-                0.0
-            };
-            (p[0] - w[0][0] - t * d[0]).hypot(p[1] - w[0][1] - t * d[1])
-        })
+        .map(|w| crate::geometry::point_segment(p, w[0], w[1]).0)
         .fold(f64::INFINITY, f64::min)
 }
 

@@ -39,16 +39,8 @@ impl GridPatterns {
     /// GINN's boundary pixels for hidden unit `k` (layer-major): cells whose on/off state
     /// differs from the cell to the right or below.
     pub fn boundary_mask(&self, hidden: &[usize], k: usize) -> Vec<bool> {
-        let (layer, index) = {
-            let mut k = k;
-            let mut l = 0;
-            while k >= hidden[l] {
-                k -= hidden[l];
-                l += 1;
-            }
-            (l, k)
-        };
-        let bit = super::partition::region_bit_offset(hidden, layer) + index;
+        let n = super::partition::neuron_at(hidden, k);
+        let bit = super::partition::region_bit_offset(hidden, n.layer) + n.index;
         let on = |i: usize| super::partition::bit(self.pattern(i), bit);
         let n = self.n;
         (0..n * n)

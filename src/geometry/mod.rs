@@ -8,6 +8,7 @@ mod polyline;
 mod split;
 
 pub use partition::{LayerPartition, Region, pattern_id};
+pub use polyline::point_segment;
 
 use crate::nn::{Network, NeuronId};
 use partition::{bit, neuron_at, region_bit_offset};

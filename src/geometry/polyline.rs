@@ -105,7 +105,7 @@ pub(super) fn convex_contains(p: &[[f64; 2]], q: [f64; 2]) -> bool {
 }
 
 /// Distance from `p` to segment `ab`, and the closest point.
-pub(super) fn point_segment(p: [f64; 2], a: [f64; 2], b: [f64; 2]) -> (f64, [f64; 2]) {
+pub fn point_segment(p: [f64; 2], a: [f64; 2], b: [f64; 2]) -> (f64, [f64; 2]) {
     let d = [b[0] - a[0], b[1] - a[1]];
     let len2 = d[0] * d[0] + d[1] * d[1];
     let t = if len2 > 0.0 {
