@@ -1,7 +1,8 @@
 //! ginn: Geometric Illustration of Neural Networks.
 //!
 //! The plain-Rust core: the report's network and its training ([`nn`], [`train`]), the
-//! targets it learns ([`target`]), runs and their files ([`run`], [`snapshot`]), the exact
+//! targets it learns ([`target`]), runs and their files ([`run`], [`snapshot`]), the training loop that long jobs need
+//! (stops, checkpoints, resuming: [`training`], [`interrupt`]), the exact
 //! boundary geometry ([`geometry`]), and CPU rendering of figures and movies ([`render`]).
 //! None of it knows about Bevy; the viewer (feature `viewer`) is a thin shell over it.
 
@@ -9,6 +10,7 @@ pub mod bench;
 pub mod fsutil;
 pub mod geometry;
 pub mod inspect;
+pub mod interrupt;
 pub mod nn;
 pub mod render;
 pub mod run;
@@ -16,5 +18,6 @@ pub mod session;
 pub mod snapshot;
 pub mod target;
 pub mod train;
+pub mod training;
 #[cfg(feature = "viewer")]
 pub mod viewer;

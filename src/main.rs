@@ -11,6 +11,8 @@ fn main() {
     }
     if let Err(e) = cli::main() {
         eprintln!("error: {e:#}");
-        std::process::exit(1);
+        // An interrupted run says so in its exit status too (130 for SIGINT, 143 for SIGTERM).
+        let code = e.downcast_ref::<cli::Interrupted>().map_or(1, |i| i.code);
+        std::process::exit(code);
     }
 }

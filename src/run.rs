@@ -4,11 +4,12 @@
 //! The file is JSON (optionally gzip-compressed when the name ends in `.gz`), readable with
 //! Python's standard `json` module; the README documents the schema.
 
-use crate::fsutil::write_atomic;
+use crate::fsutil::{Written, write_atomic, write_with_fallback};
 use crate::nn::Architecture;
 use crate::snapshot::Snapshot;
 use crate::target::Target;
-use crate::train::{Diverged, Settings, SettingsError, Trainer};
+use crate::train::{Settings, SettingsError, Stopped};
+use crate::training::{Hooks, Training};
 use serde::{Deserialize, Serialize};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -23,8 +24,9 @@ pub struct Run {
     pub settings: Settings,
     pub target: Target,
     pub snapshots: Vec<Snapshot>,
-    /// Set when training diverged; the snapshots before it are kept.
-    pub stopped: Option<Diverged>,
+    /// Set when the run ends before its planned last iteration: diverged (the snapshots
+    /// before it are kept), interrupted, or a checkpoint written during training.
+    pub stopped: Option<Stopped>,
     /// Wall-clock seconds spent training.
     pub seconds: f64,
 }
@@ -46,7 +48,7 @@ struct RunFile {
     target: TargetFile,
     snapshots: Vec<Snapshot>,
     #[serde(default)]
-    stopped: Option<Diverged>,
+    stopped: Option<Stopped>,
     #[serde(default)]
     seconds: f64,
 }
@@ -91,46 +93,20 @@ impl Run {
         every: u64,
         mut progress: impl FnMut(Progress),
     ) -> Result<Self, SettingsError> {
-        let start = std::time::Instant::now();
-        let mut trainer = Trainer::new(settings.clone(), &target)?;
-        let plan = settings.snapshots.iterations(settings.iterations);
-        let mut snapshots = vec![trainer.snapshot()];
-        let mut stopped = None;
-        let mut next = 1;
-        while !trainer.finished() {
-            let last_loss = match trainer.step() {
-                Ok(out) => out.loss,
-                Err(d) => {
-                    stopped = Some(d);
-                    break;
-                }
-            };
-            let it = trainer.iteration;
-            if plan.get(next) == Some(&it) {
-                snapshots.push(trainer.snapshot());
-                next += 1;
-            }
-            if it % every.max(1) == 0 || trainer.finished() {
-                progress(Progress {
-                    iteration: it,
-                    total: settings.iterations,
-                    batch_loss: last_loss,
-                });
-            }
-        }
-        // Only the last snapshot keeps the optimiser state: it is what resuming needs, and
-        // keeping it everywhere would triple the file.
-        let last = snapshots.len() - 1;
-        for s in &mut snapshots[..last] {
-            s.adam = None;
-        }
-        Ok(Run {
-            settings,
-            target,
-            snapshots,
-            stopped,
-            seconds: start.elapsed().as_secs_f64(),
-        })
+        let mut training = Training::new(settings, target)?;
+        training.run(&mut Hooks {
+            progress_every: every,
+            progress: Some(&mut progress),
+            ..Default::default()
+        });
+        Ok(training.into_run(None))
+    }
+
+    /// Whether training can continue from the last snapshot (`ginn train --resume`).
+    pub fn resumable(&self) -> bool {
+        self.last().iteration < self.settings.iterations
+            && self.stopped.as_ref().is_none_or(Stopped::resumable)
+            && self.last().adam.is_some()
     }
 
     pub fn to_json(&self) -> Vec<u8> {
@@ -151,18 +127,38 @@ impl Run {
         serde_json::to_vec(&file).expect("run serialises")
     }
 
+    /// The file's bytes: JSON, gzip-compressed when the name ends in `.gz`.
+    pub fn encode(&self, path: &Path) -> Result<Vec<u8>, RunFileError> {
+        let json = self.to_json();
+        if !path.extension().is_some_and(|e| e == "gz") {
+            return Ok(json);
+        }
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        enc.write_all(&json)
+            .and_then(|_| enc.finish())
+            .map_err(|e| error(path, e.to_string()))
+    }
+
     /// Writes the run atomically; gzip-compressed when the name ends in `.gz`.
     pub fn save(&self, path: &Path) -> Result<(), RunFileError> {
-        let json = self.to_json();
-        let bytes = if path.extension().is_some_and(|e| e == "gz") {
-            let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-            enc.write_all(&json)
-                .and_then(|_| enc.finish())
-                .map_err(|e| error(path, e.to_string()))?
-        } else {
-            json
-        };
+        let bytes = self.encode(path)?;
         write_atomic(path, &bytes).map_err(|e| error(path, format!("cannot write: {e}")))
+    }
+
+    /// Writes the run atomically to `path`, or, when that fails, to a fallback file in the
+    /// current folder or the temp folder: a finished run is never thrown away.
+    pub fn save_or_fallback(&self, path: &Path) -> Result<Written, RunFileError> {
+        let bytes = self.encode(path)?;
+        write_with_fallback(path, &bytes, write_atomic).map_err(|e| error(path, e))
+    }
+
+    /// A rough size of the file this run's settings make, for checking the disk first.
+    pub fn expected_file_bytes(settings: &Settings) -> u64 {
+        let params = Architecture::new(&settings.widths)
+            .map_or(0, |a| a.parameter_count()) as u64;
+        let snapshots = settings.snapshots.iterations(settings.iterations).len() as u64;
+        // ~13 characters per float as JSON text; Adam's two moments in the last snapshot.
+        (snapshots + 2) * params * 13 + (settings.resolution as u64).pow(2) + 4096
     }
 
     pub fn load(path: &Path) -> Result<Self, RunFileError> {

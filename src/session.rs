@@ -36,7 +36,7 @@ pub struct Session {
     /// Set when training stopped (diverged); the run so far is kept.
     pub error: Option<String>,
     /// Why training stopped, kept for the run file.
-    stopped: Option<crate::train::Diverged>,
+    stopped: Option<crate::train::Stopped>,
     plan: Vec<u64>,
     next_plan: usize,
     /// Bumped whenever the shown network changes, so views know to rebuild.
@@ -69,7 +69,8 @@ impl Session {
         let last = run.last();
         let trainer = match (
             &last.adam,
-            run.stopped.is_none() && last.iteration < run.settings.iterations,
+            run.stopped.as_ref().is_none_or(|s| s.resumable())
+                && last.iteration < run.settings.iterations,
         ) {
             (Some(_), true) => Trainer::from_snapshot(run.settings.clone(), &run.target, last).ok(),
             _ => None,
@@ -202,7 +203,7 @@ impl Session {
         while done < count && !trainer.finished() {
             if let Err(d) = trainer.step() {
                 self.error = Some(d.to_string());
-                self.stopped = Some(d);
+                self.stopped = Some(d.into());
                 self.playing = false;
                 break;
             }

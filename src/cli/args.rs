@@ -50,9 +50,15 @@ impl TrainArgs {
     }
 
     pub fn settings(&self) -> anyhow::Result<Settings> {
-        let target = TargetSource::parse(&self.target, self.threshold)?;
-        let s = Settings {
-            target,
+        let s = self.settings_unchecked()?;
+        s.validate()?;
+        Ok(s)
+    }
+
+    /// The settings as given, before checking that they make a valid run.
+    pub fn settings_unchecked(&self) -> anyhow::Result<Settings> {
+        Ok(Settings {
+            target: TargetSource::parse(&self.target, self.threshold)?,
             resolution: self.resolution,
             widths: self.widths.clone(),
             iterations: self.iterations,
@@ -60,9 +66,7 @@ impl TrainArgs {
             lr: self.lr,
             seed: self.seed,
             snapshots: self.snapshots,
-        };
-        s.validate()?;
-        Ok(s)
+        })
     }
 
     pub fn settings_and_target(&self) -> anyhow::Result<(Settings, ginn::target::Target)> {

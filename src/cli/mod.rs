@@ -8,7 +8,8 @@ mod render;
 mod train;
 mod view;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+pub use train::Interrupted;
 
 #[derive(Parser)]
 #[command(
@@ -38,9 +39,15 @@ enum Command {
 }
 
 pub fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
+    // The matches are kept: `train --resume` needs to know which flags were given.
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     match cli.command {
-        Some(Command::Train(c)) => c.run(),
+        Some(Command::Train(c)) => c.run(
+            matches
+                .subcommand_matches("train")
+                .expect("the train subcommand was parsed"),
+        ),
         Some(Command::Bench(c)) => c.run(),
         Some(Command::Regions(c)) => c.run(),
         Some(Command::Render(c)) => c.run(),

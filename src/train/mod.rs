@@ -105,6 +105,82 @@ pub struct Diverged {
     pub what: String,
 }
 
+/// Why a run file ends before its planned last iteration (`stopped` in the file).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Stopped {
+    /// Where training stopped: the last snapshot's iteration (for a divergence, the step
+    /// that failed; the last snapshot holds the parameters before it).
+    pub iteration: u64,
+    /// In words: `interrupted`, `checkpoint`, or what stopped being finite.
+    pub what: String,
+    /// Files written before interrupts existed only stopped by diverging.
+    #[serde(default)]
+    pub reason: StopReason,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StopReason {
+    /// The loss or a parameter stopped being finite: resuming would diverge again.
+    #[default]
+    Diverged,
+    /// Ctrl-C, SIGTERM or a closed window: `ginn train --resume` continues it.
+    Interrupted,
+    /// Written during training; a file still saying so was left by a killed process.
+    Checkpoint,
+}
+
+impl Stopped {
+    pub fn interrupted(iteration: u64) -> Self {
+        Self {
+            iteration,
+            what: "interrupted".into(),
+            reason: StopReason::Interrupted,
+        }
+    }
+
+    pub fn checkpoint(iteration: u64) -> Self {
+        Self {
+            iteration,
+            what: "checkpoint".into(),
+            reason: StopReason::Checkpoint,
+        }
+    }
+
+    /// Whether training can continue from the last snapshot to the planned end.
+    pub fn resumable(&self) -> bool {
+        self.reason != StopReason::Diverged
+    }
+}
+
+impl From<Diverged> for Stopped {
+    fn from(d: Diverged) -> Self {
+        Self {
+            iteration: d.iteration,
+            what: d.what,
+            reason: StopReason::Diverged,
+        }
+    }
+}
+
+impl std::fmt::Display for Stopped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.reason {
+            StopReason::Diverged => write!(
+                f,
+                "training diverged at iteration {}: {}",
+                self.iteration, self.what
+            ),
+            StopReason::Interrupted => write!(f, "interrupted at iteration {}", self.iteration),
+            StopReason::Checkpoint => write!(
+                f,
+                "checkpoint at iteration {} (the process ended before the run did)",
+                self.iteration
+            ),
+        }
+    }
+}
+
 /// A network being trained, with its optimiser, data and random stream.
 pub struct Trainer {
     pub settings: Settings,

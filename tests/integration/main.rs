@@ -4,5 +4,7 @@ mod cli;
 mod common;
 mod fixture;
 mod render;
+#[cfg(unix)]
+mod survive;
 #[cfg(feature = "viewer")]
 mod viewer;
