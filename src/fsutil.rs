@@ -83,6 +83,35 @@ pub fn write_with_fallback(
     Err(format!("cannot write anywhere ({})", tried.join("; ")))
 }
 
+/// Moves a finished temporary file onto `path`; when that fails, to a fallback place (see
+/// [`write_with_fallback`]). For outputs streamed to a temporary file, such as movies.
+pub fn move_with_fallback(tmp: &Path, path: &Path) -> Result<Written, String> {
+    let first = match std::fs::rename(tmp, path) {
+        Ok(()) => {
+            return Ok(Written {
+                path: path.to_path_buf(),
+                failed: None,
+            });
+        }
+        Err(e) => e.to_string(),
+    };
+    for candidate in fallback_paths(path) {
+        // A rename cannot cross file systems; a copy can.
+        let moved = std::fs::rename(tmp, &candidate).is_ok()
+            || (std::fs::copy(tmp, &candidate).is_ok() && std::fs::remove_file(tmp).is_ok());
+        if moved {
+            return Ok(Written {
+                path: candidate,
+                failed: Some(first),
+            });
+        }
+    }
+    Err(format!(
+        "cannot move the finished file into place ({first}); it is kept as {}",
+        tmp.display()
+    ))
+}
+
 /// Fallback places for `path`: the current folder, then the temp folder.
 pub fn fallback_paths(path: &Path) -> Vec<PathBuf> {
     let name = format!("recovered-{}-{}", std::process::id(), file_name(path));
@@ -94,11 +123,22 @@ pub fn fallback_paths(path: &Path) -> Vec<PathBuf> {
     out
 }
 
+/// An output that cannot be written, found before the work.
+#[derive(Debug, thiserror::Error)]
+#[error("{}: {problem}", path.display())]
+pub struct OutputError {
+    pub path: PathBuf,
+    pub problem: String,
+}
+
 /// Checks, before any work, that a file can be written at `path`: creates missing parent
 /// folders, refuses a folder, tries creating a file beside it, and (where the system says)
 /// checks that about `expected_bytes` fit on the disk. The error names the path.
-pub fn prepare_output(path: &Path, expected_bytes: u64) -> Result<(), String> {
-    let say = |problem: String| format!("{}: {problem}", path.display());
+pub fn prepare_output(path: &Path, expected_bytes: u64) -> Result<(), OutputError> {
+    let say = |problem: String| OutputError {
+        path: path.to_path_buf(),
+        problem,
+    };
     if path.is_dir() {
         return Err(say("is a folder; give a file name".into()));
     }
@@ -115,10 +155,13 @@ pub fn prepare_output(path: &Path, expected_bytes: u64) -> Result<(), String> {
 }
 
 /// Checks that a folder can hold files (for outputs that are folders of frames).
-pub fn prepare_output_dir(dir: &Path) -> Result<(), String> {
-    let say = |problem: String| format!("{}: {problem}", dir.display());
+pub fn prepare_output_dir(dir: &Path) -> Result<(), OutputError> {
+    let say = |problem: String| OutputError {
+        path: dir.to_path_buf(),
+        problem,
+    };
     if dir.exists() && !dir.is_dir() {
-        return Err(say("exists and is not a folder".into()));
+        return Err(say("is a file, not a folder".into()));
     }
     std::fs::create_dir_all(dir).map_err(|e| say(format!("cannot create the folder ({e})")))?;
     let probe = dir.join(format!(".probe-{}", std::process::id()));
@@ -227,10 +270,12 @@ mod tests {
         prepare_output(&deep, 1000).unwrap();
         assert!(dir.join("a/b").is_dir(), "missing folders are created");
         assert_eq!(std::fs::read_dir(dir.join("a/b")).unwrap().count(), 0);
-        let e = prepare_output(&dir, 10).unwrap_err();
+        let e = prepare_output(&dir, 10).unwrap_err().to_string();
         assert!(e.contains("is a folder"), "{e}");
         std::fs::write(dir.join("file"), b"x").unwrap();
-        let e = prepare_output(&dir.join("file/run.ginn.json"), 10).unwrap_err();
+        let e = prepare_output(&dir.join("file/run.ginn.json"), 10)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("cannot create the folder"), "{e}");
         assert!(check_space(1_000, 400).is_ok());
         let e = check_space(1_000_000, 900_000).unwrap_err();

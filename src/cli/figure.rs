@@ -5,11 +5,11 @@ use super::args::{At, load_run};
 use super::render::{LookArgs, frame_of};
 use anyhow::Context;
 use clap::Args;
-use ginn::fsutil::write_atomic;
+use ginn::fsutil::{prepare_output, write_atomic, write_with_fallback};
 use ginn::geometry::{Geometry, Rect};
 use ginn::render::frame::{FrameStyle, View};
 use ginn::render::{svg, text};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use tiny_skia::{Pixmap, PixmapPaint, Transform};
 
 #[derive(Args)]
@@ -73,6 +73,12 @@ impl FigureCmd {
         let style = self
             .look
             .style(self.size, self.size, run.settings.widths.len())?;
+        if !matches!(ext.as_deref(), Some("svg" | "png")) {
+            anyhow::bail!("--out must end in .png or .svg, got {}", self.out.display());
+        }
+        // Before drawing anything: missing folders are made, a bad path is refused.
+        prepare_output(&self.out, 0)?;
+        let written;
         match ext.as_deref() {
             Some("svg") => {
                 if style.view == View::ThreeD {
@@ -114,11 +120,7 @@ impl FigureCmd {
                         Some(&caption(k, i)),
                     );
                 }
-                write_atomic(
-                    &self.out,
-                    svg::document(w as f64, h as f64, &body).as_bytes(),
-                )
-                .with_context(|| format!("cannot write {}", self.out.display()))?;
+                written = save(&self.out, svg::document(w as f64, h as f64, &body).as_bytes())?;
             }
             Some("png") => {
                 let mut fig = Pixmap::new(w, h).context("figure too large")?;
@@ -145,12 +147,20 @@ impl FigureCmd {
                         [20, 20, 20],
                     );
                 }
-                write_atomic(&self.out, &ginn::render::frame::png(&fig))
-                    .with_context(|| format!("cannot write {}", self.out.display()))?;
+                written = save(&self.out, &ginn::render::frame::png(&fig))?;
             }
-            _ => anyhow::bail!("--out must end in .png or .svg, got {}", self.out.display()),
+            _ => unreachable!("checked above"),
         }
-        println!("wrote {} ({} panels)", self.out.display(), indices.len());
+        println!("{} ({} panels)", written.describe(&self.out), indices.len());
         Ok(())
     }
+}
+
+/// Writes the figure atomically, or to a fallback file when its place fails at the end.
+fn save(path: &Path, bytes: &[u8]) -> anyhow::Result<ginn::fsutil::Written> {
+    let written = write_with_fallback(path, bytes, write_atomic).map_err(anyhow::Error::msg)?;
+    if written.failed.is_some() {
+        eprintln!("warning: {}", written.describe(path));
+    }
+    Ok(written)
 }

@@ -166,8 +166,7 @@ impl TrainCmd {
         let Some(jobs) = jobs else { return Ok(()) };
         // Before any work: every output can be written and fits on its disk.
         for job in &jobs {
-            prepare_output(&job.out, Run::expected_file_bytes(job.training.settings()))
-                .map_err(anyhow::Error::msg)?;
+            prepare_output(&job.out, Run::expected_file_bytes(job.training.settings()))?;
         }
         let interrupt = ginn::interrupt::install().context("installing the Ctrl-C handler")?;
         let many = jobs.len() > 1;

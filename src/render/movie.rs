@@ -2,7 +2,7 @@
 //! when it is on the PATH. Every output is written to a temporary name and renamed when
 //! complete, so an interrupted render never leaves a half movie under the real name.
 
-use crate::fsutil::write_atomic;
+use crate::fsutil::{move_with_fallback, prepare_output, prepare_output_dir, write_atomic};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -45,6 +45,15 @@ fn io(path: &Path, e: impl std::fmt::Display) -> MovieError {
     }
 }
 
+/// Moves the finished movie into place, or to a fallback file that the warning names.
+fn place(tmp: &Path, path: &Path) -> Result<PathBuf, MovieError> {
+    let written = move_with_fallback(tmp, path).map_err(|e| io(path, e))?;
+    if written.failed.is_some() {
+        eprintln!("warning: {}", written.describe(path));
+    }
+    Ok(written.path)
+}
+
 fn tmp_name(path: &Path) -> PathBuf {
     let name = path
         .file_name()
@@ -59,12 +68,14 @@ impl MovieWriter {
         let s = path.to_string_lossy();
         let ext = path.extension().map(|e| e.to_string_lossy().to_lowercase());
         if s.ends_with('/') || path.is_dir() || ext.is_none() {
-            std::fs::create_dir_all(path).map_err(|e| io(path, e))?;
+            prepare_output_dir(path).map_err(|e| io(path, e.problem))?;
             return Ok(MovieWriter::Pngs {
                 dir: path.to_path_buf(),
                 count: 0,
             });
         }
+        // Checked before any frame is drawn: missing folders made, a bad path refused.
+        prepare_output(path, 0).map_err(|e| io(path, e.problem))?;
         let tmp = tmp_name(path);
         match ext.as_deref() {
             Some("gif") => {
@@ -177,8 +188,7 @@ impl MovieWriter {
                 path, tmp, encoder, ..
             } => {
                 drop(encoder);
-                std::fs::rename(&tmp, &path).map_err(|e| io(&path, e))?;
-                Ok(path)
+                place(&tmp, &path)
             }
             MovieWriter::Pngs { dir, .. } => Ok(dir),
             MovieWriter::Ffmpeg {
@@ -192,8 +202,7 @@ impl MovieWriter {
                     let _ = std::fs::remove_file(&tmp);
                     return Err(io(&path, format!("ffmpeg failed ({status})")));
                 }
-                std::fs::rename(&tmp, &path).map_err(|e| io(&path, e))?;
-                Ok(path)
+                place(&tmp, &path)
             }
         }
     }
