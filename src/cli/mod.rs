@@ -1,10 +1,11 @@
-//! The command line: `ginn train | regions | render | figure | bench | view`.
+//! The command line: `ginn train | regions | render | figure | summary | bench | view`.
 
 mod args;
 mod bench;
 mod figure;
 mod regions;
 mod render;
+mod summary;
 mod train;
 mod view;
 
@@ -34,6 +35,8 @@ enum Command {
     Regions(regions::RegionsCmd),
     /// Open the viewer: train live (default) or replay a run file.
     View(view::ViewCmd),
+    /// One line per run file: how far it got, how well it did (the end of a sweep).
+    Summary(summary::SummaryCmd),
     /// Measure training speed, exact-geometry speed and rendering speed on this machine.
     Bench(bench::BenchCmd),
 }
@@ -49,6 +52,7 @@ pub fn main() -> anyhow::Result<()> {
                 .expect("the train subcommand was parsed"),
         ),
         Some(Command::Bench(c)) => c.run(),
+        Some(Command::Summary(c)) => c.run(),
         Some(Command::Regions(c)) => c.run(),
         Some(Command::Render(c)) => c.run(),
         Some(Command::Figure(c)) => c.run(),
