@@ -6,6 +6,7 @@
 //! boundary geometry ([`geometry`]), and CPU rendering of figures and movies ([`render`]).
 //! None of it knows about Bevy; the viewer (feature `viewer`) is a thin shell over it.
 
+pub mod autosave;
 pub mod bench;
 pub mod fsutil;
 pub mod geometry;

@@ -43,6 +43,8 @@ pub struct Session {
     pub version: u64,
     /// Measured training speed (iterations per second) of recent frames.
     pub rate: f64,
+    /// Head iteration when the run was last saved or loaded (`None`: never).
+    saved_at: Option<u64>,
 }
 
 impl Session {
@@ -83,6 +85,7 @@ impl Session {
             trainer,
         );
         s.cursor = Cursor::Snapshot(0);
+        s.saved_at = Some(s.head_iteration());
         s
     }
 
@@ -114,6 +117,7 @@ impl Session {
             next_plan,
             version: 0,
             rate: 0.0,
+            saved_at: None,
         }
     }
 
@@ -333,8 +337,40 @@ impl Session {
         }
     }
 
-    pub fn save(&self, path: &Path) -> Result<(), crate::run::RunFileError> {
-        self.to_run().save(path)
+    pub fn save(&mut self, path: &Path) -> Result<(), crate::run::RunFileError> {
+        self.to_run().save(path)?;
+        self.saved_at = Some(self.head_iteration());
+        Ok(())
+    }
+
+    /// Saves to `path`, or to a fallback file when that fails; either way the progress
+    /// counts as saved, and the result says where it went.
+    pub fn save_or_fallback(
+        &mut self,
+        path: &Path,
+    ) -> Result<crate::fsutil::Written, crate::run::RunFileError> {
+        let written = self.to_run().save_or_fallback(path)?;
+        self.saved_at = Some(self.head_iteration());
+        Ok(written)
+    }
+
+    /// Whether training has gone further than the last save (or load): what closing the
+    /// window would lose.
+    pub fn has_unsaved_progress(&self) -> bool {
+        self.trainer.is_some() && self.saved_at.is_none_or(|at| self.head_iteration() > at)
+            && self.head_iteration() > 0
+    }
+
+    /// Writes the run to the autosave folder `dir`, marked as interrupted when it could
+    /// train on (so `ginn train --resume` continues it too).
+    pub fn autosave(&mut self, dir: &Path) -> Result<crate::fsutil::Written, String> {
+        let mut run = self.to_run();
+        if self.can_train() {
+            run.stopped = Some(crate::train::Stopped::interrupted(run.last().iteration));
+        }
+        let written = crate::autosave::save(dir, &self.name, &run)?;
+        self.saved_at = Some(self.head_iteration());
+        Ok(written)
     }
 }
 
@@ -446,6 +482,34 @@ mod tests {
         back.train(70, Duration::from_secs(10));
         s.train(70, Duration::from_secs(10));
         assert_eq!(back.shown().0, s.shown().0);
+    }
+
+    #[test]
+    fn unsaved_progress_is_tracked_and_autosaved_as_resumable() {
+        let mut s = session();
+        assert!(!s.has_unsaved_progress(), "nothing trained yet");
+        s.iterations_per_frame = 130;
+        s.advance(Duration::from_secs(10));
+        assert!(s.has_unsaved_progress());
+        let dir = std::env::temp_dir().join(format!("ginn-session-auto-{}", std::process::id()));
+        let w = s.autosave(&dir).unwrap();
+        assert!(!s.has_unsaved_progress());
+        let run = Run::load(&w.path).unwrap();
+        assert_eq!(run.last().iteration, 130);
+        assert!(run.resumable());
+        assert_eq!(
+            run.stopped.unwrap().reason,
+            crate::train::StopReason::Interrupted
+        );
+        s.advance(Duration::from_secs(10));
+        assert!(s.has_unsaved_progress());
+        let path = dir.join("saved.ginn.json");
+        s.save(&path).unwrap();
+        assert!(!s.has_unsaved_progress());
+        // A run opened from a file has nothing unsaved until it trains further.
+        let back = Session::from_run("back", Run::load(&path).unwrap());
+        assert!(!back.has_unsaved_progress());
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -8,6 +8,10 @@ use std::path::PathBuf;
 pub struct ViewCmd {
     /// A run file to replay (and continue) instead of training a new run.
     run: Option<PathBuf>,
+    /// Open the newest run the viewer autosaved when its window was closed during unsaved
+    /// training (the folder is named in the message it printed then).
+    #[arg(long, conflicts_with = "run")]
+    recover: bool,
     #[command(flatten)]
     train: Option<TrainArgs>,
     /// Start in the 3D layer-plane view or the report's 2D overlay.
@@ -93,7 +97,12 @@ impl ViewCmd {
     pub fn run(self) -> anyhow::Result<()> {
         use ginn::session::Session;
         use ginn::viewer::{ViewMode, ViewerOptions};
-        let session = match &self.run {
+        let recovered = if self.recover {
+            Some(ginn::autosave::newest(&ginn::autosave::dir()).map_err(anyhow::Error::msg)?)
+        } else {
+            None
+        };
+        let session = match self.run.as_ref().or(recovered.as_ref()) {
             Some(path) => Session::from_run(
                 path.file_name().map_or_else(
                     || path.display().to_string(),
@@ -109,7 +118,14 @@ impl ViewCmd {
             }
         };
         let mut session = session;
-        if let (Some(at), Some(_)) = (self.at, &self.run) {
+        if self.recover && self.at.is_none() {
+            // Back where the window was closed: at the head, training on.
+            session.go_live();
+            if !session.can_train() {
+                session.scrub(session.snapshots.len() - 1);
+            }
+        }
+        if let (Some(at), Some(_)) = (self.at, self.run.as_ref().or(recovered.as_ref())) {
             let i = match at {
                 super::args::At::Last => session.snapshots.len() - 1,
                 super::args::At::Iteration(it) => session
@@ -155,6 +171,7 @@ impl ViewCmd {
     pub fn run(self) -> anyhow::Result<()> {
         let _ = (
             &self.run,
+            self.recover,
             &self.train,
             self.view,
             self.frames,

@@ -4,6 +4,7 @@
 //! A thin ECS shell over the core: systems read the core's session and geometry and turn
 //! them into gizmo lines, textures and egui panels.
 
+pub mod autosave;
 pub mod boundaries;
 pub mod camera;
 pub mod capture;
@@ -140,6 +141,7 @@ pub fn run(session: Session, options: ViewerOptions) -> anyhow::Result<()> {
         capture::plugin,
         picking::click_plugin,
         recording::plugin,
+        autosave::plugin,
     ));
     app.run();
     Ok(())

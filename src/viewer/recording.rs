@@ -106,8 +106,9 @@ impl Recorder {
         if self.active || self.encoding.is_some() {
             return;
         }
-        if let Err(e) = std::fs::create_dir_all(&self.dir) {
-            *self.status.lock().expect("status") = format!("cannot create {}: {e}", self.dir);
+        // Checked before the first frame: the folder is made and must take files.
+        if let Err(e) = crate::fsutil::prepare_output_dir(std::path::Path::new(&self.dir)) {
+            *self.status.lock().expect("status") = format!("cannot record: {e}");
             return;
         }
         // Old frames from an earlier recording would end up in this movie.

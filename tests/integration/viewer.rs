@@ -145,12 +145,59 @@ fn opening_a_bad_file_is_a_message_and_changes_nothing() {
     assert!(is_error && msg.contains("bad.ginn.json"), "{msg}");
     assert_eq!((sessions.list.len(), sessions.active), (1, 0));
     let (msg, is_error) =
-        ginn::viewer::ui::files::save(&sessions, dir.join("ok.ginn.json").to_str().unwrap());
+        ginn::viewer::ui::files::save(&mut sessions, dir.join("ok.ginn.json").to_str().unwrap());
     assert!(!is_error, "{msg}");
     let (_, is_error) =
         ginn::viewer::ui::files::open(&mut sessions, dir.join("ok.ginn.json").to_str().unwrap());
     assert!(!is_error);
     assert_eq!((sessions.list.len(), sessions.active), (2, 1));
+}
+
+#[test]
+fn saving_to_a_bad_path_goes_to_a_fallback_file_and_says_where() {
+    let dir = temp_dir("save-fallback");
+    std::fs::write(dir.join("file"), b"x").unwrap();
+    let mut app = app(100);
+    app.update();
+    let mut sessions = app.world_mut().remove_resource::<Sessions>().unwrap();
+    let bad = dir.join("file/run.ginn.json");
+    let (msg, is_error) = ginn::viewer::ui::files::save(&mut sessions, bad.to_str().unwrap());
+    assert!(is_error && msg.contains("saved to"), "{msg}");
+    let fallback = msg.rsplit("saved to ").next().unwrap().trim_end_matches(" instead");
+    let run = ginn::run::Run::load(std::path::Path::new(fallback)).unwrap();
+    assert_eq!(run.last().iteration, 100);
+    std::fs::remove_file(fallback).unwrap();
+}
+
+#[test]
+fn closing_the_window_autosaves_unsaved_training_and_only_that() {
+    use bevy::window::WindowCloseRequested;
+    use ginn::viewer::autosave::{AutosaveDir, Autosaved};
+    let dir = temp_dir("autosave");
+    let mut app = app(120);
+    app.add_plugins(ginn::viewer::autosave::plugin);
+    app.insert_resource(AutosaveDir(dir.clone()));
+    app.update();
+    app.update();
+    assert!(ginn::autosave::list(&dir).is_empty(), "nothing written while running");
+    app.world_mut().write_message(WindowCloseRequested {
+        window: Entity::PLACEHOLDER,
+    });
+    app.update();
+    let written = app.world().resource::<Autosaved>().0.clone();
+    assert_eq!(written.len(), 1);
+    assert_eq!(ginn::autosave::list(&dir), written);
+    let run = ginn::run::Run::load(&written[0]).unwrap();
+    let head = app.world().resource::<Sessions>().active().head_iteration();
+    assert!(run.last().iteration >= 240 && run.last().iteration <= head);
+    assert!(run.resumable(), "an autosave continues with ginn train --resume");
+    // The same run, nothing new since: a second close writes nothing more.
+    app.world_mut().resource_mut::<Sessions>().active_mut().playing = false;
+    app.world_mut().write_message(WindowCloseRequested {
+        window: Entity::PLACEHOLDER,
+    });
+    app.update();
+    assert_eq!(ginn::autosave::list(&dir).len(), 1);
 }
 
 /// Xvfb and Mesa's lavapipe, if installed: under CI they must be (`.ci/run` installs them);

@@ -1,4 +1,5 @@
-//! Save the shown run, open a run file (a path field; errors appear as messages).
+//! Save the shown run, open a run file (a path field; errors appear as messages), and
+//! reopen what the viewer autosaved when a window was closed during unsaved training.
 
 use super::super::training::Sessions;
 use crate::run::Run;
@@ -8,12 +9,15 @@ use std::path::PathBuf;
 
 pub struct Files {
     pub path: String,
+    /// Where autosaves are looked for.
+    pub autosave_dir: PathBuf,
 }
 
 impl Default for Files {
     fn default() -> Self {
         Self {
             path: "run.ginn.json".into(),
+            autosave_dir: crate::autosave::dir(),
         }
     }
 }
@@ -34,13 +38,29 @@ impl Files {
                 *message = Some(open(sessions, &self.path));
             }
         });
+        // The newest autosave (cheap: one small folder listing, only while this panel is open).
+        if let Some(newest) = crate::autosave::list(&self.autosave_dir).first() {
+            let name = newest
+                .file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+            ui.horizontal(|ui| {
+                ui.label("autosave");
+                let open_it = ui
+                    .button("Open newest")
+                    .on_hover_text(format!("{name}\nin {}", self.autosave_dir.display()));
+                if open_it.clicked() {
+                    *message = Some(open(sessions, &newest.display().to_string()));
+                }
+            });
+        }
     }
 }
 
-/// Saves the active run; the message says where or what went wrong.
-pub fn save(sessions: &Sessions, path: &str) -> (String, bool) {
-    match sessions.active().save(&PathBuf::from(path)) {
-        Ok(()) => (format!("saved {path}"), false),
+/// Saves the active run, or to a fallback file when the path fails; the message says where.
+pub fn save(sessions: &mut Sessions, path: &str) -> (String, bool) {
+    let path = PathBuf::from(path);
+    match sessions.active_mut().save_or_fallback(&path) {
+        Ok(w) => (w.describe(&path).replacen("wrote", "saved", 1), w.failed.is_some()),
         Err(e) => (e.to_string(), true),
     }
 }
