@@ -12,7 +12,11 @@ use std::path::{Path, PathBuf};
 const SUFFIX: &str = ".ginn.json.gz";
 
 pub fn dir() -> PathBuf {
-    let env = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
+    let env = |k: &str| {
+        std::env::var_os(k)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
     if let Some(d) = env("GINN_AUTOSAVE_DIR") {
         return d;
     }
@@ -36,7 +40,10 @@ pub fn save(dir: &Path, name: &str, run: &Run) -> Result<Written, String> {
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
         .collect();
-    let mut path = dir.join(format!("autosave-{secs}-{}{SUFFIX}", safe.trim_matches('-')));
+    let mut path = dir.join(format!(
+        "autosave-{secs}-{}{SUFFIX}",
+        safe.trim_matches('-')
+    ));
     // Two runs of one window with the same name in the same second.
     for n in 2.. {
         if !path.exists() {
@@ -97,7 +104,10 @@ mod tests {
         assert!(a.failed.is_none() && a.path != b.path);
         assert!(a.path.starts_with(&dir));
         let name = a.path.file_name().unwrap().to_string_lossy().into_owned();
-        assert!(name.ends_with("-bottle-seed-1---branch.ginn.json.gz"), "{name}");
+        assert!(
+            name.ends_with("-bottle-seed-1---branch.ginn.json.gz"),
+            "{name}"
+        );
         assert_eq!(list(&dir), vec![b.path.clone(), a.path]);
         assert_eq!(Run::load(&newest(&dir).unwrap()).unwrap(), run);
         std::fs::remove_dir_all(&dir).unwrap();

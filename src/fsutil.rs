@@ -254,7 +254,11 @@ mod tests {
             })
         };
         let w = write_with_fallback(&p, b"new run", failing_at_rename).unwrap();
-        assert_eq!(std::fs::read(&p).unwrap(), b"old run", "the old file is intact");
+        assert_eq!(
+            std::fs::read(&p).unwrap(),
+            b"old run",
+            "the old file is intact"
+        );
         assert_eq!(std::fs::read(&w.path).unwrap(), b"new run");
         assert_ne!(w.path, p);
         assert!(w.failed.as_ref().unwrap().contains("injected"));

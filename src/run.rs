@@ -130,7 +130,7 @@ impl Run {
     /// The file's bytes: JSON, gzip-compressed when the name ends in `.gz`.
     pub fn encode(&self, path: &Path) -> Result<Vec<u8>, RunFileError> {
         let json = self.to_json();
-        if !path.extension().is_some_and(|e| e == "gz") {
+        if path.extension().is_none_or(|e| e != "gz") {
             return Ok(json);
         }
         let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
@@ -154,8 +154,7 @@ impl Run {
 
     /// A rough size of the file this run's settings make, for checking the disk first.
     pub fn expected_file_bytes(settings: &Settings) -> u64 {
-        let params = Architecture::new(&settings.widths)
-            .map_or(0, |a| a.parameter_count()) as u64;
+        let params = Architecture::new(&settings.widths).map_or(0, |a| a.parameter_count()) as u64;
         let snapshots = settings.snapshots.iterations(settings.iterations).len() as u64;
         // ~13 characters per float as JSON text; Adam's two moments in the last snapshot.
         (snapshots + 2) * params * 13 + (settings.resolution as u64).pow(2) + 4096

@@ -357,7 +357,8 @@ impl Session {
     /// Whether training has gone further than the last save (or load): what closing the
     /// window would lose.
     pub fn has_unsaved_progress(&self) -> bool {
-        self.trainer.is_some() && self.saved_at.is_none_or(|at| self.head_iteration() > at)
+        self.trainer.is_some()
+            && self.saved_at.is_none_or(|at| self.head_iteration() > at)
             && self.head_iteration() > 0
     }
 

@@ -195,7 +195,7 @@ impl Training {
             }
             let Some(loss) = self.step() else { continue };
             let it = self.trainer.iteration;
-            if it % every != 0 && !self.trainer.finished() {
+            if !it.is_multiple_of(every) && !self.trainer.finished() {
                 continue;
             }
             if let Some(p) = hooks.progress.as_mut() {
@@ -301,7 +301,10 @@ mod tests {
             assert_eq!(run.last().iteration, at);
             assert!(run.last().adam.is_some());
             let back = Run::from_bytes(&run.to_json()).unwrap();
-            assert_eq!(back.stopped.as_ref().unwrap().reason, StopReason::Interrupted);
+            assert_eq!(
+                back.stopped.as_ref().unwrap().reason,
+                StopReason::Interrupted
+            );
             tr = Training::resume(back).unwrap();
         }
         assert_eq!(tr.run(&mut Hooks::default()), Ending::Finished);
@@ -316,7 +319,11 @@ mod tests {
             // On a planned snapshot, between two (mid-interval), twice, and one step before the end.
             for stops in [&[200][..], &[137], &[1, 333], &[599]] {
                 let resumed = stopped_and_resumed(&s, &t, stops);
-                assert_eq!(resumed.snapshots.len(), whole.snapshots.len(), "{plan:?} {stops:?}");
+                assert_eq!(
+                    resumed.snapshots.len(),
+                    whole.snapshots.len(),
+                    "{plan:?} {stops:?}"
+                );
                 for (a, b) in resumed.snapshots.iter().zip(&whole.snapshots) {
                     assert_eq!(a, b, "{plan:?} stops {stops:?}: snapshot {}", b.iteration);
                 }
@@ -382,10 +389,16 @@ mod tests {
         assert_eq!(tr.checkpoints, 6);
         let third = written[2].clone();
         assert_eq!(third.last().iteration, 270);
-        assert_eq!(third.stopped.as_ref().unwrap().reason, StopReason::Checkpoint);
+        assert_eq!(
+            third.stopped.as_ref().unwrap().reason,
+            StopReason::Checkpoint
+        );
         let mut resumed = Training::resume(third).unwrap();
         resumed.run(&mut Hooks::default());
-        assert_eq!(resumed.into_run(None).snapshots, tr.into_run(None).snapshots);
+        assert_eq!(
+            resumed.into_run(None).snapshots,
+            tr.into_run(None).snapshots
+        );
     }
 
     #[test]
@@ -398,11 +411,13 @@ mod tests {
         ));
         let mut diverged = done.clone();
         diverged.snapshots.truncate(3);
-        diverged.stopped = Some(crate::train::Diverged {
-            iteration: 201,
-            what: "the loss became NaN".into(),
-        }
-        .into());
+        diverged.stopped = Some(
+            crate::train::Diverged {
+                iteration: 201,
+                what: "the loss became NaN".into(),
+            }
+            .into(),
+        );
         let Err(e) = Training::resume(diverged) else {
             panic!("a diverged run resumed")
         };

@@ -78,8 +78,7 @@ impl FigureCmd {
         }
         // Before drawing anything: missing folders are made, a bad path is refused.
         prepare_output(&self.out, 0)?;
-        let written;
-        match ext.as_deref() {
+        let written = match ext.as_deref() {
             Some("svg") => {
                 if style.view == View::ThreeD {
                     anyhow::bail!(
@@ -120,7 +119,10 @@ impl FigureCmd {
                         Some(&caption(k, i)),
                     );
                 }
-                written = save(&self.out, svg::document(w as f64, h as f64, &body).as_bytes())?;
+                save(
+                    &self.out,
+                    svg::document(w as f64, h as f64, &body).as_bytes(),
+                )?
             }
             Some("png") => {
                 let mut fig = Pixmap::new(w, h).context("figure too large")?;
@@ -147,10 +149,10 @@ impl FigureCmd {
                         [20, 20, 20],
                     );
                 }
-                written = save(&self.out, &ginn::render::frame::png(&fig))?;
+                save(&self.out, &ginn::render::frame::png(&fig))?
             }
             _ => unreachable!("checked above"),
-        }
+        };
         println!("{} ({} panels)", written.describe(&self.out), indices.len());
         Ok(())
     }

@@ -92,7 +92,11 @@ impl SummaryCmd {
             );
         }
         if self.complete && complete < rows.len() {
-            anyhow::bail!("{} of {} runs are not complete", rows.len() - complete, rows.len());
+            anyhow::bail!(
+                "{} of {} runs are not complete",
+                rows.len() - complete,
+                rows.len()
+            );
         }
         Ok(())
     }

@@ -231,8 +231,8 @@ impl TrainCmd {
                 let seconds_here = job.training.seconds() - start_seconds;
                 let (checkpoint_seconds, checkpoints) =
                     (job.training.checkpoint_seconds, job.training.checkpoints);
-                let stopped =
-                    (ending == Ending::Stopped).then(|| Stopped::interrupted(job.training.iteration()));
+                let stopped = (ending == Ending::Stopped)
+                    .then(|| Stopped::interrupted(job.training.iteration()));
                 let run = job.training.into_run(stopped);
                 let written = run.save_or_fallback(&job.out)?;
                 if written.failed.is_some() {
@@ -328,9 +328,16 @@ impl TrainCmd {
         let out = self.out.clone().unwrap_or_else(|| path.to_path_buf());
         let seed = run.settings.seed;
         match Training::resume(run) {
-            Ok(training) => Ok(Some(vec![Job { seed, out, training }])),
+            Ok(training) => Ok(Some(vec![Job {
+                seed,
+                out,
+                training,
+            }])),
             Err(ResumeError::Complete(n)) => {
-                eprintln!("{}: already complete ({n} iterations); nothing to do", path.display());
+                eprintln!(
+                    "{}: already complete ({n} iterations); nothing to do",
+                    path.display()
+                );
                 Ok(None)
             }
             Err(e) => Err(anyhow::anyhow!("{}: cannot resume: {e}", path.display())),
@@ -408,7 +415,11 @@ fn refuse_changed_settings(
             "--resume continues a run with its own settings, but {} {} from the run's; \
              drop {}, or branch the run with new settings in the viewer (Branch panel)",
             changed.join(", "),
-            if changed.len() == 1 { "differs" } else { "differ" },
+            if changed.len() == 1 {
+                "differs"
+            } else {
+                "differ"
+            },
             if changed.len() == 1 { "it" } else { "them" },
         );
     }

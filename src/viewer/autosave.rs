@@ -39,13 +39,17 @@ fn autosave_on_close(
 ) {
     let closing = closed.read().count() + exits.read().count() > 0;
     // Scripted runs (--frames, --record) end by design, not by a person closing the window.
-    let scripted = script.is_some_and(|s| s.frames.is_some())
-        || recorder.is_some_and(|r| r.exit_when_done);
+    let scripted =
+        script.is_some_and(|s| s.frames.is_some()) || recorder.is_some_and(|r| r.exit_when_done);
     if !closing || scripted {
         return;
     }
     let mut written = Vec::new();
-    for s in sessions.list.iter_mut().filter(|s| s.has_unsaved_progress()) {
+    for s in sessions
+        .list
+        .iter_mut()
+        .filter(|s| s.has_unsaved_progress())
+    {
         match s.autosave(&dir.0) {
             Ok(w) => {
                 eprintln!(

@@ -13,7 +13,10 @@ use std::time::{Duration, Instant};
 /// starts a foreground job), returned once training has begun.
 fn start_training(args: &[&str]) -> (Child, String) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_ginn"));
-    cmd.arg("train").args(args).stderr(Stdio::piped()).stdout(Stdio::piped());
+    cmd.arg("train")
+        .args(args)
+        .stderr(Stdio::piped())
+        .stdout(Stdio::piped());
     // SAFETY: only async-signal-safe calls between fork and exec.
     unsafe {
         cmd.pre_exec(|| {
@@ -40,19 +43,34 @@ fn signal(child: &Child, sig: i32) {
 
 fn finish(mut child: Child) -> (i32, String) {
     let mut err = String::new();
-    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
     let status = child.wait().unwrap();
     (status.code().expect("exited, not killed"), err)
 }
 
 const LONG: &[&str] = &[
-    "--resolution", "32", "--widths", "8,8", "--iterations", "20000000", "--snapshots", "every:5000",
+    "--resolution",
+    "32",
+    "--widths",
+    "8,8",
+    "--iterations",
+    "20000000",
+    "--snapshots",
+    "every:5000",
 ];
 
 #[test]
 fn sigint_and_sigterm_stop_training_and_leave_a_resumable_run() {
     let dir = temp_dir("signals");
-    for (sig, code, name) in [(libc::SIGINT, 130, "SIGINT"), (libc::SIGTERM, 143, "SIGTERM")] {
+    for (sig, code, name) in [
+        (libc::SIGINT, 130, "SIGINT"),
+        (libc::SIGTERM, 143, "SIGTERM"),
+    ] {
         let out = dir.join(format!("{name}.ginn.json"));
         let mut args = LONG.to_vec();
         args.extend(["--out", out.to_str().unwrap()]);
@@ -68,7 +86,11 @@ fn sigint_and_sigterm_stop_training_and_leave_a_resumable_run() {
         assert_eq!(stopped.what, "interrupted");
         let last = run.last();
         assert_eq!(stopped.iteration, last.iteration);
-        assert!(last.iteration > 0 && last.iteration < 20_000_000, "{}", last.iteration);
+        assert!(
+            last.iteration > 0 && last.iteration < 20_000_000,
+            "{}",
+            last.iteration
+        );
         assert!(last.adam.is_some() && last.rng_word_pos.is_some());
         assert!(run.resumable());
     }
@@ -97,7 +119,16 @@ fn every_seed_is_saved_when_interrupted() {
 fn an_interrupted_run_resumed_equals_one_never_stopped() {
     let dir = temp_dir("resume");
     let settings = [
-        "--resolution", "32", "--widths", "8,8", "--iterations", "60000", "--lr", "3e-3", "--seed", "5",
+        "--resolution",
+        "32",
+        "--widths",
+        "8,8",
+        "--iterations",
+        "60000",
+        "--lr",
+        "3e-3",
+        "--seed",
+        "5",
     ];
     let whole = dir.join("whole.ginn.json");
     let mut args = settings.to_vec();
@@ -122,22 +153,42 @@ fn an_interrupted_run_resumed_equals_one_never_stopped() {
     // Changed settings are refused, with the way out named.
     let o = ginn(&["train", "--resume", part.to_str().unwrap(), "--lr", "0.01"]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("--lr differs") && stderr(&o).contains("branch"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("--lr differs") && stderr(&o).contains("branch"),
+        "{}",
+        stderr(&o)
+    );
     // The same value is not a change.
-    let o = ginn(&["train", "--resume", part.to_str().unwrap(), "--lr", "3e-3", "--seed", "5"]);
+    let o = ginn(&[
+        "train",
+        "--resume",
+        part.to_str().unwrap(),
+        "--lr",
+        "3e-3",
+        "--seed",
+        "5",
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
 
     let (a, b) = (Run::load(&whole).unwrap(), Run::load(&part).unwrap());
     assert!(b.stopped.is_none());
     assert_eq!(a.snapshots.len(), b.snapshots.len());
     for (x, y) in a.snapshots.iter().zip(&b.snapshots) {
-        assert_eq!(x, y, "snapshot at iteration {} (stopped at {stopped_at})", x.iteration);
+        assert_eq!(
+            x, y,
+            "snapshot at iteration {} (stopped at {stopped_at})",
+            x.iteration
+        );
     }
     assert!(b.seconds > 0.0);
     // Resuming a complete run does nothing and says so.
     let before = std::fs::read(&part).unwrap();
     let o = ginn(&["train", "--resume", part.to_str().unwrap()]);
-    assert!(o.status.success() && stderr(&o).contains("already complete"), "{}", stderr(&o));
+    assert!(
+        o.status.success() && stderr(&o).contains("already complete"),
+        "{}",
+        stderr(&o)
+    );
     assert_eq!(std::fs::read(&part).unwrap(), before);
 }
 
@@ -176,7 +227,13 @@ fn output_paths_are_checked_before_training() {
     // A missing folder is created.
     let deep = dir.join("new/folder/r.ginn.json");
     let o = ginn(&[
-        "train", "--resolution", "16", "--iterations", "50", "--out", deep.to_str().unwrap(),
+        "train",
+        "--resolution",
+        "16",
+        "--iterations",
+        "50",
+        "--out",
+        deep.to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(Run::load(&deep).is_ok());
@@ -188,7 +245,10 @@ fn output_paths_are_checked_before_training() {
     assert!(t.elapsed() < Duration::from_secs(1), "{:?}", t.elapsed());
     assert_eq!(o.status.code(), Some(1));
     let err = stderr(&o);
-    assert!(err.contains("file/r.ginn.json") && !err.contains("training seed"), "{err}");
+    assert!(
+        err.contains("file/r.ginn.json") && !err.contains("training seed"),
+        "{err}"
+    );
     // A folder is not a file name.
     let o = ginn(&["train", "--out", dir.to_str().unwrap()]);
     assert!(stderr(&o).contains("is a folder"), "{}", stderr(&o));

@@ -163,7 +163,11 @@ fn saving_to_a_bad_path_goes_to_a_fallback_file_and_says_where() {
     let bad = dir.join("file/run.ginn.json");
     let (msg, is_error) = ginn::viewer::ui::files::save(&mut sessions, bad.to_str().unwrap());
     assert!(is_error && msg.contains("saved to"), "{msg}");
-    let fallback = msg.rsplit("saved to ").next().unwrap().trim_end_matches(" instead");
+    let fallback = msg
+        .rsplit("saved to ")
+        .next()
+        .unwrap()
+        .trim_end_matches(" instead");
     let run = ginn::run::Run::load(std::path::Path::new(fallback)).unwrap();
     assert_eq!(run.last().iteration, 100);
     std::fs::remove_file(fallback).unwrap();
@@ -179,7 +183,10 @@ fn closing_the_window_autosaves_unsaved_training_and_only_that() {
     app.insert_resource(AutosaveDir(dir.clone()));
     app.update();
     app.update();
-    assert!(ginn::autosave::list(&dir).is_empty(), "nothing written while running");
+    assert!(
+        ginn::autosave::list(&dir).is_empty(),
+        "nothing written while running"
+    );
     app.world_mut().write_message(WindowCloseRequested {
         window: Entity::PLACEHOLDER,
     });
@@ -190,9 +197,15 @@ fn closing_the_window_autosaves_unsaved_training_and_only_that() {
     let run = ginn::run::Run::load(&written[0]).unwrap();
     let head = app.world().resource::<Sessions>().active().head_iteration();
     assert!(run.last().iteration >= 240 && run.last().iteration <= head);
-    assert!(run.resumable(), "an autosave continues with ginn train --resume");
+    assert!(
+        run.resumable(),
+        "an autosave continues with ginn train --resume"
+    );
     // The same run, nothing new since: a second close writes nothing more.
-    app.world_mut().resource_mut::<Sessions>().active_mut().playing = false;
+    app.world_mut()
+        .resource_mut::<Sessions>()
+        .active_mut()
+        .playing = false;
     app.world_mut().write_message(WindowCloseRequested {
         window: Entity::PLACEHOLDER,
     });

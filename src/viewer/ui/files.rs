@@ -60,7 +60,10 @@ impl Files {
 pub fn save(sessions: &mut Sessions, path: &str) -> (String, bool) {
     let path = PathBuf::from(path);
     match sessions.active_mut().save_or_fallback(&path) {
-        Ok(w) => (w.describe(&path).replacen("wrote", "saved", 1), w.failed.is_some()),
+        Ok(w) => (
+            w.describe(&path).replacen("wrote", "saved", 1),
+            w.failed.is_some(),
+        ),
         Err(e) => (e.to_string(), true),
     }
 }
