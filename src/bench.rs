@@ -4,7 +4,7 @@
 use crate::geometry::{Geometry, Rect, grid};
 use crate::nn::Network;
 use crate::target::Shape;
-use crate::train::{Settings, Trainer};
+use crate::train::{KernelKind, Settings, Trainer};
 use std::time::Instant;
 
 /// A network trained on the bottle for `iterations` steps of the report's schedule
@@ -35,15 +35,46 @@ pub fn median_ms(reps: usize, mut f: impl FnMut()) -> f64 {
     times[times.len() / 2]
 }
 
-/// Training iterations per second for the default network and batch.
-pub fn training_rate(iterations: u64) -> f64 {
+/// Training iterations per second for the default network and batch, with the kernel's
+/// build `kind` and denormals flushed or not. Timed late in the report's schedule (from
+/// iteration 600,000 of 1.28M, reached by fast-forwarding the learning rate), where small
+/// gradients and moments make denormals common, as well as early.
+pub fn training_rate(iterations: u64, kind: KernelKind, flush: bool) -> TrainingRate {
     let settings = Settings::default();
     let target = Shape::Bottle.draw(settings.resolution);
-    let mut t = Trainer::new(settings, &target).expect("default settings are valid");
-    t.steps(1000).expect("no divergence");
-    let start = Instant::now();
-    t.steps(iterations).expect("no divergence");
-    iterations as f64 / start.elapsed().as_secs_f64()
+    let rate = |mut t: Trainer| {
+        t.set_kernel(kind);
+        t.flush_denormals = flush;
+        t.steps(1000).expect("no divergence");
+        let start = Instant::now();
+        t.steps(iterations).expect("no divergence");
+        iterations as f64 / start.elapsed().as_secs_f64()
+    };
+    let early = rate(Trainer::new(settings.clone(), &target).expect("default settings"));
+    // A net trained a while, continued at the learning rate of iteration 600,000.
+    let mut warm = Trainer::new(settings.clone(), &target).expect("default settings");
+    warm.steps(20_000).expect("no divergence");
+    let snap = crate::snapshot::Snapshot {
+        iteration: 600_000,
+        ..warm.snapshot()
+    };
+    let late = rate(Trainer::from_snapshot(settings, &target, &snap).expect("same settings"));
+    TrainingRate {
+        kernel: kind.name(),
+        flush_denormals: flush,
+        early,
+        late,
+    }
+}
+
+#[derive(Clone, Copy, Debug, serde::Serialize)]
+pub struct TrainingRate {
+    pub kernel: &'static str,
+    pub flush_denormals: bool,
+    /// Iterations per second from iteration 1,000.
+    pub early: f64,
+    /// Iterations per second from iteration 600,000 (small learning rate).
+    pub late: f64,
 }
 
 /// Exact partition vs the grid method on one network.

@@ -147,6 +147,11 @@ impl Training {
         self.trainer.iteration
     }
 
+    /// Whether the last step ran with denormals flushed, as read back from the CPU.
+    pub fn last_step_flushed(&self) -> bool {
+        self.trainer.last_step_flushed
+    }
+
     /// Training seconds so far, earlier processes included.
     pub fn seconds(&self) -> f64 {
         self.seconds
@@ -430,6 +435,40 @@ mod tests {
             Training::resume(stateless),
             Err(ResumeError::NoState(200))
         ));
+    }
+
+    #[test]
+    fn every_training_thread_flushes_denormals_and_restores_its_setting() {
+        use rayon::prelude::*;
+        let (s, t) = settings(SnapshotPlan::Every(100));
+        // As `ginn train --seeds` does: one Training per seed on rayon's workers.
+        let seen: Vec<(bool, bool, std::thread::ThreadId)> = (0..8u64)
+            .into_par_iter()
+            .map(|seed| {
+                let mut tr = Training::new(
+                    Settings {
+                        seed,
+                        iterations: 50,
+                        ..s.clone()
+                    },
+                    t.clone(),
+                )
+                .unwrap();
+                tr.run(&mut Hooks::default());
+                let after = crate::train::denormals::active();
+                (tr.last_step_flushed(), after, std::thread::current().id())
+            })
+            .collect();
+        let supported = crate::train::denormals::SUPPORTED;
+        for (flushed, after, _) in &seen {
+            assert_eq!(*flushed, supported, "the bits were set during the step");
+            assert!(!after, "the worker's own setting is restored");
+        }
+        let threads: std::collections::HashSet<_> = seen.iter().map(|x| x.2).collect();
+        assert!(
+            threads.len() >= rayon::current_num_threads().min(2),
+            "{threads:?}"
+        );
     }
 
     #[test]

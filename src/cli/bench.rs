@@ -33,11 +33,23 @@ pub struct BenchCmd {
 
 impl BenchCmd {
     pub fn run(self) -> anyhow::Result<()> {
-        let rate = if self.no_training {
-            f64::NAN
+        let kernel = ginn::train::KernelKind::best();
+        let rates: Vec<ginn::bench::TrainingRate> = if self.no_training {
+            vec![]
         } else {
-            training_rate(self.iterations.max(1))
+            // The chosen build with and without flushing denormals, then the other builds.
+            let mut r = vec![
+                training_rate(self.iterations.max(1), kernel, true),
+                training_rate(self.iterations.max(1), kernel, false),
+            ];
+            for k in ginn::train::KernelKind::ALL {
+                if k != kernel && k.available() {
+                    r.push(training_rate(self.iterations.max(1), k, true));
+                }
+            }
+            r
         };
+        let rate = rates.first().map_or(f64::NAN, |r| r.early);
         let nalgebra = if self.no_training {
             f64::NAN
         } else {
@@ -81,12 +93,24 @@ impl BenchCmd {
         if self.json {
             println!(
                 "{}",
-                json!({ "training_iterations_per_second": rate, "nalgebra_training_iterations_per_second": nalgebra, "geometry_init": at_init, "geometry_trained": trained, "geometry_run": from_run, "viewer_frame": frame })
+                json!({ "training_iterations_per_second": rate, "kernel": kernel.name(), "training": rates, "nalgebra_training_iterations_per_second": nalgebra, "geometry_init": at_init, "geometry_trained": trained, "geometry_run": from_run, "viewer_frame": frame })
             );
             return Ok(());
         }
         if !self.no_training {
-            println!("training:  {rate:>9.0} iterations/s (2-16-16-16-2, batch 128, one core)");
+            println!(
+                "training:  {rate:>9.0} iterations/s (2-16-16-16-2, batch 128, one core; kernel {}, denormals flushed)",
+                kernel.name()
+            );
+            for r in &rates {
+                println!(
+                    "           {:>9.0} it/s early, {:>9.0} late (lr of iteration 600k) — kernel {:<8} denormals {}",
+                    r.early,
+                    r.late,
+                    r.kernel,
+                    if r.flush_denormals { "flushed" } else { "kept" }
+                );
+            }
             println!(
                 "           {nalgebra:>9.0} iterations/s, the same step with nalgebra matrices"
             );

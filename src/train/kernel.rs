@@ -3,12 +3,14 @@
 //! Why not nalgebra here: the matrices are tiny (16×16) and the batch is small, so a
 //! general matrix library spends its time on dispatch and temporaries. These loops keep
 //! every buffer batch-major and contiguous, allocate nothing per iteration, and sum into
-//! fixed blocks of 16 accumulators that stay in vector registers. On x86-64 CPUs with
-//! AVX2 and FMA the same code is compiled a second time for them and chosen at run time
-//! (the choice is fixed per machine, so runs stay bit-reproducible on it).
+//! fixed blocks of 16 accumulators that stay in vector registers. On x86-64 the same code
+//! is compiled twice more, for AVX2 + FMA and for AVX-512 (16 lanes: one register per
+//! block), and the best the CPU has is chosen at run time ([`KernelKind`]; the choice is
+//! fixed per machine, so runs stay bit-reproducible on it; the two vector builds even agree
+//! bit for bit, since every lane does the same fused operations in the same order).
 
 #[cfg(target_arch = "x86_64")]
-use super::lanes::Avx2;
+use super::lanes::{Avx2, Avx512};
 use super::lanes::{BLOCK, Lanes, Plain, narrow_layer, outer_product_sum, row_times_matrix};
 use crate::nn::Network;
 
@@ -27,8 +29,72 @@ pub struct Kernel {
     delta: Vec<f32>,
     delta_prev: Vec<f32>,
     zeros: Vec<f32>,
-    /// Whether the AVX2 + FMA build of the loops runs (decided once, per machine).
-    fused: bool,
+    /// Which build of the loops runs (the best the CPU has, unless chosen).
+    kind: KernelKind,
+}
+
+/// The builds of the kernel's loops.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KernelKind {
+    /// Plain Rust, vectorised by the compiler for the baseline target (SSE2 on x86-64).
+    Portable,
+    /// AVX2 + FMA, 8 lanes (two registers per block of 16).
+    Avx2,
+    /// AVX-512F, 16 lanes (one register per block).
+    Avx512,
+}
+
+impl KernelKind {
+    pub const ALL: [KernelKind; 3] = [Self::Portable, Self::Avx2, Self::Avx512];
+
+    /// Whether this CPU can run the build.
+    pub fn available(self) -> bool {
+        match self {
+            Self::Portable => true,
+            #[cfg(target_arch = "x86_64")]
+            Self::Avx2 => {
+                std::arch::is_x86_feature_detected!("avx2")
+                    && std::arch::is_x86_feature_detected!("fma")
+            }
+            #[cfg(target_arch = "x86_64")]
+            Self::Avx512 => {
+                Self::Avx2.available() && std::arch::is_x86_feature_detected!("avx512f")
+            }
+            #[cfg(not(target_arch = "x86_64"))]
+            _ => false,
+        }
+    }
+
+    /// The fastest build this CPU runs; `GINN_KERNEL=portable|avx2|avx512` overrides it
+    /// (to compare, or to match results across machines with different extensions).
+    pub fn best() -> Self {
+        static BEST: std::sync::OnceLock<KernelKind> = std::sync::OnceLock::new();
+        *BEST.get_or_init(|| {
+            let wanted = std::env::var("GINN_KERNEL")
+                .ok()
+                .and_then(|v| Self::parse(&v));
+            match wanted {
+                Some(k) if k.available() => k,
+                _ => Self::ALL
+                    .into_iter()
+                    .rev()
+                    .find(|k| k.available())
+                    .unwrap_or(Self::Portable),
+            }
+        })
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.name() == s)
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Portable => "portable",
+            Self::Avx2 => "avx2",
+            Self::Avx512 => "avx512",
+        }
+    }
 }
 
 /// Outcome of a forward pass with a loss.
@@ -61,16 +127,29 @@ impl Kernel {
             delta: vec![0.0; capacity * widest],
             delta_prev: vec![0.0; capacity * widest],
             zeros: vec![0.0; widest],
-            fused: fused_available(),
+            kind: KernelKind::best(),
             widths,
             capacity,
         }
     }
 
-    /// Uses the portable loops even where AVX2 + FMA exist (to test both builds).
-    pub fn portable(mut self) -> Self {
-        self.fused = false;
+    /// Uses the portable loops even where vector builds exist (to test every build).
+    pub fn portable(self) -> Self {
+        self.with_kind(KernelKind::Portable)
+    }
+
+    /// Uses build `kind` (the portable one when this CPU cannot run it).
+    pub fn with_kind(mut self, kind: KernelKind) -> Self {
+        self.kind = if kind.available() {
+            kind
+        } else {
+            KernelKind::Portable
+        };
         self
+    }
+
+    pub fn kind(&self) -> KernelKind {
+        self.kind
     }
 
     pub fn capacity(&self) -> usize {
@@ -93,18 +172,26 @@ impl Kernel {
             batch <= self.capacity,
             "batch exceeds the kernel's capacity"
         );
-        #[cfg(target_arch = "x86_64")]
-        if self.fused {
-            // SAFETY: `fused` is only set when the CPU has AVX2 and FMA.
-            return unsafe { self.forward_avx2(net, batch) };
+        match self.kind {
+            // SAFETY: `kind` is a vector build only when the CPU has its features.
+            #[cfg(target_arch = "x86_64")]
+            KernelKind::Avx2 => unsafe { self.forward_avx2(net, batch) },
+            #[cfg(target_arch = "x86_64")]
+            KernelKind::Avx512 => unsafe { self.forward_avx512(net, batch) },
+            _ => self.forward_with::<Plain>(net, batch),
         }
-        self.forward_with::<Plain>(net, batch)
     }
 
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2,fma")]
     unsafe fn forward_avx2(&mut self, net: &Network, batch: usize) {
         self.forward_with::<Avx2>(net, batch)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx2,fma")]
+    unsafe fn forward_avx512(&mut self, net: &Network, batch: usize) {
+        self.forward_with::<Avx512>(net, batch)
     }
 
     #[inline(always)]
@@ -165,12 +252,25 @@ impl Kernel {
             labels.len() <= self.capacity,
             "batch exceeds the kernel's capacity"
         );
-        #[cfg(target_arch = "x86_64")]
-        if self.fused {
-            // SAFETY: `fused` is only set when the CPU has AVX2 and FMA.
-            return unsafe { self.forward_backward_avx2(net, labels, grad) };
+        match self.kind {
+            // SAFETY: `kind` is a vector build only when the CPU has its features.
+            #[cfg(target_arch = "x86_64")]
+            KernelKind::Avx2 => unsafe { self.forward_backward_avx2(net, labels, grad) },
+            #[cfg(target_arch = "x86_64")]
+            KernelKind::Avx512 => unsafe { self.forward_backward_avx512(net, labels, grad) },
+            _ => self.forward_backward_with::<Plain>(net, labels, grad),
         }
-        self.forward_backward_with::<Plain>(net, labels, grad)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx2,fma")]
+    unsafe fn forward_backward_avx512(
+        &mut self,
+        net: &Network,
+        labels: &[u8],
+        grad: &mut [f32],
+    ) -> BatchLoss {
+        self.forward_backward_with::<Avx512>(net, labels, grad)
     }
 
     #[cfg(target_arch = "x86_64")]
@@ -193,21 +293,28 @@ impl Kernel {
     ) -> BatchLoss {
         let batch = labels.len();
         self.forward_with::<M>(net, batch);
-        let result = self.loss_of(labels);
         let layers = self.widths.len() - 1;
 
-        // d loss / d logits = (softmax − one-hot) / batch.
+        // The loss, and d loss / d logits = (softmax − one-hot) / batch, from one softmax
+        // per sample (the same arithmetic as `loss_of`, so the same bits).
         let scale = 1.0 / batch as f32;
+        let (mut total, mut correct) = (0.0f32, 0);
         for ((z, d), &t) in self
             .logits
             .chunks_exact(2)
             .zip(self.delta.chunks_exact_mut(2))
             .zip(labels)
         {
-            let (_, p0, p1) = log_softmax_pair(z[0], z[1]);
+            let (lse, p0, p1) = log_softmax_pair(z[0], z[1]);
+            total += lse - z[t as usize];
+            correct += usize::from((z[1] > z[0]) == (t == 1));
             d[0] = (p0 - f32::from(t == 0)) * scale;
             d[1] = (p1 - f32::from(t == 1)) * scale;
         }
+        let result = BatchLoss {
+            loss: total / batch as f32,
+            correct,
+        };
 
         for l in (0..layers).rev() {
             let (fin, fout) = (self.widths[l], self.widths[l + 1]);
@@ -245,14 +352,6 @@ impl Kernel {
         }
         result
     }
-}
-
-fn fused_available() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    return std::arch::is_x86_feature_detected!("avx2")
-        && std::arch::is_x86_feature_detected!("fma");
-    #[allow(unreachable_code)]
-    false
 }
 
 /// `dst[c][r] = src[r][c]` for a `rows × cols` matrix.
@@ -308,22 +407,39 @@ mod tests {
         total / labels.len() as f64
     }
 
+    /// Every build this CPU runs: the gradient against finite differences, and the two
+    /// vector builds against each other bit for bit.
     fn check_gradient(widths: &[usize], seed: u64) {
-        check_gradient_with(widths, seed, false);
-        check_gradient_with(widths, seed, true);
+        let builds: Vec<KernelKind> = KernelKind::ALL
+            .into_iter()
+            .filter(|k| k.available())
+            .collect();
+        let grads: Vec<(KernelKind, Vec<f32>)> = builds
+            .iter()
+            .map(|&k| (k, check_gradient_with(widths, seed, k)))
+            .collect();
+        let vector: Vec<&Vec<f32>> = grads
+            .iter()
+            .filter(|(k, _)| *k != KernelKind::Portable)
+            .map(|(_, g)| g)
+            .collect();
+        for g in &vector[1..] {
+            assert_eq!(
+                *g, vector[0],
+                "AVX2 and AVX-512 builds differ for {widths:?}"
+            );
+        }
     }
 
-    fn check_gradient_with(widths: &[usize], seed: u64, portable: bool) {
+    fn check_gradient_with(widths: &[usize], seed: u64, kind: KernelKind) -> Vec<f32> {
         let arch = Architecture::new(widths).unwrap();
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let net = Network::init(arch.clone(), &mut rng);
         let batch = 13;
         let inputs: Vec<f32> = (0..2 * batch).map(|_| rng.random::<f32>()).collect();
         let labels: Vec<u8> = (0..batch).map(|_| rng.random_range(0..2)).collect();
-        let mut kernel = Kernel::new(&net, batch);
-        if portable {
-            kernel = kernel.portable();
-        }
+        let mut kernel = Kernel::new(&net, batch).with_kind(kind);
+        assert_eq!(kernel.kind(), kind);
         kernel.inputs_mut().copy_from_slice(&inputs);
         let mut grad = vec![0.0; net.params.len()];
         let out = kernel.forward_backward(&net, &labels, &mut grad);
@@ -342,10 +458,11 @@ mod tests {
             let err = (grad[i] as f64 - numeric).abs() / numeric.abs().max(1e-2 * scale);
             assert!(
                 err < 1e-3,
-                "widths {widths:?} parameter {i}: analytic {} numeric {numeric}",
+                "{kind:?} widths {widths:?} parameter {i}: analytic {} numeric {numeric}",
                 grad[i]
             );
         }
+        grad
     }
 
     #[test]

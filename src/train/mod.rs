@@ -6,12 +6,13 @@
 //! position is kept in each snapshot so a run can be resumed or branched exactly.
 
 pub mod adam;
+pub mod denormals;
 pub mod kernel;
 mod lanes;
 pub mod schedule;
 
 pub use adam::Adam;
-pub use kernel::{BatchLoss, Kernel};
+pub use kernel::{BatchLoss, Kernel, KernelKind};
 pub use schedule::{SnapshotPlan, cosine_lr};
 
 use crate::nn::{Architecture, ArchitectureError, Network};
@@ -196,6 +197,10 @@ pub struct Trainer {
     grad: Vec<f32>,
     /// Parameters before the last update, to restore if it produced a non-finite value.
     backup: Vec<f32>,
+    /// Flush denormals during steps (see [`denormals`]); off only to measure the difference.
+    pub flush_denormals: bool,
+    /// Whether the last step ran with denormals flushed (read back from the CPU, for tests).
+    pub last_step_flushed: bool,
 }
 
 impl Trainer {
@@ -261,11 +266,23 @@ impl Trainer {
             rng,
             inputs,
             labels,
+            flush_denormals: true,
+            last_step_flushed: false,
         }
     }
 
     pub fn finished(&self) -> bool {
         self.iteration >= self.settings.iterations
+    }
+
+    /// Runs the kernel's build `kind` (the portable one where the CPU lacks it).
+    pub fn set_kernel(&mut self, kind: KernelKind) {
+        let k = std::mem::replace(&mut self.kernel, Kernel::new(&self.net, 1));
+        self.kernel = k.with_kind(kind);
+    }
+
+    pub fn kernel_kind(&self) -> KernelKind {
+        self.kernel.kind()
     }
 
     /// Learning rate of the next step.
@@ -275,6 +292,8 @@ impl Trainer {
 
     /// One step: draw a batch with replacement, forward, backward, Adam.
     pub fn step(&mut self) -> Result<BatchLoss, Diverged> {
+        let _flush = denormals::FlushDenormals::enable(self.flush_denormals);
+        self.last_step_flushed = denormals::active();
         let n = self.labels.len();
         let inputs = self.kernel.inputs_mut();
         for (slot, label) in inputs.chunks_exact_mut(2).zip(self.batch_labels.iter_mut()) {
@@ -346,6 +365,7 @@ pub struct Evaluation {
 
 /// Mean cross-entropy and accuracy of `net` on a whole data set, in chunks.
 pub fn evaluate(net: &Network, inputs: &[f32], labels: &[u8]) -> Evaluation {
+    let _flush = denormals::FlushDenormals::enable(true);
     const CHUNK: usize = 4096;
     let mut kernel = Kernel::new(net, CHUNK.min(labels.len()).max(1));
     let (mut loss, mut correct) = (0.0f64, 0usize);

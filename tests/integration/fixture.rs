@@ -3,7 +3,8 @@
 //! the parameters after each of three Adam + cosine steps.
 
 use ginn::nn::{Architecture, Network};
-use ginn::train::{Adam, Kernel, cosine_lr};
+use ginn::train::denormals::FlushDenormals;
+use ginn::train::{Adam, Kernel, KernelKind, cosine_lr};
 use serde_json::Value;
 
 const NAMES: [&str; 4] = ["hidden.0", "hidden.1", "hidden.2", "prediction"];
@@ -52,8 +53,20 @@ fn assert_close(what: &str, ours: &[f32], theirs: &[f32]) {
     }
 }
 
+/// Every build of the kernel this CPU runs, with denormals flushed as training does.
 #[test]
 fn training_math_matches_pytorch() {
+    let builds: Vec<KernelKind> = KernelKind::ALL
+        .into_iter()
+        .filter(|k| k.available())
+        .collect();
+    for kind in builds {
+        let _flush = FlushDenormals::enable(true);
+        matches_pytorch(kind);
+    }
+}
+
+fn matches_pytorch(kind: KernelKind) {
     let fx = fixture();
     let arch = Architecture::paper();
     let mut net = Network::from_params(arch, flat(&fx["params_initial"])).unwrap();
@@ -77,7 +90,8 @@ fn training_math_matches_pytorch() {
             .iter()
             .map(|t| t.as_u64().unwrap() as u8)
             .collect();
-        let mut kernel = Kernel::new(&net, labels.len());
+        let mut kernel = Kernel::new(&net, labels.len()).with_kind(kind);
+        assert_eq!(kernel.kind(), kind);
         kernel.inputs_mut().copy_from_slice(&inputs);
         let out = kernel.forward_backward(&net, &labels, &mut grad);
 
@@ -85,10 +99,18 @@ fn training_math_matches_pytorch() {
             .into_iter()
             .map(|v| v as f32)
             .collect();
-        assert_close(&format!("step {k} logits"), kernel.logits(), &logits);
+        assert_close(
+            &format!("{kind:?} step {k} logits"),
+            kernel.logits(),
+            &logits,
+        );
         let loss = step["loss"].as_f64().unwrap() as f32;
         assert_close(&format!("step {k} loss"), &[out.loss], &[loss]);
-        assert_close(&format!("step {k} gradients"), &grad, &flat(&step["grads"]));
+        assert_close(
+            &format!("{kind:?} step {k} gradients"),
+            &grad,
+            &flat(&step["grads"]),
+        );
 
         let lr = cosine_lr(1e-3, k as u64, t_max);
         let lr_used = step["lr_used"].as_f64().unwrap();
