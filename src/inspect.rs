@@ -140,7 +140,7 @@ pub fn activation_map_exact(
     let mut out = vec![f64::NAN; n * n];
     let layer = &geom.layers[neuron.layer];
     crate::render::fill_regions(geom, neuron.layer, n as u32, n as u32, |i, r, x, y| {
-        let m = layer.map(r)[neuron.index];
+        let m = layer.unit_map(r, neuron.index);
         out[i] = m[0] * x + m[1] * y + m[2];
     });
     let r = geom.rect;

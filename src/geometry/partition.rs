@@ -36,19 +36,32 @@ pub struct Region {
 }
 
 /// The partition after one hidden layer, with each region's affine map of that layer's
-/// activations: `a_j(x, y) = map(r)[j] · (x, y, 1)`.
+/// activations: `a_j(x, y) = unit_map(r, j) · (x, y, 1)`.
+///
+/// The maps are stored once per region of the layer *below* (all regions cut from one
+/// parent share its pre-activation maps; a unit's activation is that map where the unit is
+/// active and 0 elsewhere), so a region costs only its polygon and pattern.
 #[derive(Clone, Debug, Default)]
 pub struct LayerPartition {
     pub regions: Vec<Region>,
-    /// Units in this layer: the stride of `maps`.
+    /// Units in this layer: the stride of `pre`.
     pub width: usize,
-    maps: Vec<[f64; 3]>,
+    /// Pre-activation maps, `[parent region][unit]`.
+    pre: Vec<[f64; 3]>,
+    /// Where this layer's bits start in a region's pattern.
+    bit_offset: usize,
 }
 
 impl LayerPartition {
-    /// The affine map of this layer's activations on region `r` (one row per unit).
-    pub fn map(&self, r: usize) -> &[[f64; 3]] {
-        &self.maps[r * self.width..(r + 1) * self.width]
+    /// The affine map of unit `j`'s activation on region `r`.
+    #[inline]
+    pub fn unit_map(&self, r: usize, j: usize) -> [f64; 3] {
+        let region = &self.regions[r];
+        if bit(&region.pattern, self.bit_offset + j) {
+            self.pre[region.parent as usize * self.width + j]
+        } else {
+            [0.0; 3]
+        }
     }
 }
 
@@ -99,9 +112,17 @@ pub(super) fn split(net: &Network, rect: Rect) -> Split {
             id: pattern_id(&[]),
             parent: 0,
         }],
-        // The identity: "activations" of the input layer are the coordinates.
         width: 2,
-        maps: vec![[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]],
+        pre: vec![],
+        bit_offset: 0,
+    };
+    // The "activations" of the input layer are the coordinates themselves.
+    let input_map = |l: usize, layer: &LayerPartition, r: usize, i: usize| {
+        if l == 0 {
+            [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]][i]
+        } else {
+            layer.unit_map(r, i)
+        }
     };
     let mut act: Vec<f64> = vertices.iter().flat_map(|p| [p[0], p[1]]).collect();
     let mut act_width = 2;
@@ -120,6 +141,24 @@ pub(super) fn split(net: &Network, rect: Rect) -> Split {
         for (ri, region) in prev.regions.iter().enumerate() {
             scratch.reset(&region.polygon);
             for (j, segments) in layer_segments.iter_mut().enumerate() {
+                // Most lines miss a given region (more so the wider the layer): when the
+                // line is strictly on one side of every corner of the region, it is on
+                // that side of every piece too (pieces are convex parts of the region), so
+                // the unit's bit is settled without looking at the pieces.
+                let (mut pos, mut neg) = (false, false);
+                let mut touches = false;
+                for &v in &region.polygon {
+                    let s = vals[v as usize * width + j];
+                    pos |= s > 0.0;
+                    neg |= s < 0.0;
+                    touches |= s == 0.0;
+                }
+                if !touches && !(pos && neg) {
+                    if pos {
+                        scratch.set_bit(j);
+                    }
+                    continue;
+                }
                 let mut ctx = SplitCtx {
                     vertices: &mut vertices,
                     vals: &mut vals,
@@ -143,21 +182,16 @@ pub(super) fn split(net: &Network, rect: Rect) -> Split {
             }
         }
         // Affine maps: the pre-activation map is shared by all children of one parent.
-        let mut pre = Vec::with_capacity(prev.regions.len() * width);
-        for r in 0..prev.regions.len() {
-            compose(&weights[l], &biases[l], prev.map(r), &mut pre);
-        }
-        let offset = region_bit_offset(arch.hidden(), l);
-        let mut maps = Vec::with_capacity(next.len() * width);
-        for r in &next {
-            let p = &pre[r.parent as usize * width..(r.parent as usize + 1) * width];
-            maps.extend((0..width).map(|j| {
-                if bit(&r.pattern, offset + j) {
-                    p[j]
-                } else {
-                    [0.0; 3]
-                }
-            }));
+        let wt = transpose(&weights[l], width, prev.width);
+        let mut pre = vec![[0.0; 3]; prev.regions.len() * width];
+        let fill = |(r, out): (usize, &mut [[f64; 3]])| {
+            compose(&wt, &biases[l], prev.width, |i| input_map(l, prev, r, i), out);
+        };
+        if prev.regions.len() >= PARALLEL_REGIONS {
+            use rayon::prelude::*;
+            pre.par_chunks_mut(width).enumerate().for_each(fill);
+        } else {
+            pre.chunks_mut(width).enumerate().for_each(fill);
         }
         act = vals.iter().map(|v| v.max(0.0)).collect();
         act_width = width;
@@ -165,19 +199,20 @@ pub(super) fn split(net: &Network, rect: Rect) -> Split {
         layers.push(LayerPartition {
             regions: next,
             width,
-            maps,
+            pre,
+            bit_offset: region_bit_offset(arch.hidden(), l),
         });
     }
     let last = layers.last().unwrap_or(&whole);
 
     let out = arch.layers() - 1;
     let logit_vals = layer_values(&weights[out], &biases[out], &act, act_width, 2);
-    let mut z = Vec::with_capacity(2);
+    let wt = transpose(&weights[out], 2, act_width);
     let logits: Vec<[[f64; 3]; 2]> = (0..last.regions.len())
         .map(|r| {
-            z.clear();
-            compose(&weights[out], &biases[out], last.map(r), &mut z);
-            [z[0], z[1]]
+            let mut z = [[0.0; 3]; 2];
+            compose(&wt, &biases[out], last.width, |i| input_map(hidden, last, r, i), &mut z);
+            z
         })
         .collect();
     let decision = decision_segments(&last.regions, &vertices, &logit_vals);
@@ -199,29 +234,75 @@ pub(super) fn bit(pattern: &[u64], i: usize) -> bool {
     pattern.get(i / 64).is_some_and(|w| w >> (i % 64) & 1 == 1)
 }
 
-/// Pre-activations `W·a + b` of one layer at every vertex (`act` is `[vertex][fan_in]`).
-fn layer_values(w: &[f64], b: &[f64], act: &[f64], fan_in: usize, width: usize) -> Vec<f64> {
-    let mut out = Vec::with_capacity(act.len() / fan_in * width);
-    for a in act.chunks_exact(fan_in) {
-        for (row, &bj) in w.chunks_exact(fan_in).zip(b) {
-            out.push(row.iter().zip(a).fold(bj, |s, (&wi, &ai)| s + wi * ai));
+/// From this many regions (or vertices) on, the per-region products run on all cores.
+const PARALLEL_REGIONS: usize = 2048;
+
+/// `W` (`[out][in]`) as `[in][out]`, so that one input's weights to every output are
+/// contiguous.
+fn transpose(w: &[f64], outs: usize, ins: usize) -> Vec<f64> {
+    let mut t = vec![0.0; w.len()];
+    for (j, row) in w.chunks_exact(ins).enumerate() {
+        for (i, &v) in row.iter().enumerate() {
+            t[i * outs + j] = v;
         }
+    }
+    t
+}
+
+/// Pre-activations `W·a + b` of one layer at every vertex (`act` is `[vertex][fan_in]`).
+///
+/// Summed input by input over contiguous rows of `Wᵀ` (vectorised over the layer's units)
+/// in the same order as the plain dot product, and skipping inputs that are exactly 0 —
+/// inactive ReLUs, often half of them — which add nothing.
+fn layer_values(w: &[f64], b: &[f64], act: &[f64], fan_in: usize, width: usize) -> Vec<f64> {
+    let wt = transpose(w, width, fan_in);
+    let vertices = act.len() / fan_in;
+    let mut out = vec![0.0; vertices * width];
+    let one = |(a, o): (&[f64], &mut [f64])| {
+        o.copy_from_slice(b);
+        for (&ai, row) in a.iter().zip(wt.chunks_exact(width)) {
+            if ai != 0.0 {
+                o.iter_mut().zip(row).for_each(|(oj, &wj)| *oj += wj * ai);
+            }
+        }
+    };
+    if vertices >= PARALLEL_REGIONS {
+        use rayon::prelude::*;
+        act.par_chunks_exact(fan_in)
+            .zip(out.par_chunks_exact_mut(width))
+            .for_each(one);
+    } else {
+        act.chunks_exact(fan_in)
+            .zip(out.chunks_exact_mut(width))
+            .for_each(one);
     }
     out
 }
 
-/// `W·M + b` for an affine map `M` (rows `[a, b, c]` meaning `a·x + b·y + c`).
-fn compose(w: &[f64], b: &[f64], m: &[[f64; 3]], out: &mut Vec<[f64; 3]>) {
-    let fan_in = m.len();
-    out.extend(w.chunks_exact(fan_in).zip(b).map(|(row, &bj)| {
-        let mut r = [0.0, 0.0, bj];
-        for (&wi, mi) in row.iter().zip(m) {
-            r[0] += wi * mi[0];
-            r[1] += wi * mi[1];
-            r[2] += wi * mi[2];
+/// `out = W·M + b` for the affine map `M` whose row `i` is `m(i)` (`[a, b, c]` meaning
+/// `a·x + b·y + c`), with `wt` = `Wᵀ`. Rows that are zero (inactive units) are skipped.
+fn compose(
+    wt: &[f64],
+    b: &[f64],
+    fan_in: usize,
+    m: impl Fn(usize) -> [f64; 3],
+    out: &mut [[f64; 3]],
+) {
+    let width = out.len();
+    for (o, &bj) in out.iter_mut().zip(b) {
+        *o = [0.0, 0.0, bj];
+    }
+    for (i, row) in (0..fan_in).zip(wt.chunks_exact(width)) {
+        let mi = m(i);
+        if mi == [0.0; 3] {
+            continue;
         }
-        r
-    }));
+        for (o, &wi) in out.iter_mut().zip(row) {
+            o[0] += wi * mi[0];
+            o[1] += wi * mi[1];
+            o[2] += wi * mi[2];
+        }
+    }
 }
 
 /// Where the two logits are equal, inside each final region (which it does not split).

@@ -34,6 +34,13 @@ impl Scratch {
         });
     }
 
+    /// Marks unit `j` active on every piece (its line misses the region, on the active side).
+    pub(super) fn set_bit(&mut self, j: usize) {
+        for p in &mut self.pieces {
+            p.bits[j / 64] |= 1 << (j % 64);
+        }
+    }
+
     /// Cuts every piece by the context's neuron.
     pub(super) fn split_all(&mut self, ctx: &mut SplitCtx, segments: &mut Vec<(u32, u32)>) {
         self.next_polys.clear();
