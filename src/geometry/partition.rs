@@ -184,14 +184,20 @@ pub(super) fn split(net: &Network, rect: Rect) -> Split {
         // Affine maps: the pre-activation map is shared by all children of one parent.
         let wt = transpose(&weights[l], width, prev.width);
         let mut pre = vec![[0.0; 3]; prev.regions.len() * width];
-        let fill = |(r, out): (usize, &mut [[f64; 3]])| {
-            compose(&wt, &biases[l], prev.width, |i| input_map(l, prev, r, i), out);
+        let fill = |scratch: &mut Vec<f64>, (r, out): (usize, &mut [[f64; 3]])| {
+            let m = |i| input_map(l, prev, r, i);
+            compose(&wt, &biases[l], prev.width, m, out, scratch);
         };
         if prev.regions.len() >= PARALLEL_REGIONS {
             use rayon::prelude::*;
-            pre.par_chunks_mut(width).enumerate().for_each(fill);
+            pre.par_chunks_mut(width)
+                .enumerate()
+                .for_each_init(Vec::new, fill);
         } else {
-            pre.chunks_mut(width).enumerate().for_each(fill);
+            let mut scratch = Vec::new();
+            for item in pre.chunks_mut(width).enumerate() {
+                fill(&mut scratch, item);
+            }
         }
         act = vals.iter().map(|v| v.max(0.0)).collect();
         act_width = width;
@@ -208,10 +214,12 @@ pub(super) fn split(net: &Network, rect: Rect) -> Split {
     let out = arch.layers() - 1;
     let logit_vals = layer_values(&weights[out], &biases[out], &act, act_width, 2);
     let wt = transpose(&weights[out], 2, act_width);
+    let mut scratch = Vec::new();
     let logits: Vec<[[f64; 3]; 2]> = (0..last.regions.len())
         .map(|r| {
             let mut z = [[0.0; 3]; 2];
-            compose(&wt, &biases[out], last.width, |i| input_map(hidden, last, r, i), &mut z);
+            let m = |i| input_map(hidden, last, r, i);
+            compose(&wt, &biases[out], last.width, m, &mut z, &mut scratch);
             z
         })
         .collect();
@@ -281,27 +289,36 @@ fn layer_values(w: &[f64], b: &[f64], act: &[f64], fan_in: usize, width: usize) 
 
 /// `out = W·M + b` for the affine map `M` whose row `i` is `m(i)` (`[a, b, c]` meaning
 /// `a·x + b·y + c`), with `wt` = `Wᵀ`. Rows that are zero (inactive units) are skipped.
+/// The three coefficients are summed in separate contiguous arrays, so each input's update
+/// is a vectorised pass over the layer's units; per unit the order of the sum is the
+/// plain one (input by input).
 fn compose(
     wt: &[f64],
     b: &[f64],
     fan_in: usize,
     m: impl Fn(usize) -> [f64; 3],
     out: &mut [[f64; 3]],
+    scratch: &mut Vec<f64>,
 ) {
     let width = out.len();
-    for (o, &bj) in out.iter_mut().zip(b) {
-        *o = [0.0, 0.0, bj];
-    }
+    scratch.clear();
+    scratch.resize(3 * width, 0.0);
+    let (x, rest) = scratch.split_at_mut(width);
+    let (y, c) = rest.split_at_mut(width);
+    c.copy_from_slice(b);
     for (i, row) in (0..fan_in).zip(wt.chunks_exact(width)) {
         let mi = m(i);
         if mi == [0.0; 3] {
             continue;
         }
-        for (o, &wi) in out.iter_mut().zip(row) {
-            o[0] += wi * mi[0];
-            o[1] += wi * mi[1];
-            o[2] += wi * mi[2];
+        for (((xj, yj), cj), &wi) in x.iter_mut().zip(y.iter_mut()).zip(c.iter_mut()).zip(row) {
+            *xj += wi * mi[0];
+            *yj += wi * mi[1];
+            *cj += wi * mi[2];
         }
+    }
+    for (j, o) in out.iter_mut().enumerate() {
+        *o = [x[j], y[j], c[j]];
     }
 }
 
