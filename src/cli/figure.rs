@@ -2,11 +2,10 @@
 //! as PNG or as SVG with true vector boundaries.
 
 use super::args::{At, load_run};
-use super::render::{LookArgs, frame_of};
+use super::render::{LookArgs, complete_geometry, frame_of};
 use anyhow::Context;
 use clap::Args;
 use ginn::fsutil::{prepare_output, write_atomic, write_with_fallback};
-use ginn::geometry::{Geometry, Rect};
 use ginn::render::frame::{FrameStyle, View};
 use ginn::render::{svg, text};
 use std::path::{Path, PathBuf};
@@ -90,7 +89,7 @@ impl FigureCmd {
                     let net = run.snapshots[i]
                         .network(&run.architecture())
                         .expect("validated");
-                    let geom = Geometry::new(&net, Rect::UNIT);
+                    let geom = complete_geometry(&run, i, &net)?;
                     let res = self.size.min(512);
                     let gray: Vec<u8> = ginn::render::prediction(&geom, &net, res, res)
                         .iter()
@@ -128,7 +127,7 @@ impl FigureCmd {
                 let mut fig = Pixmap::new(w, h).context("figure too large")?;
                 fig.fill(tiny_skia::Color::WHITE);
                 for (k, &i) in indices.iter().enumerate() {
-                    let panel = frame_of(&run, i, &FrameStyle { ..style.clone() }, false);
+                    let panel = frame_of(&run, i, &FrameStyle { ..style.clone() }, false)?;
                     let (x, y) = (GAP + (k % cols) as u32 * pw, GAP + (k / cols) as u32 * ph);
                     fig.draw_pixmap(
                         x as i32,

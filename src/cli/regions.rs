@@ -7,6 +7,7 @@ use ginn::fsutil::write_atomic;
 use ginn::geometry::{Geometry, Rect};
 use ginn::render::svg;
 use serde_json::json;
+use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -35,9 +36,19 @@ impl RegionsCmd {
         // Median of a few repetitions: one cold run is dominated by allocation warm-up.
         let mut times = Vec::new();
         let mut geom = None;
+        // Up to 7 repetitions within about a second (a wide net's one partition can take more).
+        let started = Instant::now();
         for _ in 0..7 {
+            if !times.is_empty() && started.elapsed().as_secs_f64() > 1.0 {
+                break;
+            }
             let t = Instant::now();
-            geom = Some(Geometry::new(&net, Rect::UNIT));
+            geom = Some(Geometry::complete(&net, Rect::UNIT).map_err(|t| {
+                anyhow::anyhow!(
+                    "snapshot at iteration {}: {t}; GINN_MAX_REGIONS raises the limit",
+                    snap.iteration
+                )
+            })?);
             times.push(t.elapsed().as_secs_f64() * 1e3);
         }
         times.sort_by(f64::total_cmp);
@@ -68,20 +79,34 @@ impl RegionsCmd {
         }
 
         if self.json {
-            let neurons: Vec<_> = geom
-                .boundaries
-                .iter()
-                .map(|b| json!({ "layer": b.neuron.layer + 1, "index": b.neuron.index + 1, "length": b.length(), "polylines": b.polylines }))
-                .collect();
-            let out = json!({
+            // Written as it goes, one neuron at a time, rather than built whole in memory
+            // first (a wide net's boundaries are tens of megabytes as JSON).
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            let head = json!({
                 "iteration": snap.iteration,
                 "regions": geom.regions().len(),
                 "regions_per_layer": geom.regions_per_layer(),
                 "milliseconds": ms,
-                "decision_boundary": geom.decision,
-                "neurons": neurons,
-            });
-            println!("{out}");
+            })
+            .to_string();
+            write!(out, "{},\"decision_boundary\":", head.trim_end_matches('}'))?;
+            serde_json::to_writer(&mut out, &geom.decision)?;
+            write!(out, ",\"neurons\":[")?;
+            for (k, b) in geom.boundaries.iter().enumerate() {
+                if k > 0 {
+                    write!(out, ",")?;
+                }
+                let neuron = json!({ "layer": b.neuron.layer + 1, "index": b.neuron.index + 1, "length": b.length() });
+                write!(
+                    out,
+                    "{},\"polylines\":",
+                    neuron.to_string().trim_end_matches('}')
+                )?;
+                serde_json::to_writer(&mut out, &b.polylines)?;
+                write!(out, "}}")?;
+            }
+            writeln!(out, "]}}")?;
+            out.flush()?;
             return Ok(());
         }
         let per_layer: Vec<String> = geom

@@ -129,18 +129,34 @@ pub fn overlay_for(run: &Run, i: usize) -> Overlay {
     }
 }
 
-/// Renders snapshot `i` of a run.
-pub fn frame_of(run: &Run, i: usize, style: &FrameStyle, overlay: bool) -> tiny_skia::Pixmap {
+/// Renders snapshot `i` of a run; a snapshot whose partition is over the region limit is
+/// an error that names it.
+pub fn frame_of(
+    run: &Run,
+    i: usize,
+    style: &FrameStyle,
+    overlay: bool,
+) -> anyhow::Result<tiny_skia::Pixmap> {
     let net = run.snapshots[i]
         .network(&run.architecture())
         .expect("validated on load");
-    let geom = Geometry::new(&net, Rect::UNIT);
+    let geom = complete_geometry(run, i, &net)?;
     let text = if overlay {
         overlay_for(run, i)
     } else {
         Overlay::default()
     };
-    render(&geom, &net, style, &text)
+    Ok(render(&geom, &net, style, &text))
+}
+
+/// The whole partition of snapshot `i`, or an error naming the snapshot and the limit.
+pub fn complete_geometry(run: &Run, i: usize, net: &ginn::nn::Network) -> anyhow::Result<Geometry> {
+    Geometry::complete(net, Rect::UNIT).map_err(|t| {
+        anyhow::anyhow!(
+            "snapshot at iteration {}: {t}; GINN_MAX_REGIONS raises the limit",
+            run.snapshots[i].iteration
+        )
+    })
 }
 
 impl RenderCmd {
@@ -184,9 +200,9 @@ impl RenderCmd {
                         yaw: base.yaw + self.orbit * frame as f32,
                         ..base.clone()
                     };
-                    rgba(&frame_of(&run, i, &style, self.overlay))
+                    frame_of(&run, i, &style, self.overlay).map(|f| rgba(&f))
                 })
-                .collect();
+                .collect::<anyhow::Result<_>>()?;
             render_secs += t.elapsed().as_secs_f64();
             for f in frames {
                 writer.push(f, w, h)?;

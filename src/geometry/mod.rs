@@ -7,7 +7,7 @@ mod partition;
 mod polyline;
 mod split;
 
-pub use partition::{LayerPartition, Region, pattern_id};
+pub use partition::{Exceeded, LayerPartition, Limit, Region, Truncation, pattern_id};
 pub use polyline::point_segment;
 
 use crate::nn::{Network, NeuronId};
@@ -86,8 +86,11 @@ pub struct Geometry {
     pub boundaries: Vec<NeuronBoundary>,
     /// Where the two logits are equal.
     pub decision: Vec<Polyline>,
-    /// Logit maps of the final regions: `z_k(x, y) = logits[r][k] · (x, y, 1)`.
+    /// Logit maps of the final regions: `z_k(x, y) = logits[r][k] · (x, y, 1)` (empty when
+    /// the partition was truncated).
     pub logits: Vec<[[f64; 3]; 2]>,
+    /// Set when the partition grew past its [`Limit`]: the layers from `layer` on are empty.
+    pub truncated: Option<Truncation>,
     by_id: FxHashMap<u64, u32>,
 }
 
@@ -110,9 +113,24 @@ pub struct NeuronStats {
 }
 
 impl Geometry {
+    /// The partition, within the default [`Limit`] (see [`Limit::from_env`]); check
+    /// `truncated`, or use [`Geometry::complete`] where only a whole partition will do.
     pub fn new(net: &Network, rect: Rect) -> Self {
+        Self::with_limit(net, rect, Limit::from_env())
+    }
+
+    /// The whole partition, or the reason it is too big (for commands that need all of it).
+    pub fn complete(net: &Network, rect: Rect) -> Result<Self, Truncation> {
+        let g = Self::new(net, rect);
+        match g.truncated {
+            Some(t) => Err(t),
+            None => Ok(g),
+        }
+    }
+
+    pub fn with_limit(net: &Network, rect: Rect, limit: Limit) -> Self {
         let hidden = net.arch.hidden().to_vec();
-        let s = partition::split(net, rect);
+        let s = partition::split(net, rect, limit);
         let boundaries = s
             .segments
             .into_iter()
@@ -141,6 +159,7 @@ impl Geometry {
             boundaries,
             decision,
             logits: s.logits,
+            truncated: s.truncated,
             by_id,
         }
     }

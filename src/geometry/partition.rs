@@ -65,6 +65,79 @@ impl LayerPartition {
     }
 }
 
+/// How big a partition may grow before splitting stops, so that no snapshot can exhaust
+/// memory: a number of regions, and an estimate of the bytes the partition needs (on wide
+/// layers the per-vertex pre-activations dominate).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Limit {
+    pub regions: usize,
+    pub bytes: usize,
+}
+
+impl Limit {
+    /// Two million regions or 2 GiB; `GINN_MAX_REGIONS` sets the region count.
+    pub fn from_env() -> Self {
+        let regions = std::env::var("GINN_MAX_REGIONS")
+            .ok()
+            .and_then(|v| v.trim().replace('_', "").parse().ok())
+            .unwrap_or(2_000_000);
+        Self {
+            regions,
+            bytes: 2 << 30,
+        }
+    }
+}
+
+/// Where and why a partition stopped short of the last layer.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("{}", self.reason())]
+pub struct Truncation {
+    /// The hidden layer (0-based) whose partition was too big; layers before it are whole.
+    pub layer: usize,
+    /// The region limit in force.
+    pub limit: usize,
+    pub what: Exceeded,
+}
+
+impl Truncation {
+    fn reason(&self) -> String {
+        match self.what {
+            Exceeded::Regions => format!(
+                "this snapshot has more than {} linear regions (reached in layer {})",
+                self.limit,
+                self.layer + 1
+            ),
+            Exceeded::Memory(b) => format!(
+                "this snapshot's partition would need more than {:.1} GB (reached in layer {})",
+                b as f64 / 1e9,
+                self.layer + 1
+            ),
+        }
+    }
+
+    /// What a view of the truncated partition shows, in words.
+    pub fn showing(&self) -> String {
+        match self.layer {
+            0 => "no boundaries are shown".into(),
+            1 => "showing layer 1".into(),
+            l => format!("showing layers 1–{l}"),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Exceeded {
+    Regions,
+    /// The partition's estimated size in bytes.
+    Memory(usize),
+}
+
+/// Estimated bytes of a partition with `vertices` vertices (each carrying `width` values of
+/// the layer being split) and `regions` regions with patterns of `words` words.
+fn estimated_bytes(vertices: usize, width: usize, regions: usize, words: usize) -> usize {
+    vertices * (16 + 8 * width) + regions * (std::mem::size_of::<Region>() + 32 + 8 * words)
+}
+
 /// Raw output of the splitting pass, before polylines are chained.
 pub(super) struct Split {
     pub vertices: Vec<[f64; 2]>,
@@ -75,6 +148,7 @@ pub(super) struct Split {
     pub decision: Vec<([f64; 2], [f64; 2])>,
     /// Logit maps of the final regions: `z_k(x, y) = logits[r][k] · (x, y, 1)`.
     pub logits: Vec<[[f64; 3]; 2]>,
+    pub truncated: Option<Truncation>,
 }
 
 /// Words of pattern needed for `width` units.
@@ -94,7 +168,7 @@ pub fn pattern_id(pattern: &[u64]) -> u64 {
     h
 }
 
-pub(super) fn split(net: &Network, rect: Rect) -> Split {
+pub(super) fn split(net: &Network, rect: Rect, limit: Limit) -> Split {
     let arch = &net.arch;
     let hidden = arch.hidden().len();
     let weights: Vec<Vec<f64>> = (0..arch.layers())
@@ -130,7 +204,8 @@ pub(super) fn split(net: &Network, rect: Rect) -> Split {
     let mut segments = Vec::with_capacity(arch.neuron_count());
     let mut scratch = Scratch::default();
 
-    for l in 0..hidden {
+    let mut truncated = None;
+    'layers: for l in 0..hidden {
         let width = arch.hidden()[l];
         let mut vals = layer_values(&weights[l], &biases[l], &act, act_width, width);
         let mut layer_segments = vec![Vec::new(); width];
@@ -167,6 +242,20 @@ pub(super) fn split(net: &Network, rect: Rect) -> Split {
                     neuron: j,
                 };
                 scratch.split_all(&mut ctx, segments);
+            }
+            let words_so_far = region.pattern.len() + nwords;
+            let bytes = estimated_bytes(vertices.len(), width, next.len(), words_so_far);
+            if next.len() + scratch.pieces.len() > limit.regions || bytes > limit.bytes {
+                truncated = Some(Truncation {
+                    layer: l,
+                    limit: limit.regions,
+                    what: if bytes > limit.bytes {
+                        Exceeded::Memory(bytes)
+                    } else {
+                        Exceeded::Regions
+                    },
+                });
+                break 'layers;
             }
             for piece in &scratch.pieces {
                 let mut pattern = Vec::with_capacity(region.pattern.len() + nwords);
@@ -209,6 +298,28 @@ pub(super) fn split(net: &Network, rect: Rect) -> Split {
             bit_offset: region_bit_offset(arch.hidden(), l),
         });
     }
+    if truncated.is_some() {
+        // The layers that were not finished are there, empty, so every layer and unit can
+        // still be asked for; the prediction then comes from the network pixel by pixel.
+        while layers.len() < hidden {
+            let l = layers.len();
+            layers.push(LayerPartition {
+                regions: vec![],
+                width: arch.hidden()[l],
+                pre: vec![],
+                bit_offset: region_bit_offset(arch.hidden(), l),
+            });
+        }
+        segments.resize_with(arch.neuron_count(), Vec::new);
+        return Split {
+            vertices,
+            layers,
+            segments,
+            decision: vec![],
+            logits: vec![],
+            truncated,
+        };
+    }
     let last = layers.last().unwrap_or(&whole);
 
     let out = arch.layers() - 1;
@@ -230,6 +341,7 @@ pub(super) fn split(net: &Network, rect: Rect) -> Split {
         segments,
         decision,
         logits,
+        truncated: None,
     }
 }
 

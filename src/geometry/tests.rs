@@ -361,3 +361,59 @@ fn region_ids_are_stable_across_rebuilds() {
     sorted.dedup();
     assert_eq!(sorted.len(), a.len(), "ids are unique");
 }
+
+#[test]
+fn a_partition_over_its_limit_stops_with_the_layers_it_finished() {
+    let net = random_net(&[16, 16, 16], 9, 3.0);
+    let full = Geometry::new(&net, Rect::UNIT);
+    let counts = full.regions_per_layer();
+    assert!(full.truncated.is_none());
+    // Room for layer 1 and not for layer 2.
+    let limit = Limit {
+        regions: counts[0] + (counts[1] - counts[0]) / 2,
+        bytes: usize::MAX,
+    };
+    let g = Geometry::with_limit(&net, Rect::UNIT, limit);
+    let t = g.truncated.clone().expect("over the limit");
+    assert_eq!((t.layer, t.what), (1, Exceeded::Regions));
+    assert_eq!(
+        t.to_string(),
+        format!(
+            "this snapshot has more than {} linear regions (reached in layer 2)",
+            limit.regions
+        )
+    );
+    assert_eq!(t.showing(), "showing layer 1");
+    assert_eq!(g.layers.len(), 3, "every layer can still be asked for");
+    assert_eq!(g.regions_per_layer(), vec![counts[0], 0, 0]);
+    assert!(g.regions().is_empty() && g.logits.is_empty() && g.decision.is_empty());
+    // Layer 1's boundaries are whole and the same; the deeper ones are empty.
+    for (a, b) in g.boundaries.iter().zip(&full.boundaries) {
+        if a.neuron.layer == 0 {
+            assert_eq!(a.polylines, b.polylines);
+        } else {
+            assert!(a.polylines.is_empty());
+        }
+    }
+    assert!(Geometry::complete(&net, Rect::UNIT).is_ok());
+    // The picture is still right: pixel by pixel from the network.
+    let img = crate::render::prediction(&g, &net, 23, 17);
+    let exact = crate::render::prediction(&full, &net, 23, 17);
+    for (p, q) in img.iter().zip(&exact) {
+        assert!((p - q).abs() < 1e-5);
+    }
+    // A memory budget stops it the same way, on the first layer here.
+    let g = Geometry::with_limit(
+        &net,
+        Rect::UNIT,
+        Limit {
+            regions: usize::MAX,
+            bytes: 2_000,
+        },
+    );
+    let t = g.truncated.expect("over the memory budget");
+    assert_eq!(t.layer, 0);
+    assert!(matches!(t.what, Exceeded::Memory(b) if b > 2_000));
+    assert!(t.to_string().contains("GB (reached in layer 1)"), "{t}");
+    assert_eq!(t.showing(), "no boundaries are shown");
+}

@@ -9,6 +9,10 @@ use crate::nn::Network;
 pub fn prediction(geom: &Geometry, net: &Network, width: u32, height: u32) -> Vec<f32> {
     let mut out = vec![f32::NAN; (width * height) as usize];
     let last = geom.layers.len() - 1;
+    if geom.truncated.is_some() {
+        // No logit maps: every pixel from the network (below).
+        return network_pixels(geom, net, width, height, out);
+    }
     let diffs: Vec<[f64; 3]> = geom
         .logits
         .iter()
@@ -21,7 +25,18 @@ pub fn prediction(geom: &Geometry, net: &Network, width: u32, height: u32) -> Ve
         let t = (d[0] * x + d[1] * y + d[2]) as f32;
         out[i] = 1.0 / (1.0 + (-t).exp());
     });
-    // Pixel centres that fell exactly into a crack between spans: ask the network.
+    network_pixels(geom, net, width, height, out)
+}
+
+/// Fills the pixels still NaN (centres that fell exactly into a crack between spans, or
+/// all of them) from the network itself.
+fn network_pixels(
+    geom: &Geometry,
+    net: &Network,
+    width: u32,
+    height: u32,
+    mut out: Vec<f32>,
+) -> Vec<f32> {
     let r = geom.rect;
     let (w, h) = (width as usize, height as usize);
     for (i, px) in out.iter_mut().enumerate().filter(|(_, p)| p.is_nan()) {

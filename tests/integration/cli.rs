@@ -199,8 +199,43 @@ fn regions_json_matches_the_core_geometry() {
         (first["layer"].as_u64(), first["index"].as_u64()),
         (Some(1), Some(1))
     );
-    let polylines = first["polylines"].as_array().unwrap();
-    assert_eq!(polylines.len(), g.boundaries[0].polylines.len());
+    // Streamed neuron by neuron, it is still the whole geometry, number for number.
+    for (n, b) in neurons.iter().zip(&g.boundaries) {
+        let ours: Vec<Vec<[f64; 2]>> = serde_json::from_value(n["polylines"].clone()).unwrap();
+        assert_eq!(ours, b.polylines);
+    }
+    let decision: Vec<Vec<[f64; 2]>> =
+        serde_json::from_value(v["decision_boundary"].clone()).unwrap();
+    assert_eq!(decision, g.decision);
+}
+
+#[test]
+fn a_snapshot_over_the_region_limit_is_an_error_naming_it() {
+    let run = small_run().to_str().unwrap();
+    let dir = temp_dir("limit");
+    let with_limit = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_ginn"))
+            .args(args)
+            .env("GINN_MAX_REGIONS", "10")
+            .output()
+            .unwrap()
+    };
+    let fig = dir.join("f.png");
+    let movie = dir.join("m.gif");
+    for args in [
+        vec!["regions", run],
+        vec!["figure", run, "--at", "last", "--out", fig.to_str().unwrap()],
+        vec!["render", run, "--out", movie.to_str().unwrap(), "--size", "64"],
+    ] {
+        let o = with_limit(&args);
+        assert_eq!(o.status.code(), Some(1), "{args:?}");
+        let err = stderr(&o);
+        assert!(
+            err.contains("more than 10 linear regions") && err.contains("GINN_MAX_REGIONS"),
+            "{args:?}: {err}"
+        );
+    }
+    assert!(!fig.exists() && !movie.exists());
 }
 
 #[test]
