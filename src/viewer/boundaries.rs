@@ -8,10 +8,12 @@ use crate::geometry::{Geometry, Rect};
 use crate::nn::{Network, NeuronId};
 use crate::render::layer_color;
 use bevy::prelude::*;
+use bevy::tasks::{AsyncComputeTaskPool, Task};
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<Shown>();
     app.init_resource::<Display>();
+    app.init_resource::<GeometryJob>();
     app.add_systems(Update, rebuild_geometry.in_set(ViewerSet::Geometry));
     app.add_systems(Update, rebuild_boundary_lines.in_set(ViewerSet::Meshes));
 }
@@ -89,8 +91,73 @@ impl Display {
     }
 }
 
-/// Recomputes the geometry when the shown network or the visible rectangle changes.
-pub fn rebuild_geometry(sessions: Res<Sessions>, mut shown: ResMut<Shown>) {
+/// A partition that may take longer than a frame allows: computed on Bevy's async compute
+/// pool while the view keeps showing the last finished geometry (and says "computing…").
+#[derive(Resource, Default)]
+pub struct GeometryJob {
+    task: Option<(GeometryKey, Task<Built>)>,
+    /// Milliseconds the last partition took: past the budget, the next one goes off-frame.
+    pub last_ms: f64,
+}
+
+impl GeometryJob {
+    /// Whether a partition is being computed off the frame.
+    pub fn computing(&self) -> bool {
+        self.task.is_some()
+    }
+}
+
+/// Partitions expected to take longer than this run off the frame.
+pub const GEOMETRY_FRAME_BUDGET_MS: f64 = 6.0;
+/// Networks with more hidden units than this start off the frame (cost unknown, and large:
+/// regions grow roughly with the square of the number of units).
+const UNITS_OFF_FRAME: usize = 256;
+
+type GeometryKey = (usize, u64, [u64; 4]);
+
+struct Built {
+    geometry: Geometry,
+    network: Network,
+    iteration: u64,
+    ms: f64,
+}
+
+fn build(net: Network, rect: Rect, iteration: u64) -> Built {
+    let t = std::time::Instant::now();
+    let geometry = Geometry::new(&net, rect);
+    Built {
+        geometry,
+        network: net,
+        iteration,
+        ms: t.elapsed().as_secs_f64() * 1e3,
+    }
+}
+
+fn install(shown: &mut Shown, job: &mut GeometryJob, built: Built, key: GeometryKey) {
+    job.last_ms = built.ms;
+    shown.geometry = Some(built.geometry);
+    shown.iteration = built.iteration;
+    shown.network = Some(built.network);
+    shown.built_for = Some(key);
+    shown.generation += 1;
+}
+
+/// Recomputes the geometry when the shown network or the visible rectangle changes: in the
+/// frame when that is quick, else on a background task (one at a time; when it finishes,
+/// the newest network is computed next).
+pub fn rebuild_geometry(
+    sessions: Res<Sessions>,
+    mut shown: ResMut<Shown>,
+    mut job: ResMut<GeometryJob>,
+) {
+    if let Some((key, task)) = job.task.as_mut() {
+        let Some(built) = bevy::tasks::futures::check_ready(task) else {
+            return;
+        };
+        let key = *key;
+        job.task = None;
+        install(&mut shown, &mut job, built, key);
+    }
     let s = sessions.active();
     let rect = shown.rect();
     let key = (
@@ -107,11 +174,17 @@ pub fn rebuild_geometry(sessions: Res<Sessions>, mut shown: ResMut<Shown>) {
         return;
     }
     let net = s.shown_network();
-    shown.geometry = Some(Geometry::new(&net, rect));
-    shown.iteration = s.shown().1;
-    shown.network = Some(net);
-    shown.built_for = Some(key);
-    shown.generation += 1;
+    let iteration = s.shown().1;
+    let many_units = net.arch.neuron_count() > UNITS_OFF_FRAME;
+    let new_run = shown.built_for.is_none_or(|k| k.0 != key.0);
+    if (many_units && (new_run || job.last_ms > GEOMETRY_FRAME_BUDGET_MS))
+        || job.last_ms > GEOMETRY_FRAME_BUDGET_MS
+    {
+        let task = AsyncComputeTaskPool::get().spawn(async move { build(net, rect, iteration) });
+        job.task = Some((key, task));
+    } else {
+        install(&mut shown, &mut job, build(net, rect, iteration), key);
+    }
 }
 
 /// One retained gizmo per hidden layer (plus the decision boundary), on its plane.

@@ -224,8 +224,22 @@ fn a_snapshot_over_the_region_limit_is_an_error_naming_it() {
     let movie = dir.join("m.gif");
     for args in [
         vec!["regions", run],
-        vec!["figure", run, "--at", "last", "--out", fig.to_str().unwrap()],
-        vec!["render", run, "--out", movie.to_str().unwrap(), "--size", "64"],
+        vec![
+            "figure",
+            run,
+            "--at",
+            "last",
+            "--out",
+            fig.to_str().unwrap(),
+        ],
+        vec![
+            "render",
+            run,
+            "--out",
+            movie.to_str().unwrap(),
+            "--size",
+            "64",
+        ],
     ] {
         let o = with_limit(&args);
         assert_eq!(o.status.code(), Some(1), "{args:?}");

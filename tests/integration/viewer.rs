@@ -18,6 +18,10 @@ fn app(iterations_per_frame: u64) -> App {
         snapshots: SnapshotPlan::Every(100),
         ..Settings::default()
     };
+    app_with(settings, iterations_per_frame)
+}
+
+fn app_with(settings: Settings, iterations_per_frame: u64) -> App {
     let session = Session::new("test", settings, Shape::Bottle.draw(32)).unwrap();
     let mut app = App::new();
     app.add_plugins((MinimalPlugins, AssetPlugin::default()));
@@ -53,6 +57,47 @@ fn drawn_segments(app: &mut App) -> Vec<(usize, usize)> {
         .collect();
     out.sort();
     out
+}
+
+#[test]
+fn a_wide_net_keeps_frames_short_while_its_geometry_is_computed_off_the_frame() {
+    use ginn::viewer::boundaries::GeometryJob;
+    // 4 × 256 units: its partition (~11,000 regions) takes far longer than a frame.
+    let settings = Settings {
+        resolution: 32,
+        widths: vec![256; 4],
+        iterations: 1000,
+        batch: 16,
+        snapshots: SnapshotPlan::Every(100),
+        ..Settings::default()
+    };
+    let mut app = app_with(settings, 1);
+    let (mut slowest, mut computing_frames) = (Duration::ZERO, 0);
+    let start = std::time::Instant::now();
+    while app.world().resource::<Shown>().geometry.is_none() {
+        let t = std::time::Instant::now();
+        app.update();
+        slowest = slowest.max(t.elapsed());
+        computing_frames += usize::from(app.world().resource::<GeometryJob>().computing());
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "no geometry after 2 minutes"
+        );
+    }
+    let g = geometry(&app);
+    assert!(g.regions().len() > 1000, "{}", g.regions().len());
+    assert!(computing_frames > 0, "the partition ran off the frame");
+    // Frames go on (training one step each) while it computes. The budget is generous for
+    // a loaded 2-core machine; computed in the frame it would take ~0.4 s or more.
+    assert!(
+        slowest < Duration::from_millis(100),
+        "slowest frame {slowest:?}"
+    );
+    let trained = app.world().resource::<Sessions>().active().head_iteration();
+    assert!(
+        trained as usize >= computing_frames,
+        "training kept its pace"
+    );
 }
 
 #[test]

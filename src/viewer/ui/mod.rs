@@ -158,6 +158,7 @@ fn show_panels(
     mut panels: ResMut<Panels>,
     mut area: ResMut<UiArea>,
     shown: Res<super::boundaries::Shown>,
+    job: Res<super::boundaries::GeometryJob>,
     mut selection: ResMut<super::picking::Selection>,
     mut recorder: ResMut<super::recording::Recorder>,
     time: Res<Time>,
@@ -189,7 +190,7 @@ fn show_panels(
         .show(&mut root, |ui| {
             egui::ScrollArea::vertical().show(ui, |ui| {
                 ui.heading("ginn");
-                status(ui, &sessions, &shown, time.delta_secs());
+                status(ui, &sessions, &shown, job.computing(), time.delta_secs());
                 ui.separator();
                 panels.playback.ui(ui, sessions.active_mut(), &mut view);
                 ui.separator();
@@ -288,7 +289,13 @@ fn show_panels(
     Ok(())
 }
 
-fn status(ui: &mut egui::Ui, sessions: &Sessions, shown: &super::boundaries::Shown, dt: f32) {
+fn status(
+    ui: &mut egui::Ui,
+    sessions: &Sessions,
+    shown: &super::boundaries::Shown,
+    computing: bool,
+    dt: f32,
+) {
     let s = sessions.active();
     let snap = &s.snapshots[s.shown_index()];
     let (_, iteration) = s.shown();
@@ -304,7 +311,15 @@ fn status(ui: &mut egui::Ui, sessions: &Sessions, shown: &super::boundaries::Sho
         snap.iteration
     ));
     if let Some(g) = &shown.geometry {
-        ui.label(format!("{} linear regions", g.regions().len()));
+        match &g.truncated {
+            None => ui.label(format!("{} linear regions", g.regions().len())),
+            Some(t) => ui
+                .colored_label(egui::Color32::from_rgb(230, 170, 60), t.showing())
+                .on_hover_text(format!("{t}; GINN_MAX_REGIONS raises the limit")),
+        };
+    }
+    if computing {
+        ui.label("computing geometry…");
     }
     let state = if s.is_live() {
         if s.playing && s.can_train() {

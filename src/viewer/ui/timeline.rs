@@ -21,10 +21,13 @@ pub struct Timeline {
     /// Linear-region count of each snapshot (NaN until computed), for `session`.
     regions: Vec<f64>,
     regions_for: u64,
+    /// One partition of this run took longer than a frame can spare: the series stops.
+    regions_too_slow: bool,
 }
 
 /// Snapshots whose exact partition is counted per frame while the region series is shown.
 const REGIONS_PER_FRAME: usize = 4;
+const REGIONS_FRAME_BUDGET: std::time::Duration = std::time::Duration::from_millis(4);
 
 /// Iteration mapped to the chart's log axis (iteration 0 sits at 0).
 fn log_x(iteration: u64) -> f64 {
@@ -37,6 +40,10 @@ impl Timeline {
         if self.regions_for != s.id || self.regions.len() > s.snapshots.len() {
             self.regions.clear();
             self.regions_for = s.id;
+            self.regions_too_slow = false;
+        }
+        if self.regions_too_slow {
+            return;
         }
         self.regions.resize(s.snapshots.len(), f64::NAN);
         let arch = crate::nn::Architecture::new(&s.settings.widths).expect("valid");
@@ -44,11 +51,22 @@ impl Timeline {
             .filter(|&i| self.regions[i].is_nan())
             .take(REGIONS_PER_FRAME)
             .collect();
+        // A few per frame, within a few milliseconds: a wide net's one partition can take
+        // longer than a frame, and then the series is filled only one snapshot per frame.
+        let start = std::time::Instant::now();
         for i in todo {
+            if start.elapsed() > REGIONS_FRAME_BUDGET {
+                break;
+            }
             if let Some(net) = s.snapshots[i].network(&arch) {
-                self.regions[i] = crate::geometry::Geometry::new(&net, crate::geometry::Rect::UNIT)
-                    .regions()
-                    .len() as f64;
+                let one = std::time::Instant::now();
+                let g = crate::geometry::Geometry::new(&net, crate::geometry::Rect::UNIT);
+                self.regions_too_slow = one.elapsed() > 10 * REGIONS_FRAME_BUDGET;
+                // Over the region limit: at least that many.
+                self.regions[i] = match &g.truncated {
+                    Some(t) => t.limit as f64,
+                    None => g.regions().len() as f64,
+                };
             }
         }
     }
