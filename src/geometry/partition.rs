@@ -190,14 +190,6 @@ pub(super) fn split(net: &Network, rect: Rect, limit: Limit) -> Split {
         pre: vec![],
         bit_offset: 0,
     };
-    // The "activations" of the input layer are the coordinates themselves.
-    let input_map = |l: usize, layer: &LayerPartition, r: usize, i: usize| {
-        if l == 0 {
-            [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]][i]
-        } else {
-            layer.unit_map(r, i)
-        }
-    };
     let mut act: Vec<f64> = vertices.iter().flat_map(|p| [p[0], p[1]]).collect();
     let mut act_width = 2;
     let mut layers: Vec<LayerPartition> = Vec::with_capacity(hidden);
@@ -215,25 +207,35 @@ pub(super) fn split(net: &Network, rect: Rect, limit: Limit) -> Split {
         let nwords = words(width);
         for (ri, region) in prev.regions.iter().enumerate() {
             scratch.reset(&region.polygon);
-            for (j, segments) in layer_segments.iter_mut().enumerate() {
-                // Most lines miss a given region (more so the wider the layer): when the
-                // line is strictly on one side of every corner of the region, it is on
-                // that side of every piece too (pieces are convex parts of the region), so
-                // the unit's bit is settled without looking at the pieces.
-                let (mut pos, mut neg) = (false, false);
-                let mut touches = false;
-                for &v in &region.polygon {
-                    let s = vals[v as usize * width + j];
-                    pos |= s > 0.0;
-                    neg |= s < 0.0;
-                    touches |= s == 0.0;
-                }
-                if !touches && !(pos && neg) {
-                    if pos {
-                        scratch.set_bit(j);
+            // Most lines miss a given region (more so the wider the layer). Signs at the
+            // region's corners, as bitmasks over the layer's units: a unit strictly on one
+            // side at every corner is on that side of every piece too (pieces are convex
+            // parts of the region), so its bit is settled for all of them at once; only
+            // the units whose lines cut or touch the region split pieces.
+            let (mut pos, mut neg, mut zero) = ([0u64; 4], [0u64; 4], [0u64; 4]);
+            for &v in &region.polygon {
+                let row = &vals[v as usize * width..(v as usize + 1) * width];
+                for (k, chunk) in row.chunks(64).enumerate() {
+                    let (mut p, mut n, mut z) = (0u64, 0u64, 0u64);
+                    for (b, &x) in chunk.iter().enumerate() {
+                        p |= u64::from(x > 0.0) << b;
+                        n |= u64::from(x < 0.0) << b;
+                        z |= u64::from(x == 0.0) << b;
                     }
-                    continue;
+                    pos[k] |= p;
+                    neg[k] |= n;
+                    zero[k] |= z;
                 }
+            }
+            let mut settled = [0u64; 4];
+            let mut cut = [0u64; 4];
+            for k in 0..4 {
+                settled[k] = pos[k] & !neg[k] & !zero[k];
+                cut[k] = (pos[k] & neg[k]) | zero[k];
+            }
+            scratch.or_bits(&settled);
+            for j in set_bits(&cut[..nwords], width) {
+                let segments = &mut layer_segments[j];
                 let mut ctx = SplitCtx {
                     vertices: &mut vertices,
                     vals: &mut vals,
@@ -273,20 +275,11 @@ pub(super) fn split(net: &Network, rect: Rect, limit: Limit) -> Split {
         // Affine maps: the pre-activation map is shared by all children of one parent.
         let wt = transpose(&weights[l], width, prev.width);
         let mut pre = vec![[0.0; 3]; prev.regions.len() * width];
-        let fill = |scratch: &mut Vec<f64>, (r, out): (usize, &mut [[f64; 3]])| {
-            let m = |i| input_map(l, prev, r, i);
-            compose(&wt, &biases[l], prev.width, m, out, scratch);
-        };
-        if prev.regions.len() >= PARALLEL_REGIONS {
-            use rayon::prelude::*;
-            pre.par_chunks_mut(width)
-                .enumerate()
-                .for_each_init(Vec::new, fill);
+        if l == 0 {
+            let identity = |i| [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]][i];
+            compose(&wt, &biases[l], 2, identity, &mut pre, &mut Vec::new());
         } else {
-            let mut scratch = Vec::new();
-            for item in pre.chunks_mut(width).enumerate() {
-                fill(&mut scratch, item);
-            }
+            sibling_maps(prev, &wt, &biases[l], width, &mut pre);
         }
         act = vals.iter().map(|v| v.max(0.0)).collect();
         act_width = width;
@@ -325,15 +318,14 @@ pub(super) fn split(net: &Network, rect: Rect, limit: Limit) -> Split {
     let out = arch.layers() - 1;
     let logit_vals = layer_values(&weights[out], &biases[out], &act, act_width, 2);
     let wt = transpose(&weights[out], 2, act_width);
-    let mut scratch = Vec::new();
-    let logits: Vec<[[f64; 3]; 2]> = (0..last.regions.len())
-        .map(|r| {
-            let mut z = [[0.0; 3]; 2];
-            let m = |i| input_map(hidden, last, r, i);
-            compose(&wt, &biases[out], last.width, m, &mut z, &mut scratch);
-            z
-        })
-        .collect();
+    let mut maps = vec![[0.0; 3]; 2 * last.regions.len()];
+    if hidden == 0 {
+        let identity = |i| [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]][i];
+        compose(&wt, &biases[out], 2, identity, &mut maps, &mut Vec::new());
+    } else {
+        sibling_maps(last, &wt, &biases[out], 2, &mut maps);
+    }
+    let logits: Vec<[[f64; 3]; 2]> = maps.chunks_exact(2).map(|z| [z[0], z[1]]).collect();
     let decision = decision_segments(&last.regions, &vertices, &logit_vals);
     Split {
         vertices,
@@ -352,6 +344,112 @@ pub(super) fn region_bit_offset(hidden: &[usize], l: usize) -> usize {
 
 pub(super) fn bit(pattern: &[u64], i: usize) -> bool {
     pattern.get(i / 64).is_some_and(|w| w >> (i % 64) & 1 == 1)
+}
+
+/// The pre-activation maps `W·A_r + b` of the next layer on every region `r` of `prev`,
+/// where `A_r` is `prev`'s activation map on `r`: its parent's pre-activation rows where
+/// the unit is active, 0 elsewhere.
+///
+/// Regions cut from one parent (siblings, stored next to each other) differ only in the
+/// few units whose lines cut that parent, so the part of the sum over the units active in
+/// all of them is made once per parent, and each sibling adds only its own extra units:
+/// only additions (no cancellation), in a fixed order.
+fn sibling_maps(prev: &LayerPartition, wt: &[f64], b: &[f64], width: usize, pre: &mut [[f64; 3]]) {
+    let regions = &prev.regions;
+    let mut groups = Vec::new();
+    let mut start = 0;
+    for r in 1..=regions.len() {
+        if r == regions.len() || regions[r].parent != regions[start].parent {
+            groups.push(start..r);
+            start = r;
+        }
+    }
+    let fan_in = prev.width;
+    let (w0, nw) = (prev.bit_offset / 64, words(fan_in));
+    let group = |acc: &mut Vec<f64>, range: std::ops::Range<usize>, out: &mut [[f64; 3]]| {
+        let parent = regions[range.start].parent as usize;
+        let p = &prev.pre[parent * fan_in..(parent + 1) * fan_in];
+        let mut common = [u64::MAX; 4];
+        for r in range.clone() {
+            for (c, w) in common.iter_mut().zip(&regions[r].pattern[w0..w0 + nw]) {
+                *c &= w;
+            }
+        }
+        // acc = [x | y | c] of the shared part, then [x | y | c] of one sibling.
+        acc.clear();
+        acc.resize(6 * width, 0.0);
+        let (base, cur) = acc.split_at_mut(3 * width);
+        base[2 * width..].copy_from_slice(b);
+        for i in set_bits(&common[..nw], fan_in) {
+            add_row(base, &wt[i * width..(i + 1) * width], p[i]);
+        }
+        for (k, r) in range.enumerate() {
+            cur.copy_from_slice(base);
+            let own = &regions[r].pattern[w0..w0 + nw];
+            let mut extra = [0u64; 4];
+            for ((e, o), c) in extra.iter_mut().zip(own).zip(&common) {
+                *e = o & !c;
+            }
+            for i in set_bits(&extra[..nw], fan_in) {
+                add_row(cur, &wt[i * width..(i + 1) * width], p[i]);
+            }
+            let (x, rest) = cur.split_at(width);
+            let (y, c) = rest.split_at(width);
+            for (j, o) in out[k * width..(k + 1) * width].iter_mut().enumerate() {
+                *o = [x[j], y[j], c[j]];
+            }
+        }
+    };
+    if regions.len() >= PARALLEL_REGIONS {
+        use rayon::prelude::*;
+        // Each group writes its own contiguous slice of `pre`.
+        let mut slices = Vec::with_capacity(groups.len());
+        let mut rest = pre;
+        for g in &groups {
+            let (head, tail) = rest.split_at_mut(g.len() * width);
+            slices.push(head);
+            rest = tail;
+        }
+        groups
+            .into_par_iter()
+            .zip(slices)
+            .for_each_init(Vec::new, |acc, (g, out)| group(acc, g, out));
+    } else {
+        let mut acc = Vec::new();
+        for g in groups {
+            let at = g.start * width;
+            let len = g.len() * width;
+            group(&mut acc, g, &mut pre[at..at + len]);
+        }
+    }
+}
+
+/// Indices of the set bits of `words`, below `n`, ascending.
+fn set_bits(words: &[u64], n: usize) -> impl Iterator<Item = usize> + '_ {
+    words.iter().enumerate().flat_map(move |(k, &w)| {
+        let mut w = w;
+        std::iter::from_fn(move || {
+            (w != 0).then(|| {
+                let i = w.trailing_zeros() as usize;
+                w &= w - 1;
+                64 * k + i
+            })
+        })
+        .filter(move |&i| i < n)
+    })
+}
+
+/// `acc[x | y | c] += row ⊗ m`: one input's contribution to every unit's map.
+#[inline]
+fn add_row(acc: &mut [f64], row: &[f64], m: [f64; 3]) {
+    let width = row.len();
+    let (x, rest) = acc.split_at_mut(width);
+    let (y, c) = rest.split_at_mut(width);
+    for (((xj, yj), cj), &w) in x.iter_mut().zip(y.iter_mut()).zip(c.iter_mut()).zip(row) {
+        *xj += w * m[0];
+        *yj += w * m[1];
+        *cj += w * m[2];
+    }
 }
 
 /// From this many regions (or vertices) on, the per-region products run on all cores.

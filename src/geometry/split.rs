@@ -34,10 +34,12 @@ impl Scratch {
         });
     }
 
-    /// Marks unit `j` active on every piece (its line misses the region, on the active side).
-    pub(super) fn set_bit(&mut self, j: usize) {
+    /// Marks units active on every piece (their lines miss the region, on the active side).
+    pub(super) fn or_bits(&mut self, bits: &[u64; 4]) {
         for p in &mut self.pieces {
-            p.bits[j / 64] |= 1 << (j % 64);
+            for (b, &o) in p.bits.iter_mut().zip(bits) {
+                *b |= o;
+            }
         }
     }
 
