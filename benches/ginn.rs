@@ -37,6 +37,14 @@ fn geometry(c: &mut Criterion) {
     g.bench_function("exact partition, trained net", |b| {
         b.iter(|| black_box(Geometry::new(&trained, Rect::UNIT)))
     });
+    // The README's width table: 3 layers of 64 and 128 units, trained 3,000 iterations.
+    for width in [64, 128] {
+        let net = ginn::bench::wide_net(width, 3000);
+        g.sample_size(20);
+        g.bench_function(format!("exact partition, 3×{width} trained"), |b| {
+            b.iter(|| black_box(Geometry::new(&net, Rect::UNIT)))
+        });
+    }
     g.sample_size(20);
     g.bench_function("grid 200², trained net", |b| {
         b.iter(|| black_box(grid::patterns(&trained, Rect::UNIT, 200)))

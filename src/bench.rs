@@ -77,6 +77,51 @@ pub struct TrainingRate {
     pub late: f64,
 }
 
+/// A net of three hidden layers of `width` units trained `iterations` steps on the bottle
+/// (the report's settings otherwise): the nets of the README's width table.
+pub fn wide_net(width: usize, iterations: u64) -> Network {
+    let settings = Settings {
+        widths: vec![width; 3],
+        ..Settings::default()
+    };
+    let target = Shape::Bottle.draw(settings.resolution);
+    let mut t = Trainer::new(settings, &target).expect("valid settings");
+    t.steps(iterations).expect("no divergence");
+    t.net
+}
+
+/// Partition time of one net on one core and on all of them.
+#[derive(Clone, Copy, Debug, serde::Serialize)]
+pub struct WidthTiming {
+    pub width: usize,
+    pub regions: usize,
+    pub one_core_ms: f64,
+    pub all_cores_ms: f64,
+    pub cores: usize,
+}
+
+pub fn width_timing(width: usize, reps: usize) -> WidthTiming {
+    let net = wide_net(width, 3000);
+    let regions = Geometry::new(&net, Rect::UNIT).regions().len();
+    let time = || {
+        median_ms(reps, || {
+            std::hint::black_box(Geometry::new(&net, Rect::UNIT));
+        })
+    };
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("a one-thread pool")
+        .install(time);
+    WidthTiming {
+        width,
+        regions,
+        one_core_ms: one,
+        all_cores_ms: time(),
+        cores: rayon::current_num_threads(),
+    }
+}
+
 /// Exact partition vs the grid method on one network.
 #[derive(Clone, Copy, Debug, serde::Serialize)]
 pub struct GeometryTiming {
@@ -113,12 +158,26 @@ pub fn geometry_timing(net: &Network, reps: usize) -> GeometryTiming {
 pub fn frame_work_ms(
     iterations: u64,
     frames: usize,
+    lines: impl FnMut(&Geometry) -> usize,
+) -> FrameTiming {
+    frame_work_ms_for(&[16, 16, 16], 20_000, iterations, frames, lines)
+}
+
+/// [`frame_work_ms`] for hidden layers `widths`, after `warm` training steps.
+pub fn frame_work_ms_for(
+    widths: &[usize],
+    warm: u64,
+    iterations: u64,
+    frames: usize,
     mut lines: impl FnMut(&Geometry) -> usize,
 ) -> FrameTiming {
-    let settings = Settings::default();
+    let settings = Settings {
+        widths: widths.to_vec(),
+        ..Settings::default()
+    };
     let target = Shape::Bottle.draw(settings.resolution);
-    let mut t = Trainer::new(settings, &target).expect("default settings are valid");
-    t.steps(20_000).expect("no divergence");
+    let mut t = Trainer::new(settings, &target).expect("valid settings");
+    t.steps(warm).expect("no divergence");
     let (mut train, mut geom, mut tex, mut mesh) = (vec![], vec![], vec![], vec![]);
     let mut vertices = 0;
     for _ in 0..frames.max(1) {

@@ -26,6 +26,10 @@ pub struct BenchCmd {
     /// Skip the training measurement.
     #[arg(long)]
     no_training: bool,
+    /// Partition time of 3-layer nets of these widths (trained 3,000 iterations), on one
+    /// core and on all; `none` to skip.
+    #[arg(long, default_value = "16,64,128", value_delimiter = ',')]
+    widths: Vec<String>,
     /// Print one JSON object.
     #[arg(long)]
     json: bool,
@@ -79,6 +83,20 @@ impl BenchCmd {
                 ginn::bench::line_vertices(g)
             }
         });
+        let widths: Vec<usize> = self
+            .widths
+            .iter()
+            .filter(|w| *w != "none")
+            .map(|w| w.trim().parse())
+            .collect::<Result<_, _>>()
+            .map_err(|_| anyhow::anyhow!("--widths takes numbers such as 16,64,128, or none"))?;
+        let scaling: Vec<_> = widths
+            .iter()
+            .map(|&w| ginn::bench::width_timing(w, self.reps.min(21)))
+            .collect();
+        let wide_frame = ginn::bench::frame_work_ms_for(&[64, 64, 64], 3000, 200, 11, |g| {
+            ginn::bench::line_vertices(g)
+        });
         let from_run = match &self.run {
             Some(p) => {
                 let run = super::args::load_run(p)?;
@@ -93,7 +111,7 @@ impl BenchCmd {
         if self.json {
             println!(
                 "{}",
-                json!({ "training_iterations_per_second": rate, "kernel": kernel.name(), "training": rates, "nalgebra_training_iterations_per_second": nalgebra, "geometry_init": at_init, "geometry_trained": trained, "geometry_run": from_run, "viewer_frame": frame })
+                json!({ "training_iterations_per_second": rate, "kernel": kernel.name(), "training": rates, "nalgebra_training_iterations_per_second": nalgebra, "geometry_init": at_init, "geometry_trained": trained, "geometry_run": from_run, "viewer_frame": frame, "geometry_widths": scaling, "viewer_frame_3x64": wide_frame })
             );
             return Ok(());
         }
@@ -145,6 +163,22 @@ impl BenchCmd {
             frame.lines_ms,
             frame.line_vertices
         );
+        println!(
+            "viewer frame, 3×64 net ({} iterations): {:.2} ms = train {:.2} + geometry {:.2} + 256² texture {:.2} + lines {:.2} ({} vertices)",
+            wide_frame.iterations,
+            wide_frame.total_ms,
+            wide_frame.train_ms,
+            wide_frame.geometry_ms,
+            wide_frame.texture_ms,
+            wide_frame.lines_ms,
+            wide_frame.line_vertices
+        );
+        for w in &scaling {
+            println!(
+                "geometry (3×{}, trained 3,000 iterations, {} regions): {:.2} ms on one core, {:.2} ms on {}",
+                w.width, w.regions, w.one_core_ms, w.all_cores_ms, w.cores
+            );
+        }
         Ok(())
     }
 }

@@ -452,8 +452,9 @@ fn add_row(acc: &mut [f64], row: &[f64], m: [f64; 3]) {
     }
 }
 
-/// From this many regions (or vertices) on, the per-region products run on all cores.
-const PARALLEL_REGIONS: usize = 2048;
+/// From this many regions (or vertices) on, the per-region products run on all cores
+/// (below it, on 2-core machines, the threads mostly wait on memory).
+const PARALLEL_REGIONS: usize = 16_384;
 
 /// `W` (`[out][in]`) as `[in][out]`, so that one input's weights to every output are
 /// contiguous.
