@@ -177,9 +177,8 @@ pub fn rebuild_geometry(
     let iteration = s.shown().1;
     let many_units = net.arch.neuron_count() > UNITS_OFF_FRAME;
     let new_run = shown.built_for.is_none_or(|k| k.0 != key.0);
-    if (many_units && (new_run || job.last_ms > GEOMETRY_FRAME_BUDGET_MS))
-        || job.last_ms > GEOMETRY_FRAME_BUDGET_MS
-    {
+    // Off the frame when the last one was slow, or for the first look at a wide net.
+    if job.last_ms > GEOMETRY_FRAME_BUDGET_MS || (many_units && new_run) {
         let task = AsyncComputeTaskPool::get().spawn(async move { build(net, rect, iteration) });
         job.task = Some((key, task));
     } else {
