@@ -439,36 +439,31 @@ mod tests {
 
     #[test]
     fn every_training_thread_flushes_denormals_and_restores_its_setting() {
-        use rayon::prelude::*;
         let (s, t) = settings(SnapshotPlan::Every(100));
-        // As `ginn train --seeds` does: one Training per seed on rayon's workers.
-        let seen: Vec<(bool, bool, std::thread::ThreadId)> = (0..8u64)
-            .into_par_iter()
-            .map(|seed| {
-                let mut tr = Training::new(
-                    Settings {
-                        seed,
-                        iterations: 50,
-                        ..s.clone()
-                    },
-                    t.clone(),
-                )
-                .unwrap();
-                tr.run(&mut Hooks::default());
-                let after = crate::train::denormals::active();
-                (tr.last_step_flushed(), after, std::thread::current().id())
-            })
-            .collect();
+        // Training on every worker of a rayon pool (as `ginn train --seeds` does), each
+        // reading the bits back inside its steps and after them.
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(3)
+            .build()
+            .unwrap();
+        let seen: Vec<(bool, bool, std::thread::ThreadId)> = pool.broadcast(|ctx| {
+            let settings = Settings {
+                seed: ctx.index() as u64,
+                iterations: 50,
+                ..s.clone()
+            };
+            let mut tr = Training::new(settings, t.clone()).unwrap();
+            tr.run(&mut Hooks::default());
+            let after = crate::train::denormals::active();
+            (tr.last_step_flushed(), after, std::thread::current().id())
+        });
         let supported = crate::train::denormals::SUPPORTED;
         for (flushed, after, _) in &seen {
             assert_eq!(*flushed, supported, "the bits were set during the step");
             assert!(!after, "the worker's own setting is restored");
         }
         let threads: std::collections::HashSet<_> = seen.iter().map(|x| x.2).collect();
-        assert!(
-            threads.len() >= rayon::current_num_threads().min(2),
-            "{threads:?}"
-        );
+        assert_eq!(threads.len(), 3, "three workers");
     }
 
     #[test]

@@ -11,7 +11,7 @@
 
 #[cfg(target_arch = "x86_64")]
 use super::lanes::{Avx2, Avx512};
-use super::lanes::{BLOCK, Lanes, Plain, narrow_layer, outer_product_sum, row_times_matrix};
+use super::lanes::{BLOCK, Lanes, Plain, narrow_layer, outer_product_sum, rows_times_matrix};
 use crate::nn::Network;
 
 /// Reusable buffers for one batch size and architecture.
@@ -211,15 +211,15 @@ impl Kernel {
                 &mut self.logits[..batch * fout]
             };
             let w = net.weight(l);
-            for (a, z) in input.chunks_exact(fin).zip(output.chunks_exact_mut(fout)) {
-                if fout >= BLOCK {
-                    row_times_matrix::<M>(z, bias, a, wt);
-                } else {
+            if fout >= BLOCK {
+                rows_times_matrix::<M>(output, bias, input, wt);
+            } else {
+                for (a, z) in input.chunks_exact(fin).zip(output.chunks_exact_mut(fout)) {
                     narrow_layer::<M>(z, bias, a, w);
                 }
-                if hidden {
-                    z.iter_mut().for_each(|v| *v = v.max(0.0));
-                }
+            }
+            if hidden {
+                output.iter_mut().for_each(|v| *v = v.max(0.0));
             }
         }
     }
@@ -335,18 +335,12 @@ impl Kernel {
                 let w = net.weight(l);
                 let prev = &mut self.delta_prev[..batch * fin];
                 let zero = &self.zeros[..fin];
-                for ((dp, d), a) in prev
-                    .chunks_exact_mut(fin)
-                    .zip(delta.chunks_exact(fout))
-                    .zip(input.chunks_exact(fin))
-                {
-                    row_times_matrix::<M>(dp, zero, d, w);
-                    dp.iter_mut().zip(a).for_each(|(g, &av)| {
-                        if av <= 0.0 {
-                            *g = 0.0;
-                        }
-                    });
-                }
+                rows_times_matrix::<M>(prev, zero, delta, w);
+                prev.iter_mut().zip(input).for_each(|(g, &av)| {
+                    if av <= 0.0 {
+                        *g = 0.0;
+                    }
+                });
                 std::mem::swap(&mut self.delta, &mut self.delta_prev);
             }
         }

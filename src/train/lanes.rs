@@ -192,6 +192,45 @@ pub(super) fn row_times_matrix<L: Lanes>(z: &mut [f32], init: &[f32], a: &[f32],
     }
 }
 
+/// [`row_times_matrix`] for every row of a batch: `z[r] = init + Σ_i a[r][i]·m[i][..]`, with
+/// `z` in `[rows][n]`, `a` in `[rows][fin]`, `m` in `[fin][n]`. Four rows at a time: one
+/// row's sum is a chain of dependent fused adds that waits on each add's latency; four
+/// independent chains keep the FMA units busy. Each row's sum keeps its order, so the
+/// result is the same, bit for bit.
+#[inline(always)]
+pub(super) fn rows_times_matrix<L: Lanes>(z: &mut [f32], init: &[f32], a: &[f32], m: &[f32]) {
+    let n = init.len();
+    let fin = m.len() / n;
+    let rows = z.len() / n;
+    let mut r = 0;
+    if n.is_multiple_of(BLOCK) {
+        while r + 4 <= rows {
+            for o in (0..n).step_by(BLOCK) {
+                let mut acc = [L::load(block(init, o)); 4];
+                for i in 0..fin {
+                    let w = block(m, i * n + o);
+                    for (k, acc) in acc.iter_mut().enumerate() {
+                        *acc = L::mul_add(*acc, a[(r + k) * fin + i], w);
+                    }
+                }
+                for (k, acc) in acc.into_iter().enumerate() {
+                    let at = (r + k) * n + o;
+                    L::store(acc, (&mut z[at..at + BLOCK]).try_into().expect("block"));
+                }
+            }
+            r += 4;
+        }
+    }
+    for r in r..rows {
+        row_times_matrix::<L>(
+            &mut z[r * n..(r + 1) * n],
+            init,
+            &a[r * fin..(r + 1) * fin],
+            m,
+        );
+    }
+}
+
 /// `Σ_i a[i]·b[i]`.
 #[inline(always)]
 pub(super) fn dot<L: Lanes>(a: &[f32], b: &[f32]) -> f32 {
