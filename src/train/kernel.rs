@@ -11,7 +11,9 @@
 
 #[cfg(target_arch = "x86_64")]
 use super::lanes::{Avx2, Avx512};
-use super::lanes::{BLOCK, Lanes, Plain, narrow_layer, outer_product_sum, rows_times_matrix};
+use super::lanes::{
+    BLOCK, Lanes, Plain, block, narrow_layer, outer_product_sum, rows_times_matrix,
+};
 use crate::nn::Network;
 
 /// Reusable buffers for one batch size and architecture.
@@ -325,9 +327,21 @@ impl Kernel {
             let gb = &mut rest[..fout];
             outer_product_sum::<M>(&mut self.grad_wt[l], input, delta, fin, fout);
             transpose(&self.grad_wt[l], fin, fout, gw);
-            gb.fill(0.0);
-            for d in delta.chunks_exact(fout) {
-                gb.iter_mut().zip(d).for_each(|(g, &v)| *g += v);
+            if fout.is_multiple_of(BLOCK) {
+                // Summed in registers, row by row (1·x + acc is exact, so the same bits as
+                // adding in memory, without a store and reload per row).
+                for o in (0..fout).step_by(BLOCK) {
+                    let mut acc = M::zero();
+                    for d in delta.chunks_exact(fout) {
+                        acc = M::mul_add(acc, 1.0, block(d, o));
+                    }
+                    M::store(acc, (&mut gb[o..o + BLOCK]).try_into().expect("block"));
+                }
+            } else {
+                gb.fill(0.0);
+                for d in delta.chunks_exact(fout) {
+                    gb.iter_mut().zip(d).for_each(|(g, &v)| *g += v);
+                }
             }
 
             if l > 0 {
