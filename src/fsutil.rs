@@ -59,7 +59,36 @@ pub fn write_with_fallback(
     bytes: &[u8],
     write: impl Fn(&Path, &[u8]) -> std::io::Result<()>,
 ) -> Result<Written, String> {
-    let first = match write(path, bytes) {
+    place_with_fallback(path, |at| write(at, bytes))
+        .map_err(|tried| format!("cannot write anywhere ({})", tried.join("; ")))
+}
+
+/// Moves a finished temporary file onto `path`; when that fails, to a fallback place (see
+/// [`write_with_fallback`]). For outputs streamed to a temporary file, such as movies.
+pub fn move_with_fallback(tmp: &Path, path: &Path) -> Result<Written, String> {
+    place_with_fallback(path, |at| {
+        // A rename cannot cross file systems; a copy can.
+        std::fs::rename(tmp, at).or_else(|_| {
+            std::fs::copy(tmp, at)?;
+            std::fs::remove_file(tmp)
+        })
+    })
+    .map_err(|tried| {
+        format!(
+            "cannot move the finished file into place ({}); it is kept as {}",
+            tried[0],
+            tmp.display()
+        )
+    })
+}
+
+/// Puts a file at `path` with `put`, else at each fallback place in turn; on failure, what
+/// went wrong at each place (the intended one first).
+fn place_with_fallback(
+    path: &Path,
+    mut put: impl FnMut(&Path) -> std::io::Result<()>,
+) -> Result<Written, Vec<String>> {
+    let first = match put(path) {
         Ok(()) => {
             return Ok(Written {
                 path: path.to_path_buf(),
@@ -70,7 +99,7 @@ pub fn write_with_fallback(
     };
     let mut tried = vec![format!("{}: {first}", path.display())];
     for candidate in fallback_paths(path) {
-        match write(&candidate, bytes) {
+        match put(&candidate) {
             Ok(()) => {
                 return Ok(Written {
                     path: candidate,
@@ -80,36 +109,7 @@ pub fn write_with_fallback(
             Err(e) => tried.push(format!("{}: {e}", candidate.display())),
         }
     }
-    Err(format!("cannot write anywhere ({})", tried.join("; ")))
-}
-
-/// Moves a finished temporary file onto `path`; when that fails, to a fallback place (see
-/// [`write_with_fallback`]). For outputs streamed to a temporary file, such as movies.
-pub fn move_with_fallback(tmp: &Path, path: &Path) -> Result<Written, String> {
-    let first = match std::fs::rename(tmp, path) {
-        Ok(()) => {
-            return Ok(Written {
-                path: path.to_path_buf(),
-                failed: None,
-            });
-        }
-        Err(e) => e.to_string(),
-    };
-    for candidate in fallback_paths(path) {
-        // A rename cannot cross file systems; a copy can.
-        let moved = std::fs::rename(tmp, &candidate).is_ok()
-            || (std::fs::copy(tmp, &candidate).is_ok() && std::fs::remove_file(tmp).is_ok());
-        if moved {
-            return Ok(Written {
-                path: candidate,
-                failed: Some(first),
-            });
-        }
-    }
-    Err(format!(
-        "cannot move the finished file into place ({first}); it is kept as {}",
-        tmp.display()
-    ))
+    Err(tried)
 }
 
 /// Fallback places for `path`: the current folder, then the temp folder.

@@ -23,10 +23,8 @@ pub struct SummaryCmd {
 /// Where a run stands, in one word.
 fn status(run: &Run) -> String {
     match &run.stopped {
-        _ if run.last().iteration >= run.settings.iterations && run.stopped.is_none() => {
-            "complete".into()
-        }
         Some(s) => format!("{:?}", s.reason).to_lowercase(),
+        None if run.last().iteration >= run.settings.iterations => "complete".into(),
         None => "incomplete".into(),
     }
 }

@@ -8,7 +8,7 @@ use anyhow::{Context, bail};
 use clap::{ArgMatches, Args, parser::ValueSource};
 use ginn::fsutil::{Written, prepare_output};
 use ginn::run::Run;
-use ginn::train::{Settings, Stopped};
+use ginn::train::{Settings, StopReason, Stopped};
 use ginn::training::{Checkpoints, Ending, Hooks, ResumeError, Training};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use rayon::prelude::*;
@@ -116,8 +116,9 @@ impl Outcome {
             "out": self.written.path,
             "fallback_for": self.written.failed.as_ref().map(|_| &self.out),
             "stopped": self.run.stopped.as_ref().map(|d| d.to_string()),
-            "diverged": (self.ending == Ending::Diverged)
-                .then(|| self.run.stopped.as_ref().map(|d| d.to_string())),
+            "diverged": self.run.stopped.as_ref()
+                .filter(|s| s.reason == StopReason::Diverged)
+                .map(|d| d.to_string()),
             "checkpoints": self.checkpoints,
             "checkpoint_seconds": self.checkpoint_seconds,
         })
