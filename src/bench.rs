@@ -14,7 +14,7 @@ pub fn trained_net(iterations: u64, seed: u64) -> Network {
         seed,
         ..Settings::default()
     };
-    let target = Shape::Bottle.draw(settings.resolution);
+    let target = Shape::Bottle.draw(settings.resolution).into();
     let mut t = Trainer::new(settings, &target).expect("default settings are valid");
     t.steps(iterations)
         .expect("the report's settings do not diverge");
@@ -41,7 +41,7 @@ pub fn median_ms(reps: usize, mut f: impl FnMut()) -> f64 {
 /// gradients and moments make denormals common, as well as early.
 pub fn training_rate(iterations: u64, kind: KernelKind, flush: bool) -> TrainingRate {
     let settings = Settings::default();
-    let target = Shape::Bottle.draw(settings.resolution);
+    let target = Shape::Bottle.draw(settings.resolution).into();
     let rate = |mut t: Trainer| {
         t.set_kernel(kind);
         t.flush_denormals = flush;
@@ -84,7 +84,7 @@ pub fn wide_net(width: usize, iterations: u64) -> Network {
         widths: vec![width; 3],
         ..Settings::default()
     };
-    let target = Shape::Bottle.draw(settings.resolution);
+    let target = Shape::Bottle.draw(settings.resolution).into();
     let mut t = Trainer::new(settings, &target).expect("valid settings");
     t.steps(iterations).expect("no divergence");
     t.net
@@ -175,7 +175,7 @@ pub fn frame_work_ms_for(
         widths: widths.to_vec(),
         ..Settings::default()
     };
-    let target = Shape::Bottle.draw(settings.resolution);
+    let target = Shape::Bottle.draw(settings.resolution).into();
     let mut t = Trainer::new(settings, &target).expect("valid settings");
     t.steps(warm).expect("no divergence");
     let (mut train, mut geom, mut tex, mut mesh) = (vec![], vec![], vec![], vec![]);

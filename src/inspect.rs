@@ -137,6 +137,7 @@ pub fn activation_map_exact(
     neuron: NeuronId,
     n: usize,
 ) -> Vec<f64> {
+    let act = |z| net.arch.activation().apply(z);
     let mut out = vec![f64::NAN; n * n];
     let layer = &geom.layers[neuron.layer];
     crate::render::fill_regions(geom, neuron.layer, n as u32, n as u32, |i, r, x, y| {
@@ -147,21 +148,22 @@ pub fn activation_map_exact(
     for (i, v) in out.iter_mut().enumerate().filter(|(_, v)| v.is_nan()) {
         let x = r.x0 + ((i % n) as f64 + 0.5) / n as f64 * (r.x1 - r.x0);
         let y = r.y0 + ((i / n) as f64 + 0.5) / n as f64 * (r.y1 - r.y0);
-        *v = net.pre_activations(x, y)[neuron.layer][neuron.index].max(0.0);
+        *v = act(net.pre_activations(x, y)[neuron.layer][neuron.index]);
     }
     out
 }
 
-/// The unit's activation (after ReLU) on an `n × n` grid of the square, row-major, by
+/// The unit's activation (after its ReLU or leaky ReLU) on an `n × n` grid of the square, row-major, by
 /// evaluating the network at every point.
 pub fn activation_map(net: &Network, neuron: NeuronId, n: usize) -> Vec<f64> {
+    let act = |z| net.arch.activation().apply(z);
     (0..n * n)
         .map(|i| {
             let (x, y) = (
                 ((i % n) as f64 + 0.5) / n as f64,
                 ((i / n) as f64 + 0.5) / n as f64,
             );
-            net.pre_activations(x, y)[neuron.layer][neuron.index].max(0.0)
+            act(net.pre_activations(x, y)[neuron.layer][neuron.index])
         })
         .collect()
 }

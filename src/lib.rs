@@ -3,7 +3,7 @@
 //! The plain-Rust core: the report's network and its training ([`nn`], [`train`]), the
 //! targets it learns ([`target`]), runs and their files ([`run`], [`snapshot`]), the training loop that long jobs need
 //! (stops, checkpoints, resuming: [`training`], [`interrupt`]), the exact
-//! boundary geometry ([`geometry`]), and CPU rendering of figures and movies ([`render`]).
+//! boundary geometry ([`geometry`]), PyTorch networks in and out ([`pytorch`]), and CPU rendering of figures and movies ([`render`]).
 //! None of it knows about Bevy; the viewer (feature `viewer`) is a thin shell over it.
 
 pub mod autosave;
@@ -13,6 +13,7 @@ pub mod geometry;
 pub mod inspect;
 pub mod interrupt;
 pub mod nn;
+pub mod pytorch;
 pub mod render;
 pub mod run;
 pub mod session;

@@ -1,4 +1,6 @@
-//! The network the report studies: 2 inputs → hidden ReLU layers → 2 logits.
+//! The network the report studies: 2 inputs → hidden ReLU layers → 2 logits; and the
+//! nets people bring from PyTorch: LeakyReLU of any slope, one logit (a binary classifier
+//! trained with `BCEWithLogitsLoss`). All are piecewise linear, so the exact geometry holds.
 //!
 //! Parameters are kept in one flat `f32` vector so the optimiser can treat them as a
 //! single tensor, in PyTorch's `nn.Linear` layout: for each layer the weight `[out][in]`
@@ -9,7 +11,9 @@ use serde::{Deserialize, Serialize};
 
 /// Number of inputs: the pixel location (x, y).
 pub const INPUTS: usize = 2;
-/// Number of logits: class 0 = black, class 1 = white.
+/// Number of logits of the report's net: class 0 = black, class 1 = white. A net may instead
+/// have one logit `z` (probability of white = sigmoid(z)); it is then treated as the pair
+/// `(0, z)`, which has the same decision boundary and probabilities.
 pub const OUTPUTS: usize = 2;
 /// Limits on the architecture (the viewer and the run-file checks rely on them).
 pub const MAX_HIDDEN_LAYERS: usize = 8;
@@ -29,16 +33,127 @@ pub enum ArchitectureError {
     Depth(usize),
     #[error("hidden layer widths must be 1 to {MAX_WIDTH}, got {0}")]
     Width(usize),
+    #[error("the network needs 1 or 2 output logits, got {0}")]
+    Outputs(usize),
+    #[error("the leaky ReLU slope must be a finite number, got {0}")]
+    Slope(f32),
+}
+
+/// The hidden layers' nonlinearity. Both are piecewise linear with their kink where the
+/// pre-activation is 0, so the partition is the same; only the affine maps differ.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(into = "String", try_from = "String")]
+pub enum Activation {
+    #[default]
+    Relu,
+    /// `max(0, z) + slope·min(0, z)`, as PyTorch's `LeakyReLU(negative_slope)`.
+    LeakyRelu { slope: f32 },
+}
+
+// The slope is never NaN (parsing and `Architecture::general` refuse it).
+impl Eq for Activation {}
+
+impl Activation {
+    /// What an inactive unit (pre-activation ≤ 0) passes on, per unit of pre-activation.
+    pub fn slope(self) -> f32 {
+        match self {
+            Self::Relu => 0.0,
+            Self::LeakyRelu { slope } => slope,
+        }
+    }
+
+    pub fn is_relu(&self) -> bool {
+        *self == Self::Relu
+    }
+
+    #[inline]
+    pub fn apply(self, z: f64) -> f64 {
+        match self {
+            Self::Relu => z.max(0.0),
+            Self::LeakyRelu { slope } => {
+                if z > 0.0 {
+                    z
+                } else {
+                    slope as f64 * z
+                }
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for Activation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Relu => write!(f, "relu"),
+            Self::LeakyRelu { slope } => write!(f, "leaky_relu:{slope}"),
+        }
+    }
+}
+
+impl std::str::FromStr for Activation {
+    type Err = String;
+
+    /// `relu` or `leaky_relu:SLOPE` (`leaky_relu` alone is PyTorch's default 0.01).
+    fn from_str(s: &str) -> Result<Self, String> {
+        let s = s.trim();
+        let bad = || format!("activation is `{s}`; expected relu or leaky_relu:SLOPE (e.g. leaky_relu:0.1)");
+        match s.split_once(':') {
+            None if s == "relu" => Ok(Self::Relu),
+            None if s == "leaky_relu" => Ok(Self::LeakyRelu { slope: 0.01 }),
+            Some(("leaky_relu", v)) => match v.trim().parse::<f32>() {
+                Ok(slope) if slope.is_finite() => Ok(Self::LeakyRelu { slope }),
+                _ => Err(bad()),
+            },
+            _ => Err(bad()),
+        }
+    }
+}
+
+impl From<Activation> for String {
+    fn from(a: Activation) -> String {
+        a.to_string()
+    }
+}
+
+impl TryFrom<String> for Activation {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        s.parse()
+    }
 }
 
 /// Shape of the network: the hidden widths, plus where each layer's parameters live.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Architecture {
     hidden: Vec<usize>,
+    #[serde(default = "two")]
+    outputs: usize,
+    #[serde(default)]
+    activation: Activation,
+}
+
+fn two() -> usize {
+    OUTPUTS
 }
 
 impl Architecture {
+    /// ReLU hidden layers of these widths and two logits (the report's kind of net).
     pub fn new(hidden: &[usize]) -> Result<Self, ArchitectureError> {
+        Self::general(hidden, OUTPUTS, Activation::Relu)
+    }
+
+    /// Any net ginn handles: 1 or 2 logits, ReLU or leaky ReLU.
+    pub fn general(
+        hidden: &[usize],
+        outputs: usize,
+        activation: Activation,
+    ) -> Result<Self, ArchitectureError> {
+        if !(1..=2).contains(&outputs) {
+            return Err(ArchitectureError::Outputs(outputs));
+        }
+        if !activation.slope().is_finite() {
+            return Err(ArchitectureError::Slope(activation.slope()));
+        }
         if hidden.is_empty() || hidden.len() > MAX_HIDDEN_LAYERS {
             return Err(ArchitectureError::Depth(hidden.len()));
         }
@@ -47,18 +162,27 @@ impl Architecture {
         }
         Ok(Self {
             hidden: hidden.to_vec(),
+            outputs,
+            activation,
         })
     }
 
     /// The report's network: three hidden layers of sixteen units.
     pub fn paper() -> Self {
-        Self {
-            hidden: vec![16, 16, 16],
-        }
+        Self::new(&[16, 16, 16]).expect("valid")
     }
 
     pub fn hidden(&self) -> &[usize] {
         &self.hidden
+    }
+
+    /// Number of output logits (1 or 2).
+    pub fn outputs(&self) -> usize {
+        self.outputs
+    }
+
+    pub fn activation(&self) -> Activation {
+        self.activation
     }
 
     /// Number of affine layers (hidden layers + the output layer).
@@ -74,7 +198,7 @@ impl Architecture {
     /// Output width of affine layer `l`.
     pub fn fan_out(&self, l: usize) -> usize {
         if l == self.hidden.len() {
-            OUTPUTS
+            self.outputs
         } else {
             self.hidden[l]
         }
@@ -107,7 +231,7 @@ impl Architecture {
             .max()
             .unwrap_or(0)
             .max(INPUTS)
-            .max(OUTPUTS)
+            .max(self.outputs)
     }
 }
 
@@ -164,21 +288,31 @@ impl Network {
     /// Pre-activations of every layer at one point, in `f64` (the geometry's precision).
     /// `pre[l]` holds layer `l`'s pre-activations; the last entry holds the logits.
     pub fn pre_activations(&self, x: f64, y: f64) -> Vec<Vec<f64>> {
+        let activation = self.arch.activation;
         let mut act = vec![x, y];
         let mut out = Vec::with_capacity(self.arch.layers());
         for l in 0..self.arch.layers() {
             let z = affine_f64(self.weight(l), self.bias(l), &act);
-            act = z.iter().map(|&v| v.max(0.0)).collect();
+            act = z.iter().map(|&v| activation.apply(v)).collect();
             out.push(z);
         }
         out
     }
 
-    /// The two logits at a point.
+    /// The logits as the net computes them (one or two).
+    pub fn outputs(&self, x: f64, y: f64) -> Vec<f64> {
+        self.pre_activations(x, y)
+            .pop()
+            .expect("network has an output layer")
+    }
+
+    /// The two logits at a point; a one-logit net's `z` reads as `(0, z)`.
     pub fn logits(&self, x: f64, y: f64) -> [f64; 2] {
-        let pre = self.pre_activations(x, y);
-        let z = pre.last().expect("network has an output layer");
-        [z[0], z[1]]
+        let z = self.outputs(x, y);
+        match z[..] {
+            [z] => [0.0, z],
+            _ => [z[0], z[1]],
+        }
     }
 
     /// Probability that the pixel at (x, y) is white.
@@ -248,6 +382,36 @@ mod tests {
             Architecture::new(&[257]),
             Err(ArchitectureError::Width(257))
         );
+        assert_eq!(
+            Architecture::general(&[4], 3, Activation::Relu),
+            Err(ArchitectureError::Outputs(3))
+        );
+    }
+
+    #[test]
+    fn activations_parse_print_and_apply() {
+        let leaky: Activation = "leaky_relu:0.1".parse().unwrap();
+        assert_eq!(leaky, Activation::LeakyRelu { slope: 0.1 });
+        assert_eq!(leaky.to_string().parse::<Activation>().unwrap(), leaky);
+        assert_eq!("relu".parse::<Activation>().unwrap(), Activation::Relu);
+        for bad in ["tanh", "leaky_relu:x", "leaky_relu:nan", "relu:0.1"] {
+            let e = bad.parse::<Activation>().unwrap_err();
+            assert!(e.contains(bad), "{e}");
+        }
+        assert_eq!(leaky.apply(-2.0), -0.2f32 as f64);
+        assert_eq!(leaky.apply(3.0), 3.0);
+        assert_eq!(Activation::Relu.apply(-2.0), 0.0);
+    }
+
+    #[test]
+    fn one_logit_nets_read_as_zero_and_z() {
+        let a = Architecture::general(&[3], 1, Activation::Relu).unwrap();
+        assert_eq!(a.parameter_count(), 9 + 4);
+        let net = Network::init(a, &mut rand_chacha::ChaCha8Rng::seed_from_u64(2));
+        let z = net.outputs(0.3, 0.6);
+        assert_eq!(z.len(), 1);
+        assert_eq!(net.logits(0.3, 0.6), [0.0, z[0]]);
+        assert_eq!(net.probability_white(0.3, 0.6), sigmoid(z[0]));
     }
 
     #[test]

@@ -7,7 +7,7 @@
 use crate::fsutil::{Written, write_atomic, write_with_fallback};
 use crate::nn::Architecture;
 use crate::snapshot::Snapshot;
-use crate::target::Target;
+use crate::target::{Data, Target};
 use crate::train::{Settings, SettingsError, Stopped};
 use crate::training::{Hooks, Training};
 use serde::{Deserialize, Serialize};
@@ -22,7 +22,7 @@ const LAYOUT: &str = "params: for each layer (hidden layers, then the output lay
 #[derive(Clone, Debug, PartialEq)]
 pub struct Run {
     pub settings: Settings,
-    pub target: Target,
+    pub target: Data,
     pub snapshots: Vec<Snapshot>,
     /// Set when the run ends before its planned last iteration: diverged (the snapshots
     /// before it are kept), interrupted, or a checkpoint written during training.
@@ -45,7 +45,8 @@ struct RunFile {
     version: u32,
     layout: String,
     settings: Settings,
-    target: TargetFile,
+    /// `null` for a run without a target (an imported network).
+    target: Option<TargetFile>,
     snapshots: Vec<Snapshot>,
     #[serde(default)]
     stopped: Option<Stopped>,
@@ -53,12 +54,57 @@ struct RunFile {
     seconds: f64,
 }
 
+/// An image target as its bitmap, or the points (with their mapping and test split).
 #[derive(Serialize, Deserialize)]
 struct TargetFile {
+    #[serde(default, skip_serializing_if = "is_zero")]
     width: u32,
+    #[serde(default, skip_serializing_if = "is_zero")]
     height: u32,
     /// One string per row, top first, `1` = white.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     rows: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    points: Option<crate::target::Points>,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+impl TargetFile {
+    fn new(data: &Data) -> Option<Self> {
+        match data {
+            Data::Image(t) => Some(Self {
+                width: t.width,
+                height: t.height,
+                rows: t.to_rows(),
+                points: None,
+            }),
+            Data::Points(p) => Some(Self {
+                width: 0,
+                height: 0,
+                rows: vec![],
+                points: Some(p.clone()),
+            }),
+            Data::Nothing => None,
+        }
+    }
+
+    fn data(self) -> Result<Data, String> {
+        if let Some(p) = self.points {
+            p.check()?;
+            return Ok(Data::Points(p));
+        }
+        let target = Target::from_rows(&self.rows)?;
+        if (target.width, target.height) != (self.width, self.height) {
+            return Err(format!(
+                "target says {}×{} but its rows are {}×{}",
+                self.width, self.height, target.width, target.height
+            ));
+        }
+        Ok(Data::Image(target))
+    }
 }
 
 /// Progress of a run being trained, reported now and then.
@@ -71,7 +117,9 @@ pub struct Progress {
 
 impl Run {
     pub fn architecture(&self) -> Architecture {
-        Architecture::new(&self.settings.widths).expect("validated when the run was made or loaded")
+        self.settings
+            .architecture()
+            .expect("validated when the run was made or loaded")
     }
 
     pub fn last(&self) -> &Snapshot {
@@ -89,7 +137,7 @@ impl Run {
     /// Trains a whole run, calling `progress` every `every` iterations.
     pub fn train(
         settings: Settings,
-        target: Target,
+        target: impl Into<Data>,
         every: u64,
         mut progress: impl FnMut(Progress),
     ) -> Result<Self, SettingsError> {
@@ -115,11 +163,7 @@ impl Run {
             version: VERSION,
             layout: LAYOUT.into(),
             settings: self.settings.clone(),
-            target: TargetFile {
-                width: self.target.width,
-                height: self.target.height,
-                rows: self.target.to_rows(),
-            },
+            target: TargetFile::new(&self.target),
             snapshots: self.snapshots.clone(),
             stopped: self.stopped.clone(),
             seconds: self.seconds,
@@ -154,7 +198,7 @@ impl Run {
 
     /// A rough size of the file this run's settings make, for checking the disk first.
     pub fn expected_file_bytes(settings: &Settings) -> u64 {
-        let params = Architecture::new(&settings.widths).map_or(0, |a| a.parameter_count()) as u64;
+        let params = settings.architecture().map_or(0, |a| a.parameter_count()) as u64;
         let snapshots = settings.snapshots.iterations(settings.iterations).len() as u64;
         // ~13 characters per float as JSON text; Adam's two moments in the last snapshot.
         (snapshots + 2) * params * 13 + (settings.resolution as u64).pow(2) + 4096
@@ -198,13 +242,10 @@ impl Run {
             .settings
             .validate()
             .map_err(|e| format!("bad settings: {e}"))?;
-        let target = Target::from_rows(&file.target.rows)?;
-        if (target.width, target.height) != (file.target.width, file.target.height) {
-            return Err(format!(
-                "target says {}×{} but its rows are {}×{}",
-                file.target.width, file.target.height, target.width, target.height
-            ));
-        }
+        let target = match file.target {
+            Some(t) => t.data()?,
+            None => Data::Nothing,
+        };
         if file.snapshots.is_empty() {
             return Err("the run has no snapshots".into());
         }

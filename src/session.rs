@@ -5,7 +5,7 @@
 use crate::nn::Network;
 use crate::run::Run;
 use crate::snapshot::Snapshot;
-use crate::target::Target;
+use crate::target::Data;
 use crate::train::{Settings, SettingsError, Trainer};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -22,7 +22,7 @@ pub struct Session {
     pub id: u64,
     pub name: String,
     pub settings: Settings,
-    pub target: Target,
+    pub target: Data,
     /// Recorded snapshots, ascending by iteration.
     pub snapshots: Vec<Snapshot>,
     /// The network being trained; `None` for a replayed run that cannot continue.
@@ -52,8 +52,9 @@ impl Session {
     pub fn new(
         name: impl Into<String>,
         settings: Settings,
-        target: Target,
+        target: impl Into<Data>,
     ) -> Result<Self, SettingsError> {
+        let target = target.into();
         let trainer = Trainer::new(settings.clone(), &target)?;
         let first = trainer.snapshot();
         Ok(Self::assemble(
@@ -92,7 +93,7 @@ impl Session {
     fn assemble(
         name: String,
         settings: Settings,
-        target: Target,
+        target: Data,
         snapshots: Vec<Snapshot>,
         trainer: Option<Trainer>,
     ) -> Self {
@@ -154,7 +155,7 @@ impl Session {
     }
 
     pub fn shown_network(&self) -> Network {
-        let arch = crate::nn::Architecture::new(&self.settings.widths).expect("validated");
+        let arch = self.settings.architecture().expect("validated");
         Network::from_params(arch, self.shown().0.to_vec()).expect("parameter count fits")
     }
 

@@ -10,13 +10,18 @@ pub struct Snapshot {
     pub iteration: u64,
     /// Learning rate of the next step.
     pub lr: f64,
-    /// Mean cross-entropy over every pixel of the target (`null` in the file when it
-    /// overflowed: JSON has no NaN or infinity).
+    /// Mean cross-entropy over every pixel of the target, or every training point (`null`
+    /// in the file when it overflowed or there is no target: JSON has no NaN or infinity).
     #[serde(with = "finite_or_null")]
     pub loss: f64,
-    /// Fraction of pixels classified correctly.
+    /// Fraction of pixels (training points) classified correctly.
     #[serde(with = "finite_or_null")]
     pub accuracy: f64,
+    /// Loss and accuracy on the held-out points, for point datasets with a test split.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_loss: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_accuracy: Option<f64>,
     /// All parameters, flat, in PyTorch `nn.Linear` layout (see `nn`).
     pub params: Vec<f32>,
     /// Adam's moments, when kept (needed to branch a run from here exactly).

@@ -8,7 +8,7 @@
 
 use crate::run::{Progress, Run};
 use crate::snapshot::Snapshot;
-use crate::target::Target;
+use crate::target::Data;
 use crate::train::{Settings, SettingsError, Stopped, Trainer};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 /// A run in training: the trainer at its head and the planned snapshots so far.
 pub struct Training {
     trainer: Trainer,
-    target: Target,
+    target: Data,
     /// Planned snapshots recorded so far; only the newest keeps Adam's state (it is all a
     /// resume needs, and keeping it everywhere would triple memory and files).
     snapshots: Vec<Snapshot>,
@@ -79,7 +79,8 @@ pub enum ResumeError {
 
 impl Training {
     /// A fresh run from its settings.
-    pub fn new(settings: Settings, target: Target) -> Result<Self, SettingsError> {
+    pub fn new(settings: Settings, target: impl Into<Data>) -> Result<Self, SettingsError> {
+        let target = target.into();
         let trainer = Trainer::new(settings, &target)?;
         let first = trainer.snapshot();
         Ok(Self::assemble(trainer, target, vec![first], 0.0))
@@ -121,7 +122,7 @@ impl Training {
         Ok(Self::assemble(trainer, target, snapshots, seconds))
     }
 
-    fn assemble(trainer: Trainer, target: Target, snapshots: Vec<Snapshot>, seconds: f64) -> Self {
+    fn assemble(trainer: Trainer, target: Data, snapshots: Vec<Snapshot>, seconds: f64) -> Self {
         let s = &trainer.settings;
         let plan = s.snapshots.iterations(s.iterations);
         let next = plan.partition_point(|&i| i <= trainer.iteration);
@@ -274,7 +275,7 @@ mod tests {
     use crate::target::Shape;
     use crate::train::{SnapshotPlan, StopReason};
 
-    fn settings(plan: SnapshotPlan) -> (Settings, Target) {
+    fn settings(plan: SnapshotPlan) -> (Settings, Data) {
         let s = Settings {
             resolution: 24,
             iterations: 600,
@@ -284,17 +285,17 @@ mod tests {
             snapshots: plan,
             ..Settings::default()
         };
-        (s, Shape::Disc.draw(24))
+        (s, Shape::Disc.draw(24).into())
     }
 
-    fn uninterrupted(s: &Settings, t: &Target) -> Run {
+    fn uninterrupted(s: &Settings, t: &Data) -> Run {
         let mut tr = Training::new(s.clone(), t.clone()).unwrap();
         assert_eq!(tr.run(&mut Hooks::default()), Ending::Finished);
         tr.into_run(None)
     }
 
     /// Stops at `at`, goes through a run file's bytes, resumes, finishes.
-    fn stopped_and_resumed(s: &Settings, t: &Target, stops: &[u64]) -> Run {
+    fn stopped_and_resumed(s: &Settings, t: &Data, stops: &[u64]) -> Run {
         let mut tr = Training::new(s.clone(), t.clone()).unwrap();
         for &at in stops {
             let ending = tr.run(&mut Hooks {

@@ -2,7 +2,8 @@
 
 use anyhow::Context;
 use clap::Args;
-use ginn::target::{DEFAULT_THRESHOLD, TargetSource};
+use ginn::nn::Activation;
+use ginn::target::{DEFAULT_THRESHOLD, PointSpec, TargetSource};
 use ginn::train::{Settings, SnapshotPlan};
 
 #[derive(Args, Clone, Debug)]
@@ -10,6 +11,22 @@ pub struct TrainArgs {
     /// Built-in target (bottle, disc, rings, checkerboard, spiral, moons) or an image file.
     #[arg(long, default_value = "bottle")]
     pub target: String,
+    /// Train on points instead of pixels: Playground's circle, xor, gauss or spiral, or a
+    /// CSV file with columns x, y, label (label 0 or 1; any range, mapped into the square).
+    #[arg(long, conflicts_with_all = ["target", "threshold"])]
+    pub points: Option<String>,
+    /// Noise of the generated points, 0–50 (percent, as in Playground).
+    #[arg(long, default_value_t = 0, requires = "points")]
+    pub noise: u32,
+    /// Number of generated points.
+    #[arg(long, default_value_t = ginn::target::points::DEFAULT_COUNT, requires = "points")]
+    pub count: usize,
+    /// Fraction of the points held out for testing (never trained on).
+    #[arg(long, default_value_t = 0.5, requires = "points")]
+    pub test_fraction: f64,
+    /// Seed of the generated points' noise and of the test split.
+    #[arg(long, default_value_t = 0, requires = "points")]
+    pub data_seed: u64,
     /// Side of the square training image in pixels.
     #[arg(long, default_value_t = 200)]
     pub resolution: u32,
@@ -34,6 +51,12 @@ pub struct TrainArgs {
     /// Which iterations to keep: `paper` (the report's log-spaced schedule) or `every:N`.
     #[arg(long, default_value = "paper")]
     pub snapshots: SnapshotPlan,
+    /// Hidden nonlinearity: `relu` or `leaky_relu:SLOPE` (slope ≥ 0 to train).
+    #[arg(long, default_value = "relu")]
+    pub activation: Activation,
+    /// Output logits: 2 (softmax cross-entropy, the report's) or 1 (binary cross-entropy).
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u8).range(1..=2))]
+    pub outputs: u8,
 }
 
 impl TrainArgs {
@@ -57,8 +80,18 @@ impl TrainArgs {
 
     /// The settings as given, before checking that they make a valid run.
     pub fn settings_unchecked(&self) -> anyhow::Result<Settings> {
+        let target = match &self.points {
+            Some(p) => TargetSource::Points(PointSpec::parse(
+                p,
+                self.noise,
+                self.count,
+                self.test_fraction,
+                self.data_seed,
+            )),
+            None => TargetSource::parse(&self.target, self.threshold)?,
+        };
         Ok(Settings {
-            target: TargetSource::parse(&self.target, self.threshold)?,
+            target,
             resolution: self.resolution,
             widths: self.widths.clone(),
             iterations: self.iterations,
@@ -66,15 +99,17 @@ impl TrainArgs {
             lr: self.lr,
             seed: self.seed,
             snapshots: self.snapshots,
+            activation: self.activation,
+            outputs: self.outputs as usize,
         })
     }
 
-    pub fn settings_and_target(&self) -> anyhow::Result<(Settings, ginn::target::Target)> {
+    pub fn settings_and_target(&self) -> anyhow::Result<(Settings, ginn::target::Data)> {
         let s = self.settings()?;
         let t = s
             .target
             .build(s.resolution)
-            .with_context(|| format!("building target `{}`", self.target))?;
+            .with_context(|| format!("building target `{}`", s.target.name()))?;
         Ok((s, t))
     }
 }

@@ -1,8 +1,9 @@
-//! The command line: `ginn train | regions | render | figure | summary | bench | view`.
+//! The command line: `ginn train | regions | render | figure | summary | import | export | bench | view`.
 
 mod args;
 mod bench;
 mod figure;
+mod import;
 mod regions;
 mod render;
 mod summary;
@@ -37,6 +38,10 @@ enum Command {
     View(view::ViewCmd),
     /// One line per run file: how far it got, how well it did (the end of a sweep).
     Summary(summary::SummaryCmd),
+    /// Read PyTorch checkpoints (safetensors state dicts of an MLP) into a run file.
+    Import(import::ImportCmd),
+    /// Write one snapshot as a PyTorch nn.Sequential state dict (safetensors).
+    Export(import::ExportCmd),
     /// Measure training speed, exact-geometry speed and rendering speed on this machine.
     Bench(bench::BenchCmd),
 }
@@ -52,6 +57,8 @@ pub fn main() -> anyhow::Result<()> {
                 .expect("the train subcommand was parsed"),
         ),
         Some(Command::Bench(c)) => c.run(),
+        Some(Command::Import(c)) => c.run(),
+        Some(Command::Export(c)) => c.run(),
         Some(Command::Summary(c)) => c.run(),
         Some(Command::Regions(c)) => c.run(),
         Some(Command::Render(c)) => c.run(),

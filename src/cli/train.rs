@@ -395,9 +395,14 @@ fn refuse_changed_settings(
 ) -> anyhow::Result<()> {
     let given = |id: &str| matches!(matches.value_source(id), Some(ValueSource::CommandLine));
     let wanted = args.settings_unchecked()?;
-    let differs: [(&str, bool); 9] = [
+    let differs: [(&str, bool); 16] = [
         ("target", wanted.target != run.target),
         ("threshold", wanted.target != run.target),
+        ("points", wanted.target != run.target),
+        ("noise", wanted.target != run.target),
+        ("count", wanted.target != run.target),
+        ("test_fraction", wanted.target != run.target),
+        ("data_seed", wanted.target != run.target),
         ("resolution", wanted.resolution != run.resolution),
         ("widths", wanted.widths != run.widths),
         ("iterations", wanted.iterations != run.iterations),
@@ -405,11 +410,13 @@ fn refuse_changed_settings(
         ("lr", wanted.lr != run.lr),
         ("seed", wanted.seed != run.seed),
         ("snapshots", wanted.snapshots != run.snapshots),
+        ("activation", wanted.activation != run.activation),
+        ("outputs", wanted.outputs != run.outputs),
     ];
     let changed: Vec<String> = differs
         .iter()
         .filter(|(id, d)| *d && given(id))
-        .map(|(id, _)| format!("--{id}"))
+        .map(|(id, _)| format!("--{}", id.replace('_', "-")))
         .collect();
     if !changed.is_empty() {
         bail!(

@@ -65,6 +65,7 @@ pub fn patterns(net: &Network, rect: Rect, n: usize) -> GridPatterns {
         })
         .collect();
     let widest = net.arch.widest();
+    let activation = net.arch.activation();
     let (mut a, mut z) = (vec![0.0; widest], vec![0.0; widest]);
     let mut bits = vec![0u64; n * n * stride];
     let mut g = GridPatterns {
@@ -88,7 +89,7 @@ pub fn patterns(net: &Network, rect: Rect, n: usize) -> GridPatterns {
                 }
             }
             for j in 0..width {
-                a[j] = z[j].max(0.0);
+                a[j] = activation.apply(z[j]);
             }
             fan_in = width;
             word += super::partition::words(width);

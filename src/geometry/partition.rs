@@ -40,7 +40,8 @@ pub struct Region {
 ///
 /// The maps are stored once per region of the layer *below* (all regions cut from one
 /// parent share its pre-activation maps; a unit's activation is that map where the unit is
-/// active and 0 elsewhere), so a region costs only its polygon and pattern.
+/// active and 0 elsewhere, or `slope ×` it for a leaky ReLU), so a region costs only its
+/// polygon and pattern.
 #[derive(Clone, Debug, Default)]
 pub struct LayerPartition {
     pub regions: Vec<Region>,
@@ -50,6 +51,8 @@ pub struct LayerPartition {
     pre: Vec<[f64; 3]>,
     /// Where this layer's bits start in a region's pattern.
     bit_offset: usize,
+    /// What an inactive unit passes on (0 for ReLU).
+    slope: f64,
 }
 
 impl LayerPartition {
@@ -57,10 +60,13 @@ impl LayerPartition {
     #[inline]
     pub fn unit_map(&self, r: usize, j: usize) -> [f64; 3] {
         let region = &self.regions[r];
+        let m = self.pre[region.parent as usize * self.width + j];
         if bit(&region.pattern, self.bit_offset + j) {
-            self.pre[region.parent as usize * self.width + j]
-        } else {
+            m
+        } else if self.slope == 0.0 {
             [0.0; 3]
+        } else {
+            m.map(|v| self.slope * v)
         }
     }
 }
@@ -189,7 +195,10 @@ pub(super) fn split(net: &Network, rect: Rect, limit: Limit) -> Split {
         width: 2,
         pre: vec![],
         bit_offset: 0,
+        slope: 0.0,
     };
+    let activation = arch.activation();
+    let slope = activation.slope() as f64;
     let mut act: Vec<f64> = vertices.iter().flat_map(|p| [p[0], p[1]]).collect();
     let mut act_width = 2;
     let mut layers: Vec<LayerPartition> = Vec::with_capacity(hidden);
@@ -281,7 +290,7 @@ pub(super) fn split(net: &Network, rect: Rect, limit: Limit) -> Split {
         } else {
             sibling_maps(prev, &wt, &biases[l], width, &mut pre);
         }
-        act = vals.iter().map(|v| v.max(0.0)).collect();
+        act = vals.iter().map(|&v| activation.apply(v)).collect();
         act_width = width;
         segments.extend(layer_segments);
         layers.push(LayerPartition {
@@ -289,6 +298,7 @@ pub(super) fn split(net: &Network, rect: Rect, limit: Limit) -> Split {
             width,
             pre,
             bit_offset: region_bit_offset(arch.hidden(), l),
+            slope,
         });
     }
     if truncated.is_some() {
@@ -301,6 +311,7 @@ pub(super) fn split(net: &Network, rect: Rect, limit: Limit) -> Split {
                 width: arch.hidden()[l],
                 pre: vec![],
                 bit_offset: region_bit_offset(arch.hidden(), l),
+                slope,
             });
         }
         segments.resize_with(arch.neuron_count(), Vec::new);
@@ -316,17 +327,26 @@ pub(super) fn split(net: &Network, rect: Rect, limit: Limit) -> Split {
     let last = layers.last().unwrap_or(&whole);
 
     let out = arch.layers() - 1;
-    let logit_vals = layer_values(&weights[out], &biases[out], &act, act_width, 2);
-    let wt = transpose(&weights[out], 2, act_width);
-    let mut maps = vec![[0.0; 3]; 2 * last.regions.len()];
+    let outputs = arch.outputs();
+    let logit_vals = layer_values(&weights[out], &biases[out], &act, act_width, outputs);
+    let wt = transpose(&weights[out], outputs, act_width);
+    let mut maps = vec![[0.0; 3]; outputs * last.regions.len()];
     if hidden == 0 {
         let identity = |i| [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]][i];
         compose(&wt, &biases[out], 2, identity, &mut maps, &mut Vec::new());
     } else {
-        sibling_maps(last, &wt, &biases[out], 2, &mut maps);
+        sibling_maps(last, &wt, &biases[out], outputs, &mut maps);
     }
-    let logits: Vec<[[f64; 3]; 2]> = maps.chunks_exact(2).map(|z| [z[0], z[1]]).collect();
-    let decision = decision_segments(&last.regions, &vertices, &logit_vals);
+    // A one-logit net's `z` is the pair `(0, z)`: the same decision and probabilities.
+    let logits: Vec<[[f64; 3]; 2]> = match outputs {
+        1 => maps.iter().map(|&z| [[0.0; 3], z]).collect(),
+        _ => maps.chunks_exact(2).map(|z| [z[0], z[1]]).collect(),
+    };
+    let margin: Vec<f64> = match outputs {
+        1 => logit_vals,
+        _ => logit_vals.chunks_exact(2).map(|z| z[1] - z[0]).collect(),
+    };
+    let decision = decision_segments(&last.regions, &vertices, &margin);
     Split {
         vertices,
         layers,
@@ -348,7 +368,7 @@ pub(super) fn bit(pattern: &[u64], i: usize) -> bool {
 
 /// The pre-activation maps `W·A_r + b` of the next layer on every region `r` of `prev`,
 /// where `A_r` is `prev`'s activation map on `r`: its parent's pre-activation rows where
-/// the unit is active, 0 elsewhere.
+/// the unit is active, 0 (or `slope ×` the row, for a leaky ReLU) elsewhere.
 ///
 /// Regions cut from one parent (siblings, stored next to each other) differ only in the
 /// few units whose lines cut that parent, so the part of the sum over the units active in
@@ -365,16 +385,19 @@ fn sibling_maps(prev: &LayerPartition, wt: &[f64], b: &[f64], width: usize, pre:
         }
     }
     let fan_in = prev.width;
+    let slope = prev.slope;
     let (w0, nw) = (prev.bit_offset / 64, words(fan_in));
     let group = |acc: &mut Vec<f64>, range: std::ops::Range<usize>, out: &mut [[f64; 3]]| {
         let parent = regions[range.start].parent as usize;
         let p = &prev.pre[parent * fan_in..(parent + 1) * fan_in];
-        let mut common = [u64::MAX; 4];
+        let (mut common, mut any) = ([u64::MAX; 4], [0u64; 4]);
         for r in range.clone() {
-            for (c, w) in common.iter_mut().zip(&regions[r].pattern[w0..w0 + nw]) {
+            for ((c, a), w) in common.iter_mut().zip(&mut any).zip(&regions[r].pattern[w0..w0 + nw]) {
                 *c &= w;
+                *a |= w;
             }
         }
+        let leaky = |m: [f64; 3]| m.map(|v| slope * v);
         // acc = [x | y | c] of the shared part, then [x | y | c] of one sibling.
         acc.clear();
         acc.resize(6 * width, 0.0);
@@ -383,15 +406,29 @@ fn sibling_maps(prev: &LayerPartition, wt: &[f64], b: &[f64], width: usize, pre:
         for i in set_bits(&common[..nw], fan_in) {
             add_row(base, &wt[i * width..(i + 1) * width], p[i]);
         }
+        if slope != 0.0 {
+            // Units inactive in every sibling still pass on `slope ×` their map.
+            let never: Vec<u64> = any.iter().map(|a| !a).collect();
+            for i in set_bits(&never[..nw], fan_in) {
+                add_row(base, &wt[i * width..(i + 1) * width], leaky(p[i]));
+            }
+        }
         for (k, r) in range.enumerate() {
             cur.copy_from_slice(base);
             let own = &regions[r].pattern[w0..w0 + nw];
             let mut extra = [0u64; 4];
-            for ((e, o), c) in extra.iter_mut().zip(own).zip(&common) {
+            let mut off = [0u64; 4];
+            for (((e, f), o), (c, a)) in extra.iter_mut().zip(&mut off).zip(own).zip(common.iter().zip(&any)) {
                 *e = o & !c;
+                *f = a & !o;
             }
             for i in set_bits(&extra[..nw], fan_in) {
                 add_row(cur, &wt[i * width..(i + 1) * width], p[i]);
+            }
+            if slope != 0.0 {
+                for i in set_bits(&off[..nw], fan_in) {
+                    add_row(cur, &wt[i * width..(i + 1) * width], leaky(p[i]));
+                }
             }
             let (x, rest) = cur.split_at(width);
             let (y, c) = rest.split_at(width);
@@ -533,13 +570,14 @@ fn compose(
     }
 }
 
-/// Where the two logits are equal, inside each final region (which it does not split).
+/// Where the two logits are equal (`margin`, per vertex, the second minus the first: zero),
+/// inside each final region (which it does not split).
 fn decision_segments(
     regions: &[Region],
     vertices: &[[f64; 2]],
-    logits: &[f64],
+    margin: &[f64],
 ) -> Vec<([f64; 2], [f64; 2])> {
-    let d = |v: u32| logits[v as usize * 2 + 1] - logits[v as usize * 2];
+    let d = |v: u32| margin[v as usize];
     let mut out = Vec::new();
     let mut cache: FxHashMap<(u32, u32), [f64; 2]> = FxHashMap::default();
     for r in regions {

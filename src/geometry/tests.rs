@@ -2,7 +2,7 @@
 //! the degenerate cases that break naive engines.
 
 use super::*;
-use crate::nn::Architecture;
+use crate::nn::{Activation, Architecture};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
@@ -21,7 +21,10 @@ fn magnitude(net: &Network, n: NeuronId, p: [f64; 2]) -> f64 {
     let input: Vec<f64> = if n.layer == 0 {
         p.to_vec()
     } else {
-        pre[n.layer - 1].iter().map(|v| v.max(0.0)).collect()
+        pre[n.layer - 1]
+            .iter()
+            .map(|&v| net.arch.activation().apply(v))
+            .collect()
     };
     let w = net.incoming(n);
     net.bias(n.layer)[n.index].abs() as f64
@@ -416,4 +419,77 @@ fn a_partition_over_its_limit_stops_with_the_layers_it_finished() {
     assert!(matches!(t.what, Exceeded::Memory(b) if b > 2_000));
     assert!(t.to_string().contains("GB (reached in layer 1)"), "{t}");
     assert_eq!(t.showing(), "no boundaries are shown");
+}
+
+/// Leaky ReLU (any slope, even negative or above 1) and one-logit nets: the same exact
+/// partition checks, every layer's per-region activation maps and the logit maps against
+/// the network at each region's centroid, and the decision boundary where the margin is 0.
+#[test]
+fn leaky_relu_and_one_logit_nets_are_exact() {
+    let cases = [
+        (Activation::LeakyRelu { slope: 0.1 }, 2, 31),
+        (Activation::LeakyRelu { slope: -0.5 }, 2, 32),
+        (Activation::LeakyRelu { slope: 1.7 }, 1, 33),
+        (Activation::Relu, 1, 34),
+    ];
+    let mut with_decision = 0;
+    for (activation, outputs, seed) in cases {
+        let arch = Architecture::general(&[12, 9, 7], outputs, activation).unwrap();
+        let mut net = Network::init(arch, &mut ChaCha8Rng::seed_from_u64(seed));
+        net.params.iter_mut().for_each(|p| *p *= 3.0);
+        // A wide rectangle, so that the decision boundary crosses it.
+        let g = check_exact(&net, Rect::new(-3.0, -3.0, 4.0, 4.0).unwrap(), 160);
+        for (l, layer) in g.layers.iter().enumerate() {
+            for (r, region) in layer.regions.iter().enumerate() {
+                let c = centroid(&g.polygon(region));
+                let pre = net.pre_activations(c[0], c[1]);
+                for (j, &z) in pre[l].iter().enumerate() {
+                    let m = layer.unit_map(r, j);
+                    let ours = m[0] * c[0] + m[1] * c[1] + m[2];
+                    let exact = activation.apply(z);
+                    let n = NeuronId { layer: l, index: j };
+                    assert!(
+                        (ours - exact).abs() <= 1e-9 * (1.0 + magnitude(&net, n, c)),
+                        "{activation} layer {l} unit {j}: map {ours} vs net {exact}"
+                    );
+                }
+            }
+        }
+        for (r, region) in g.regions().iter().enumerate() {
+            let c = centroid(&g.polygon(region));
+            let (exact, ours) = (net.logits(c[0], c[1]), g.logits_at(r, c));
+            assert_eq!(net.outputs(c[0], c[1]).len(), outputs);
+            for k in 0..2 {
+                assert!(
+                    (exact[k] - ours[k]).abs() < 1e-9 * (1.0 + exact[k].abs()),
+                    "{activation}/{outputs}: {exact:?} vs {ours:?}"
+                );
+            }
+        }
+        // A decision boundary exactly when sampling sees both classes.
+        let k = 100;
+        let white = (0..k * k)
+            .filter(|i| {
+                let (x, y) = ((i % k) as f64 + 0.5, (i / k) as f64 + 0.5);
+                let z = net.logits(-3.0 + 7.0 * x / k as f64, -3.0 + 7.0 * y / k as f64);
+                z[1] > z[0]
+            })
+            .count();
+        assert_eq!(
+            g.decision.is_empty(),
+            white == 0 || white == k * k,
+            "{activation}/{outputs}: {white} of {} samples white",
+            k * k
+        );
+        with_decision += usize::from(!g.decision.is_empty());
+        for p in g.decision.iter().flatten() {
+            let z = net.logits(p[0], p[1]);
+            assert!(
+                (z[1] - z[0]).abs() < 1e-8 * (1.0 + z[0].abs() + z[1].abs()),
+                "{activation}/{outputs}: decision point {p:?} has margin {}",
+                z[1] - z[0]
+            );
+        }
+    }
+    assert!(with_decision >= 2, "too few cases test the decision boundary");
 }

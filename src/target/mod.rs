@@ -1,4 +1,6 @@
-//! What the network learns: a binary image over the unit square.
+//! What the network learns: a binary image over the unit square, or labelled points
+//! ([`points`]), or nothing at all (a network imported without a target: the views show
+//! its prediction only).
 //!
 //! Orientation, used everywhere in ginn: pixel `(col, row)` of a `width × height` target has
 //! its centre at input `x = (col + ½)/width`, `y = (row + ½)/height`. `x` grows to the right
@@ -7,9 +9,11 @@
 //! the same data with the two inputs swapped and a half-pixel shift.)
 
 mod image_file;
+pub mod points;
 mod shapes;
 
 pub use image_file::{DEFAULT_THRESHOLD, load_image};
+pub use points::{Generator, Mapping, PointSpec, Points, PointsError};
 pub use shapes::Shape;
 
 use serde::{Deserialize, Serialize};
@@ -27,12 +31,63 @@ pub struct Target {
     pub white: Vec<bool>,
 }
 
+/// What a run learns from: every pixel of an image, or labelled points, or nothing.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Data {
+    Image(Target),
+    Points(Points),
+    /// No target (an imported network): no loss, no accuracy, prediction only.
+    Nothing,
+}
+
+impl Data {
+    /// The training set: inputs `[n][2]` and classes (empty for `Nothing`).
+    pub fn training(&self) -> (Vec<f32>, Vec<u8>) {
+        match self {
+            Data::Image(t) => t.dataset(),
+            Data::Points(p) => p.training(),
+            Data::Nothing => (vec![], vec![]),
+        }
+    }
+
+    /// The held-out points, when there are any.
+    pub fn testing(&self) -> Option<(Vec<f32>, Vec<u8>)> {
+        match self {
+            Data::Points(p) if p.test.iter().any(|&t| t) => Some(p.testing()),
+            _ => None,
+        }
+    }
+
+    pub fn image(&self) -> Option<&Target> {
+        match self {
+            Data::Image(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    pub fn points(&self) -> Option<&Points> {
+        match self {
+            Data::Points(p) => Some(p),
+            _ => None,
+        }
+    }
+}
+
+impl From<Target> for Data {
+    fn from(t: Target) -> Self {
+        Data::Image(t)
+    }
+}
+
 /// Where a target comes from.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TargetSource {
     Builtin(Shape),
     Image { path: PathBuf, threshold: u8 },
+    Points(PointSpec),
+    /// Nothing to learn from: an imported network shown as it is.
+    None,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -43,6 +98,10 @@ pub enum TargetError {
     Resolution(u32),
     #[error("target is `{0}`: not a built-in shape ({list}) nor an existing image file", list = Shape::names().join(", "))]
     Unknown(String),
+    #[error(transparent)]
+    Points(#[from] PointsError),
+    #[error("the run has no target to train on (an imported network); give --target or --points")]
+    Nothing,
 }
 
 impl TargetSource {
@@ -64,15 +123,24 @@ impl TargetSource {
         match self {
             TargetSource::Builtin(s) => s.to_string(),
             TargetSource::Image { path, .. } => path.display().to_string(),
+            TargetSource::Points(p) => p.name(),
+            TargetSource::None => "no target".into(),
         }
     }
 
-    /// Draws or loads the target at `resolution × resolution`.
-    pub fn build(&self, resolution: u32) -> Result<Target, TargetError> {
-        check_resolution(resolution)?;
+    /// Draws or loads the target at `resolution × resolution`, or makes the points.
+    pub fn build(&self, resolution: u32) -> Result<Data, TargetError> {
         match self {
-            TargetSource::Builtin(shape) => Ok(shape.draw(resolution)),
-            TargetSource::Image { path, threshold } => load_image(path, resolution, *threshold),
+            TargetSource::Builtin(shape) => {
+                check_resolution(resolution)?;
+                Ok(Data::Image(shape.draw(resolution)))
+            }
+            TargetSource::Image { path, threshold } => {
+                check_resolution(resolution)?;
+                load_image(path, resolution, *threshold).map(Data::Image)
+            }
+            TargetSource::Points(spec) => Ok(Data::Points(spec.build()?)),
+            TargetSource::None => Ok(Data::Nothing),
         }
     }
 }

@@ -33,6 +33,8 @@ pub struct Kernel {
     zeros: Vec<f32>,
     /// Which build of the loops runs (the best the CPU has, unless chosen).
     kind: KernelKind,
+    /// What an inactive hidden unit passes on: 0 for ReLU, the slope of a leaky ReLU.
+    slope: f32,
 }
 
 /// The builds of the kernel's loops.
@@ -130,6 +132,7 @@ impl Kernel {
             delta_prev: vec![0.0; capacity * widest],
             zeros: vec![0.0; widest],
             kind: KernelKind::best(),
+            slope: arch.activation().slope(),
             widths,
             capacity,
         }
@@ -221,7 +224,16 @@ impl Kernel {
                 }
             }
             if hidden {
-                output.iter_mut().for_each(|v| *v = v.max(0.0));
+                let slope = self.slope;
+                if slope == 0.0 {
+                    output.iter_mut().for_each(|v| *v = v.max(0.0));
+                } else {
+                    output.iter_mut().for_each(|v| {
+                        if *v <= 0.0 {
+                            *v *= slope
+                        }
+                    });
+                }
             }
         }
     }
@@ -231,10 +243,11 @@ impl Kernel {
     pub fn loss_of(&self, labels: &[u8]) -> BatchLoss {
         let mut total = 0.0f32;
         let mut correct = 0;
-        for (z, &t) in self.logits.chunks_exact(2).zip(labels) {
-            let (lse, _, _) = log_softmax_pair(z[0], z[1]);
-            total += lse - z[t as usize];
-            correct += usize::from((z[1] > z[0]) == (t == 1));
+        let outputs = self.widths[self.widths.len() - 1];
+        for (z, &t) in self.logits.chunks_exact(outputs).zip(labels) {
+            let (loss, _) = sample_loss(z, t);
+            total += loss;
+            correct += usize::from(predicts_white(z) == (t == 1));
         }
         BatchLoss {
             loss: total / labels.len() as f32,
@@ -297,21 +310,28 @@ impl Kernel {
         self.forward_with::<M>(net, batch);
         let layers = self.widths.len() - 1;
 
-        // The loss, and d loss / d logits = (softmax − one-hot) / batch, from one softmax
-        // per sample (the same arithmetic as `loss_of`, so the same bits).
+        // The loss, and d loss / d logits = (softmax − one-hot) / batch (for one logit,
+        // (sigmoid − label) / batch), from one softmax per sample (the same arithmetic as
+        // `loss_of`, so the same bits).
         let scale = 1.0 / batch as f32;
+        let outputs = self.widths[layers];
         let (mut total, mut correct) = (0.0f32, 0);
         for ((z, d), &t) in self
             .logits
-            .chunks_exact(2)
-            .zip(self.delta.chunks_exact_mut(2))
+            .chunks_exact(outputs)
+            .zip(self.delta.chunks_exact_mut(outputs))
             .zip(labels)
         {
-            let (lse, p0, p1) = log_softmax_pair(z[0], z[1]);
-            total += lse - z[t as usize];
-            correct += usize::from((z[1] > z[0]) == (t == 1));
-            d[0] = (p0 - f32::from(t == 0)) * scale;
-            d[1] = (p1 - f32::from(t == 1)) * scale;
+            let (loss, p) = sample_loss(z, t);
+            total += loss;
+            correct += usize::from(predicts_white(z) == (t == 1));
+            match outputs {
+                1 => d[0] = (p[1] - f32::from(t == 1)) * scale,
+                _ => {
+                    d[0] = (p[0] - f32::from(t == 0)) * scale;
+                    d[1] = (p[1] - f32::from(t == 1)) * scale;
+                }
+            }
         }
         let result = BatchLoss {
             loss: total / batch as f32,
@@ -345,14 +365,17 @@ impl Kernel {
             }
 
             if l > 0 {
-                // Back through W and the ReLU of the layer below.
+                // Back through W and the ReLU of the layer below (a unit is on the
+                // inactive side where its activation is ≤ 0: with a slope ≥ 0 that is where
+                // its pre-activation is ≤ 0, as PyTorch's gradient counts it).
                 let w = net.weight(l);
                 let prev = &mut self.delta_prev[..batch * fin];
                 let zero = &self.zeros[..fin];
                 rows_times_matrix::<M>(prev, zero, delta, w);
+                let slope = self.slope;
                 prev.iter_mut().zip(input).for_each(|(g, &av)| {
                     if av <= 0.0 {
-                        *g = 0.0;
+                        *g *= slope;
                     }
                 });
                 std::mem::swap(&mut self.delta, &mut self.delta_prev);
@@ -368,6 +391,32 @@ fn transpose(src: &[f32], rows: usize, cols: usize, dst: &mut [f32]) {
         for (c, &v) in row.iter().enumerate() {
             dst[c * rows + r] = v;
         }
+    }
+}
+
+/// One sample's loss and class probabilities `[black, white]`: softmax cross-entropy for
+/// two logits, binary cross-entropy on the logit (`BCEWithLogitsLoss`) for one.
+#[inline]
+fn sample_loss(z: &[f32], t: u8) -> (f32, [f32; 2]) {
+    match *z {
+        [z] => {
+            // softplus(z) − t·z = log(1 + e^z) − t·z, stably: the pair (0, z).
+            let (lse, p0, p1) = log_softmax_pair(0.0, z);
+            (lse - if t == 1 { z } else { 0.0 }, [p0, p1])
+        }
+        _ => {
+            let (lse, p0, p1) = log_softmax_pair(z[0], z[1]);
+            (lse - z[t as usize], [p0, p1])
+        }
+    }
+}
+
+/// Whether the logits say white: `z₁ > z₀`, or `z > 0` for one logit.
+#[inline]
+fn predicts_white(z: &[f32]) -> bool {
+    match *z {
+        [z] => z > 0.0,
+        _ => z[1] > z[0],
     }
 }
 
@@ -403,10 +452,16 @@ mod tests {
                     .map(|j| b[j] + (0..fin).map(|i| w[j * fin + i] * act[i]).sum::<f64>())
                     .collect();
                 act = if l + 1 < arch.layers() {
-                    z.iter().map(|v| v.max(0.0)).collect()
+                    z.iter().map(|&v| arch.activation().apply(v)).collect()
                 } else {
                     z
                 };
+            }
+            // BCE on one logit as PyTorch writes it: −[t·log σ(z) + (1−t)·log(1−σ(z))].
+            if let [z] = act[..] {
+                let s = 1.0 / (1.0 + (-z).exp());
+                total -= if t == 1 { s.ln() } else { (1.0 - s).ln() };
+                continue;
             }
             let m = act[0].max(act[1]);
             let lse = m + ((act[0] - m).exp() + (act[1] - m).exp()).ln();
@@ -418,13 +473,18 @@ mod tests {
     /// Every build this CPU runs: the gradient against finite differences, and the two
     /// vector builds against each other bit for bit.
     fn check_gradient(widths: &[usize], seed: u64) {
+        check_gradient_of(&Architecture::new(widths).unwrap(), seed);
+    }
+
+    fn check_gradient_of(arch: &Architecture, seed: u64) {
+        let widths = arch.hidden();
         let builds: Vec<KernelKind> = KernelKind::ALL
             .into_iter()
             .filter(|k| k.available())
             .collect();
         let grads: Vec<(KernelKind, Vec<f32>)> = builds
             .iter()
-            .map(|&k| (k, check_gradient_with(widths, seed, k)))
+            .map(|&k| (k, check_gradient_with(arch, seed, k)))
             .collect();
         let vector: Vec<&Vec<f32>> = grads
             .iter()
@@ -439,8 +499,8 @@ mod tests {
         }
     }
 
-    fn check_gradient_with(widths: &[usize], seed: u64, kind: KernelKind) -> Vec<f32> {
-        let arch = Architecture::new(widths).unwrap();
+    fn check_gradient_with(arch: &Architecture, seed: u64, kind: KernelKind) -> Vec<f32> {
+        let (arch, widths) = (arch.clone(), arch.hidden());
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let net = Network::init(arch.clone(), &mut rng);
         let batch = 13;
@@ -480,5 +540,16 @@ mod tests {
         check_gradient(&[16, 16, 16], 5);
         check_gradient(&[1, 33], 6);
         check_gradient(&[40, 17], 7);
+    }
+
+    #[test]
+    fn gradient_matches_finite_differences_for_leaky_relu_and_one_logit() {
+        use crate::nn::Activation;
+        let leaky = Activation::LeakyRelu { slope: 0.1 };
+        check_gradient_of(&Architecture::general(&[12, 12], 2, leaky).unwrap(), 8);
+        check_gradient_of(&Architecture::general(&[16, 16, 16], 2, leaky).unwrap(), 9);
+        check_gradient_of(&Architecture::general(&[8, 8], 1, Activation::Relu).unwrap(), 10);
+        let steep = Activation::LeakyRelu { slope: 1.5 };
+        check_gradient_of(&Architecture::general(&[5, 20], 1, steep).unwrap(), 11);
     }
 }

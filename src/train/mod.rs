@@ -15,9 +15,9 @@ pub use adam::Adam;
 pub use kernel::{BatchLoss, Kernel, KernelKind};
 pub use schedule::{SnapshotPlan, cosine_lr};
 
-use crate::nn::{Architecture, ArchitectureError, Network};
+use crate::nn::{Activation, Architecture, ArchitectureError, Network};
 use crate::snapshot::Snapshot;
-use crate::target::{Target, TargetSource};
+use crate::target::{Data, TargetSource};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
@@ -34,6 +34,22 @@ pub struct Settings {
     pub lr: f64,
     pub seed: u64,
     pub snapshots: SnapshotPlan,
+    /// The hidden layers' nonlinearity (leaky ReLU needs a slope ≥ 0 to train: the
+    /// backward pass reads each unit's side from its activation's sign).
+    #[serde(default, skip_serializing_if = "Activation::is_relu")]
+    pub activation: Activation,
+    /// Output logits: 2 (softmax cross-entropy, as the report) or 1 (binary cross-entropy
+    /// on the logit, as PyTorch's `BCEWithLogitsLoss`).
+    #[serde(default = "two_outputs", skip_serializing_if = "is_two")]
+    pub outputs: usize,
+}
+
+fn two_outputs() -> usize {
+    crate::nn::OUTPUTS
+}
+
+fn is_two(n: &usize) -> bool {
+    *n == crate::nn::OUTPUTS
 }
 
 impl Default for Settings {
@@ -48,6 +64,8 @@ impl Default for Settings {
             lr: 1e-3,
             seed: 1,
             snapshots: SnapshotPlan::Paper,
+            activation: Activation::Relu,
+            outputs: crate::nn::OUTPUTS,
         }
     }
 }
@@ -68,11 +86,22 @@ pub enum SettingsError {
         "the run would keep about {snapshots} snapshots ({gib:.1} GiB); choose fewer with --snapshots every:N"
     )]
     TooManySnapshots { snapshots: u64, gib: f64 },
+    #[error(
+        "a leaky ReLU slope must be ≥ 0 to train (got {0}); networks with any slope can be imported and viewed"
+    )]
+    NegativeSlope(f32),
+    #[error("there is nothing to train on: the run has no target (give --target or --points)")]
+    NoData,
     #[error("the snapshot has {got} parameters but these widths need {expected}")]
     Parameters { expected: usize, got: usize },
 }
 
 impl Settings {
+    /// The network these settings describe (widths, outputs, activation).
+    pub fn architecture(&self) -> Result<Architecture, ArchitectureError> {
+        Architecture::general(&self.widths, self.outputs, self.activation)
+    }
+
     pub fn validate(&self) -> Result<Architecture, SettingsError> {
         if self.batch == 0 || self.batch > MAX_BATCH {
             return Err(SettingsError::Batch(self.batch));
@@ -83,7 +112,7 @@ impl Settings {
         if self.iterations == 0 {
             return Err(SettingsError::Iterations);
         }
-        let arch = Architecture::new(&self.widths)?;
+        let arch = self.architecture()?;
         // Each snapshot keeps every parameter (and the run file ~3× that as text).
         let snapshots = self.snapshots.count_bound(self.iterations);
         let bytes = snapshots as f64 * arch.parameter_count() as f64 * 4.0;
@@ -193,6 +222,8 @@ pub struct Trainer {
     kernel: Kernel,
     inputs: Vec<f32>,
     labels: Vec<u8>,
+    /// Held-out points, evaluated in every snapshot but never trained on.
+    test: Option<(Vec<f32>, Vec<u8>)>,
     batch_labels: Vec<u8>,
     grad: Vec<f32>,
     /// Parameters before the last update, to restore if it produced a non-finite value.
@@ -205,18 +236,18 @@ pub struct Trainer {
 
 impl Trainer {
     /// A fresh run: initial weights from the seed.
-    pub fn new(settings: Settings, target: &Target) -> Result<Self, SettingsError> {
+    pub fn new(settings: Settings, target: &Data) -> Result<Self, SettingsError> {
         let arch = settings.validate()?;
         let mut rng = ChaCha8Rng::seed_from_u64(settings.seed);
         let net = Network::init(arch, &mut rng);
-        Ok(Self::assemble(settings, target, net, None, rng, 0))
+        Self::assemble(settings, target, net, None, rng, 0)
     }
 
     /// Continues from a snapshot (with its optimiser state and random-stream position, when
     /// it has them), under possibly changed settings: how runs are resumed and branched.
     pub fn from_snapshot(
         settings: Settings,
-        target: &Target,
+        target: &Data,
         snap: &Snapshot,
     ) -> Result<Self, SettingsError> {
         let arch = settings.validate()?;
@@ -232,27 +263,35 @@ impl Trainer {
             // No recorded position: a distinct stream per (seed, iteration) keeps it reproducible.
             None => rng.set_stream(snap.iteration),
         }
-        Ok(Self::assemble(
+        Self::assemble(
             settings,
             target,
             net,
             snap.adam.clone(),
             rng,
             snap.iteration,
-        ))
+        )
     }
 
     fn assemble(
         settings: Settings,
-        target: &Target,
+        target: &Data,
         net: Network,
         adam: Option<Adam>,
         rng: ChaCha8Rng,
         iteration: u64,
-    ) -> Self {
-        let (inputs, labels) = target.dataset();
+    ) -> Result<Self, SettingsError> {
+        let (inputs, labels) = target.training();
+        if labels.is_empty() {
+            return Err(SettingsError::NoData);
+        }
+        // Any slope can be shown; training reads a unit's side from its activation's sign.
+        if settings.activation.slope() < 0.0 {
+            return Err(SettingsError::NegativeSlope(settings.activation.slope()));
+        }
+        let test = target.testing();
         let n = net.arch.parameter_count();
-        Self {
+        Ok(Self {
             kernel: Kernel::new(&net, settings.batch),
             batch_labels: vec![0; settings.batch],
             grad: vec![0.0; n],
@@ -266,9 +305,10 @@ impl Trainer {
             rng,
             inputs,
             labels,
+            test,
             flush_denormals: true,
             last_step_flushed: false,
-        }
+        })
     }
 
     pub fn finished(&self) -> bool {
@@ -336,7 +376,7 @@ impl Trainer {
         Ok(done)
     }
 
-    /// Loss and accuracy over every pixel of the target.
+    /// Loss and accuracy over every pixel of the target (or every training point).
     pub fn evaluate(&self) -> Evaluation {
         evaluate(&self.net, &self.inputs, &self.labels)
     }
@@ -344,11 +384,17 @@ impl Trainer {
     /// The current state as a snapshot (with optimiser state and stream position).
     pub fn snapshot(&self) -> Snapshot {
         let eval = self.evaluate();
+        let test = self
+            .test
+            .as_ref()
+            .map(|(x, t)| evaluate(&self.net, x, t));
         Snapshot {
             iteration: self.iteration,
             lr: self.lr(),
             loss: eval.loss,
             accuracy: eval.accuracy,
+            test_loss: test.map(|e| e.loss),
+            test_accuracy: test.map(|e| e.accuracy),
             params: self.net.params.clone(),
             adam: Some(self.adam.clone()),
             rng_word_pos: Some(self.rng.get_word_pos()),
@@ -363,8 +409,15 @@ pub struct Evaluation {
     pub accuracy: f64,
 }
 
-/// Mean cross-entropy and accuracy of `net` on a whole data set, in chunks.
+/// Mean cross-entropy and accuracy of `net` on a whole data set, in chunks (NaN for an
+/// empty set).
 pub fn evaluate(net: &Network, inputs: &[f32], labels: &[u8]) -> Evaluation {
+    if labels.is_empty() {
+        return Evaluation {
+            loss: f64::NAN,
+            accuracy: f64::NAN,
+        };
+    }
     let _flush = denormals::FlushDenormals::enable(true);
     const CHUNK: usize = 4096;
     let mut kernel = Kernel::new(net, CHUNK.min(labels.len()).max(1));
@@ -388,7 +441,7 @@ mod tests {
     use super::*;
     use crate::target::Shape;
 
-    fn small(seed: u64) -> (Settings, Target) {
+    fn small(seed: u64) -> (Settings, Data) {
         let s = Settings {
             resolution: 32,
             iterations: 300,
@@ -437,7 +490,7 @@ mod tests {
             lr: 1e-2,
             ..s
         };
-        let mut tr = Trainer::new(s, &Shape::Disc.draw(32)).unwrap();
+        let mut tr = Trainer::new(s, &Shape::Disc.draw(32).into()).unwrap();
         let before = tr.evaluate();
         tr.steps(3000).unwrap();
         let after = tr.evaluate();

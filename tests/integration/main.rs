@@ -3,6 +3,7 @@
 mod cli;
 mod common;
 mod fixture;
+mod pytorch;
 mod render;
 #[cfg(unix)]
 mod survive;

@@ -163,7 +163,7 @@ impl Inspector {
 
     /// Bias and weight norms at once; boundary motion a few snapshots per frame.
     fn advance_history(&mut self, s: &Session, n: NeuronId) {
-        let arch = crate::nn::Architecture::new(&s.settings.widths).expect("valid");
+        let arch = s.settings.architecture().expect("valid");
         let key = (n, s.id, s.snapshots.len());
         if self.history_key.as_ref() != Some(&key) {
             let keep_motion = self

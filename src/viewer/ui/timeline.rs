@@ -46,7 +46,7 @@ impl Timeline {
             return;
         }
         self.regions.resize(s.snapshots.len(), f64::NAN);
-        let arch = crate::nn::Architecture::new(&s.settings.widths).expect("valid");
+        let arch = s.settings.architecture().expect("valid");
         let todo: Vec<usize> = (0..self.regions.len())
             .filter(|&i| self.regions[i].is_nan())
             .take(REGIONS_PER_FRAME)

@@ -1,0 +1,129 @@
+//! `ginn import` and `ginn export`: PyTorch networks (safetensors state dicts) in and out.
+
+use super::args::{At, load_run};
+use anyhow::Context;
+use clap::Args;
+use ginn::fsutil::{prepare_output, write_atomic, write_with_fallback};
+use ginn::nn::Activation;
+use ginn::pytorch::{ImportOptions, export, import, python_snippet};
+use ginn::target::{DEFAULT_THRESHOLD, PointSpec, TargetSource};
+use std::path::PathBuf;
+
+#[derive(Args)]
+pub struct ImportCmd {
+    /// `.safetensors` files from `safetensors.torch.save_file(model.state_dict(), path)`,
+    /// one per snapshot. Iterations come from the last number in each file name (when every
+    /// name has its own), else from the files' order.
+    #[arg(required = true)]
+    checkpoints: Vec<PathBuf>,
+    /// The run file to write.
+    #[arg(long)]
+    out: PathBuf,
+    /// Measure loss and accuracy against this target (a built-in name or an image file);
+    /// without a target (or --points) the run shows the prediction only.
+    #[arg(long)]
+    target: Option<String>,
+    /// Measure against points instead: circle, xor, gauss, spiral or a CSV file.
+    #[arg(long, conflicts_with = "target")]
+    points: Option<String>,
+    #[arg(long, default_value_t = 0, requires = "points")]
+    noise: u32,
+    #[arg(long, default_value_t = ginn::target::points::DEFAULT_COUNT, requires = "points")]
+    count: usize,
+    #[arg(long, default_value_t = 0.5, requires = "points")]
+    test_fraction: f64,
+    #[arg(long, default_value_t = 0, requires = "points")]
+    data_seed: u64,
+    /// Side of the target image in pixels.
+    #[arg(long, default_value_t = 200)]
+    resolution: u32,
+    /// The linear layers from input to output by module name (`fc_in,hidden,head`), when
+    /// their shapes allow more than one order.
+    #[arg(long, value_delimiter = ',')]
+    layers: Option<Vec<String>>,
+    /// The hidden nonlinearity: `relu` or `leaky_relu:SLOPE` (default: what `ginn export`
+    /// recorded in the file, else relu).
+    #[arg(long)]
+    activation: Option<Activation>,
+}
+
+impl ImportCmd {
+    pub fn run(self) -> anyhow::Result<()> {
+        let target = match (&self.target, &self.points) {
+            (Some(t), _) => TargetSource::parse(t, DEFAULT_THRESHOLD)?,
+            (_, Some(p)) => TargetSource::Points(PointSpec::parse(
+                p,
+                self.noise,
+                self.count,
+                self.test_fraction,
+                self.data_seed,
+            )),
+            _ => TargetSource::None,
+        };
+        prepare_output(&self.out, 0)?;
+        let imported = import(
+            &self.checkpoints,
+            &ImportOptions {
+                layers: self.layers,
+                activation: self.activation,
+                target,
+                resolution: self.resolution,
+            },
+        )?;
+        for n in &imported.notes {
+            eprintln!("note: {n}");
+        }
+        let run = &imported.run;
+        let written = run.save_or_fallback(&self.out)?;
+        let s = &run.settings;
+        let last = run.last();
+        let measured = if last.accuracy.is_finite() {
+            format!(", last accuracy {:.2} %", 100.0 * last.accuracy)
+        } else {
+            String::new()
+        };
+        println!(
+            "{}: {} snapshot{} of a 2-{}-{} {} net{measured}",
+            written.describe(&self.out),
+            run.snapshots.len(),
+            if run.snapshots.len() == 1 { "" } else { "s" },
+            s.widths.iter().map(|w| w.to_string()).collect::<Vec<_>>().join("-"),
+            s.outputs,
+            s.activation,
+        );
+        Ok(())
+    }
+}
+
+#[derive(Args)]
+pub struct ExportCmd {
+    /// A run file.
+    run: PathBuf,
+    /// Which snapshot: an iteration (the last snapshot at or before it) or `last`.
+    #[arg(long, default_value = "last")]
+    at: At,
+    /// The `.safetensors` file to write (an nn.Sequential state dict).
+    #[arg(long)]
+    out: PathBuf,
+}
+
+impl ExportCmd {
+    pub fn run(self) -> anyhow::Result<()> {
+        let run = load_run(&self.run)?;
+        let snap = self.at.pick(&run);
+        let net = snap
+            .network(&run.architecture())
+            .context("snapshot does not fit the architecture")?;
+        let bytes = export(&net);
+        prepare_output(&self.out, bytes.len() as u64)?;
+        let written = write_with_fallback(&self.out, &bytes, write_atomic)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", self.out.display()))?;
+        println!(
+            "{} (iteration {}); in Python:\n\n{}",
+            written.describe(&self.out),
+            snap.iteration,
+            python_snippet(&net.arch, &written.path)
+        );
+        Ok(())
+    }
+}
