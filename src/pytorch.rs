@@ -41,6 +41,7 @@ pub struct Linear {
 }
 
 /// A checkpoint's linear layers, and the activation `ginn export` recorded, if any.
+#[derive(Debug)]
 pub struct Checkpoint {
     pub layers: Vec<Linear>,
     pub activation: Option<Activation>,
@@ -535,8 +536,11 @@ mod tests {
         let named: Vec<String> = ["0", "4", "2", "10"].map(String::from).to_vec();
         let c = chain(&layers, Some(&named)).unwrap();
         assert_eq!(names(&layers, &c), named);
-        let bad: Vec<String> = ["0", "10"].map(String::from).to_vec();
-        assert!(chain(&layers, Some(&bad)).unwrap_err().contains("`10.weight` is [2, 16]"));
+        let bad: Vec<String> = ["2", "0", "10"].map(String::from).to_vec();
+        let e = chain(&layers, Some(&bad)).unwrap_err();
+        assert!(e.contains("`2.weight` is [16, 16] but the layer before it gives 2 values"), "{e}");
+        let missing: Vec<String> = ["0", "3"].map(String::from).to_vec();
+        assert!(chain(&layers, Some(&missing)).unwrap_err().contains("`3`"));
     }
 
     #[test]

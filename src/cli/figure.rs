@@ -71,7 +71,7 @@ impl FigureCmd {
             .map(|e| e.to_string_lossy().to_lowercase());
         let style = self
             .look
-            .style(self.size, self.size, run.settings.widths.len())?;
+            .style(self.size, self.size, &run)?;
         if !matches!(ext.as_deref(), Some("svg" | "png")) {
             anyhow::bail!("--out must end in .png or .svg, got {}", self.out.display());
         }
@@ -100,6 +100,7 @@ impl FigureCmd {
                         line_width: style.line_width as f64,
                         layers: style.layers.clone(),
                         decision_boundary: style.decision_boundary,
+                        points: style.points.clone(),
                     };
                     let (x, y) = (
                         (GAP + (k % cols) as u32 * pw) as f64,

@@ -67,6 +67,7 @@ impl RegionsCmd {
             };
             let style = svg::PanelStyle {
                 size,
+                points: run.target.points().cloned().map(std::sync::Arc::new),
                 ..Default::default()
             };
             let caption = format!("iteration {}", snap.iteration);

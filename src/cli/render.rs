@@ -49,12 +49,9 @@ pub struct LookArgs {
 }
 
 impl LookArgs {
-    pub fn style(
-        &self,
-        width: u32,
-        height: u32,
-        hidden_layers: usize,
-    ) -> anyhow::Result<FrameStyle> {
+    /// The frame style for `run` (its layers; its points, for a point dataset).
+    pub fn style(&self, width: u32, height: u32, run: &ginn::run::Run) -> anyhow::Result<FrameStyle> {
+        let hidden_layers = run.settings.widths.len();
         Ok(FrameStyle {
             width,
             height,
@@ -66,6 +63,7 @@ impl LookArgs {
             line_width: self.line_width,
             decision_boundary: self.decision_boundary,
             yaw: -20.0,
+            points: run.target.points().cloned().map(std::sync::Arc::new),
         })
     }
 }
@@ -119,14 +117,32 @@ pub fn parse_frame_size(s: &str) -> Result<(u32, u32), String> {
 /// The text over a frame.
 pub fn overlay_for(run: &Run, i: usize) -> Overlay {
     let s = &run.snapshots[i];
-    Overlay {
-        lines: vec![format!(
+    let mut lines = vec![if s.loss.is_finite() {
+        format!(
             "iteration {}   loss {:.4}   accuracy {:.2}%",
             s.iteration,
             s.loss,
             100.0 * s.accuracy
-        )],
+        )
+    } else {
+        format!("iteration {}", s.iteration)
+    }];
+    if let (Some(l), Some(a)) = (s.test_loss, s.test_accuracy) {
+        lines.push(format!("test: loss {l:.4}   accuracy {:.2}%", 100.0 * a));
     }
+    if let Some(p) = run.target.points() {
+        // The square's edges in the data's own units (y grows upwards there).
+        let m = &p.mapping;
+        let n = |v: f64| (v * 1e3).round() / 1e3;
+        lines.push(format!(
+            "x {} to {}   y {} to {}",
+            n(m.x_min),
+            n(m.x_max),
+            n(m.y_min),
+            n(m.y_max)
+        ));
+    }
+    Overlay { lines }
 }
 
 /// Renders snapshot `i` of a run; a snapshot whose partition is over the region limit is
@@ -177,7 +193,7 @@ impl RenderCmd {
             anyhow::bail!("--fps must be 1 to 240, got {}", self.fps);
         }
         let (w, h) = self.size;
-        let base = self.look.style(w, h, run.settings.widths.len())?;
+        let base = self.look.style(w, h, &run)?;
         let mut writer = MovieWriter::create(&self.out, w, h, self.fps)?;
         let bar = ProgressBar::new(picked.len() as u64).with_style(
             ProgressStyle::with_template(

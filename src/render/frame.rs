@@ -1,9 +1,11 @@
 //! One frame of a movie or figure panel, drawn on the CPU with tiny-skia (anti-aliased):
 //! the report's 2D overlay, or an oblique 3D view with each layer on its own plane.
 
-use super::{layer_color, prediction, text};
+use super::{layer_color, point_color, point_radius, prediction, text};
 use crate::geometry::Geometry;
 use crate::nn::Network;
+use crate::target::Points;
+use std::sync::Arc;
 use tiny_skia::{Color, FillRule, Paint, PathBuilder, Pixmap, PixmapPaint, Stroke, Transform};
 
 /// Which picture.
@@ -26,6 +28,8 @@ pub struct FrameStyle {
     pub decision_boundary: bool,
     /// 3D: rotation of the square about the vertical axis, degrees.
     pub yaw: f32,
+    /// Data points drawn on the ground (test points hollow), for point datasets.
+    pub points: Option<Arc<Points>>,
 }
 
 impl Default for FrameStyle {
@@ -38,6 +42,7 @@ impl Default for FrameStyle {
             line_width: 2.0,
             decision_boundary: false,
             yaw: -20.0,
+            points: None,
         }
     }
 }
@@ -147,6 +152,10 @@ pub fn render(geom: &Geometry, net: &Network, style: &FrameStyle, overlay: &Over
         };
         pm.draw_pixmap(0, 0, ground.as_ref(), &paint, to_ground, None);
     }
+    // In 3D the points lie on the ground, under the planes; in 2D over the lines.
+    if let Some(points) = style.points.as_ref().filter(|_| style.view == View::ThreeD) {
+        draw_points(&mut pm, &proj, points, style.width.min(style.height) as f32);
+    }
 
     for l in 0..layers {
         let height = if style.view == View::ThreeD {
@@ -196,6 +205,9 @@ pub fn render(geom: &Geometry, net: &Network, style: &FrameStyle, overlay: &Over
             pm.stroke_path(&path, &paint, &stroke, Transform::identity(), None);
         }
     }
+    if let Some(points) = style.points.as_ref().filter(|_| style.view == View::TwoD) {
+        draw_points(&mut pm, &proj, points, style.width.min(style.height) as f32);
+    }
     let size = (style.height as f32 / 32.0).clamp(11.0, 28.0);
     for (i, line) in overlay.lines.iter().enumerate() {
         let (x, y) = (size * 0.6, size * 0.4 + i as f32 * size * 1.25);
@@ -221,6 +233,83 @@ fn ground_image(geom: &Geometry, net: &Network, style: &FrameStyle) -> Pixmap {
         px.copy_from_slice(&[v, v, v, 255]);
     }
     pm
+}
+
+/// The viewer's ground texture, `side × side` straight RGBA over the geometry's rectangle:
+/// the prediction, or what the run learns from (the target image; for points a plain
+/// ground), with the data points on it.
+pub fn ground_texture(
+    geom: &Geometry,
+    net: &Network,
+    data: &crate::target::Data,
+    show_prediction: bool,
+    side: u32,
+) -> Vec<u8> {
+    use crate::target::Data;
+    let rect = geom.rect;
+    let gray: Vec<u8> = match (show_prediction, data) {
+        (false, Data::Image(t)) => (0..side * side)
+            .map(|i| {
+                let x = rect.x0 + ((i % side) as f64 + 0.5) / side as f64 * (rect.x1 - rect.x0);
+                let y = rect.y0 + ((i / side) as f64 + 0.5) / side as f64 * (rect.y1 - rect.y0);
+                let (c, r) = ((x * t.width as f64) as u32, (y * t.height as f64) as u32);
+                let white = t.white[(r.min(t.height - 1) * t.width + c.min(t.width - 1)) as usize];
+                if white { 255 } else { 0 }
+            })
+            .collect(),
+        (false, Data::Points(_)) => vec![200; (side * side) as usize],
+        _ => prediction(geom, net, side, side)
+            .iter()
+            .map(|p| (p * 255.0).round() as u8)
+            .collect(),
+    };
+    let Some(points) = data.points() else {
+        return gray.iter().flat_map(|&v| [v, v, v, 255]).collect();
+    };
+    let mut pm = Pixmap::new(side, side).expect("nonzero texture size");
+    for (px, &v) in pm.data_mut().chunks_exact_mut(4).zip(&gray) {
+        px.copy_from_slice(&[v, v, v, 255]);
+    }
+    let style = FrameStyle {
+        width: side,
+        height: side,
+        ..Default::default()
+    };
+    draw_points(&mut pm, &projection(&style, 0, rect), points, side as f32);
+    rgba(&pm)
+}
+
+/// Dots on the ground plane: filled for training points, rings for test points.
+fn draw_points(pm: &mut Pixmap, proj: &Projection, points: &Points, side: f32) {
+    let r = point_radius(side);
+    let mut paint = Paint::default();
+    paint.anti_alias = true;
+    let outline = Stroke {
+        width: 1.0,
+        ..Default::default()
+    };
+    let ring = Stroke {
+        width: (r * 0.45).max(1.2),
+        ..Default::default()
+    };
+    for ((p, &label), &test) in points.xy.iter().zip(&points.label).zip(&points.test) {
+        let (x, y) = proj.point([p[0] as f64, p[1] as f64], 0.0);
+        let Some(path) = PathBuilder::from_circle(x, y, r) else {
+            continue;
+        };
+        let [cr, cg, cb] = point_color(label);
+        if test {
+            paint.set_color_rgba8(255, 255, 255, 230);
+            pm.stroke_path(&path, &paint, &Stroke { width: ring.width + 2.0, ..Default::default() }, Transform::identity(), None);
+            paint.set_color_rgba8(cr, cg, cb, 255);
+            pm.stroke_path(&path, &paint, &ring, Transform::identity(), None);
+        } else {
+            paint.set_color_rgba8(cr, cg, cb, 255);
+            pm.fill_path(&path, &paint, FillRule::Winding, Transform::identity(), None);
+            paint.set_color_rgba8(255, 255, 255, 230);
+            pm.stroke_path(&path, &paint, &outline, Transform::identity(), None);
+        }
+    }
 }
 
 /// A translucent layer plane in the 3D view.

@@ -24,6 +24,16 @@ pub fn layer_color(l: usize) -> [u8; 3] {
     COLORS[l % COLORS.len()]
 }
 
+/// Colour of a data point of class `label` (Playground's: orange for 1, blue for 0).
+pub fn point_color(label: u8) -> [u8; 3] {
+    if label == 1 { [245, 147, 34] } else { [8, 119, 189] }
+}
+
+/// Radius of a data point's dot in a picture `side` pixels across.
+pub fn point_radius(side: f32) -> f32 {
+    (side / 160.0).clamp(2.0, 6.0)
+}
+
 /// `#rrggbb` of a colour.
 pub fn hex(c: [u8; 3]) -> String {
     format!("#{:02x}{:02x}{:02x}", c[0], c[1], c[2])

@@ -1,8 +1,10 @@
 //! SVG output: the prediction as an embedded image under true vector polylines from the
 //! exact geometry, one `<path>` per neuron, grouped by layer, so figures scale in a paper.
 
-use super::{hex, layer_color};
+use super::{hex, layer_color, point_color, point_radius};
 use crate::geometry::Geometry;
+use crate::target::Points;
+use std::sync::Arc;
 use base64::Engine;
 use std::fmt::Write;
 
@@ -15,6 +17,8 @@ pub struct PanelStyle {
     /// Which hidden layers are drawn (missing entries count as shown).
     pub layers: Vec<bool>,
     pub decision_boundary: bool,
+    /// Data points, one `<circle>` each in a group `points` (test points hollow).
+    pub points: Option<Arc<Points>>,
 }
 
 impl Default for PanelStyle {
@@ -24,6 +28,7 @@ impl Default for PanelStyle {
             line_width: 1.5,
             layers: vec![],
             decision_boundary: false,
+            points: None,
         }
     }
 }
@@ -102,6 +107,24 @@ pub fn panel(
             r##"<path id="decision" stroke="#ffbf00" stroke-width="{}" stroke-dasharray="4 3" fill="none" d="{d}"/>"##,
             style.line_width
         );
+    }
+    if let Some(points) = &style.points {
+        let rad = point_radius(size as f32) as f64;
+        let _ = writeln!(s, r#"<g id="points" stroke-width="{:.2}">"#, rad * 0.45);
+        for ((p, &label), &test) in points.xy.iter().zip(&points.label).zip(&points.test) {
+            let (x, y) = to_px([p[0] as f64, p[1] as f64]);
+            if !r.contains([p[0] as f64, p[1] as f64]) {
+                continue;
+            }
+            let c = hex(point_color(label));
+            let (fill, stroke) = if test { ("none", c.as_str()) } else { (c.as_str(), "white") };
+            let _ = writeln!(
+                s,
+                r#"<circle class="{}" data-label="{label}" cx="{x:.2}" cy="{y:.2}" r="{rad:.2}" fill="{fill}" stroke="{stroke}"/>"#,
+                if test { "test" } else { "train" }
+            );
+        }
+        let _ = writeln!(s, "</g>");
     }
     if let Some(c) = caption {
         let _ = writeln!(

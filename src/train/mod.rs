@@ -453,6 +453,53 @@ mod tests {
         (s, t)
     }
 
+    /// Training points and held-out points at the same places with opposite labels: a
+    /// trainer that learns only from the training points fits them and fails the test set.
+    #[test]
+    fn held_out_points_are_never_trained_on() {
+        use crate::target::{Mapping, Points};
+        let mut xy = Vec::new();
+        for i in 0..200 {
+            xy.push([(i % 20) as f32 / 20.0 + 0.025, (i / 20) as f32 / 10.0 + 0.05]);
+        }
+        let label: Vec<u8> = xy.iter().map(|p| u8::from(p[0] < 0.5)).collect();
+        let mut points = Points {
+            xy: xy.clone(),
+            label: label.clone(),
+            test: vec![false; 200],
+            mapping: Mapping { x_min: 0.0, x_max: 1.0, y_min: 0.0, y_max: 1.0 },
+        };
+        points.xy.extend(&xy);
+        points.label.extend(label.iter().map(|l| 1 - l));
+        points.test.extend([true; 200]);
+        let s = Settings {
+            iterations: 1500,
+            batch: 32,
+            lr: 0.01,
+            widths: vec![8],
+            ..Settings::default()
+        };
+        let mut t = Trainer::new(s, &Data::Points(points)).unwrap();
+        t.steps(1500).unwrap();
+        let snap = t.snapshot();
+        assert!(snap.accuracy > 0.95, "training accuracy {}", snap.accuracy);
+        let test = snap.test_accuracy.expect("a test split gives test accuracy");
+        assert!(test < 0.05, "test accuracy {test}");
+        assert!(snap.test_loss.unwrap() > snap.loss);
+    }
+
+    #[test]
+    fn nothing_to_train_on_and_negative_slopes_are_refused() {
+        let s = Settings::default();
+        assert_eq!(Trainer::new(s.clone(), &Data::Nothing).err(), Some(SettingsError::NoData));
+        let leaky = Settings {
+            activation: Activation::LeakyRelu { slope: -0.2 },
+            ..s
+        };
+        let t = Shape::Disc.draw(16).into();
+        assert_eq!(Trainer::new(leaky, &t).err(), Some(SettingsError::NegativeSlope(-0.2)));
+    }
+
     #[test]
     fn same_seed_same_bits_other_seed_other_bits() {
         let (s, t) = small(7);

@@ -113,28 +113,16 @@ fn update_ground_texture(
     };
     *last = Some(key);
     let rect = geom.rect;
-    let gray: Vec<u8> = if display.show_prediction {
-        prediction(geom, net, TEXTURE, TEXTURE)
-            .iter()
-            .map(|p| (p * 255.0).round() as u8)
-            .collect()
-    } else {
-        let t = &sessions.active().target;
-        (0..TEXTURE * TEXTURE)
-            .map(|i| {
-                let x =
-                    rect.x0 + ((i % TEXTURE) as f64 + 0.5) / TEXTURE as f64 * (rect.x1 - rect.x0);
-                let y =
-                    rect.y0 + ((i / TEXTURE) as f64 + 0.5) / TEXTURE as f64 * (rect.y1 - rect.y0);
-                let (c, r) = ((x * t.width as f64) as u32, (y * t.height as f64) as u32);
-                let white = t.white[(r.min(t.height - 1) * t.width + c.min(t.width - 1)) as usize];
-                if white { 255 } else { 0 }
-            })
-            .collect()
-    };
+    let rgba = crate::render::frame::ground_texture(
+        geom,
+        net,
+        &sessions.active().target,
+        display.show_prediction,
+        TEXTURE,
+    );
     for (g, mut tf) in &mut ground {
         if let Some(mut img) = images.get_mut(&g.image) {
-            img.data = Some(gray.iter().flat_map(|&v| [v, v, v, 255]).collect());
+            img.data = Some(rgba.clone());
         }
         let centre = super::world([(rect.x0 + rect.x1) / 2.0, (rect.y0 + rect.y1) / 2.0], 0.0);
         tf.translation = centre;

@@ -3,6 +3,7 @@
 mod cli;
 mod common;
 mod fixture;
+mod points;
 mod pytorch;
 mod render;
 #[cfg(unix)]

@@ -289,6 +289,11 @@ fn show_panels(
     Ok(())
 }
 
+/// A number with at most 4 significant digits, for axis ranges.
+fn short(v: f64) -> String {
+    format!("{}", (v * 1e3).round() / 1e3)
+}
+
 fn status(
     ui: &mut egui::Ui,
     sessions: &Sessions,
@@ -304,12 +309,33 @@ fn status(
         "iteration {iteration} of {}",
         s.settings.iterations
     ));
-    ui.label(format!(
-        "loss {:.4}  accuracy {:.2}%  (at {})",
-        snap.loss,
-        100.0 * snap.accuracy,
-        snap.iteration
-    ));
+    if snap.loss.is_finite() {
+        ui.label(format!(
+            "loss {:.4}  accuracy {:.2}%  (at {})",
+            snap.loss,
+            100.0 * snap.accuracy,
+            snap.iteration
+        ));
+    } else if matches!(s.target, crate::target::Data::Nothing) {
+        ui.label("no target: the prediction only");
+    } else {
+        ui.label(format!("loss not finite (at {})", snap.iteration));
+    }
+    if let (Some(l), Some(a)) = (snap.test_loss, snap.test_accuracy) {
+        ui.label(format!("test: loss {l:.4}  accuracy {:.2}%", 100.0 * a));
+    }
+    if let Some(p) = s.target.points() {
+        let m = &p.mapping;
+        ui.label(format!(
+            "{} points; x {} to {}, y {} to {}",
+            p.len(),
+            short(m.x_min),
+            short(m.x_max),
+            short(m.y_min),
+            short(m.y_max)
+        ))
+        .on_hover_text("the square's edges in the data's own coordinates (y grows upwards)");
+    }
     if let Some(g) = &shown.geometry {
         match &g.truncated {
             None => ui.label(format!("{} linear regions", g.regions().len())),

@@ -3,12 +3,42 @@
 
 use super::super::training::Sessions;
 use crate::session::Session;
-use crate::target::{DEFAULT_THRESHOLD, TargetSource};
+use crate::nn::Activation;
+use crate::target::points::{DEFAULT_COUNT, PointSource};
+use crate::target::{DEFAULT_THRESHOLD, Generator, PointSpec, TargetSource};
 use crate::train::Settings;
 use bevy_egui::egui;
 
+/// What a new run learns from, as the panel offers it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum DataChoice {
+    /// The image target (built-in name or image path in `target`).
+    Image,
+    /// One of Playground's point datasets.
+    Points(Generator),
+    /// Points from the CSV file named in `target`.
+    Csv,
+}
+
+impl DataChoice {
+    fn label(self) -> String {
+        match self {
+            Self::Image => "image".into(),
+            Self::Points(g) => format!("{} points", g.name()),
+            Self::Csv => "points from CSV".into(),
+        }
+    }
+}
+
 pub struct RunSettings {
+    data: DataChoice,
     target: String,
+    noise: u32,
+    count: usize,
+    test_fraction: f64,
+    /// `relu` or `leaky_relu:SLOPE`.
+    activation: String,
+    outputs: usize,
     resolution: u32,
     widths: String,
     iterations: u64,
@@ -26,7 +56,13 @@ impl Default for RunSettings {
     fn default() -> Self {
         let s = Settings::default();
         Self {
+            data: DataChoice::Image,
             target: "bottle".into(),
+            noise: 0,
+            count: DEFAULT_COUNT,
+            test_fraction: 0.5,
+            activation: s.activation.to_string(),
+            outputs: s.outputs,
             resolution: s.resolution,
             widths: "16,16,16".into(),
             iterations: s.iterations,
@@ -55,8 +91,22 @@ impl RunSettings {
                 self.widths
             )
         })?;
-        let target = TargetSource::parse(self.target.trim(), DEFAULT_THRESHOLD)
-            .map_err(|e| e.to_string())?;
+        let points = |source| {
+            TargetSource::Points(PointSpec {
+                source,
+                noise: self.noise,
+                count: self.count,
+                test_fraction: self.test_fraction,
+                seed: 0,
+            })
+        };
+        let target = match self.data {
+            DataChoice::Image => TargetSource::parse(self.target.trim(), DEFAULT_THRESHOLD)
+                .map_err(|e| e.to_string())?,
+            DataChoice::Points(g) => points(PointSource::Generator(g)),
+            DataChoice::Csv => points(PointSource::Csv(self.target.trim().into())),
+        };
+        let activation: Activation = self.activation.parse()?;
         let s = Settings {
             target,
             resolution: self.resolution,
@@ -66,6 +116,8 @@ impl RunSettings {
             lr: self.lr,
             seed: self.seed,
             snapshots: self.snapshots.trim().parse()?,
+            activation,
+            outputs: self.outputs,
         };
         s.validate().map_err(|e| e.to_string())?;
         Ok(s)
@@ -81,16 +133,64 @@ impl RunSettings {
             self.load(&sessions.active().settings);
         }
         egui::Grid::new("settings").num_columns(2).show(ui, |ui| {
-            ui.label("target");
-            ui.text_edit_singleline(&mut self.target).on_hover_text(
-                "bottle, disc, rings, checkerboard, spiral, moons, or an image path",
-            );
+            ui.label("data");
+            egui::ComboBox::from_id_salt("data")
+                .selected_text(self.data.label())
+                .show_ui(ui, |ui| {
+                    let choices = std::iter::once(DataChoice::Image)
+                        .chain(Generator::ALL.map(DataChoice::Points))
+                        .chain([DataChoice::Csv]);
+                    for c in choices {
+                        ui.selectable_value(&mut self.data, c, c.label());
+                    }
+                });
             ui.end_row();
-            ui.label("resolution");
-            ui.add(egui::DragValue::new(&mut self.resolution).range(2..=4096));
-            ui.end_row();
+            match self.data {
+                DataChoice::Image => {
+                    ui.label("target");
+                    ui.text_edit_singleline(&mut self.target).on_hover_text(
+                        "bottle, disc, rings, checkerboard, spiral, moons, or an image path",
+                    );
+                    ui.end_row();
+                    ui.label("resolution");
+                    ui.add(egui::DragValue::new(&mut self.resolution).range(2..=4096));
+                    ui.end_row();
+                }
+                DataChoice::Csv => {
+                    ui.label("CSV file");
+                    ui.text_edit_singleline(&mut self.target)
+                        .on_hover_text("columns x, y, label (label 0 or 1); any numeric range");
+                    ui.end_row();
+                }
+                DataChoice::Points(_) => {
+                    ui.label("noise");
+                    ui.add(egui::DragValue::new(&mut self.noise).range(0..=50).suffix(" %"));
+                    ui.end_row();
+                    ui.label("points");
+                    ui.add(egui::DragValue::new(&mut self.count).range(2..=100_000).speed(10));
+                    ui.end_row();
+                }
+            }
+            if self.data != DataChoice::Image {
+                ui.label("test fraction");
+                ui.add(egui::DragValue::new(&mut self.test_fraction).range(0.0..=0.95).speed(0.01))
+                    .on_hover_text("held out: never trained on, measured in every snapshot");
+                ui.end_row();
+            }
             ui.label("hidden widths");
             ui.text_edit_singleline(&mut self.widths);
+            ui.end_row();
+            ui.label("activation");
+            ui.text_edit_singleline(&mut self.activation)
+                .on_hover_text("relu or leaky_relu:SLOPE (e.g. leaky_relu:0.1)");
+            ui.end_row();
+            ui.label("outputs");
+            ui.horizontal(|ui| {
+                ui.radio_value(&mut self.outputs, 2, "2 logits")
+                    .on_hover_text("softmax cross-entropy, as the report");
+                ui.radio_value(&mut self.outputs, 1, "1 logit")
+                    .on_hover_text("binary cross-entropy on one logit");
+            });
             ui.end_row();
             ui.label("iterations");
             ui.add(
@@ -188,6 +288,23 @@ impl RunSettings {
 
     fn load(&mut self, s: &Settings) {
         self.target = s.target.name();
+        self.data = DataChoice::Image;
+        if let TargetSource::Points(p) = &s.target {
+            (self.noise, self.count, self.test_fraction) = (p.noise, p.count, p.test_fraction);
+            match &p.source {
+                PointSource::Generator(g) => self.data = DataChoice::Points(*g),
+                PointSource::Csv(path) => {
+                    self.data = DataChoice::Csv;
+                    self.target = path.display().to_string();
+                }
+            }
+        }
+        if s.target == TargetSource::None {
+            // An imported net: offer the bottle for a new run.
+            self.target = "bottle".into();
+        }
+        self.activation = s.activation.to_string();
+        self.outputs = s.outputs;
         self.resolution = s.resolution;
         self.widths = s
             .widths

@@ -111,11 +111,27 @@ impl Timeline {
             .map(|(i, x)| [log_x(x.iteration), value(i, x)])
             .filter(|p| p[1].is_finite())
             .collect();
+        // Held-out points: the test curve beside the training one.
+        let test_value = |snap: &crate::snapshot::Snapshot| match self.series {
+            Series::Loss => snap.test_loss.map(|l| l.max(1e-6).log10()),
+            Series::Accuracy => snap.test_accuracy,
+            _ => None,
+        };
+        let test_pts: Vec<[f64; 2]> = s
+            .snapshots
+            .iter()
+            .filter_map(|x| test_value(x).map(|v| [log_x(x.iteration), v]))
+            .filter(|p| p[1].is_finite())
+            .collect();
         let shown = index.min(count - 1);
         let cur = &s.snapshots[shown];
         let current = [log_x(cur.iteration), value(shown, cur)];
         let series = self.series;
-        let clicked = Plot::new("timeline-plot")
+        let mut plot = Plot::new("timeline-plot");
+        if !test_pts.is_empty() {
+            plot = plot.legend(egui_plot::Legend::default());
+        }
+        let clicked = plot
             .height(ui.available_height().max(60.0))
             .allow_scroll(false)
             .x_axis_formatter(|m, _| format!("{:.0}", 10f64.powf(m.value) - 1.0))
@@ -127,7 +143,14 @@ impl Timeline {
                 }
             })
             .show(ui, |p| {
-                p.line(Line::new("series", PlotPoints::from(pts)));
+                let name = if test_pts.is_empty() { "series" } else { "training" };
+                p.line(Line::new(name, PlotPoints::from(pts)));
+                if !test_pts.is_empty() {
+                    p.line(
+                        Line::new("test", PlotPoints::from(test_pts))
+                            .color(egui::Color32::from_rgb(245, 147, 34)),
+                    );
+                }
                 p.points(
                     Points::new("shown", vec![current])
                         .radius(5.0)
