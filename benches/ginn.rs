@@ -14,7 +14,7 @@ use std::hint::black_box;
 
 fn training(c: &mut Criterion) {
     let settings = Settings::default();
-    let target = Shape::Bottle.draw(settings.resolution);
+    let target = Shape::Bottle.draw(settings.resolution).into();
     let mut t = Trainer::new(settings, &target).unwrap();
     let mut g = c.benchmark_group("training");
     g.throughput(Throughput::Elements(100));

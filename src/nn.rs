@@ -96,7 +96,9 @@ impl std::str::FromStr for Activation {
     /// `relu` or `leaky_relu:SLOPE` (`leaky_relu` alone is PyTorch's default 0.01).
     fn from_str(s: &str) -> Result<Self, String> {
         let s = s.trim();
-        let bad = || format!("activation is `{s}`; expected relu or leaky_relu:SLOPE (e.g. leaky_relu:0.1)");
+        let bad = || {
+            format!("activation is `{s}`; expected relu or leaky_relu:SLOPE (e.g. leaky_relu:0.1)")
+        };
         match s.split_once(':') {
             None if s == "relu" => Ok(Self::Relu),
             None if s == "leaky_relu" => Ok(Self::LeakyRelu { slope: 0.01 }),

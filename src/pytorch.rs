@@ -50,8 +50,8 @@ pub struct Checkpoint {
 /// Reads the linear layers of a safetensors state dict. Every tensor must be the weight
 /// (2-D) or bias (1-D) of a linear layer, in f32, f16, bf16 or f64.
 pub fn read(bytes: &[u8]) -> Result<Checkpoint, String> {
-    let st = SafeTensors::deserialize(bytes)
-        .map_err(|e| format!("not a safetensors file ({e})"))?;
+    let st =
+        SafeTensors::deserialize(bytes).map_err(|e| format!("not a safetensors file ({e})"))?;
     let (_, meta) = SafeTensors::read_metadata(bytes).map_err(|e| e.to_string())?;
     let activation = meta
         .metadata()
@@ -196,7 +196,10 @@ pub fn chain(layers: &[Linear], named: Option<&[String]>) -> Result<Chain, Strin
             let mut order = Vec::with_capacity(names.len());
             for n in names {
                 let i = layers.iter().position(|l| &l.name == n).ok_or_else(|| {
-                    format!("--layers names `{n}`, which has no `{n}.weight` (layers: {})", shapes())
+                    format!(
+                        "--layers names `{n}`, which has no `{n}.weight` (layers: {})",
+                        shapes()
+                    )
                 })?;
                 order.push(i);
             }
@@ -215,7 +218,12 @@ pub fn chain(layers: &[Linear], named: Option<&[String]>) -> Result<Chain, Strin
                         shapes()
                     ));
                 }
-                1 => return Ok(Chain { order: found.remove(0), note: None }),
+                1 => {
+                    return Ok(Chain {
+                        order: found.remove(0),
+                        note: None,
+                    });
+                }
                 _ => found.remove(0),
             }
         }
@@ -271,14 +279,23 @@ fn check_chain(layers: &[Linear], order: &[usize]) -> Result<(), String> {
         width = l.out;
     }
     if !(1..=2).contains(&width) {
-        return Err(format!("the last layer gives {width} outputs; ginn needs 1 or 2 logits"));
+        return Err(format!(
+            "the last layer gives {width} outputs; ginn needs 1 or 2 logits"
+        ));
     }
     Ok(())
 }
 
 /// The network a chain of layers makes.
-pub fn network(layers: &[Linear], order: &[usize], activation: Activation) -> Result<Network, String> {
-    let hidden: Vec<usize> = order[..order.len() - 1].iter().map(|&i| layers[i].out).collect();
+pub fn network(
+    layers: &[Linear],
+    order: &[usize],
+    activation: Activation,
+) -> Result<Network, String> {
+    let hidden: Vec<usize> = order[..order.len() - 1]
+        .iter()
+        .map(|&i| layers[i].out)
+        .collect();
     let outputs = layers[order[order.len() - 1]].out;
     if hidden.is_empty() || hidden.len() > MAX_HIDDEN_LAYERS {
         return Err(format!(
@@ -287,7 +304,9 @@ pub fn network(layers: &[Linear], order: &[usize], activation: Activation) -> Re
         ));
     }
     if let Some(&w) = hidden.iter().find(|&&w| w > MAX_WIDTH) {
-        return Err(format!("a hidden layer has {w} units; ginn shows up to {MAX_WIDTH}"));
+        return Err(format!(
+            "a hidden layer has {w} units; ginn shows up to {MAX_WIDTH}"
+        ));
     }
     let arch = Architecture::general(&hidden, outputs, activation).map_err(|e| e.to_string())?;
     let mut params = Vec::with_capacity(arch.parameter_count());
@@ -336,7 +355,9 @@ pub fn import(paths: &[PathBuf], options: &ImportOptions) -> Result<Imported, Im
         path: path.to_path_buf(),
         problem,
     };
-    let first = paths.first().ok_or_else(|| fail(Path::new("ginn import"), "no checkpoint files given".into()))?;
+    let first = paths
+        .first()
+        .ok_or_else(|| fail(Path::new("ginn import"), "no checkpoint files given".into()))?;
     let mut notes = Vec::new();
     let mut checkpoints = Vec::with_capacity(paths.len());
     for p in paths {
@@ -350,7 +371,11 @@ pub fn import(paths: &[PathBuf], options: &ImportOptions) -> Result<Imported, Im
         .activation
         .or(reference.activation)
         .unwrap_or_default();
-    let names: Vec<&str> = chain.order.iter().map(|&i| reference.layers[i].name.as_str()).collect();
+    let names: Vec<&str> = chain
+        .order
+        .iter()
+        .map(|&i| reference.layers[i].name.as_str())
+        .collect();
 
     let mut nets = Vec::with_capacity(paths.len());
     for (p, c) in paths.iter().zip(&checkpoints) {
@@ -361,14 +386,26 @@ pub fn import(paths: &[PathBuf], options: &ImportOptions) -> Result<Imported, Im
                 .layers
                 .iter()
                 .position(|l| l.name == name)
-                .ok_or_else(|| fail(p, format!("has no tensor `{name}.weight`, which {} has", first.display())))?;
+                .ok_or_else(|| {
+                    fail(
+                        p,
+                        format!(
+                            "has no tensor `{name}.weight`, which {} has",
+                            first.display()
+                        ),
+                    )
+                })?;
             let got = &c.layers[l];
             if (got.out, got.inp) != (want.out, want.inp) {
                 return Err(fail(
                     p,
                     format!(
                         "tensor `{name}.weight` is [{}, {}] but in {} it is [{}, {}]; the checkpoints must be of one network",
-                        got.out, got.inp, first.display(), want.out, want.inp
+                        got.out,
+                        got.inp,
+                        first.display(),
+                        want.out,
+                        want.inp
                     ),
                 ));
             }
@@ -379,7 +416,11 @@ pub fn import(paths: &[PathBuf], options: &ImportOptions) -> Result<Imported, Im
         {
             return Err(fail(
                 p,
-                format!("tensor `{}.weight` is not in {}; the checkpoints must be of one network", extra.name, first.display()),
+                format!(
+                    "tensor `{}.weight` is not in {}; the checkpoints must be of one network",
+                    extra.name,
+                    first.display()
+                ),
             ));
         }
         nets.push(network(&c.layers, &order, activation).map_err(|e| fail(p, e))?);
@@ -459,7 +500,11 @@ pub fn export(net: &Network) -> Vec<u8> {
             vec![arch.fan_out(l), arch.fan_in(l)],
             bytes(net.weight(l)),
         ));
-        tensors.push((format!("{}.bias", 2 * l), vec![arch.fan_out(l)], bytes(net.bias(l))));
+        tensors.push((
+            format!("{}.bias", 2 * l),
+            vec![arch.fan_out(l)],
+            bytes(net.bias(l)),
+        ));
     }
     let views = tensors.iter().map(|(name, shape, data)| {
         (
@@ -482,7 +527,11 @@ pub fn python_snippet(arch: &Architecture, path: &Path) -> String {
     };
     let mut layers = Vec::new();
     for l in 0..arch.layers() {
-        layers.push(format!("nn.Linear({}, {})", arch.fan_in(l), arch.fan_out(l)));
+        layers.push(format!(
+            "nn.Linear({}, {})",
+            arch.fan_in(l),
+            arch.fan_out(l)
+        ));
         if l + 1 < arch.layers() {
             layers.push(act.clone());
         }
@@ -522,12 +571,21 @@ mod tests {
     #[test]
     fn chains_follow_shapes_not_key_order() {
         // Sorted keys put `head` first; the shapes say fc_in → hidden → head.
-        let layers = vec![linear("fc_in", 8, 2), linear("head", 1, 8), linear("hidden", 8, 8)];
+        let layers = vec![
+            linear("fc_in", 8, 2),
+            linear("head", 1, 8),
+            linear("hidden", 8, 8),
+        ];
         let c = chain(&layers, None).unwrap();
         assert_eq!(names(&layers, &c), ["fc_in", "hidden", "head"]);
         assert_eq!(c.note, None);
         // Sequential 2-16-16-16-2 with ten or more modules: 10 after 2, by number.
-        let mut layers = vec![linear("0", 16, 2), linear("10", 2, 16), linear("2", 16, 16), linear("4", 16, 16)];
+        let mut layers = vec![
+            linear("0", 16, 2),
+            linear("10", 2, 16),
+            linear("2", 16, 16),
+            linear("4", 16, 16),
+        ];
         layers.sort_by(|a, b| natural_cmp(&a.name, &b.name));
         let c = chain(&layers, None).unwrap();
         assert_eq!(names(&layers, &c), ["0", "2", "4", "10"]);
@@ -538,7 +596,10 @@ mod tests {
         assert_eq!(names(&layers, &c), named);
         let bad: Vec<String> = ["2", "0", "10"].map(String::from).to_vec();
         let e = chain(&layers, Some(&bad)).unwrap_err();
-        assert!(e.contains("`2.weight` is [16, 16] but the layer before it gives 2 values"), "{e}");
+        assert!(
+            e.contains("`2.weight` is [16, 16] but the layer before it gives 2 values"),
+            "{e}"
+        );
         let missing: Vec<String> = ["0", "3"].map(String::from).to_vec();
         assert!(chain(&layers, Some(&missing)).unwrap_err().contains("`3`"));
     }
@@ -548,7 +609,11 @@ mod tests {
         let e = chain(&[linear("a", 8, 3), linear("b", 2, 8)], None).unwrap_err();
         assert!(e.contains("a [8, 3]") && e.contains("2 inputs"), "{e}");
         // Every layer must be used: a stray layer breaks the chain.
-        let e = chain(&[linear("a", 8, 2), linear("b", 2, 8), linear("c", 5, 5)], None).unwrap_err();
+        let e = chain(
+            &[linear("a", 8, 2), linear("b", 2, 8), linear("c", 5, 5)],
+            None,
+        )
+        .unwrap_err();
         assert!(e.contains("c [5, 5]"), "{e}");
     }
 
@@ -568,19 +633,41 @@ mod tests {
             read(&bytes).map(|c| c.layers)
         };
         let h = |v: f32| half::f16::from_f32(v).to_le_bytes().to_vec();
-        let data: Vec<u8> = [0.5f32, -1.0, 2.0, 0.25].iter().flat_map(|&v| h(v)).collect();
+        let data: Vec<u8> = [0.5f32, -1.0, 2.0, 0.25]
+            .iter()
+            .flat_map(|&v| h(v))
+            .collect();
         let l = one(Dtype::F16, data, vec![2, 2], "x.weight").unwrap();
         assert_eq!(l[0].weight, [0.5, -1.0, 2.0, 0.25]);
-        let data: Vec<u8> = [0.5f32, 3.0].iter().flat_map(|&v| half::bf16::from_f32(v).to_le_bytes()).collect();
-        assert_eq!(one(Dtype::BF16, data, vec![1, 2], "y.weight").unwrap()[0].weight, [0.5, 3.0]);
-        let data: Vec<u8> = [1.5f64, -2.0].iter().flat_map(|v| v.to_le_bytes()).collect();
-        assert_eq!(one(Dtype::F64, data, vec![1, 2], "z.weight").unwrap()[0].weight, [1.5, -2.0]);
+        let data: Vec<u8> = [0.5f32, 3.0]
+            .iter()
+            .flat_map(|&v| half::bf16::from_f32(v).to_le_bytes())
+            .collect();
+        assert_eq!(
+            one(Dtype::BF16, data, vec![1, 2], "y.weight").unwrap()[0].weight,
+            [0.5, 3.0]
+        );
+        let data: Vec<u8> = [1.5f64, -2.0]
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
+        assert_eq!(
+            one(Dtype::F64, data, vec![1, 2], "z.weight").unwrap()[0].weight,
+            [1.5, -2.0]
+        );
         let e = one(Dtype::F32, vec![0; 32], vec![2, 2, 2], "conv.weight").unwrap_err();
-        assert!(e.contains("`conv.weight`") && e.contains("[2, 2, 2]"), "{e}");
+        assert!(
+            e.contains("`conv.weight`") && e.contains("[2, 2, 2]"),
+            "{e}"
+        );
         let e = one(Dtype::I64, vec![0; 8], vec![1], "bn.num_batches_tracked").unwrap_err();
         assert!(e.contains("`bn.num_batches_tracked`"), "{e}");
         let e = one(Dtype::I32, vec![0; 16], vec![2, 2], "q.weight").unwrap_err();
         assert!(e.contains("`q.weight`") && e.contains("I32"), "{e}");
-        assert!(read(b"not a safetensors file at all").unwrap_err().contains("not a safetensors file"));
+        assert!(
+            read(b"not a safetensors file at all")
+                .unwrap_err()
+                .contains("not a safetensors file")
+        );
     }
 }

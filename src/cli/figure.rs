@@ -69,9 +69,7 @@ impl FigureCmd {
             .out
             .extension()
             .map(|e| e.to_string_lossy().to_lowercase());
-        let style = self
-            .look
-            .style(self.size, self.size, &run)?;
+        let style = self.look.style(self.size, self.size, &run)?;
         if !matches!(ext.as_deref(), Some("svg" | "png")) {
             anyhow::bail!("--out must end in .png or .svg, got {}", self.out.display());
         }

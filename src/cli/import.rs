@@ -87,7 +87,11 @@ impl ImportCmd {
             written.describe(&self.out),
             run.snapshots.len(),
             if run.snapshots.len() == 1 { "" } else { "s" },
-            s.widths.iter().map(|w| w.to_string()).collect::<Vec<_>>().join("-"),
+            s.widths
+                .iter()
+                .map(|w| w.to_string())
+                .collect::<Vec<_>>()
+                .join("-"),
             s.outputs,
             s.activation,
         );

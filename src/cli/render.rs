@@ -50,7 +50,12 @@ pub struct LookArgs {
 
 impl LookArgs {
     /// The frame style for `run` (its layers; its points, for a point dataset).
-    pub fn style(&self, width: u32, height: u32, run: &ginn::run::Run) -> anyhow::Result<FrameStyle> {
+    pub fn style(
+        &self,
+        width: u32,
+        height: u32,
+        run: &ginn::run::Run,
+    ) -> anyhow::Result<FrameStyle> {
         let hidden_layers = run.settings.widths.len();
         Ok(FrameStyle {
             width,

@@ -392,7 +392,11 @@ fn sibling_maps(prev: &LayerPartition, wt: &[f64], b: &[f64], width: usize, pre:
         let p = &prev.pre[parent * fan_in..(parent + 1) * fan_in];
         let (mut common, mut any) = ([u64::MAX; 4], [0u64; 4]);
         for r in range.clone() {
-            for ((c, a), w) in common.iter_mut().zip(&mut any).zip(&regions[r].pattern[w0..w0 + nw]) {
+            for ((c, a), w) in common
+                .iter_mut()
+                .zip(&mut any)
+                .zip(&regions[r].pattern[w0..w0 + nw])
+            {
                 *c &= w;
                 *a |= w;
             }
@@ -418,7 +422,12 @@ fn sibling_maps(prev: &LayerPartition, wt: &[f64], b: &[f64], width: usize, pre:
             let own = &regions[r].pattern[w0..w0 + nw];
             let mut extra = [0u64; 4];
             let mut off = [0u64; 4];
-            for (((e, f), o), (c, a)) in extra.iter_mut().zip(&mut off).zip(own).zip(common.iter().zip(&any)) {
+            for (((e, f), o), (c, a)) in extra
+                .iter_mut()
+                .zip(&mut off)
+                .zip(own)
+                .zip(common.iter().zip(&any))
+            {
                 *e = o & !c;
                 *f = a & !o;
             }

@@ -491,5 +491,8 @@ fn leaky_relu_and_one_logit_nets_are_exact() {
             );
         }
     }
-    assert!(with_decision >= 2, "too few cases test the decision boundary");
+    assert!(
+        with_decision >= 2,
+        "too few cases test the decision boundary"
+    );
 }

@@ -282,8 +282,10 @@ pub fn ground_texture(
 /// Dots on the ground plane: filled for training points, rings for test points.
 fn draw_points(pm: &mut Pixmap, proj: &Projection, points: &Points, side: f32) {
     let r = point_radius(side);
-    let mut paint = Paint::default();
-    paint.anti_alias = true;
+    let mut paint = Paint {
+        anti_alias: true,
+        ..Default::default()
+    };
     let outline = Stroke {
         width: 1.0,
         ..Default::default()
@@ -300,12 +302,27 @@ fn draw_points(pm: &mut Pixmap, proj: &Projection, points: &Points, side: f32) {
         let [cr, cg, cb] = point_color(label);
         if test {
             paint.set_color_rgba8(255, 255, 255, 230);
-            pm.stroke_path(&path, &paint, &Stroke { width: ring.width + 2.0, ..Default::default() }, Transform::identity(), None);
+            pm.stroke_path(
+                &path,
+                &paint,
+                &Stroke {
+                    width: ring.width + 2.0,
+                    ..Default::default()
+                },
+                Transform::identity(),
+                None,
+            );
             paint.set_color_rgba8(cr, cg, cb, 255);
             pm.stroke_path(&path, &paint, &ring, Transform::identity(), None);
         } else {
             paint.set_color_rgba8(cr, cg, cb, 255);
-            pm.fill_path(&path, &paint, FillRule::Winding, Transform::identity(), None);
+            pm.fill_path(
+                &path,
+                &paint,
+                FillRule::Winding,
+                Transform::identity(),
+                None,
+            );
             paint.set_color_rgba8(255, 255, 255, 230);
             pm.stroke_path(&path, &paint, &outline, Transform::identity(), None);
         }

@@ -26,7 +26,11 @@ pub fn layer_color(l: usize) -> [u8; 3] {
 
 /// Colour of a data point of class `label` (Playground's: orange for 1, blue for 0).
 pub fn point_color(label: u8) -> [u8; 3] {
-    if label == 1 { [245, 147, 34] } else { [8, 119, 189] }
+    if label == 1 {
+        [245, 147, 34]
+    } else {
+        [8, 119, 189]
+    }
 }
 
 /// Radius of a data point's dot in a picture `side` pixels across.

@@ -4,9 +4,9 @@
 use super::{hex, layer_color, point_color, point_radius};
 use crate::geometry::Geometry;
 use crate::target::Points;
-use std::sync::Arc;
 use base64::Engine;
 use std::fmt::Write;
+use std::sync::Arc;
 
 /// What a panel shows and how.
 #[derive(Clone, Debug)]
@@ -117,7 +117,11 @@ pub fn panel(
                 continue;
             }
             let c = hex(point_color(label));
-            let (fill, stroke) = if test { ("none", c.as_str()) } else { (c.as_str(), "white") };
+            let (fill, stroke) = if test {
+                ("none", c.as_str())
+            } else {
+                (c.as_str(), "white")
+            };
             let _ = writeln!(
                 s,
                 r#"<circle class="{}" data-label="{label}" cx="{x:.2}" cy="{y:.2}" r="{rad:.2}" fill="{fill}" stroke="{stroke}"/>"#,

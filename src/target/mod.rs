@@ -84,7 +84,10 @@ impl From<Target> for Data {
 #[serde(rename_all = "lowercase")]
 pub enum TargetSource {
     Builtin(Shape),
-    Image { path: PathBuf, threshold: u8 },
+    Image {
+        path: PathBuf,
+        threshold: u8,
+    },
     Points(PointSpec),
     /// Nothing to learn from: an imported network shown as it is.
     None,

@@ -303,9 +303,14 @@ fn generate(g: Generator, n: usize, noise: f64, rng: &mut ChaCha8Rng) -> (Vec<[f
                 };
                 let angle = uniform(0.0, 2.0 * std::f64::consts::PI);
                 let (x, y) = (r * angle.sin(), r * angle.cos());
-                let (nx, ny) = (uniform(-radius, radius) * noise, uniform(-radius, radius) * noise);
+                let (nx, ny) = (
+                    uniform(-radius, radius) * noise,
+                    uniform(-radius, radius) * noise,
+                );
                 pts.push([x, y]);
-                labels.push(u8::from(((x + nx).powi(2) + (y + ny).powi(2)).sqrt() < radius * 0.5));
+                labels.push(u8::from(
+                    ((x + nx).powi(2) + (y + ny).powi(2)).sqrt() < radius * 0.5,
+                ));
             }
         }
         Generator::Xor => {
@@ -383,7 +388,9 @@ fn parse_csv(text: &str) -> Result<(Vec<[f64; 2]>, Vec<u8>), String> {
                     .iter()
                     .position(|c| c.eq_ignore_ascii_case(name))
                     .ok_or_else(|| {
-                        format!("line {n}: the header has no `{name}` column (expected x, y, label)")
+                        format!(
+                            "line {n}: the header has no `{name}` column (expected x, y, label)"
+                        )
                     })?;
             }
             first = None;
@@ -411,7 +418,11 @@ fn parse_csv(text: &str) -> Result<(Vec<[f64; 2]>, Vec<u8>), String> {
         let label = match row[columns[2]].as_str() {
             "0" | "0.0" => 0,
             "1" | "1.0" => 1,
-            other => return Err(format!("line {n}: the label is `{other}`; labels must be 0 or 1")),
+            other => {
+                return Err(format!(
+                    "line {n}: the label is `{other}`; labels must be 0 or 1"
+                ));
+            }
         };
         pts.push([x, y]);
         labels.push(label);
@@ -448,9 +459,15 @@ mod tests {
             let p = spec(g, 10).build_with_seed(1).unwrap();
             p.check().unwrap();
             assert_eq!(p.len(), 400);
-            assert!(p.xy.iter().flatten().all(|v| (0.0..=1.0).contains(v)), "{g:?}");
+            assert!(
+                p.xy.iter().flatten().all(|v| (0.0..=1.0).contains(v)),
+                "{g:?}"
+            );
             let white = p.label.iter().filter(|&&l| l == 1).count();
-            assert!((100..300).contains(&white), "{g:?}: {white} of 400 labelled 1");
+            assert!(
+                (100..300).contains(&white),
+                "{g:?}: {white} of 400 labelled 1"
+            );
             assert_eq!(p.test.iter().filter(|&&t| t).count(), 200);
             // Reproducible from the seed, different for another.
             assert_eq!(spec(g, 10).build_with_seed(1).unwrap(), p);
@@ -477,17 +494,29 @@ mod tests {
         }
         let g = spec(Generator::Gauss, 0).build().unwrap();
         let mean = |label: u8| {
-            let pts: Vec<[f64; 2]> = (0..g.len()).filter(|&i| g.label[i] == label).map(|i| m(&g, i)).collect();
+            let pts: Vec<[f64; 2]> = (0..g.len())
+                .filter(|&i| g.label[i] == label)
+                .map(|i| m(&g, i))
+                .collect();
             [0, 1].map(|k| pts.iter().map(|p| p[k]).sum::<f64>() / pts.len() as f64)
         };
         let (a, b) = (mean(1), mean(0));
-        assert!((a[0] - 2.0).abs() < 0.3 && (a[1] - 2.0).abs() < 0.3, "{a:?}");
-        assert!((b[0] + 2.0).abs() < 0.3 && (b[1] + 2.0).abs() < 0.3, "{b:?}");
+        assert!(
+            (a[0] - 2.0).abs() < 0.3 && (a[1] - 2.0).abs() < 0.3,
+            "{a:?}"
+        );
+        assert!(
+            (b[0] + 2.0).abs() < 0.3 && (b[1] + 2.0).abs() < 0.3,
+            "{b:?}"
+        );
     }
 
     #[test]
     fn bad_recipes_are_refused() {
-        assert_eq!(spec(Generator::Xor, 51).build(), Err(PointsError::Noise(51)));
+        assert_eq!(
+            spec(Generator::Xor, 51).build(),
+            Err(PointsError::Noise(51))
+        );
         let mut s = spec(Generator::Xor, 0);
         s.test_fraction = 1.0;
         assert_eq!(s.build(), Err(PointsError::TestFraction(1.0)));
@@ -504,8 +533,16 @@ mod tests {
         let (p, _) = parse_csv("# comment\n0.5,0.5,1\n-3,4,0\n").unwrap();
         assert_eq!(p[1], [-3.0, 4.0]);
         let e = |t: &str| parse_csv(t).unwrap_err();
-        assert!(e("x,y\n1,2\n").contains("no `label` column"), "{}", e("x,y\n1,2\n"));
-        assert!(e("1,2,1\n3,4\n").starts_with("line 2:"), "{}", e("1,2,1\n3,4\n"));
+        assert!(
+            e("x,y\n1,2\n").contains("no `label` column"),
+            "{}",
+            e("x,y\n1,2\n")
+        );
+        assert!(
+            e("1,2,1\n3,4\n").starts_with("line 2:"),
+            "{}",
+            e("1,2,1\n3,4\n")
+        );
         assert!(e("1,2,1\n3,abc,0\n").contains("line 2: y is `abc`"));
         assert!(e("1,2,1\n3,4,2\n").contains("line 2: the label is `2`"));
         assert!(e("x,y,label\n").contains("0 rows"));
@@ -524,7 +561,10 @@ mod tests {
         assert_eq!(p.mapping.x_min, 90.0);
         assert_eq!(p.mapping.y_max, 15.5);
         assert!((p.xy[0][0] - 10.0 / 220.0).abs() < 1e-6);
-        assert!(p.xy[1][1] < p.xy[0][1], "larger y is higher (smaller ginn y)");
+        assert!(
+            p.xy[1][1] < p.xy[0][1],
+            "larger y is higher (smaller ginn y)"
+        );
         assert!(p.test.iter().all(|&t| !t));
         let back = p.mapping.to_data(p.xy[2][0] as f64, p.xy[2][1] as f64);
         assert!((back[0] - 200.0).abs() < 1e-3 && (back[1] - 10.0).abs() < 1e-4);

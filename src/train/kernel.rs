@@ -548,7 +548,10 @@ mod tests {
         let leaky = Activation::LeakyRelu { slope: 0.1 };
         check_gradient_of(&Architecture::general(&[12, 12], 2, leaky).unwrap(), 8);
         check_gradient_of(&Architecture::general(&[16, 16, 16], 2, leaky).unwrap(), 9);
-        check_gradient_of(&Architecture::general(&[8, 8], 1, Activation::Relu).unwrap(), 10);
+        check_gradient_of(
+            &Architecture::general(&[8, 8], 1, Activation::Relu).unwrap(),
+            10,
+        );
         let steep = Activation::LeakyRelu { slope: 1.5 };
         check_gradient_of(&Architecture::general(&[5, 20], 1, steep).unwrap(), 11);
     }

@@ -384,10 +384,7 @@ impl Trainer {
     /// The current state as a snapshot (with optimiser state and stream position).
     pub fn snapshot(&self) -> Snapshot {
         let eval = self.evaluate();
-        let test = self
-            .test
-            .as_ref()
-            .map(|(x, t)| evaluate(&self.net, x, t));
+        let test = self.test.as_ref().map(|(x, t)| evaluate(&self.net, x, t));
         Snapshot {
             iteration: self.iteration,
             lr: self.lr(),
@@ -460,14 +457,22 @@ mod tests {
         use crate::target::{Mapping, Points};
         let mut xy = Vec::new();
         for i in 0..200 {
-            xy.push([(i % 20) as f32 / 20.0 + 0.025, (i / 20) as f32 / 10.0 + 0.05]);
+            xy.push([
+                (i % 20) as f32 / 20.0 + 0.025,
+                (i / 20) as f32 / 10.0 + 0.05,
+            ]);
         }
         let label: Vec<u8> = xy.iter().map(|p| u8::from(p[0] < 0.5)).collect();
         let mut points = Points {
             xy: xy.clone(),
             label: label.clone(),
             test: vec![false; 200],
-            mapping: Mapping { x_min: 0.0, x_max: 1.0, y_min: 0.0, y_max: 1.0 },
+            mapping: Mapping {
+                x_min: 0.0,
+                x_max: 1.0,
+                y_min: 0.0,
+                y_max: 1.0,
+            },
         };
         points.xy.extend(&xy);
         points.label.extend(label.iter().map(|l| 1 - l));
@@ -483,7 +488,9 @@ mod tests {
         t.steps(1500).unwrap();
         let snap = t.snapshot();
         assert!(snap.accuracy > 0.95, "training accuracy {}", snap.accuracy);
-        let test = snap.test_accuracy.expect("a test split gives test accuracy");
+        let test = snap
+            .test_accuracy
+            .expect("a test split gives test accuracy");
         assert!(test < 0.05, "test accuracy {test}");
         assert!(snap.test_loss.unwrap() > snap.loss);
     }
@@ -491,13 +498,19 @@ mod tests {
     #[test]
     fn nothing_to_train_on_and_negative_slopes_are_refused() {
         let s = Settings::default();
-        assert_eq!(Trainer::new(s.clone(), &Data::Nothing).err(), Some(SettingsError::NoData));
+        assert_eq!(
+            Trainer::new(s.clone(), &Data::Nothing).err(),
+            Some(SettingsError::NoData)
+        );
         let leaky = Settings {
             activation: Activation::LeakyRelu { slope: -0.2 },
             ..s
         };
         let t = Shape::Disc.draw(16).into();
-        assert_eq!(Trainer::new(leaky, &t).err(), Some(SettingsError::NegativeSlope(-0.2)));
+        assert_eq!(
+            Trainer::new(leaky, &t).err(),
+            Some(SettingsError::NegativeSlope(-0.2))
+        );
     }
 
     #[test]

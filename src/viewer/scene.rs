@@ -5,7 +5,7 @@ use super::boundaries::{Display, Lift, Shown};
 use super::picking::Selection;
 use super::training::Sessions;
 use super::{ViewerSet, WORLD_SIZE, layer_height};
-use crate::render::{prediction, region_color, region_index};
+use crate::render::{region_color, region_index};
 use bevy::asset::RenderAssetUsages;
 use bevy::image::ImageSampler;
 use bevy::prelude::*;

@@ -9,9 +9,25 @@ fn training_on_points_records_training_and_test_numbers() {
     let dir = temp_dir("points-train");
     let out = dir.join("xor.json");
     let o = ginn(&[
-        "train", "--points", "xor", "--noise", "5", "--count", "300", "--test-fraction", "0.3",
-        "--widths", "8,8", "--iterations", "3000", "--lr", "0.01", "--snapshots", "every:1000",
-        "--out", out.to_str().unwrap(),
+        "train",
+        "--points",
+        "xor",
+        "--noise",
+        "5",
+        "--count",
+        "300",
+        "--test-fraction",
+        "0.3",
+        "--widths",
+        "8,8",
+        "--iterations",
+        "3000",
+        "--lr",
+        "0.01",
+        "--snapshots",
+        "every:1000",
+        "--out",
+        out.to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let run = Run::load(&out).unwrap();
@@ -22,17 +38,41 @@ fn training_on_points_records_training_and_test_numbers() {
         assert!(s.test_loss.unwrap().is_finite() && s.test_accuracy.is_some());
     }
     let last = run.last();
-    assert!(last.accuracy > 0.85, "xor training accuracy {}", last.accuracy);
-    assert!(last.test_accuracy.unwrap() > 0.75, "xor test accuracy {:?}", last.test_accuracy);
+    assert!(
+        last.accuracy > 0.85,
+        "xor training accuracy {}",
+        last.accuracy
+    );
+    assert!(
+        last.test_accuracy.unwrap() > 0.75,
+        "xor test accuracy {:?}",
+        last.test_accuracy
+    );
     // The same points come back from the file, and a figure draws every one of them.
     let svg = dir.join("fig.svg");
-    let o = ginn(&["figure", out.to_str().unwrap(), "--at", "last", "--out", svg.to_str().unwrap()]);
+    let o = ginn(&[
+        "figure",
+        out.to_str().unwrap(),
+        "--at",
+        "last",
+        "--out",
+        svg.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let text = std::fs::read_to_string(&svg).unwrap();
     let doc = roxmltree::Document::parse(&text).unwrap();
-    let circles: Vec<_> = doc.descendants().filter(|n| n.has_tag_name("circle")).collect();
+    let circles: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("circle"))
+        .collect();
     assert_eq!(circles.len(), 300);
-    assert_eq!(circles.iter().filter(|c| c.attribute("class") == Some("test")).count(), 90);
+    assert_eq!(
+        circles
+            .iter()
+            .filter(|c| c.attribute("class") == Some("test"))
+            .count(),
+        90
+    );
     let o = ginn(&["summary", out.to_str().unwrap()]);
     assert!(stdout(&o).contains("complete"), "{}", stdout(&o));
 }
@@ -49,14 +89,29 @@ fn csv_points_train_and_bad_csvs_name_the_line() {
     std::fs::write(&good, text).unwrap();
     let out = dir.join("csv.json");
     let o = ginn(&[
-        "train", "--points", good.to_str().unwrap(), "--test-fraction", "0", "--widths", "4",
-        "--iterations", "500", "--lr", "0.02", "--snapshots", "every:250", "--out",
+        "train",
+        "--points",
+        good.to_str().unwrap(),
+        "--test-fraction",
+        "0",
+        "--widths",
+        "4",
+        "--iterations",
+        "500",
+        "--lr",
+        "0.02",
+        "--snapshots",
+        "every:250",
+        "--out",
         out.to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let run = Run::load(&out).unwrap();
     let m = run.target.points().unwrap().mapping;
-    assert!(m.x_min < 100.0 && m.x_max > 277.0 && m.y_min < -5.0 && m.y_max > 1.0, "{m:?}");
+    assert!(
+        m.x_min < 100.0 && m.x_max > 277.0 && m.y_min < -5.0 && m.y_max > 1.0,
+        "{m:?}"
+    );
     assert!(run.last().test_loss.is_none());
 
     for (name, body, want) in [
@@ -67,12 +122,30 @@ fn csv_points_train_and_bad_csvs_name_the_line() {
     ] {
         let p = dir.join(name);
         std::fs::write(&p, body).unwrap();
-        let o = ginn(&["train", "--points", p.to_str().unwrap(), "--out", dir.join("x.json").to_str().unwrap()]);
+        let o = ginn(&[
+            "train",
+            "--points",
+            p.to_str().unwrap(),
+            "--out",
+            dir.join("x.json").to_str().unwrap(),
+        ]);
         assert!(!o.status.success(), "{name}");
         let e = stderr(&o);
         assert!(e.contains(name) && e.contains(want), "{name}: {e}");
         assert_eq!(e.trim().lines().count(), 1, "{name}: one line, got {e}");
     }
-    let o = ginn(&["train", "--points", "xor", "--noise", "70", "--out", dir.join("x.json").to_str().unwrap()]);
-    assert!(stderr(&o).contains("--noise must be 0 to 50"), "{}", stderr(&o));
+    let o = ginn(&[
+        "train",
+        "--points",
+        "xor",
+        "--noise",
+        "70",
+        "--out",
+        dir.join("x.json").to_str().unwrap(),
+    ]);
+    assert!(
+        stderr(&o).contains("--noise must be 0 to 50"),
+        "{}",
+        stderr(&o)
+    );
 }

@@ -41,7 +41,9 @@ fn options(activation: Option<Activation>) -> ImportOptions {
 fn imported(name: &str) -> (Network, Value) {
     let r = reference(name);
     let activation = r["activation"].as_str().unwrap().parse().unwrap();
-    let run = import(&[model(name)], &options(Some(activation))).unwrap().run;
+    let run = import(&[model(name)], &options(Some(activation)))
+        .unwrap()
+        .run;
     let net = run.last().network(&run.architecture()).unwrap();
     (net, r)
 }
@@ -50,16 +52,36 @@ fn imported(name: &str) -> (Network, Value) {
 fn imported_models_give_pytorchs_logits() {
     for name in MODELS {
         let (net, r) = imported(name);
-        assert_eq!(net.arch.outputs() as u64, r["outputs"].as_u64().unwrap(), "{name}");
+        assert_eq!(
+            net.arch.outputs() as u64,
+            r["outputs"].as_u64().unwrap(),
+            "{name}"
+        );
         let shapes = r["shapes"].as_object().unwrap();
-        assert_eq!(net.params.len(), shapes.values().map(|s| s.as_array().unwrap().iter().map(|d| d.as_u64().unwrap()).product::<u64>()).sum::<u64>() as usize);
+        assert_eq!(
+            net.params.len(),
+            shapes
+                .values()
+                .map(|s| s
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|d| d.as_u64().unwrap())
+                    .product::<u64>())
+                .sum::<u64>() as usize
+        );
         let points = r["points"].as_array().unwrap();
         let logits = r["logits"].as_array().unwrap();
         assert_eq!(points.len(), 68);
         for (p, want) in points.iter().zip(logits) {
             let (x, y) = (p[0].as_f64().unwrap(), p[1].as_f64().unwrap());
             let ours = net.outputs(x, y);
-            let want: Vec<f64> = want.as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+            let want: Vec<f64> = want
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_f64().unwrap())
+                .collect();
             assert_eq!(ours.len(), want.len(), "{name}");
             for (a, b) in ours.iter().zip(&want) {
                 assert!(
@@ -79,7 +101,10 @@ fn imported_models_have_exact_geometry() {
         for rect in [Rect::UNIT, Rect::new(-1.0, -2.5, 3.5, 3.5).unwrap()] {
             let g = Geometry::complete(&net, rect).unwrap();
             let area: f64 = g.regions().iter().map(|reg| g.area(reg)).sum();
-            assert!((area - rect.area()).abs() < 1e-9 * rect.area(), "{name}: areas {area}");
+            assert!(
+                (area - rect.area()).abs() < 1e-9 * rect.area(),
+                "{name}: areas {area}"
+            );
             // Dense sampling: each grid point's region has the point's activation pattern
             // and gives the network's logits.
             let n = 120;
@@ -88,7 +113,9 @@ fn imported_models_have_exact_geometry() {
                     rect.x0 + ((i % n) as f64 + 0.5) / n as f64 * (rect.x1 - rect.x0),
                     rect.y0 + ((i / n) as f64 + 0.5) / n as f64 * (rect.y1 - rect.y0),
                 ];
-                let ri = g.region_at(&net, p).unwrap_or_else(|| panic!("{name}: {p:?} in no region"));
+                let ri = g
+                    .region_at(&net, p)
+                    .unwrap_or_else(|| panic!("{name}: {p:?} in no region"));
                 let (exact, ours) = (net.logits(p[0], p[1]), g.logits_at(ri, p));
                 for k in 0..2 {
                     assert!(
@@ -101,25 +128,46 @@ fn imported_models_have_exact_geometry() {
             for b in &g.boundaries {
                 for p in b.polylines.iter().flatten() {
                     let z = net.pre_activations(p[0], p[1])[b.neuron.layer][b.neuron.index];
-                    assert!(z.abs() < 1e-7, "{name} {:?}: z = {z} on its boundary", b.neuron);
+                    assert!(
+                        z.abs() < 1e-7,
+                        "{name} {:?}: z = {z} on its boundary",
+                        b.neuron
+                    );
                 }
             }
             for p in g.decision.iter().flatten() {
                 let z = net.logits(p[0], p[1]);
-                assert!((z[1] - z[0]).abs() < 1e-7, "{name}: decision point {p:?} margin {}", z[1] - z[0]);
+                assert!(
+                    (z[1] - z[0]).abs() < 1e-7,
+                    "{name}: decision point {p:?} margin {}",
+                    z[1] - z[0]
+                );
             }
         }
         // The partition's logits at PyTorch's own points, the outside ones included.
         let wide = Rect::new(-1.0, -2.5, 3.5, 3.5).unwrap();
         let g = Geometry::complete(&net, wide).unwrap();
         let outputs = net.arch.outputs();
-        for (p, want) in r["points"].as_array().unwrap().iter().zip(r["logits"].as_array().unwrap()) {
+        for (p, want) in r["points"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .zip(r["logits"].as_array().unwrap())
+        {
             let p = [p[0].as_f64().unwrap(), p[1].as_f64().unwrap()];
             let z = g.logits_at(g.region_at(&net, p).unwrap(), p);
-            let want: Vec<f64> = want.as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+            let want: Vec<f64> = want
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_f64().unwrap())
+                .collect();
             let ours = if outputs == 1 { vec![z[1]] } else { z.to_vec() };
             for (a, b) in ours.iter().zip(&want) {
-                assert!((a - b).abs() <= 1e-5 * b.abs().max(1.0), "{name} at {p:?}: {a} vs PyTorch {b}");
+                assert!(
+                    (a - b).abs() <= 1e-5 * b.abs().max(1.0),
+                    "{name} at {p:?}: {a} vs PyTorch {b}"
+                );
             }
         }
     }
@@ -149,18 +197,46 @@ fn import_and_export_on_the_command_line() {
     for it in [20, 100, 3] {
         std::fs::copy(&src, dir.join(format!("ckpt_{it}.safetensors"))).unwrap();
     }
-    let o = ginn(&["import", &d("ckpt_100.safetensors"), &d("ckpt_3.safetensors"), &d("ckpt_20.safetensors"), "--target", "disc", "--resolution", "32", "--out", &d("run.json")]);
+    let o = ginn(&[
+        "import",
+        &d("ckpt_100.safetensors"),
+        &d("ckpt_3.safetensors"),
+        &d("ckpt_20.safetensors"),
+        "--target",
+        "disc",
+        "--resolution",
+        "32",
+        "--out",
+        &d("run.json"),
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stdout(&o).contains("3 snapshots of a 2-5-7-2 relu net"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("3 snapshots of a 2-5-7-2 relu net"),
+        "{}",
+        stdout(&o)
+    );
     let run = ginn::run::Run::load(&dir.join("run.json")).unwrap();
     let its: Vec<u64> = run.snapshots.iter().map(|s| s.iteration).collect();
     assert_eq!(its, [3, 20, 100]);
     assert!(run.last().accuracy.is_finite() && run.last().loss.is_finite());
     assert!(!run.resumable());
     // Export, and the Python that rebuilds it.
-    let o = ginn(&["export", &d("run.json"), "--at", "20", "--out", &d("out.safetensors")]);
+    let o = ginn(&[
+        "export",
+        &d("run.json"),
+        "--at",
+        "20",
+        "--out",
+        &d("out.safetensors"),
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stdout(&o).contains("nn.Sequential(nn.Linear(2, 5), nn.ReLU(), nn.Linear(5, 7), nn.ReLU(), nn.Linear(7, 2))"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains(
+            "nn.Sequential(nn.Linear(2, 5), nn.ReLU(), nn.Linear(5, 7), nn.ReLU(), nn.Linear(7, 2))"
+        ),
+        "{}",
+        stdout(&o)
+    );
     // The exported run renders and has regions like any other.
     let o = ginn(&["regions", &d("run.json")]);
     assert!(o.status.success(), "{}", stderr(&o));
@@ -169,12 +245,37 @@ fn import_and_export_on_the_command_line() {
     std::fs::write(dir.join("junk.safetensors"), b"{\"not\": \"safetensors\"}").unwrap();
     let o = ginn(&["import", &d("junk.safetensors"), "--out", &d("x.json")]);
     assert!(!o.status.success());
-    assert!(stderr(&o).contains("junk.safetensors: not a safetensors file"), "{}", stderr(&o));
-    let o = ginn(&["import", &d("ckpt_3.safetensors"), model("sequential_relu_16x3").to_str().unwrap(), "--out", &d("x.json")]);
+    assert!(
+        stderr(&o).contains("junk.safetensors: not a safetensors file"),
+        "{}",
+        stderr(&o)
+    );
+    let o = ginn(&[
+        "import",
+        &d("ckpt_3.safetensors"),
+        model("sequential_relu_16x3").to_str().unwrap(),
+        "--out",
+        &d("x.json"),
+    ]);
     assert!(!o.status.success());
-    assert!(stderr(&o).contains("sequential_relu_16x3.safetensors: tensor `0.weight` is [16, 2]"), "{}", stderr(&o));
-    let o = ginn(&["import", model("named_relu_one_logit").to_str().unwrap(), "--layers", "hidden,fc_in,head", "--out", &d("x.json")]);
+    assert!(
+        stderr(&o).contains("sequential_relu_16x3.safetensors: tensor `0.weight` is [16, 2]"),
+        "{}",
+        stderr(&o)
+    );
+    let o = ginn(&[
+        "import",
+        model("named_relu_one_logit").to_str().unwrap(),
+        "--layers",
+        "hidden,fc_in,head",
+        "--out",
+        &d("x.json"),
+    ]);
     assert!(!o.status.success());
-    assert!(stderr(&o).contains("named_relu_one_logit.safetensors: --layers"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("named_relu_one_logit.safetensors: --layers"),
+        "{}",
+        stderr(&o)
+    );
     assert!(!dir.join("x.json").exists());
 }

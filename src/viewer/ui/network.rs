@@ -73,7 +73,8 @@ pub fn ui(ui: &mut egui::Ui, net: &Network, selection: &mut Selection) {
                 egui::Color32::GRAY
             };
             painter.circle_filled(p, 4.5, color);
-            let id = hidden.then_some(NeuronId {
+            // Lazily: `col - 1` underflows for the input column.
+            let id = hidden.then(|| NeuronId {
                 layer: col - 1,
                 index: row,
             });

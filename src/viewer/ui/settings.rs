@@ -2,8 +2,8 @@
 //! snapshot.
 
 use super::super::training::Sessions;
-use crate::session::Session;
 use crate::nn::Activation;
+use crate::session::Session;
 use crate::target::points::{DEFAULT_COUNT, PointSource};
 use crate::target::{DEFAULT_THRESHOLD, Generator, PointSpec, TargetSource};
 use crate::train::Settings;
@@ -164,17 +164,29 @@ impl RunSettings {
                 }
                 DataChoice::Points(_) => {
                     ui.label("noise");
-                    ui.add(egui::DragValue::new(&mut self.noise).range(0..=50).suffix(" %"));
+                    ui.add(
+                        egui::DragValue::new(&mut self.noise)
+                            .range(0..=50)
+                            .suffix(" %"),
+                    );
                     ui.end_row();
                     ui.label("points");
-                    ui.add(egui::DragValue::new(&mut self.count).range(2..=100_000).speed(10));
+                    ui.add(
+                        egui::DragValue::new(&mut self.count)
+                            .range(2..=100_000)
+                            .speed(10),
+                    );
                     ui.end_row();
                 }
             }
             if self.data != DataChoice::Image {
                 ui.label("test fraction");
-                ui.add(egui::DragValue::new(&mut self.test_fraction).range(0.0..=0.95).speed(0.01))
-                    .on_hover_text("held out: never trained on, measured in every snapshot");
+                ui.add(
+                    egui::DragValue::new(&mut self.test_fraction)
+                        .range(0.0..=0.95)
+                        .speed(0.01),
+                )
+                .on_hover_text("held out: never trained on, measured in every snapshot");
                 ui.end_row();
             }
             ui.label("hidden widths");

@@ -143,7 +143,11 @@ impl Timeline {
                 }
             })
             .show(ui, |p| {
-                let name = if test_pts.is_empty() { "series" } else { "training" };
+                let name = if test_pts.is_empty() {
+                    "series"
+                } else {
+                    "training"
+                };
                 p.line(Line::new(name, PlotPoints::from(pts)));
                 if !test_pts.is_empty() {
                     p.line(
@@ -151,8 +155,12 @@ impl Timeline {
                             .color(egui::Color32::from_rgb(245, 147, 34)),
                     );
                 }
+                let current: Vec<[f64; 2]> = Some(current)
+                    .filter(|c| c[1].is_finite())
+                    .into_iter()
+                    .collect();
                 p.points(
-                    Points::new("shown", vec![current])
+                    Points::new("shown", current)
                         .radius(5.0)
                         .color(egui::Color32::YELLOW),
                 );
