@@ -7,7 +7,7 @@ use ginn::bench::trained_net;
 use ginn::geometry::{Geometry, Rect, grid};
 use ginn::nn::{Architecture, Network};
 use ginn::render::frame::{FrameStyle, Overlay, render};
-use ginn::target::Shape;
+use ginn::targets::Shape;
 use ginn::train::{Settings, Trainer};
 use rand::SeedableRng;
 use std::hint::black_box;

@@ -84,7 +84,7 @@ pub fn newest(dir: &Path) -> Result<PathBuf, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::target::Shape;
+    use crate::targets::Shape;
     use crate::train::Settings;
 
     #[test]
@@ -98,9 +98,9 @@ mod tests {
             ..Settings::default()
         };
         let run = Run::train(settings, Shape::Disc.draw(16), 10, |_| {}).unwrap();
-        let a = save(&dir, "bottle seed 1 ↳ branch", &run).unwrap();
+        let a = save(&dir, "bottle seed 1, branch at 40", &run).unwrap();
         std::thread::sleep(std::time::Duration::from_millis(20));
-        let b = save(&dir, "bottle seed 1 ↳ branch", &run).unwrap();
+        let b = save(&dir, "bottle seed 1, branch at 40", &run).unwrap();
         assert!(a.failed.is_none() && a.path != b.path);
         assert!(a.path.starts_with(&dir));
         let name = a.path.file_name().unwrap().to_string_lossy().into_owned();

@@ -3,7 +3,7 @@
 
 use crate::geometry::{Geometry, Rect, grid};
 use crate::nn::Network;
-use crate::target::Shape;
+use crate::targets::Shape;
 use crate::train::{KernelKind, Settings, Trainer};
 use std::time::Instant;
 

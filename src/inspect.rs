@@ -146,8 +146,7 @@ pub fn activation_map_exact(
     });
     let r = geom.rect;
     for (i, v) in out.iter_mut().enumerate().filter(|(_, v)| v.is_nan()) {
-        let x = r.x0 + ((i % n) as f64 + 0.5) / n as f64 * (r.x1 - r.x0);
-        let y = r.y0 + ((i / n) as f64 + 0.5) / n as f64 * (r.y1 - r.y0);
+        let [x, y] = r.pixel_centre(i, n, n);
         *v = act(net.pre_activations(x, y)[neuron.layer][neuron.index]);
     }
     out
@@ -159,10 +158,7 @@ pub fn activation_map(net: &Network, neuron: NeuronId, n: usize) -> Vec<f64> {
     let act = |z| net.arch.activation().apply(z);
     (0..n * n)
         .map(|i| {
-            let (x, y) = (
-                ((i % n) as f64 + 0.5) / n as f64,
-                ((i / n) as f64 + 0.5) / n as f64,
-            );
+            let [x, y] = crate::geometry::Rect::UNIT.pixel_centre(i, n, n);
             act(net.pre_activations(x, y)[neuron.layer][neuron.index])
         })
         .collect()

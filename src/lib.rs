@@ -1,7 +1,7 @@
 //! ginn: Geometric Illustration of Neural Networks.
 //!
 //! The plain-Rust core: the report's network and its training ([`nn`], [`train`]), the
-//! targets it learns ([`target`]), runs and their files ([`run`], [`snapshot`]), the training loop that long jobs need
+//! targets it learns ([`targets`]), runs and their files ([`run`], [`snapshot`]), the training loop that long jobs need
 //! (stops, checkpoints, resuming: [`training`], [`interrupt`]), the exact
 //! boundary geometry ([`geometry`]), PyTorch networks in and out ([`pytorch`]), and CPU rendering of figures and movies ([`render`]).
 //! None of it knows about Bevy; the viewer (feature `viewer`) is a thin shell over it.
@@ -18,7 +18,7 @@ pub mod render;
 pub mod run;
 pub mod session;
 pub mod snapshot;
-pub mod target;
+pub mod targets;
 pub mod train;
 pub mod training;
 #[cfg(feature = "viewer")]

@@ -222,6 +222,11 @@ impl Architecture {
             .flat_map(|(layer, &w)| (0..w).map(move |index| NeuronId { layer, index }))
     }
 
+    /// Whether the network has hidden unit `n` (the one check for "does unit L:k exist").
+    pub fn has_unit(&self, n: NeuronId) -> bool {
+        self.hidden.get(n.layer).is_some_and(|&w| n.index < w)
+    }
+
     pub fn neuron_count(&self) -> usize {
         self.hidden.iter().sum()
     }

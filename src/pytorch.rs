@@ -11,7 +11,7 @@
 use crate::nn::{Activation, Architecture, INPUTS, MAX_HIDDEN_LAYERS, MAX_WIDTH, Network};
 use crate::run::Run;
 use crate::snapshot::Snapshot;
-use crate::target::TargetSource;
+use crate::targets::TargetSource;
 use crate::train::{Settings, SnapshotPlan, evaluate};
 use safetensors::{Dtype, SafeTensors, tensor::TensorView};
 use std::cmp::Ordering;

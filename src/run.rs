@@ -7,7 +7,7 @@
 use crate::fsutil::{Written, write_atomic, write_with_fallback};
 use crate::nn::Architecture;
 use crate::snapshot::Snapshot;
-use crate::target::{Data, Target};
+use crate::targets::{Data, Target};
 use crate::train::{Settings, SettingsError, Stopped};
 use crate::training::{Hooks, Training};
 use serde::{Deserialize, Serialize};
@@ -65,7 +65,7 @@ struct TargetFile {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     rows: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    points: Option<crate::target::Points>,
+    points: Option<crate::targets::Points>,
 }
 
 fn is_zero(n: &u32) -> bool {
@@ -130,8 +130,7 @@ impl Run {
 
     /// The snapshot at `iteration`, or the last one at or before it.
     pub fn at(&self, iteration: u64) -> &Snapshot {
-        let i = self.snapshots.partition_point(|s| s.iteration <= iteration);
-        &self.snapshots[i.saturating_sub(1)]
+        &self.snapshots[crate::snapshot::index_at(&self.snapshots, iteration)]
     }
 
     /// Trains a whole run, calling `progress` every `every` iterations.
@@ -273,6 +272,14 @@ impl Run {
             seconds: file.seconds,
         })
     }
+}
+
+/// How a run opened from a file is named in the viewer: by the file, not its whole path.
+pub fn display_name(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
 }
 
 fn error(path: &Path, problem: String) -> RunFileError {

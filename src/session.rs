@@ -5,7 +5,7 @@
 use crate::nn::Network;
 use crate::run::Run;
 use crate::snapshot::Snapshot;
-use crate::target::Data;
+use crate::targets::Data;
 use crate::train::{Settings, SettingsError, Trainer};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -48,6 +48,11 @@ pub struct Session {
 }
 
 impl Session {
+    /// The name a new run gets: its target and seed.
+    pub fn default_name(settings: &Settings) -> String {
+        format!("{} seed {}", settings.target.name(), settings.seed)
+    }
+
     /// A new live run from its settings.
     pub fn new(
         name: impl Into<String>,
@@ -69,13 +74,23 @@ impl Session {
     /// A saved run: replayed, and continued from its last snapshot when that kept the
     /// optimiser state (runs saved by ginn do).
     pub fn from_run(name: impl Into<String>, run: Run) -> Self {
+        let mut error = None;
         let last = run.last();
         let trainer = match (
             &last.adam,
             run.stopped.as_ref().is_none_or(|s| s.resumable())
                 && last.iteration < run.settings.iterations,
         ) {
-            (Some(_), true) => Trainer::from_snapshot(run.settings.clone(), &run.target, last).ok(),
+            (Some(_), true) => {
+                match Trainer::from_snapshot(run.settings.clone(), &run.target, last) {
+                    Ok(t) => Some(t),
+                    Err(e) => {
+                        // Say why, rather than silently replaying only.
+                        error = Some(format!("replay only: training cannot continue ({e})"));
+                        None
+                    }
+                }
+            }
             _ => None,
         };
         let mut s = Self::assemble(
@@ -87,6 +102,7 @@ impl Session {
         );
         s.cursor = Cursor::Snapshot(0);
         s.saved_at = Some(s.head_iteration());
+        s.error = error;
         s
     }
 
@@ -239,6 +255,53 @@ impl Session {
         self.playing = !self.playing;
     }
 
+    /// Whether playback is moving: playing, with somewhere left to go (a finished run at
+    /// its end is not).
+    pub fn is_running(&self) -> bool {
+        self.playing
+            && match self.cursor {
+                Cursor::Live => self.can_train(),
+                Cursor::Snapshot(_) => true,
+            }
+    }
+
+    /// Jumps to the first snapshot (⏮).
+    pub fn to_start(&mut self) {
+        self.playing = false;
+        self.scrub(0);
+    }
+
+    /// Jumps to the end (⏭): the live head when there is one, else the last snapshot.
+    pub fn to_end(&mut self) {
+        self.playing = false;
+        if self.trainer.is_some() {
+            self.go_live();
+        } else {
+            self.scrub(self.snapshots.len() - 1);
+        }
+    }
+
+    /// One recording step: the set iterations at the live head, or the next snapshot;
+    /// `false` when there is nothing left to record (the end of a replay).
+    pub fn record_step(&mut self) -> bool {
+        match self.cursor {
+            Cursor::Live if self.can_train() => {
+                self.train(self.iterations_per_frame, Duration::from_secs(3600));
+                true
+            }
+            Cursor::Live => false,
+            Cursor::Snapshot(i) if i + 1 < self.snapshots.len() => {
+                self.scrub(i + 1);
+                true
+            }
+            Cursor::Snapshot(_) if self.can_train() => {
+                self.go_live();
+                true
+            }
+            Cursor::Snapshot(_) => false,
+        }
+    }
+
     /// Shows snapshot `i` (clamped).
     pub fn scrub(&mut self, i: usize) {
         self.cursor = Cursor::Snapshot(i.min(self.snapshots.len() - 1));
@@ -307,7 +370,7 @@ impl Session {
             .take_while(|s| s.iteration <= snap.iteration)
             .cloned()
             .collect();
-        let name = format!("{} ↳ branch at {}", self.name, snap.iteration);
+        let name = format!("{}, branch at {}", self.name, snap.iteration);
         Ok(Self::assemble(
             name,
             settings,
@@ -379,7 +442,7 @@ impl Session {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::target::Shape;
+    use crate::targets::Shape;
     use crate::train::SnapshotPlan;
 
     fn session() -> Session {

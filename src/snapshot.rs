@@ -32,6 +32,14 @@ pub struct Snapshot {
     pub rng_word_pos: Option<u128>,
 }
 
+/// Index of the snapshot shown at `iteration`: the last one at or before it (the first
+/// when all are after it). The one "snapshot at iteration N" rule of the CLI and viewer.
+pub fn index_at(snapshots: &[Snapshot], iteration: u64) -> usize {
+    snapshots
+        .partition_point(|s| s.iteration <= iteration)
+        .saturating_sub(1)
+}
+
 impl Snapshot {
     pub fn network(&self, arch: &Architecture) -> Option<Network> {
         Network::from_params(arch.clone(), self.params.clone())

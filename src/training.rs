@@ -8,7 +8,7 @@
 
 use crate::run::{Progress, Run};
 use crate::snapshot::Snapshot;
-use crate::target::Data;
+use crate::targets::Data;
 use crate::train::{Settings, SettingsError, Stopped, Trainer};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -272,7 +272,7 @@ impl Training {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::target::Shape;
+    use crate::targets::Shape;
     use crate::train::{SnapshotPlan, StopReason};
 
     fn settings(plan: SnapshotPlan) -> (Settings, Data) {

@@ -3,7 +3,7 @@
 use anyhow::Context;
 use clap::Args;
 use ginn::nn::Activation;
-use ginn::target::{DEFAULT_THRESHOLD, PointSpec, TargetSource};
+use ginn::targets::{DEFAULT_THRESHOLD, PointSpec, TargetSource};
 use ginn::train::{Settings, SnapshotPlan};
 
 #[derive(Args, Clone, Debug)]
@@ -19,7 +19,7 @@ pub struct TrainArgs {
     #[arg(long, default_value_t = 0, requires = "points")]
     pub noise: u32,
     /// Number of generated points.
-    #[arg(long, default_value_t = ginn::target::points::DEFAULT_COUNT, requires = "points")]
+    #[arg(long, default_value_t = ginn::targets::points::DEFAULT_COUNT, requires = "points")]
     pub count: usize,
     /// Fraction of the points held out for testing (never trained on).
     #[arg(long, default_value_t = 0.5, requires = "points")]
@@ -104,7 +104,7 @@ impl TrainArgs {
         })
     }
 
-    pub fn settings_and_target(&self) -> anyhow::Result<(Settings, ginn::target::Data)> {
+    pub fn settings_and_target(&self) -> anyhow::Result<(Settings, ginn::targets::Data)> {
         let s = self.settings()?;
         let t = s
             .target

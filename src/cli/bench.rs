@@ -68,7 +68,7 @@ impl BenchCmd {
         let frame = frame_work_ms(200, 51, |g| {
             #[cfg(feature = "viewer")]
             {
-                let display = ginn::viewer::boundaries::Display::default();
+                let display = ginn::viewer::state::Display::default();
                 (0..g.layers.len())
                     .map(|l| {
                         ginn::viewer::boundaries::layer_asset(g, l, &display, 1.0, 1.0)

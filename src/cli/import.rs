@@ -6,7 +6,7 @@ use clap::Args;
 use ginn::fsutil::{prepare_output, write_atomic, write_with_fallback};
 use ginn::nn::Activation;
 use ginn::pytorch::{ImportOptions, export, import, python_snippet};
-use ginn::target::{DEFAULT_THRESHOLD, PointSpec, TargetSource};
+use ginn::targets::{DEFAULT_THRESHOLD, PointSpec, TargetSource};
 use std::path::PathBuf;
 
 #[derive(Args)]
@@ -28,7 +28,7 @@ pub struct ImportCmd {
     points: Option<String>,
     #[arg(long, default_value_t = 0, requires = "points")]
     noise: u32,
-    #[arg(long, default_value_t = ginn::target::points::DEFAULT_COUNT, requires = "points")]
+    #[arg(long, default_value_t = ginn::targets::points::DEFAULT_COUNT, requires = "points")]
     count: usize,
     #[arg(long, default_value_t = 0.5, requires = "points")]
     test_fraction: f64,

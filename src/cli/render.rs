@@ -2,7 +2,7 @@
 
 use super::args::{LayerList, load_run};
 use anyhow::Context;
-use clap::{Args, ValueEnum};
+use clap::Args;
 use ginn::geometry::{Geometry, Rect};
 use ginn::render::frame::{FrameStyle, Overlay, View, render, rgba};
 use ginn::render::movie::MovieWriter;
@@ -13,30 +13,12 @@ use serde_json::json;
 use std::path::PathBuf;
 use std::time::Instant;
 
-#[derive(Clone, Copy, Debug, Default, ValueEnum)]
-pub enum ViewArg {
-    #[default]
-    #[value(name = "2d")]
-    TwoD,
-    #[value(name = "3d")]
-    ThreeD,
-}
-
-impl From<ViewArg> for View {
-    fn from(v: ViewArg) -> View {
-        match v {
-            ViewArg::TwoD => View::TwoD,
-            ViewArg::ThreeD => View::ThreeD,
-        }
-    }
-}
-
 /// Flags shared by `render` and `figure` for how a panel looks.
 #[derive(Args, Clone)]
 pub struct LookArgs {
     /// The report's 2D overlay, or the layer planes seen obliquely.
     #[arg(long, value_enum, default_value = "2d")]
-    pub view: ViewArg,
+    pub view: View,
     /// Hidden layers to draw, 1-based and comma-separated, or `none` (default: all).
     #[arg(long)]
     pub layers: Option<LayerList>,
@@ -60,7 +42,7 @@ impl LookArgs {
         Ok(FrameStyle {
             width,
             height,
-            view: self.view.into(),
+            view: self.view,
             layers: match &self.layers {
                 Some(l) => l.mask(hidden_layers)?,
                 None => vec![],
@@ -136,16 +118,7 @@ pub fn overlay_for(run: &Run, i: usize) -> Overlay {
         lines.push(format!("test: loss {l:.4}   accuracy {:.2}%", 100.0 * a));
     }
     if let Some(p) = run.target.points() {
-        // The square's edges in the data's own units (y grows upwards there).
-        let m = &p.mapping;
-        let n = |v: f64| (v * 1e3).round() / 1e3;
-        lines.push(format!(
-            "x {} to {}   y {} to {}",
-            n(m.x_min),
-            n(m.x_max),
-            n(m.y_min),
-            n(m.y_max)
-        ));
+        lines.push(p.mapping.ranges());
     }
     Overlay { lines }
 }

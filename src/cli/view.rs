@@ -1,7 +1,7 @@
 //! `ginn view` (and `ginn` alone): the live viewer, or a saved run replayed.
 
 use super::args::{TrainArgs, load_run};
-use clap::{Args, ValueEnum};
+use clap::Args;
 use std::path::PathBuf;
 
 #[derive(Args)]
@@ -16,7 +16,7 @@ pub struct ViewCmd {
     train: Option<TrainArgs>,
     /// Start in the 3D layer-plane view or the report's 2D overlay.
     #[arg(long, value_enum, default_value = "3d")]
-    view: View,
+    view: ginn::render::frame::View,
     /// Training iterations per frame (within a frame-time budget).
     #[arg(long, default_value_t = 200)]
     iterations_per_frame: u64,
@@ -56,15 +56,6 @@ fn parse_select(s: &str) -> Result<(usize, usize), String> {
     }
 }
 
-#[derive(Clone, Copy, Debug, Default, ValueEnum)]
-enum View {
-    #[default]
-    #[value(name = "3d")]
-    ThreeD,
-    #[value(name = "2d")]
-    TwoD,
-}
-
 fn parse_size(s: &str) -> Result<(u32, u32), String> {
     let (w, h) = s
         .split_once('x')
@@ -96,24 +87,18 @@ impl ViewCmd {
     #[cfg(feature = "viewer")]
     pub fn run(self) -> anyhow::Result<()> {
         use ginn::session::Session;
-        use ginn::viewer::{ViewMode, ViewerOptions};
+        use ginn::viewer::ViewerOptions;
         let recovered = if self.recover {
             Some(ginn::autosave::newest(&ginn::autosave::dir()).map_err(anyhow::Error::msg)?)
         } else {
             None
         };
         let session = match self.run.as_ref().or(recovered.as_ref()) {
-            Some(path) => Session::from_run(
-                path.file_name().map_or_else(
-                    || path.display().to_string(),
-                    |n| n.to_string_lossy().into_owned(),
-                ),
-                load_run(path)?,
-            ),
+            Some(path) => Session::from_run(ginn::run::display_name(path), load_run(path)?),
             None => {
                 let train = self.train.clone().unwrap_or_else(TrainArgs::defaults);
                 let (settings, target) = train.settings_and_target()?;
-                let name = format!("{} seed {}", settings.target.name(), settings.seed);
+                let name = Session::default_name(&settings);
                 Session::new(name, settings, target)?
             }
         };
@@ -128,17 +113,17 @@ impl ViewCmd {
         if let (Some(at), Some(_)) = (self.at, self.run.as_ref().or(recovered.as_ref())) {
             let i = match at {
                 super::args::At::Last => session.snapshots.len() - 1,
-                super::args::At::Iteration(it) => session
-                    .snapshots
-                    .partition_point(|s| s.iteration <= it)
-                    .saturating_sub(1),
+                super::args::At::Iteration(it) => {
+                    ginn::snapshot::index_at(&session.snapshots, it)
+                }
             };
             session.scrub(i);
             session.playing = false;
         }
         let widths = &session.settings.widths;
+        let arch = session.settings.architecture()?;
         let select = match self.select {
-            Some((l, u)) if l > widths.len() || u > widths[l - 1] => {
+            Some((l, u)) if !arch.has_unit(ginn::nn::NeuronId { layer: l - 1, index: u - 1 }) => {
                 anyhow::bail!(
                     "--select {l}:{u}: the network has {} hidden layers of widths {widths:?}",
                     widths.len()
@@ -154,10 +139,7 @@ impl ViewCmd {
             record: self.record.clone().map(|d| (d, self.record_frames.max(1))),
             select,
             session_name: session.name.clone(),
-            view: match self.view {
-                View::ThreeD => ViewMode::ThreeD,
-                View::TwoD => ViewMode::TwoD,
-            },
+            view: self.view,
             iterations_per_frame: self.iterations_per_frame,
             frames: self.frames,
             screenshot: self.screenshot,

@@ -50,6 +50,15 @@ impl Rect {
         (self.x1 - self.x0) * (self.y1 - self.y0)
     }
 
+    /// Centre of pixel `i` (row-major) of a `width × height` image of this rectangle: the
+    /// one pixel-centre rule of every image ginn makes (targets, predictions, textures).
+    pub fn pixel_centre(&self, i: usize, width: usize, height: usize) -> [f64; 2] {
+        [
+            self.x0 + ((i % width) as f64 + 0.5) / width as f64 * (self.x1 - self.x0),
+            self.y0 + ((i / width) as f64 + 0.5) / height as f64 * (self.y1 - self.y0),
+        ]
+    }
+
     pub fn contains(&self, p: [f64; 2]) -> bool {
         (self.x0..=self.x1).contains(&p[0]) && (self.y0..=self.y1).contains(&p[1])
     }

@@ -4,15 +4,20 @@
 use super::{layer_color, point_color, point_radius, prediction, text};
 use crate::geometry::Geometry;
 use crate::nn::Network;
-use crate::target::Points;
+use crate::targets::Points;
 use std::sync::Arc;
 use tiny_skia::{Color, FillRule, Paint, PathBuilder, Pixmap, PixmapPaint, Stroke, Transform};
 
-/// Which picture.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+/// Which picture: the report's 2D overlay, or each layer on its own plane in 3D. The one
+/// view enum of the CLI (`--view 2d|3d`), the renderer and the viewer.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize, clap::ValueEnum,
+)]
 pub enum View {
     #[default]
+    #[value(name = "2d")]
     TwoD,
+    #[value(name = "3d")]
     ThreeD,
 }
 
@@ -241,17 +246,16 @@ fn ground_image(geom: &Geometry, net: &Network, style: &FrameStyle) -> Pixmap {
 pub fn ground_texture(
     geom: &Geometry,
     net: &Network,
-    data: &crate::target::Data,
+    data: &crate::targets::Data,
     show_prediction: bool,
     side: u32,
 ) -> Vec<u8> {
-    use crate::target::Data;
+    use crate::targets::Data;
     let rect = geom.rect;
     let gray: Vec<u8> = match (show_prediction, data) {
         (false, Data::Image(t)) => (0..side * side)
             .map(|i| {
-                let x = rect.x0 + ((i % side) as f64 + 0.5) / side as f64 * (rect.x1 - rect.x0);
-                let y = rect.y0 + ((i / side) as f64 + 0.5) / side as f64 * (rect.y1 - rect.y0);
+                let [x, y] = rect.pixel_centre(i as usize, side as usize, side as usize);
                 let (c, r) = ((x * t.width as f64) as u32, (y * t.height as f64) as u32);
                 let white = t.white[(r.min(t.height - 1) * t.width + c.min(t.width - 1)) as usize];
                 if white { 255 } else { 0 }

@@ -40,8 +40,7 @@ fn network_pixels(
     let r = geom.rect;
     let (w, h) = (width as usize, height as usize);
     for (i, px) in out.iter_mut().enumerate().filter(|(_, p)| p.is_nan()) {
-        let x = r.x0 + ((i % w) as f64 + 0.5) / w as f64 * (r.x1 - r.x0);
-        let y = r.y0 + ((i / w) as f64 + 0.5) / h as f64 * (r.y1 - r.y0);
+        let [x, y] = r.pixel_centre(i, w, h);
         *px = net.probability_white(x, y) as f32;
     }
     out

@@ -3,7 +3,7 @@
 
 use super::{hex, layer_color, point_color, point_radius};
 use crate::geometry::Geometry;
-use crate::target::Points;
+use crate::targets::Points;
 use base64::Engine;
 use std::fmt::Write;
 use std::sync::Arc;

@@ -17,7 +17,7 @@ pub use schedule::{SnapshotPlan, cosine_lr};
 
 use crate::nn::{Activation, Architecture, ArchitectureError, Network};
 use crate::snapshot::Snapshot;
-use crate::target::{Data, TargetSource};
+use crate::targets::{Data, TargetSource};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
@@ -56,7 +56,7 @@ impl Default for Settings {
     /// The report's settings on the built-in bottle.
     fn default() -> Self {
         Self {
-            target: TargetSource::Builtin(crate::target::Shape::Bottle),
+            target: TargetSource::Builtin(crate::targets::Shape::Bottle),
             resolution: 200,
             widths: vec![16, 16, 16],
             iterations: 1_280_000,
@@ -436,7 +436,7 @@ pub fn evaluate(net: &Network, inputs: &[f32], labels: &[u8]) -> Evaluation {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::target::Shape;
+    use crate::targets::Shape;
 
     fn small(seed: u64) -> (Settings, Data) {
         let s = Settings {
@@ -454,7 +454,7 @@ mod tests {
     /// trainer that learns only from the training points fits them and fails the test set.
     #[test]
     fn held_out_points_are_never_trained_on() {
-        use crate::target::{Mapping, Points};
+        use crate::targets::{Mapping, Points};
         let mut xy = Vec::new();
         for i in 0..200 {
             xy.push([

@@ -2,7 +2,7 @@
 //! are written to the autosave folder (nothing is asked), and the terminal says where.
 //! `ginn view --recover` and the Files panel open them again.
 
-use super::training::Sessions;
+use super::state::Sessions;
 use bevy::prelude::*;
 use bevy::window::WindowCloseRequested;
 use std::path::PathBuf;

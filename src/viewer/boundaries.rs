@@ -1,94 +1,18 @@
 //! Exact geometry of the shown network, rebuilt whenever it changes, and each layer's
 //! boundary lines as a retained gizmo (wide, anti-aliased lines at any zoom).
 
-use super::picking::Selection;
-use super::training::Sessions;
+use super::state::{Display, Lift, Selection, Sessions, Shown, ZoomRect};
 use super::{ViewerSet, layer_height, world};
 use crate::geometry::{Geometry, Rect};
-use crate::nn::{Network, NeuronId};
+use crate::nn::Network;
 use crate::render::layer_color;
 use bevy::prelude::*;
 use bevy::tasks::{AsyncComputeTaskPool, Task};
 
 pub(super) fn plugin(app: &mut App) {
-    app.init_resource::<Shown>();
-    app.init_resource::<Display>();
     app.init_resource::<GeometryJob>();
     app.add_systems(Update, rebuild_geometry.in_set(ViewerSet::Geometry));
     app.add_systems(Update, rebuild_boundary_lines.in_set(ViewerSet::Meshes));
-}
-
-/// The network on screen and its exact geometry over `rect`.
-#[derive(Resource, Default)]
-pub struct Shown {
-    pub network: Option<Network>,
-    pub geometry: Option<Geometry>,
-    pub iteration: u64,
-    /// The part of the input square being looked at (zooming shrinks it).
-    pub rect: Option<Rect>,
-    /// (session index, session version, rect) the geometry was built for.
-    built_for: Option<(usize, u64, [u64; 4])>,
-    /// Bumped on every rebuild.
-    pub generation: u64,
-}
-
-impl Shown {
-    pub fn rect(&self) -> Rect {
-        self.rect.unwrap_or(Rect::UNIT)
-    }
-}
-
-/// What is drawn and how.
-#[derive(Resource, Clone)]
-pub struct Display {
-    /// Line width in pixels.
-    pub line_width: f32,
-    /// Hidden layers shown (missing = shown).
-    pub layers: Vec<bool>,
-    /// Units hidden individually.
-    pub hidden_units: std::collections::HashSet<NeuronId>,
-    /// A unit drawn thicker (hovered in the unit grid, or selected).
-    pub highlight: Option<NeuronId>,
-    pub decision_boundary: bool,
-    /// Background: the network's prediction (true) or the target image.
-    pub show_prediction: bool,
-    /// Shade each layer plane's regions.
-    pub shade_regions: bool,
-    /// Bumped when any of the above changes, so lines are rebuilt.
-    pub generation: u64,
-}
-
-impl Default for Display {
-    fn default() -> Self {
-        Self {
-            line_width: 2.5,
-            layers: vec![],
-            hidden_units: Default::default(),
-            highlight: None,
-            decision_boundary: false,
-            show_prediction: true,
-            shade_regions: false,
-            generation: 0,
-        }
-    }
-}
-
-impl Display {
-    pub fn layer_shown(&self, l: usize) -> bool {
-        self.layers.get(l).copied().unwrap_or(true)
-    }
-
-    pub fn set_layer(&mut self, l: usize, shown: bool) {
-        if self.layers.len() <= l {
-            self.layers.resize(l + 1, true);
-        }
-        self.layers[l] = shown;
-        self.generation += 1;
-    }
-
-    pub fn unit_shown(&self, n: NeuronId) -> bool {
-        self.layer_shown(n.layer) && !self.hidden_units.contains(&n)
-    }
 }
 
 /// A partition that may take longer than a frame allows: computed on Bevy's async compute
@@ -147,6 +71,7 @@ fn install(shown: &mut Shown, job: &mut GeometryJob, built: Built, key: Geometry
 /// the newest network is computed next).
 pub fn rebuild_geometry(
     sessions: Res<Sessions>,
+    zoom: Res<ZoomRect>,
     mut shown: ResMut<Shown>,
     mut job: ResMut<GeometryJob>,
 ) {
@@ -159,7 +84,7 @@ pub fn rebuild_geometry(
         install(&mut shown, &mut job, built, key);
     }
     let s = sessions.active();
-    let rect = shown.rect();
+    let rect = zoom.0;
     let key = (
         sessions.active,
         s.version,
@@ -193,10 +118,6 @@ pub struct LayerLines {
     pub layer: Option<usize>,
 }
 
-/// Whether lines sit on their layer planes (3D) or all on the ground (2D); set by the camera.
-#[derive(Resource, Default, Clone, Copy, PartialEq)]
-pub struct Lift(pub f32);
-
 /// Rebuilds every layer's gizmo lines when the geometry or the display settings change.
 #[allow(clippy::too_many_arguments)]
 pub fn rebuild_boundary_lines(
@@ -207,20 +128,18 @@ pub fn rebuild_boundary_lines(
     lift: Option<Res<Lift>>,
     mut gizmos: ResMut<Assets<GizmoAsset>>,
     existing: Query<(Entity, &LayerLines)>,
-    mut last: Local<Option<(u64, u64, u32, Selection)>>,
+    mut drawn: Local<bool>,
 ) {
-    let lift = lift.map_or(1.0, |l| l.0);
-    let key = (
-        shown.generation,
-        display.generation,
-        lift.to_bits(),
-        *selection,
-    );
-    if *last == Some(key) {
+    let changed = shown.is_changed()
+        || display.is_changed()
+        || selection.is_changed()
+        || lift.as_ref().is_some_and(|l| l.is_changed());
+    if *drawn && !changed {
         return;
     }
+    let lift = lift.map_or(1.0, |l| l.0);
     let Some(geom) = &shown.geometry else { return };
-    *last = Some(key);
+    *drawn = true;
     for (e, _) in &existing {
         commands.entity(e).despawn();
     }

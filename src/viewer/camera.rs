@@ -2,10 +2,8 @@
 //! a smooth animated switch between the two; zooming in 2D narrows the geometry to the
 //! visible part of the square. Mouse input is ignored while the pointer is over a panel.
 
-use super::boundaries::{Lift, Shown};
-use super::ui::UiArea;
-use super::{LAYER_SPACING, ViewMode, ViewerSet, WORLD_SIZE};
-use crate::geometry::Rect;
+use super::state::{Lift, UiArea, ViewState, ZoomRect};
+use super::{View, ViewerSet, WORLD_SIZE};
 use bevy::camera::ScalingMode;
 use bevy::core_pipeline::tonemapping::Tonemapping;
 use bevy::input::mouse::{AccumulatedMouseMotion, AccumulatedMouseScroll, MouseScrollUnit};
@@ -13,7 +11,6 @@ use bevy::prelude::*;
 use bevy::window::PrimaryWindow;
 
 pub(super) fn plugin(app: &mut App) {
-    app.init_resource::<Lift>();
     app.add_systems(Startup, spawn_camera);
     app.add_systems(
         Update,
@@ -23,78 +20,7 @@ pub(super) fn plugin(app: &mut App) {
     );
 }
 
-/// Where the camera looks from, in both modes, and how far the 2D↔3D switch has gone.
-#[derive(Resource, Clone, Debug)]
-pub struct ViewState {
-    pub mode: ViewMode,
-    /// 0 = fully 3D, 1 = fully 2D; animates towards the mode.
-    pub blend: f32,
-    pub yaw: f32,
-    pub pitch: f32,
-    pub radius: f32,
-    pub focus: Vec3,
-    /// 2D: centre of the view (world XZ) and visible height in world units.
-    pub centre_2d: Vec2,
-    pub height_2d: f32,
-}
-
 impl ViewState {
-    pub fn new(mode: ViewMode) -> Self {
-        let mut s = Self::default_3d();
-        s.mode = mode;
-        s.blend = if mode == ViewMode::TwoD { 1.0 } else { 0.0 };
-        s
-    }
-
-    fn default_3d() -> Self {
-        Self {
-            mode: ViewMode::ThreeD,
-            blend: 0.0,
-            yaw: -0.35,
-            pitch: 0.55,
-            radius: 8.0,
-            focus: Vec3::new(0.0, 1.2 * LAYER_SPACING, 0.0),
-            centre_2d: Vec2::ZERO,
-            height_2d: WORLD_SIZE * 1.05,
-        }
-    }
-
-    /// Back to the starting view, keeping the mode.
-    pub fn reset(&mut self) {
-        let mode = self.mode;
-        let blend = self.blend;
-        *self = Self::default_3d();
-        self.mode = mode;
-        self.blend = blend;
-    }
-
-    pub fn toggle(&mut self) {
-        self.mode = if self.mode == ViewMode::TwoD {
-            ViewMode::ThreeD
-        } else {
-            ViewMode::TwoD
-        };
-    }
-
-    /// The part of the input square visible in 2D (the whole square in 3D).
-    pub fn visible_rect(&self, aspect: f32) -> Rect {
-        if self.blend < 1.0 {
-            return Rect::UNIT;
-        }
-        let half = Vec2::new(self.height_2d * aspect, self.height_2d) / 2.0;
-        let to_input = |w: Vec2| (w / WORLD_SIZE + Vec2::splat(0.5)).as_dvec2();
-        let (lo, hi) = (
-            to_input(self.centre_2d - half),
-            to_input(self.centre_2d + half),
-        );
-        let (x0, y0, x1, y1) = (lo.x.max(0.0), lo.y.max(0.0), hi.x.min(1.0), hi.y.min(1.0));
-        // Only narrow when zoomed in noticeably, so panning at full view does not rebuild.
-        if x1 - x0 > 0.9 && y1 - y0 > 0.9 {
-            return Rect::UNIT;
-        }
-        Rect::new(x0, y0, x1, y1).unwrap_or(Rect::UNIT)
-    }
-
     /// Camera transform and projection for the current blend.
     pub fn pose(&self) -> (Transform, Projection) {
         let s = smoothstep(self.blend);
@@ -180,7 +106,7 @@ pub fn camera_input(
     };
     let zoom = 0.9f32.powf(wheel);
     let pan = buttons.pressed(MouseButton::Right) || buttons.pressed(MouseButton::Middle);
-    if view.mode == ViewMode::TwoD {
+    if view.mode == View::TwoD {
         let per_px = view.height_2d / area.rect_height().max(1.0);
         if buttons.pressed(MouseButton::Left) || pan {
             view.centre_2d -= Vec2::new(d.x, d.y) * per_px;
@@ -210,11 +136,11 @@ pub fn animate_camera(
     time: Res<Time>,
     mut view: ResMut<ViewState>,
     mut lift: ResMut<Lift>,
-    mut shown: ResMut<Shown>,
+    mut zoom: ResMut<ZoomRect>,
     area: Res<UiArea>,
     mut camera: Query<(&mut Transform, &mut Projection), With<MainCamera>>,
 ) {
-    let goal = if view.mode == ViewMode::TwoD {
+    let goal = if view.mode == View::TwoD {
         1.0
     } else {
         0.0
@@ -225,14 +151,8 @@ pub fn animate_camera(
     } else {
         (view.blend - step).max(goal)
     };
-    let new_lift = 1.0 - smoothstep(view.blend);
-    if lift.0 != new_lift {
-        lift.0 = new_lift;
-    }
-    let rect = view.visible_rect(area.aspect());
-    if shown.rect() != rect {
-        shown.rect = Some(rect);
-    }
+    lift.set_if_neq(Lift(1.0 - smoothstep(view.blend)));
+    zoom.set_if_neq(ZoomRect(view.visible_rect(area.aspect())));
     for (mut tf, mut proj) in &mut camera {
         let (t, p) = view.pose();
         *tf = t;

@@ -2,7 +2,7 @@
 //! PNG and exits. Training per frame is then exact (no time budget), so the picture is
 //! reproducible.
 
-use super::training::FrameBudget;
+use super::state::FrameBudget;
 use bevy::prelude::*;
 use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured};
 use std::path::PathBuf;

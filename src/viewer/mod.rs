@@ -10,7 +10,9 @@ pub mod camera;
 pub mod capture;
 pub mod picking;
 pub mod recording;
+pub mod runs;
 pub mod scene;
+pub mod state;
 pub mod training;
 pub mod ui;
 
@@ -23,7 +25,7 @@ use std::path::PathBuf;
 #[derive(Clone, Debug)]
 pub struct ViewerOptions {
     pub session_name: String,
-    pub view: ViewMode,
+    pub view: View,
     pub iterations_per_frame: u64,
     /// Run this many frames, save a screenshot, exit.
     pub frames: Option<u32>,
@@ -36,13 +38,8 @@ pub struct ViewerOptions {
     pub record: Option<(PathBuf, u32)>,
 }
 
-/// 3D layer planes, or the report's top-down overlay.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum ViewMode {
-    #[default]
-    ThreeD,
-    TwoD,
-}
+/// 3D layer planes, or the report's top-down overlay (the renderer's view enum).
+pub use crate::render::frame::View;
 
 /// The frame, in order: train, then geometry, then meshes and textures, then the UI.
 #[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -86,7 +83,12 @@ pub fn plugin(app: &mut App) {
         )
             .chain(),
     );
-    app.add_plugins((training::plugin, boundaries::plugin, picking::plugin));
+    app.add_plugins((
+        state::plugin,
+        runs::plugin,
+        training::plugin,
+        boundaries::plugin,
+    ));
 }
 
 /// Opens the window and runs until it is closed (or the scripted frames are done).
@@ -112,16 +114,16 @@ pub fn run(session: Session, options: ViewerOptions) -> anyhow::Result<()> {
     );
     app.add_plugins(bevy_egui::EguiPlugin::default());
     app.insert_resource(ClearColor(Color::srgb(0.12, 0.12, 0.14)));
-    app.insert_resource(training::Sessions::new(
+    app.insert_resource(state::Sessions::new(
         session,
         options.iterations_per_frame,
     ));
-    app.insert_resource(boundaries::Display {
+    app.insert_resource(state::Display {
         line_width: options.line_width,
         ..default()
     });
-    app.insert_resource(camera::ViewState::new(options.view));
-    app.insert_resource(picking::Selection {
+    app.insert_resource(state::ViewState::new(options.view));
+    app.insert_resource(state::Selection {
         neuron: options.select,
         dim_others: false,
     });

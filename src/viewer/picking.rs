@@ -3,37 +3,13 @@
 //! there, and the closest one on screen within a few pixels wins. A click on empty space
 //! clears the selection; clicks over panels never pick.
 
-use super::boundaries::{Display, Lift, Shown};
 use super::camera::MainCamera;
-use super::ui::UiArea;
+use super::state::{Display, Lift, Selection, Shown, UiArea};
 use super::{ViewerSet, WORLD_SIZE, layer_height, world};
 use crate::geometry::Geometry;
 use crate::nn::NeuronId;
 use bevy::prelude::*;
 use bevy::window::PrimaryWindow;
-
-/// The selection itself (window-independent, so headless apps have it too).
-pub(super) fn plugin(app: &mut App) {
-    app.init_resource::<Selection>();
-    app.add_systems(
-        Update,
-        drop_stale_selection
-            .in_set(ViewerSet::Geometry)
-            .after(super::boundaries::rebuild_geometry),
-    );
-}
-
-/// A run with another shape (new settings, another file) may not have the selected unit.
-fn drop_stale_selection(shown: Res<Shown>, mut selection: ResMut<Selection>) {
-    let Some(n) = selection.neuron else { return };
-    let fits = shown
-        .network
-        .as_ref()
-        .is_some_and(|net| net.arch.hidden().get(n.layer).is_some_and(|&w| n.index < w));
-    if !fits && shown.network.is_some() {
-        selection.neuron = None;
-    }
-}
 
 /// Mouse clicks in the window pick neurons.
 pub(super) fn click_plugin(app: &mut App) {
@@ -42,14 +18,6 @@ pub(super) fn click_plugin(app: &mut App) {
 
 /// How close (in pixels) a click must be to a boundary to select it.
 pub const PICK_RADIUS: f32 = 7.0;
-
-/// The selected neuron, shared by the views, the inspector and the network diagram.
-#[derive(Resource, Default, Clone, Copy, PartialEq, Debug)]
-pub struct Selection {
-    pub neuron: Option<NeuronId>,
-    /// Dim the other units' lines while one is selected.
-    pub dim_others: bool,
-}
 
 /// What picking needs of a camera: its world → clip matrix and its viewport on screen
 /// (logical pixels).

@@ -15,10 +15,34 @@ pub(super) fn plugin(app: &mut App) {
     app.init_resource::<Recorder>();
     app.add_systems(
         Update,
-        (record_key, request_frame, finish_recording)
+        (record_key, request_frame, finish_recording, show_in_title)
             .chain()
             .in_set(ViewerSet::Ui),
     );
+}
+
+/// While recording, the window title counts the frames: it is the one indicator that is
+/// not captured into the movie (recording without panels shows nothing in the window).
+fn show_in_title(
+    rec: Res<Recorder>,
+    mut windows: Query<&mut Window, With<bevy::window::PrimaryWindow>>,
+    mut plain: Local<Option<String>>,
+) {
+    let Ok(mut w) = windows.single_mut() else { return };
+    let base = plain.get_or_insert_with(|| w.title.clone()).clone();
+    let title = if rec.active {
+        match rec.limit {
+            Some(n) => format!("● recording {}/{n} — {base}", rec.captured()),
+            None => format!("● recording {} — {base}", rec.captured()),
+        }
+    } else if rec.encoding.is_some() {
+        format!("encoding the movie… — {base}")
+    } else {
+        base
+    };
+    if w.title != title {
+        w.title = title;
+    }
 }
 
 /// Movie container written when recording stops (the PNG frames are always kept).
@@ -64,7 +88,8 @@ pub struct Recorder {
     stopping: bool,
     /// Status for the panel (and errors), shared with the encoding thread.
     pub status: Arc<Mutex<String>>,
-    encoding: Option<std::thread::JoinHandle<()>>,
+    /// The encoding thread; it returns whether the movie was written.
+    encoding: Option<std::thread::JoinHandle<bool>>,
 }
 
 impl Default for Recorder {
@@ -149,7 +174,7 @@ impl Recorder {
 
 fn record_key(
     keys: Res<ButtonInput<KeyCode>>,
-    area: Res<super::ui::UiArea>,
+    area: Res<super::state::UiArea>,
     mut rec: ResMut<Recorder>,
 ) {
     if area.keyboard_free && keys.just_pressed(KeyCode::KeyR) {
@@ -201,7 +226,8 @@ fn finish_recording(mut rec: ResMut<Recorder>, mut exit: MessageWriter<AppExit>)
         let frames = rec.captured();
         *status.lock().expect("status") = format!("encoding {frames} frames…");
         rec.encoding = Some(std::thread::spawn(move || {
-            let msg = match encode(&dir, kind, fps, width) {
+            let written = encode(&dir, kind, fps, width);
+            *status.lock().expect("status") = match &written {
                 Ok(p) => format!(
                     "wrote {} ({frames} frames; PNG frames in {})",
                     p.display(),
@@ -209,15 +235,22 @@ fn finish_recording(mut rec: ResMut<Recorder>, mut exit: MessageWriter<AppExit>)
                 ),
                 Err(e) => format!("{e} (the {frames} PNG frames are in {})", dir.display()),
             };
-            *status.lock().expect("status") = msg;
+            written.is_ok()
         }));
     }
     if rec.encoding.as_ref().is_some_and(|h| h.is_finished()) {
-        rec.encoding = None;
+        let written = rec
+            .encoding
+            .take()
+            .is_some_and(|h| h.join().unwrap_or(false));
         let msg = rec.status();
-        println!("{msg}");
+        if written {
+            println!("{msg}");
+        } else {
+            eprintln!("error: {msg}");
+        }
         if rec.exit_when_done {
-            exit.write(if msg.starts_with("wrote") {
+            exit.write(if written {
                 AppExit::Success
             } else {
                 AppExit::error()

@@ -1,9 +1,7 @@
 //! The scene: the prediction (or target) texture on the ground plane and one translucent
 //! plane per hidden layer above it, optionally shaded by that layer's regions.
 
-use super::boundaries::{Display, Lift, Shown};
-use super::picking::Selection;
-use super::training::Sessions;
+use super::state::{Display, Lift, Selection, Sessions, Shown};
 use super::{ViewerSet, WORLD_SIZE, layer_height};
 use crate::render::{region_color, region_index};
 use bevy::asset::RenderAssetUsages;
@@ -143,7 +141,7 @@ fn update_layer_planes(
     lift: Option<Res<Lift>>,
     mut images: ResMut<Assets<Image>>,
     mut planes: Query<(&LayerPlane, &mut Transform, &mut Visibility)>,
-    mut last: Local<Option<(u64, u64, Option<crate::nn::NeuronId>)>>,
+    mut last: Local<Option<(u64, bool, Option<crate::nn::NeuronId>)>>,
 ) {
     let lift = lift.map_or(1.0, |l| l.0);
     let depth = shown.geometry.as_ref().map_or(0, |g| g.layers.len());
@@ -155,11 +153,8 @@ fn update_layer_planes(
             Visibility::Hidden
         };
     }
-    let key = (
-        shown.generation,
-        display.generation + u64::from(display.shade_regions),
-        selection.neuron,
-    );
+    // What the shading depends on (the rest of `Display` changes far more often).
+    let key = (shown.generation, display.shade_regions, selection.neuron);
     if *last == Some(key) {
         return;
     }

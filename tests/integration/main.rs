@@ -3,6 +3,8 @@
 mod cli;
 mod common;
 mod fixture;
+#[cfg(feature = "viewer")]
+mod panels;
 mod points;
 mod pytorch;
 mod render;

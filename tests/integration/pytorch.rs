@@ -6,7 +6,7 @@ use super::common::{ginn, stderr, stdout, temp_dir};
 use ginn::geometry::{Geometry, Rect};
 use ginn::nn::{Activation, Network};
 use ginn::pytorch::{ImportOptions, export, import};
-use ginn::target::TargetSource;
+use ginn::targets::TargetSource;
 use serde_json::Value;
 use std::path::PathBuf;
 

@@ -4,10 +4,11 @@
 use super::common::*;
 use bevy::prelude::*;
 use ginn::session::Session;
-use ginn::target::Shape;
+use ginn::targets::Shape;
 use ginn::train::{Settings, SnapshotPlan};
-use ginn::viewer::boundaries::{Display, LayerLines, Shown};
-use ginn::viewer::training::{FrameBudget, Sessions};
+use ginn::viewer::boundaries::LayerLines;
+use ginn::viewer::state::{Display, FrameBudget, Message, RunCommand, Sessions, Shown};
+use ginn::viewer::runs::apply;
 use std::time::Duration;
 
 fn app(iterations_per_frame: u64) -> App {
@@ -169,7 +170,6 @@ fn hiding_a_layer_or_a_unit_removes_its_lines() {
     {
         let mut d = app.world_mut().resource_mut::<Display>();
         d.hidden_units.insert(unit.neuron);
-        d.generation += 1;
     }
     // Pause so the geometry stays the same while we compare.
     app.world_mut()
@@ -186,16 +186,16 @@ fn opening_a_bad_file_is_a_message_and_changes_nothing() {
     let p = dir.join("bad.ginn.json");
     std::fs::write(&p, "{ not json").unwrap();
     let mut sessions = app(10).world_mut().remove_resource::<Sessions>().unwrap();
-    let (msg, is_error) = ginn::viewer::ui::files::open(&mut sessions, p.to_str().unwrap());
-    assert!(is_error && msg.contains("bad.ginn.json"), "{msg}");
+    let m = apply(&mut sessions, RunCommand::Open(p.clone()));
+    assert!(m.is_error() && m.to_string().contains("bad.ginn.json"), "{m}");
     assert_eq!((sessions.list.len(), sessions.active), (1, 0));
-    let (msg, is_error) =
-        ginn::viewer::ui::files::save(&mut sessions, dir.join("ok.ginn.json").to_str().unwrap());
-    assert!(!is_error, "{msg}");
-    let (_, is_error) =
-        ginn::viewer::ui::files::open(&mut sessions, dir.join("ok.ginn.json").to_str().unwrap());
-    assert!(!is_error);
+    let m = apply(&mut sessions, RunCommand::Save(dir.join("ok.ginn.json")));
+    assert!(!m.is_error(), "{m}");
+    let m = apply(&mut sessions, RunCommand::Open(dir.join("ok.ginn.json")));
+    // Named by the file, not its whole path.
+    assert_eq!(m, Message::Opened { name: "ok.ginn.json".into() });
     assert_eq!((sessions.list.len(), sessions.active), (2, 1));
+    assert_eq!(sessions.active().name, "ok.ginn.json");
 }
 
 #[test]
@@ -206,8 +206,9 @@ fn saving_to_a_bad_path_goes_to_a_fallback_file_and_says_where() {
     app.update();
     let mut sessions = app.world_mut().remove_resource::<Sessions>().unwrap();
     let bad = dir.join("file/run.ginn.json");
-    let (msg, is_error) = ginn::viewer::ui::files::save(&mut sessions, bad.to_str().unwrap());
-    assert!(is_error && msg.contains("saved to"), "{msg}");
+    let m = apply(&mut sessions, RunCommand::Save(bad));
+    let msg = m.to_string();
+    assert!(m.is_error() && msg.contains("saved to"), "{msg}");
     let fallback = msg
         .rsplit("saved to ")
         .next()
@@ -395,11 +396,9 @@ mod picking {
     use bevy::prelude::*;
     use ginn::geometry::{Geometry, Rect};
     use ginn::nn::{Architecture, Network, NeuronId};
-    use ginn::viewer::boundaries::Display;
-    use ginn::viewer::camera::ViewState;
-    use ginn::viewer::picking::{PickCamera, Selection, click, pick};
-    use ginn::viewer::ui::UiArea;
-    use ginn::viewer::{ViewMode, layer_height, world};
+    use ginn::viewer::picking::{PickCamera, click, pick};
+    use ginn::viewer::state::{Display, Selection, UiArea, ViewState};
+    use ginn::viewer::{View, layer_height, world};
     use rand::SeedableRng;
 
     fn net() -> Network {
@@ -412,7 +411,7 @@ mod picking {
     }
 
     /// The camera a view state gives, on an 800×600 viewport at (250, 0).
-    fn camera(mode: ViewMode) -> PickCamera {
+    fn camera(mode: View) -> PickCamera {
         let view = ViewState::new(mode);
         let (tf, mut proj) = view.pose();
         proj.update(800.0, 600.0);
@@ -444,7 +443,7 @@ mod picking {
         let net = net();
         let g = Geometry::new(&net, Rect::UNIT);
         let display = Display::default();
-        for (mode, lift) in [(ViewMode::ThreeD, 1.0), (ViewMode::TwoD, 0.0)] {
+        for (mode, lift) in [(View::ThreeD, 1.0), (View::TwoD, 0.0)] {
             let cam = camera(mode);
             let mut checked = 0;
             for n in net.arch.neurons() {
@@ -493,7 +492,7 @@ mod picking {
         let net = net();
         let g = Geometry::new(&net, Rect::UNIT);
         let display = Display::default();
-        let cam = camera(ViewMode::TwoD);
+        let cam = camera(View::TwoD);
         let n = NeuronId { layer: 0, index: 3 };
         let p = on_boundary(&g, n).unwrap();
         let on_line = cam.project(world(p, 0.0));
@@ -554,9 +553,9 @@ mod picking {
 
 #[test]
 fn zooming_in_2d_narrows_the_geometry_to_the_visible_rectangle() {
-    use ginn::viewer::ViewMode;
-    use ginn::viewer::camera::ViewState;
-    let mut view = ViewState::new(ViewMode::TwoD);
+    use ginn::viewer::View;
+    use ginn::viewer::state::{ViewState, ZoomRect};
+    let mut view = ViewState::new(View::TwoD);
     assert_eq!(view.visible_rect(1.0), ginn::geometry::Rect::UNIT);
     view.height_2d = ginn::viewer::WORLD_SIZE * 0.25;
     view.centre_2d = Vec2::new(0.5, -0.5);
@@ -571,13 +570,13 @@ fn zooming_in_2d_narrows_the_geometry_to_the_visible_rectangle() {
     );
     // The geometry is rebuilt for that rectangle.
     let mut app = app(100);
-    app.world_mut().resource_mut::<Shown>().rect = Some(r);
+    app.world_mut().insert_resource(ZoomRect(r));
     app.update();
     let shown = app.world().resource::<Shown>();
     assert_eq!(shown.geometry.as_ref().unwrap().rect, r);
     // 3D always shows the whole square.
     assert_eq!(
-        ViewState::new(ViewMode::ThreeD).visible_rect(1.0),
+        ViewState::new(View::ThreeD).visible_rect(1.0),
         ginn::geometry::Rect::UNIT
     );
 }
@@ -601,7 +600,7 @@ fn without_a_display_the_viewer_says_so_and_names_the_headless_commands() {
 #[test]
 fn selection_survives_training_but_not_a_run_without_that_unit() {
     use ginn::nn::NeuronId;
-    use ginn::viewer::picking::Selection;
+    use ginn::viewer::state::Selection;
     let mut app = app(100);
     let n = NeuronId {
         layer: 2,

@@ -7,13 +7,21 @@ pub const KEYS: &[(&str, &str)] = &[
         "Space",
         "play / pause (trains at the live head, replays behind it)",
     ),
-    ("→ / ←", "step forward / back through the snapshots"),
-    ("+ / −", "faster / slower"),
+    (
+        "Right / Left arrow",
+        "step forward / back through the snapshots",
+    ),
+    ("+ / -", "faster / slower"),
+    (
+        "R",
+        "record a movie: start / stop (frames and GIF in the Record folder)",
+    ),
     (
         "Tab",
         "switch between the 3D layer planes and the 2D overlay",
     ),
     ("Home", "reset the view"),
+    ("Esc", "leave a text field (keys go to the app again)"),
     ("H or ?", "this help"),
     ("left drag", "3D: orbit · 2D: pan"),
     ("right or middle drag", "pan"),

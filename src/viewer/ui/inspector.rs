@@ -1,7 +1,8 @@
 //! The selected neuron: its parameters, where it is active, its boundary, how it moved over
 //! the run (report §5: bias before weights), and its copycats (§7).
 
-use super::super::picking::Selection;
+use super::super::state::Selection;
+use super::axes::{iteration_label, log_x};
 use crate::geometry::Geometry;
 use crate::inspect::{self, History, NeuronReport};
 use crate::nn::{Network, NeuronId};
@@ -94,12 +95,19 @@ impl Inspector {
             });
         });
         ui.label("over the run: bias (orange), incoming-weight norm (blue)");
-        let log = |it: u64| (it as f64 + 1.0).log10();
+        let log = log_x;
         let h = &self.history;
-        Plot::new("history")
-            .height(90.0)
-            .allow_scroll(false)
-            .x_axis_formatter(|m, _| format!("{:.0}", 10f64.powf(m.value) - 1.0))
+        // Both charts span the whole run, so their axes stay put while values fill in.
+        let (first, last) = (
+            h.iterations.first().map_or(0.0, |&i| log(i)),
+            h.iterations.last().map_or(1.0, |&i| log(i)),
+        );
+        fn span(p: Plot<'_>, first: f64, last: f64) -> Plot<'_> {
+            p.include_x(first)
+                .include_x(last)
+                .x_axis_formatter(|m, _| iteration_label(m.value))
+        }
+        span(Plot::new("history").height(90.0).allow_scroll(false), first, last)
             .show(ui, |p| {
                 p.line(
                     Line::new(
@@ -128,10 +136,7 @@ impl Inspector {
             self.motion_done,
             h.iterations.len()
         ));
-        Plot::new("motion")
-            .height(70.0)
-            .allow_scroll(false)
-            .x_axis_formatter(|m, _| format!("{:.0}", 10f64.powf(m.value) - 1.0))
+        span(Plot::new("motion").height(70.0).allow_scroll(false), first, last)
             .show(ui, |p| {
                 let pts = h
                     .iterations

@@ -1,14 +1,13 @@
 //! What is drawn: layers, individual units (a grid of toggles coloured by layer; hovering
 //! one highlights its boundary), background, line width, shading.
 
-use super::super::boundaries::Display;
+use super::super::state::Display;
 use crate::nn::NeuronId;
 use crate::render::layer_color;
 use bevy_egui::egui;
 
 pub fn ui(ui: &mut egui::Ui, d: &mut Display, widths: &[usize]) {
     ui.heading("Show");
-    let before = d.clone_key();
     ui.horizontal(|ui| {
         if ui.button("all units").clicked() {
             d.layers = vec![true; widths.len()];
@@ -70,22 +69,4 @@ pub fn ui(ui: &mut egui::Ui, d: &mut Display, widths: &[usize]) {
         });
     }
     d.highlight = hovered;
-    if d.clone_key() != before {
-        d.generation += 1;
-    }
-}
-
-impl Display {
-    /// Everything that changes what the lines look like, for change detection.
-    fn clone_key(&self) -> (Vec<bool>, usize, Option<NeuronId>, u32, bool, bool, bool) {
-        (
-            self.layers.clone(),
-            self.hidden_units.len(),
-            self.highlight,
-            self.line_width.to_bits(),
-            self.decision_boundary,
-            self.show_prediction,
-            self.shade_regions,
-        )
-    }
 }

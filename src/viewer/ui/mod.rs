@@ -1,73 +1,45 @@
 //! The egui panels around the 3D view, and the keys that drive playback.
 
+pub mod axes;
 pub mod files;
-mod help;
+pub mod help;
 pub mod inspector;
-mod layers;
-mod network;
-mod playback;
-mod record;
-mod settings;
-mod timeline;
+pub mod layers;
+pub mod network;
+pub mod playback;
+pub mod record;
+pub mod settings;
+pub mod timeline;
 
 use super::ViewerSet;
-use super::boundaries::Display;
-use super::camera::{MainCamera, ViewState};
-use super::training::Sessions;
+use super::boundaries::GeometryJob;
+use super::camera::MainCamera;
+use super::recording::Recorder;
+use super::state::{
+    Display, Message, RunCommand, Selection, Sessions, Shown, Status, UiArea, ViewState,
+};
+use bevy::ecs::system::SystemParam;
 use bevy::camera::{CameraOutputMode, Viewport, visibility::RenderLayers};
 use bevy::prelude::*;
 use bevy::render::render_resource::BlendState;
 use bevy::window::PrimaryWindow;
 use bevy_egui::{
-    EguiContexts, EguiGlobalSettings, EguiPrimaryContextPass, PrimaryEguiContext, egui,
+    EguiContexts, EguiGlobalSettings, EguiInput, EguiPreUpdateSet, EguiPrimaryContextPass,
+    PrimaryEguiContext, egui,
 };
 
 pub(super) fn plugin(app: &mut App) {
-    app.init_resource::<UiArea>();
     app.init_resource::<Panels>();
     app.add_systems(PreStartup, manual_egui_context);
     app.add_systems(Startup, spawn_ui_camera);
     app.add_systems(Update, playback_keys.in_set(ViewerSet::Input));
     app.add_systems(EguiPrimaryContextPass, show_panels);
-}
-
-/// The part of the window left for the 3D view (logical pixels), and whether the keyboard
-/// is free for shortcuts (no text field has focus).
-#[derive(Resource, Clone, Copy, Debug)]
-pub struct UiArea {
-    pub min: Vec2,
-    pub max: Vec2,
-    pub keyboard_free: bool,
-}
-
-impl Default for UiArea {
-    fn default() -> Self {
-        Self {
-            min: Vec2::ZERO,
-            max: Vec2::splat(f32::INFINITY),
-            keyboard_free: true,
-        }
-    }
-}
-
-impl UiArea {
-    /// Whether a cursor position (logical pixels) is over the view, not a panel.
-    pub fn contains(&self, p: Vec2) -> bool {
-        p.x >= self.min.x && p.y >= self.min.y && p.x < self.max.x && p.y < self.max.y
-    }
-
-    pub fn rect_height(&self) -> f32 {
-        (self.max.y - self.min.y).min(1e6)
-    }
-
-    pub fn aspect(&self) -> f32 {
-        let s = self.max - self.min;
-        if s.x.is_finite() && s.y > 0.0 {
-            s.x / s.y
-        } else {
-            16.0 / 9.0
-        }
-    }
+    app.add_systems(
+        PreUpdate,
+        keep_keys_from_egui
+            .after(EguiPreUpdateSet::ProcessInput)
+            .before(EguiPreUpdateSet::BeginPass),
+    );
 }
 
 /// State of the panels that outlives a frame.
@@ -80,18 +52,6 @@ pub struct Panels {
     pub inspector: inspector::Inspector,
     pub help: bool,
     pub diagram: bool,
-    /// A message for the user (errors from files, settings, branching).
-    pub message: Option<(String, bool)>,
-}
-
-impl Panels {
-    pub fn error(&mut self, e: impl std::fmt::Display) {
-        self.message = Some((e.to_string(), true));
-    }
-
-    pub fn info(&mut self, m: impl Into<String>) {
-        self.message = Some((m.into(), false));
-    }
 }
 
 fn manual_egui_context(mut settings: ResMut<EguiGlobalSettings>) {
@@ -149,23 +109,42 @@ pub fn playback_keys(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// What the panels read and write. Panels change only their own state, what is drawn
+/// and the shown run's playback; changes to the run list go out as [`RunCommand`]s.
+#[derive(SystemParam)]
+struct PanelState<'w> {
+    sessions: ResMut<'w, Sessions>,
+    display: ResMut<'w, Display>,
+    view: ResMut<'w, ViewState>,
+    panels: ResMut<'w, Panels>,
+    area: ResMut<'w, UiArea>,
+    shown: Res<'w, Shown>,
+    job: Res<'w, GeometryJob>,
+    selection: ResMut<'w, Selection>,
+    recorder: ResMut<'w, Recorder>,
+    status: Res<'w, Status>,
+    time: Res<'w, Time<Real>>,
+    commands: MessageWriter<'w, RunCommand>,
+}
+
 fn show_panels(
     mut contexts: EguiContexts,
-    mut sessions: ResMut<Sessions>,
-    mut display: ResMut<Display>,
-    mut view: ResMut<ViewState>,
-    mut panels: ResMut<Panels>,
-    mut area: ResMut<UiArea>,
-    shown: Res<super::boundaries::Shown>,
-    job: Res<super::boundaries::GeometryJob>,
-    mut selection: ResMut<super::picking::Selection>,
-    mut recorder: ResMut<super::recording::Recorder>,
-    time: Res<Time>,
+    mut st: PanelState,
     window: Single<&Window, With<PrimaryWindow>>,
     mut camera: Query<&mut Camera, With<MainCamera>>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
+    if st.recorder.active && !st.recorder.with_panels {
+        // Recording the view alone: no panels, the view fills the window; the recording
+        // indicator is drawn by `recording` after each capture.
+        st.area.min = Vec2::ZERO;
+        st.area.max = Vec2::new(window.width(), window.height());
+        st.area.keyboard_free = true;
+        for mut cam in &mut camera {
+            cam.viewport = None;
+        }
+        return Ok(());
+    }
     let mut root = egui::Ui::new(
         ctx.clone(),
         "root".into(),
@@ -173,103 +152,31 @@ fn show_panels(
             .layer_id(egui::LayerId::background())
             .max_rect(ctx.viewport_rect()),
     );
-    let panels = &mut *panels;
-    if recorder.active && !recorder.with_panels {
-        // Recording the view alone: no panels, the view fills the window.
-        area.min = Vec2::ZERO;
-        area.max = Vec2::new(window.width(), window.height());
-        area.keyboard_free = true;
-        for mut cam in &mut camera {
-            cam.viewport = None;
-        }
-        return Ok(());
-    }
-    egui::Panel::left("controls")
-        .default_size(250.0)
-        .resizable(true)
-        .show(&mut root, |ui| {
-            egui::ScrollArea::vertical().show(ui, |ui| {
-                ui.heading("ginn");
-                status(ui, &sessions, &shown, job.computing(), time.delta_secs());
-                ui.separator();
-                panels.playback.ui(ui, sessions.active_mut(), &mut view);
-                ui.separator();
-                ui.collapsing("Run settings", |ui| {
-                    panels.settings.ui(ui, &mut sessions, &mut panels.message)
-                });
-                ui.collapsing("Files", |ui| {
-                    panels.files.ui(ui, &mut sessions, &mut panels.message)
-                });
-                ui.collapsing("Record", |ui| record::ui(ui, &mut recorder));
-                if let Some((m, is_error)) = &panels.message {
-                    let color = if *is_error {
-                        egui::Color32::from_rgb(255, 110, 110)
-                    } else {
-                        egui::Color32::LIGHT_GREEN
-                    };
-                    ui.colored_label(color, m);
-                }
-                if let Some(e) = &sessions.active().error {
-                    ui.colored_label(egui::Color32::from_rgb(255, 110, 110), e);
-                }
-            });
-        });
-    egui::Panel::right("layers")
-        .default_size(240.0)
-        .resizable(true)
-        .show(&mut root, |ui| {
-            egui::ScrollArea::vertical().show(ui, |ui| {
-                layers::ui(
-                    ui,
-                    &mut display,
-                    sessions.active().settings.widths.as_slice(),
-                );
-                ui.separator();
-                ui.checkbox(&mut panels.diagram, "network diagram");
-                if panels.diagram
-                    && let Some(net) = &shown.network
-                {
-                    network::ui(ui, net, &mut selection);
-                }
-            });
-        });
-    if selection.neuron.is_some()
-        && let (Some(net), Some(geom)) = (&shown.network, &shown.geometry)
-    {
-        let mut open = true;
-        egui::Window::new("Neuron")
-            .open(&mut open)
-            .default_pos(egui::pos2(280.0, 60.0))
-            .show(ctx, |ui| {
-                panels.inspector.ui(
-                    ui,
-                    &mut selection,
-                    sessions.active(),
-                    net,
-                    geom,
-                    shown.generation,
-                );
-            });
-        if !open {
-            selection.neuron = None;
-        }
-    }
-    egui::Panel::bottom("timeline")
-        .default_size(170.0)
-        .resizable(true)
-        .show(&mut root, |ui| {
-            panels.timeline.ui(ui, sessions.active_mut());
-        });
-    if panels.help {
-        egui::Window::new("Keys and mouse")
-            .collapsible(false)
-            .show(ctx, help::ui);
-    }
-
-    let central = root.available_rect_before_wrap();
-    area.min = Vec2::new(central.min.x, central.min.y);
-    area.max = Vec2::new(central.max.x, central.max.y);
-    area.keyboard_free = !ctx.egui_wants_keyboard_input();
+    let now = st.time.elapsed();
+    // Edited as copies and written back only when they differ, so that Bevy's change
+    // detection sees real changes and not every frame the panels are drawn.
+    let (mut display, mut selection) = (st.display.clone(), *st.selection);
+    let (outbox, central) = draw(
+        &mut root,
+        Panes {
+            sessions: &mut st.sessions,
+            display: &mut display,
+            view: &mut st.view,
+            panels: &mut st.panels,
+            shown: &st.shown,
+            computing: st.job.computing(),
+            selection: &mut selection,
+            recorder: &mut st.recorder,
+            status: st.status.at(now),
+            dt: st.time.delta_secs(),
+        },
+    );
+    st.commands.write_batch(outbox);
+    st.display.set_if_neq(display);
+    st.selection.set_if_neq(selection);
+    st.area.min = Vec2::new(central.min.x, central.min.y);
+    st.area.max = Vec2::new(central.max.x, central.max.y);
+    st.area.keyboard_free = !text_edit_focused(ctx);
     let s = window.scale_factor();
     let (pos, size) = (
         UVec2::new((central.min.x * s) as u32, (central.min.y * s) as u32),
@@ -289,15 +196,146 @@ fn show_panels(
     Ok(())
 }
 
-/// A number with at most 4 significant digits, for axis ranges.
-fn short(v: f64) -> String {
-    format!("{}", (v * 1e3).round() / 1e3)
+/// Everything the panels show and edit, as plain references (so tests can draw them).
+pub struct Panes<'a> {
+    pub sessions: &'a mut Sessions,
+    pub display: &'a mut Display,
+    pub view: &'a mut ViewState,
+    pub panels: &'a mut Panels,
+    pub shown: &'a Shown,
+    /// A partition is being computed off the frame.
+    pub computing: bool,
+    pub selection: &'a mut Selection,
+    pub recorder: &'a mut Recorder,
+    pub status: Option<&'a Message>,
+    /// Seconds the last frame took.
+    pub dt: f32,
+}
+
+/// Draws every panel inside `root`; returns the run commands the user gave and the part of
+/// `root` left for the view.
+pub fn draw(root: &mut egui::Ui, p: Panes) -> (Vec<RunCommand>, egui::Rect) {
+    let ctx = root.ctx().clone();
+    let mut outbox = Vec::new();
+    let Panes {
+        sessions,
+        display,
+        view,
+        panels,
+        shown,
+        computing,
+        selection,
+        recorder,
+        status: message,
+        dt,
+    } = p;
+    egui::Panel::left("controls")
+        .default_size(250.0)
+        .resizable(true)
+        .show(root, |ui| {
+            egui::ScrollArea::vertical().show(ui, |ui| {
+                ui.heading("ginn");
+                status(ui, sessions, shown, computing, dt);
+                ui.separator();
+                panels.playback.ui(ui, sessions.active_mut(), view);
+                ui.separator();
+                ui.collapsing("Run settings", |ui| {
+                    panels.settings.ui(ui, sessions, &mut outbox)
+                });
+                ui.collapsing("Files", |ui| panels.files.ui(ui, &mut outbox));
+                ui.collapsing("Record", |ui| record::ui(ui, recorder));
+                if let Some(m) = message {
+                    let color = if m.is_error() {
+                        egui::Color32::from_rgb(255, 110, 110)
+                    } else {
+                        egui::Color32::LIGHT_GREEN
+                    };
+                    ui.colored_label(color, m.to_string());
+                }
+                if let Some(e) = &sessions.active().error {
+                    ui.colored_label(egui::Color32::from_rgb(255, 110, 110), e);
+                }
+            });
+        });
+    egui::Panel::right("layers")
+        .default_size(240.0)
+        .resizable(true)
+        .show(root, |ui| {
+            egui::ScrollArea::vertical().show(ui, |ui| {
+                layers::ui(ui, display, sessions.active().settings.widths.as_slice());
+                ui.separator();
+                ui.checkbox(&mut panels.diagram, "network diagram");
+                if panels.diagram
+                    && let Some(net) = &shown.network
+                {
+                    network::ui(ui, net, selection);
+                }
+            });
+        });
+    egui::Panel::bottom("timeline")
+        .default_size(170.0)
+        .resizable(true)
+        .show(root, |ui| {
+            panels.timeline.ui(ui, sessions.active_mut());
+        });
+    let central = root.available_rect_before_wrap();
+    if selection.neuron.is_some()
+        && let (Some(net), Some(geom)) = (&shown.network, &shown.geometry)
+    {
+        let mut open = true;
+        egui::Window::new("Neuron")
+            .open(&mut open)
+            // In the top-left corner of the view, away from the middle where boundaries
+            // are clicked.
+            .default_pos(central.min + egui::vec2(12.0, 12.0))
+            .show(&ctx, |ui| {
+                panels.inspector.ui(
+                    ui,
+                    selection,
+                    sessions.active(),
+                    net,
+                    geom,
+                    shown.generation,
+                );
+            });
+        if !open {
+            selection.neuron = None;
+        }
+    }
+    if panels.help {
+        egui::Window::new("Keys and mouse")
+            .collapsible(false)
+            .show(&ctx, help::ui);
+    }
+    (outbox, central)
+}
+
+/// Whether a text field has the keyboard (only then do keys belong to egui).
+pub fn text_edit_focused(ctx: &egui::Context) -> bool {
+    ctx.memory(|m| m.focused())
+        .is_some_and(|id| egui::text_edit::TextEditState::load(ctx, id).is_some())
+}
+
+/// Keys are the app's unless a text field is being edited: egui gets no key presses then
+/// (so Tab does not move egui's focus onto a button, and Space does not press it), and
+/// never gets Tab (it switches the view).
+pub fn filter_egui_keys(input: &mut egui::RawInput, keyboard_free: bool) {
+    input.events.retain(|e| match e {
+        egui::Event::Key { key, .. } => !keyboard_free && *key != egui::Key::Tab,
+        _ => true,
+    });
+}
+
+fn keep_keys_from_egui(area: Res<UiArea>, mut inputs: Query<&mut EguiInput>) {
+    for mut input in &mut inputs {
+        filter_egui_keys(&mut input.0, area.keyboard_free);
+    }
 }
 
 fn status(
     ui: &mut egui::Ui,
     sessions: &Sessions,
-    shown: &super::boundaries::Shown,
+    shown: &Shown,
     computing: bool,
     dt: f32,
 ) {
@@ -316,7 +354,7 @@ fn status(
             100.0 * snap.accuracy,
             snap.iteration
         ));
-    } else if matches!(s.target, crate::target::Data::Nothing) {
+    } else if matches!(s.target, crate::targets::Data::Nothing) {
         ui.label("no target: the prediction only");
     } else {
         ui.label(format!("loss not finite (at {})", snap.iteration));
@@ -325,19 +363,15 @@ fn status(
         ui.label(format!("test: loss {l:.4}  accuracy {:.2}%", 100.0 * a));
     }
     if let Some(p) = s.target.points() {
-        let m = &p.mapping;
-        ui.label(format!(
-            "{} points; x {} to {}, y {} to {}",
-            p.len(),
-            short(m.x_min),
-            short(m.x_max),
-            short(m.y_min),
-            short(m.y_max)
-        ))
+        ui.label(format!("{} points; {}", p.len(), p.mapping.ranges()))
         .on_hover_text("the square's edges in the data's own coordinates (y grows upwards)");
     }
     if let Some(g) = &shown.geometry {
         match &g.truncated {
+            // Zoomed in 2D, the partition covers only the visible part of the square.
+            None if g.rect != crate::geometry::Rect::UNIT => {
+                ui.label(format!("{} linear regions in view", g.regions().len()))
+            }
             None => ui.label(format!("{} linear regions", g.regions().len())),
             Some(t) => ui
                 .colored_label(egui::Color32::from_rgb(230, 170, 60), t.showing())

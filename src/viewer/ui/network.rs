@@ -2,7 +2,7 @@
 //! sign and sized by magnitude. Clicking a node selects that neuron; hovering an edge
 //! shows its weight.
 
-use super::super::picking::Selection;
+use super::super::state::Selection;
 use crate::nn::{Network, NeuronId};
 use crate::render::layer_color;
 use bevy_egui::egui;

@@ -1,7 +1,7 @@
 //! Play/pause, stepping, speed, and the 2D/3D switch.
 
-use super::super::ViewMode;
-use super::super::camera::ViewState;
+use super::super::View;
+use super::super::state::ViewState;
 use crate::session::{Cursor, Session};
 use bevy_egui::egui;
 
@@ -26,15 +26,21 @@ pub fn slower(s: &mut Session) {
 impl Playback {
     pub fn ui(&mut self, ui: &mut egui::Ui, s: &mut Session, view: &mut ViewState) {
         ui.horizontal(|ui| {
-            if ui.button("⏮").on_hover_text("step back (←)").clicked() {
-                s.step_back();
+            if ui.button("⏮").on_hover_text("to the first snapshot").clicked() {
+                s.to_start();
             }
-            let label = if s.playing { "⏸ pause" } else { "▶ play" };
+            let label = if s.is_running() { "⏸ pause" } else { "▶ play" };
             if ui.button(label).on_hover_text("Space").clicked() {
-                s.toggle_play();
+                if s.playing && !s.is_running() {
+                    // Finished: play replays from the start.
+                    s.to_start();
+                    s.playing = true;
+                } else {
+                    s.toggle_play();
+                }
             }
-            if ui.button("⏭").on_hover_text("step forward (→)").clicked() {
-                s.step_forward();
+            if ui.button("⏭").on_hover_text("to the end (the live head)").clicked() {
+                s.to_end();
             }
             if !s.is_live()
                 && s.can_train()
@@ -63,8 +69,8 @@ impl Playback {
         ui.horizontal(|ui| {
             ui.label("view");
             let mut mode = view.mode;
-            ui.selectable_value(&mut mode, ViewMode::ThreeD, "3D");
-            ui.selectable_value(&mut mode, ViewMode::TwoD, "2D");
+            ui.selectable_value(&mut mode, View::ThreeD, "3D");
+            ui.selectable_value(&mut mode, View::TwoD, "2D");
             if mode != view.mode {
                 view.mode = mode;
             }

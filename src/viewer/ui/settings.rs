@@ -1,11 +1,10 @@
 //! Run settings (Apply starts a new run, Reset restarts) and branching from the shown
 //! snapshot.
 
-use super::super::training::Sessions;
+use super::super::state::{RunCommand, Sessions};
 use crate::nn::Activation;
-use crate::session::Session;
-use crate::target::points::{DEFAULT_COUNT, PointSource};
-use crate::target::{DEFAULT_THRESHOLD, Generator, PointSpec, TargetSource};
+use crate::targets::points::{DEFAULT_COUNT, PointSource};
+use crate::targets::{DEFAULT_THRESHOLD, Generator, PointSpec, TargetSource};
 use crate::train::Settings;
 use bevy_egui::egui;
 
@@ -50,6 +49,8 @@ pub struct RunSettings {
     branch_lr: f64,
     branch_batch: usize,
     loaded: bool,
+    /// What is wrong with the settings typed in, after Apply or Reset.
+    error: Option<String>,
 }
 
 impl Default for RunSettings {
@@ -73,6 +74,7 @@ impl Default for RunSettings {
             branch_lr: s.lr,
             branch_batch: s.batch,
             loaded: false,
+            error: None,
         }
     }
 }
@@ -123,12 +125,7 @@ impl RunSettings {
         Ok(s)
     }
 
-    pub fn ui(
-        &mut self,
-        ui: &mut egui::Ui,
-        sessions: &mut Sessions,
-        message: &mut Option<(String, bool)>,
-    ) {
+    pub fn ui(&mut self, ui: &mut egui::Ui, sessions: &Sessions, outbox: &mut Vec<RunCommand>) {
         if !self.loaded {
             self.load(&sessions.active().settings);
         }
@@ -235,20 +232,23 @@ impl RunSettings {
                 .on_hover_text("start a new run with these settings")
                 .clicked()
             {
-                self.start(sessions, message, None);
+                outbox.extend(self.command(None, RunCommand::Start));
             }
             if ui
                 .button("Reset")
                 .on_hover_text("restart with the same seed")
                 .clicked()
             {
-                self.start(sessions, message, Some(self.seed));
+                outbox.extend(self.command(Some(self.seed), RunCommand::Restart));
             }
             if ui.button("Reset, new seed").clicked() {
                 self.seed = self.seed.wrapping_add(1);
-                self.start(sessions, message, Some(self.seed));
+                outbox.extend(self.command(Some(self.seed), RunCommand::Restart));
             }
         });
+        if let Some(e) = &self.error {
+            ui.colored_label(egui::Color32::from_rgb(255, 110, 110), e);
+        }
         ui.separator();
         ui.label("Branch from the shown snapshot");
         ui.add(
@@ -269,33 +269,35 @@ impl RunSettings {
             )
             .clicked()
         {
-            let s = sessions.active();
-            match s.branch(
-                s.shown_index(),
-                Some(self.branch_lr),
-                Some(self.branch_batch),
-            ) {
-                Ok(b) => {
-                    let ipf = s.iterations_per_frame;
-                    sessions.push(b);
-                    sessions.active_mut().iterations_per_frame = ipf;
-                    *message = Some(("branched: training the new run".into(), false));
-                }
-                Err(e) => *message = Some((e.to_string(), true)),
-            }
+            outbox.push(RunCommand::Branch {
+                lr: self.branch_lr,
+                batch: self.branch_batch,
+            });
         }
         ui.separator();
         ui.label("Runs");
-        let mut pick = None;
         for (i, s) in sessions.list.iter().enumerate() {
-            if ui.selectable_label(i == sessions.active, &s.name).clicked() {
-                pick = Some(i);
+            if ui.selectable_label(i == sessions.active, &s.name).clicked() && i != sessions.active {
+                outbox.push(RunCommand::Activate(i));
             }
         }
-        if let Some(i) = pick {
-            sessions.active = i;
-            sessions.active_mut().version += 1;
-        }
+    }
+
+    /// The command for the settings typed in (with another seed), or none and a message
+    /// under the buttons saying what is wrong with them.
+    fn command(
+        &mut self,
+        seed: Option<u64>,
+        make: fn(Settings) -> RunCommand,
+    ) -> Option<RunCommand> {
+        let parsed = self.parse().map(|mut s| {
+            if let Some(seed) = seed {
+                s.seed = seed;
+            }
+            make(s)
+        });
+        self.error = parsed.as_ref().err().cloned();
+        parsed.ok()
     }
 
     fn load(&mut self, s: &Settings) {
@@ -332,30 +334,5 @@ impl RunSettings {
         self.branch_lr = s.lr;
         self.branch_batch = s.batch;
         self.loaded = true;
-    }
-
-    fn start(
-        &mut self,
-        sessions: &mut Sessions,
-        message: &mut Option<(String, bool)>,
-        seed: Option<u64>,
-    ) {
-        let result = self.parse().and_then(|mut s| {
-            if let Some(seed) = seed {
-                s.seed = seed;
-            }
-            let target = s.target.build(s.resolution).map_err(|e| e.to_string())?;
-            let name = format!("{} seed {}", s.target.name(), s.seed);
-            Session::new(name, s, target).map_err(|e| e.to_string())
-        });
-        match result {
-            Ok(session) => {
-                let ipf = sessions.active().iterations_per_frame;
-                sessions.push(session);
-                sessions.active_mut().iterations_per_frame = ipf;
-                *message = Some(("started a new run".into(), false));
-            }
-            Err(e) => *message = Some((e, true)),
-        }
     }
 }

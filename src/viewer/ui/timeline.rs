@@ -2,6 +2,7 @@
 //! accuracy, learning rate, region count) on a log-scaled iteration axis with the shown
 //! point marked.
 
+use super::axes::{compact, iteration_at, iteration_label, log_x, significant};
 use crate::session::Session;
 use bevy_egui::egui;
 use egui_plot::{Line, Plot, PlotPoints, Points};
@@ -29,10 +30,6 @@ pub struct Timeline {
 const REGIONS_PER_FRAME: usize = 4;
 const REGIONS_FRAME_BUDGET: std::time::Duration = std::time::Duration::from_millis(4);
 
-/// Iteration mapped to the chart's log axis (iteration 0 sits at 0).
-fn log_x(iteration: u64) -> f64 {
-    (iteration as f64 + 1.0).log10()
-}
 
 impl Timeline {
     /// Counts the linear regions of a few more snapshots (the exact partition of each).
@@ -134,13 +131,12 @@ impl Timeline {
         let clicked = plot
             .height(ui.available_height().max(60.0))
             .allow_scroll(false)
-            .x_axis_formatter(|m, _| format!("{:.0}", 10f64.powf(m.value) - 1.0))
-            .y_axis_formatter(move |m, _| {
-                if series == Series::Loss {
-                    format!("{:.3}", 10f64.powf(m.value))
-                } else {
-                    format!("{:.3}", m.value)
-                }
+            .x_axis_formatter(|m, _| iteration_label(m.value))
+            .y_axis_formatter(move |m, _| match series {
+                Series::Loss => significant(10f64.powf(m.value)),
+                Series::Accuracy => format!("{:.0}%", 100.0 * m.value),
+                Series::LearningRate => significant(m.value),
+                Series::Regions => compact(m.value),
             })
             .show(ui, |p| {
                 let name = if test_pts.is_empty() {
@@ -171,13 +167,9 @@ impl Timeline {
             })
             .inner;
         if let Some(at) = clicked {
-            // Clicking the chart jumps to the nearest snapshot.
-            let it = (10f64.powf(at.x) - 1.0).max(0.0) as u64;
-            let i = s
-                .snapshots
-                .partition_point(|x| x.iteration < it)
-                .min(count - 1);
-            s.scrub(i);
+            // Clicking the chart jumps to the snapshot shown at that iteration.
+            let it = iteration_at(at.x).round() as u64;
+            s.scrub(crate::snapshot::index_at(&s.snapshots, it));
             s.playing = false;
         }
     }

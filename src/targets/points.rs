@@ -32,6 +32,19 @@ impl Mapping {
         ]
     }
 
+    /// The square's edges in data units, for status lines and frames:
+    /// `x 90 to 310, y 4.5 to 15.5` (y grows upwards in the data).
+    pub fn ranges(&self) -> String {
+        let n = |v: f64| (v * 1e3).round() / 1e3;
+        format!(
+            "x {} to {}, y {} to {}",
+            n(self.x_min),
+            n(self.x_max),
+            n(self.y_min),
+            n(self.y_max)
+        )
+    }
+
     /// The unit square → data coordinates (for axis labels).
     pub fn to_data(&self, u: f64, v: f64) -> [f64; 2] {
         [

@@ -1,0 +1,369 @@
+//! The viewer's shared state, in one place: every resource more than one module reads or
+//! writes lives here, so modules depend on this one and not on each other. Who owns what:
+//!
+//! - [`Sessions`]: the runs of this window and which is active. Changed only by the run
+//!   commands ([`RunCommand`], applied in `runs`), by training (`training`) and playback.
+//! - [`Selection`]: the selected unit; kept valid by `runs` whenever the active run changes.
+//! - [`Shown`]: the shown network and its exact geometry (`boundaries` computes it), over
+//!   [`ZoomRect`] (set by `camera`).
+//! - [`Display`]: what is drawn (panels edit it; `boundaries` and `scene` read it).
+//! - [`ViewState`], [`Lift`]: the camera's pose and how far layers are lifted (`camera`).
+//! - [`UiArea`]: the part of the window left to the view, and whether keys are free (`ui`).
+//! - [`Status`]: the message line under the panels; messages expire.
+
+use super::{LAYER_SPACING, View, WORLD_SIZE};
+use crate::geometry::{Geometry, Rect};
+use crate::nn::{Network, NeuronId};
+use crate::session::Session;
+use bevy::prelude::*;
+use crate::train::Settings;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// The shared resources a viewer starts with (`Sessions` is inserted by whoever makes the
+/// app: it needs a run).
+pub(super) fn plugin(app: &mut App) {
+    app.init_resource::<Selection>();
+    app.init_resource::<UiArea>();
+    app.init_resource::<Shown>();
+    app.init_resource::<Display>();
+    app.init_resource::<Lift>();
+    app.init_resource::<ZoomRect>();
+    app.init_resource::<FrameBudget>();
+}
+
+/// What the panels ask of the run list. Panels only send these; `runs` applies them at
+/// the start of the next frame, in one place, and keeps the selection valid there.
+#[derive(Message, Clone, Debug, PartialEq)]
+pub enum RunCommand {
+    /// A new run with these settings (Apply); nothing when they are the shown run's.
+    Start(Settings),
+    /// A new run with these settings even when they are the shown run's (Reset).
+    Restart(Settings),
+    /// Continue from the shown snapshot of the active run as a new run.
+    Branch { lr: f64, batch: usize },
+    /// Open a run file as a new run.
+    Open(PathBuf),
+    /// Save the active run.
+    Save(PathBuf),
+    /// Show run `i` of the list.
+    Activate(usize),
+}
+
+/// A message on the status line.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Message {
+    Started,
+    /// Apply with the shown run's own settings.
+    Unchanged,
+    Branched { at: u64 },
+    Opened { name: String },
+    /// Another run of the list is shown.
+    Showing { name: String },
+    /// Where the run was saved (a fallback file when the path failed, saying why).
+    Saved { describe: String, fell_back: bool },
+    Failed(String),
+}
+
+impl Message {
+    pub fn is_error(&self) -> bool {
+        matches!(
+            self,
+            Message::Failed(_) | Message::Saved { fell_back: true, .. }
+        )
+    }
+
+    /// How long it stays on screen.
+    fn lasts(&self) -> Duration {
+        Duration::from_secs(if self.is_error() { 15 } else { 5 })
+    }
+}
+
+impl std::fmt::Display for Message {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Message::Started => write!(f, "started a new run"),
+            Message::Unchanged => write!(
+                f,
+                "these are the shown run's settings; Reset restarts it as a new run"
+            ),
+            Message::Branched { at } => write!(f, "branched at iteration {at}: training the new run"),
+            Message::Opened { name } => write!(f, "opened {name}"),
+            Message::Showing { name } => write!(f, "showing {name}"),
+            Message::Saved { describe, .. } => write!(f, "{describe}"),
+            Message::Failed(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+/// The status line: the latest message until it expires.
+#[derive(Resource, Default, Debug)]
+pub struct Status {
+    current: Option<(Message, Duration)>,
+}
+
+impl Status {
+    /// Shows `m` from `now` (time since start-up) for as long as its kind lasts.
+    pub fn show(&mut self, m: Message, now: Duration) {
+        let until = now + m.lasts();
+        self.current = Some((m, until));
+    }
+
+    /// The message still showing at `now`.
+    pub fn at(&self, now: Duration) -> Option<&Message> {
+        self.current.as_ref().filter(|(_, until)| now < *until).map(|(m, _)| m)
+    }
+}
+
+/// All runs of this window (branches and opened files), and which one is shown.
+#[derive(Resource)]
+pub struct Sessions {
+    pub list: Vec<Session>,
+    pub active: usize,
+}
+
+impl Sessions {
+    pub fn new(mut session: Session, iterations_per_frame: u64) -> Self {
+        session.iterations_per_frame = iterations_per_frame;
+        Self {
+            list: vec![session],
+            active: 0,
+        }
+    }
+
+    pub fn active(&self) -> &Session {
+        &self.list[self.active]
+    }
+
+    pub fn active_mut(&mut self) -> &mut Session {
+        &mut self.list[self.active]
+    }
+
+    /// Adds a run and shows it, at the speed the shown run had.
+    pub fn push(&mut self, mut s: Session) {
+        s.iterations_per_frame = self.active().iterations_per_frame;
+        self.list.push(s);
+        self.active = self.list.len() - 1;
+    }
+
+    /// Shows run `i` (ignored when there is none).
+    pub fn activate(&mut self, i: usize) {
+        if i < self.list.len() {
+            self.active = i;
+        }
+    }
+}
+
+/// How much of each frame training may take, so the window stays responsive at any
+/// iterations-per-frame setting.
+#[derive(Resource)]
+pub struct FrameBudget(pub Duration);
+
+impl Default for FrameBudget {
+    fn default() -> Self {
+        Self(Duration::from_millis(10))
+    }
+}
+
+
+/// The selected neuron, shared by the views, the inspector and the network diagram.
+#[derive(Resource, Default, Clone, Copy, PartialEq, Debug)]
+pub struct Selection {
+    pub neuron: Option<NeuronId>,
+    /// Dim the other units' lines while one is selected.
+    pub dim_others: bool,
+}
+
+
+/// The part of the window left for the 3D view (logical pixels), and whether the keyboard
+/// is free for shortcuts (no text field has focus).
+#[derive(Resource, Clone, Copy, Debug)]
+pub struct UiArea {
+    pub min: Vec2,
+    pub max: Vec2,
+    pub keyboard_free: bool,
+}
+
+impl Default for UiArea {
+    fn default() -> Self {
+        Self {
+            min: Vec2::ZERO,
+            max: Vec2::splat(f32::INFINITY),
+            keyboard_free: true,
+        }
+    }
+}
+
+impl UiArea {
+    /// Whether a cursor position (logical pixels) is over the view, not a panel.
+    pub fn contains(&self, p: Vec2) -> bool {
+        p.x >= self.min.x && p.y >= self.min.y && p.x < self.max.x && p.y < self.max.y
+    }
+
+    pub fn rect_height(&self) -> f32 {
+        (self.max.y - self.min.y).min(1e6)
+    }
+
+    pub fn aspect(&self) -> f32 {
+        let s = self.max - self.min;
+        if s.x.is_finite() && s.y > 0.0 {
+            s.x / s.y
+        } else {
+            16.0 / 9.0
+        }
+    }
+}
+
+
+/// The network on screen and its exact geometry over `rect`.
+#[derive(Resource, Default)]
+pub struct Shown {
+    pub network: Option<Network>,
+    pub geometry: Option<Geometry>,
+    pub iteration: u64,
+    /// (session index, session version, rect) the geometry was built for.
+    pub built_for: Option<(usize, u64, [u64; 4])>,
+    /// Bumped on every rebuild: egui panels cache on it (they are not systems, so Bevy's
+    /// change ticks do not reach them).
+    pub generation: u64,
+}
+
+/// The part of the input square being looked at: the whole square, or less when zoomed
+/// in 2D. The camera sets it; the geometry is computed over it.
+#[derive(Resource, Clone, Copy, Debug, PartialEq)]
+pub struct ZoomRect(pub Rect);
+
+impl Default for ZoomRect {
+    fn default() -> Self {
+        Self(Rect::UNIT)
+    }
+}
+
+/// What is drawn and how. Systems rebuild when Bevy sees it change (the panels write it
+/// back only when it differs, `set_if_neq`).
+#[derive(Resource, Clone, PartialEq)]
+pub struct Display {
+    /// Line width in pixels.
+    pub line_width: f32,
+    /// Hidden layers shown (missing = shown).
+    pub layers: Vec<bool>,
+    /// Units hidden individually.
+    pub hidden_units: std::collections::HashSet<NeuronId>,
+    /// A unit drawn thicker (hovered in the unit grid, or selected).
+    pub highlight: Option<NeuronId>,
+    pub decision_boundary: bool,
+    /// Background: the network's prediction (true) or the target image.
+    pub show_prediction: bool,
+    /// Shade each layer plane's regions.
+    pub shade_regions: bool,
+}
+
+impl Default for Display {
+    fn default() -> Self {
+        Self {
+            line_width: 2.5,
+            layers: vec![],
+            hidden_units: Default::default(),
+            highlight: None,
+            decision_boundary: false,
+            show_prediction: true,
+            shade_regions: false,
+        }
+    }
+}
+
+impl Display {
+    pub fn layer_shown(&self, l: usize) -> bool {
+        self.layers.get(l).copied().unwrap_or(true)
+    }
+
+    pub fn set_layer(&mut self, l: usize, shown: bool) {
+        if self.layers.len() <= l {
+            self.layers.resize(l + 1, true);
+        }
+        self.layers[l] = shown;
+    }
+
+    pub fn unit_shown(&self, n: NeuronId) -> bool {
+        self.layer_shown(n.layer) && !self.hidden_units.contains(&n)
+    }
+}
+
+
+/// Whether lines sit on their layer planes (3D) or all on the ground (2D); set by the camera.
+#[derive(Resource, Default, Clone, Copy, PartialEq)]
+pub struct Lift(pub f32);
+
+
+/// Where the camera looks from, in both modes, and how far the 2D↔3D switch has gone.
+#[derive(Resource, Clone, Debug)]
+pub struct ViewState {
+    pub mode: View,
+    /// 0 = fully 3D, 1 = fully 2D; animates towards the mode.
+    pub blend: f32,
+    pub yaw: f32,
+    pub pitch: f32,
+    pub radius: f32,
+    pub focus: Vec3,
+    /// 2D: centre of the view (world XZ) and visible height in world units.
+    pub centre_2d: Vec2,
+    pub height_2d: f32,
+}
+
+impl ViewState {
+    pub fn new(mode: View) -> Self {
+        let mut s = Self::default_3d();
+        s.mode = mode;
+        s.blend = if mode == View::TwoD { 1.0 } else { 0.0 };
+        s
+    }
+
+    fn default_3d() -> Self {
+        Self {
+            mode: View::ThreeD,
+            blend: 0.0,
+            yaw: -0.35,
+            pitch: 0.55,
+            radius: 8.0,
+            focus: Vec3::new(0.0, 1.2 * LAYER_SPACING, 0.0),
+            centre_2d: Vec2::ZERO,
+            height_2d: WORLD_SIZE * 1.05,
+        }
+    }
+
+    /// Back to the starting view, keeping the mode.
+    pub fn reset(&mut self) {
+        let mode = self.mode;
+        let blend = self.blend;
+        *self = Self::default_3d();
+        self.mode = mode;
+        self.blend = blend;
+    }
+
+    pub fn toggle(&mut self) {
+        self.mode = if self.mode == View::TwoD {
+            View::ThreeD
+        } else {
+            View::TwoD
+        };
+    }
+
+    /// The part of the input square visible in 2D (the whole square in 3D).
+    pub fn visible_rect(&self, aspect: f32) -> Rect {
+        if self.blend < 1.0 {
+            return Rect::UNIT;
+        }
+        let half = Vec2::new(self.height_2d * aspect, self.height_2d) / 2.0;
+        let to_input = |w: Vec2| (w / WORLD_SIZE + Vec2::splat(0.5)).as_dvec2();
+        let (lo, hi) = (
+            to_input(self.centre_2d - half),
+            to_input(self.centre_2d + half),
+        );
+        let (x0, y0, x1, y1) = (lo.x.max(0.0), lo.y.max(0.0), hi.x.min(1.0), hi.y.min(1.0));
+        // Only narrow when zoomed in noticeably, so panning at full view does not rebuild.
+        if x1 - x0 > 0.9 && y1 - y0 > 0.9 {
+            return Rect::UNIT;
+        }
+        Rect::new(x0, y0, x1, y1).unwrap_or(Rect::UNIT)
+    }
+}

@@ -1,0 +1,320 @@
+//! The panels as a user meets them: every button, checkbox, radio button and tab clicked by
+//! its label (egui_kittest finds widgets through AccessKit), with a 2-layer and a 3×16
+//! network, a live run and a replay, with and without a selected unit. Run commands the
+//! panels send are applied between frames as the viewer does, and the shown geometry is
+//! rebuilt, so Apply, Open and run switching are exercised for real.
+
+use super::common::temp_dir;
+use bevy_egui::egui;
+use egui_kittest::kittest::{NodeT, Queryable};
+use bevy_egui::egui::accesskit::Role;
+use egui_kittest::Harness;
+use ginn::geometry::{Geometry, Rect};
+use ginn::nn::NeuronId;
+use ginn::session::Session;
+use ginn::targets::Shape;
+use ginn::train::{Settings, SnapshotPlan};
+use ginn::viewer::View;
+use ginn::viewer::recording::Recorder;
+use ginn::viewer::runs::{apply, stale};
+use ginn::viewer::state::{Display, RunCommand, Selection, Sessions, Shown, ViewState};
+use ginn::viewer::ui::{Panels, Panes, draw, filter_egui_keys};
+
+/// Everything the panels need, owned, standing in for the viewer's resources.
+struct Viewer {
+    sessions: Sessions,
+    display: Display,
+    view: ViewState,
+    panels: Panels,
+    shown: Shown,
+    selection: Selection,
+    recorder: Recorder,
+    outbox: Vec<RunCommand>,
+}
+
+impl Viewer {
+    fn new(widths: &[usize], live: bool, select: Option<NeuronId>) -> Self {
+        let settings = Settings {
+            resolution: 24,
+            widths: widths.to_vec(),
+            iterations: 400,
+            batch: 16,
+            lr: 0.01,
+            snapshots: SnapshotPlan::Every(100),
+            ..Settings::default()
+        };
+        let mut s = Session::new("test", settings, Shape::Disc.draw(24)).unwrap();
+        s.train(200, std::time::Duration::from_secs(10));
+        if !live {
+            let run = s.to_run();
+            s = Session::from_run("replay", run);
+        }
+        let dir = temp_dir(&format!("panels-{}-{live}", widths.len()));
+        let mut panels = Panels::default();
+        panels.files.autosave_dir = dir.join("autosave");
+        panels.files.path = dir.join("run.ginn.json").display().to_string();
+        let mut recorder = Recorder::default();
+        recorder.dir = dir.join("recording").display().to_string();
+        let mut v = Self {
+            sessions: Sessions::new(s, 10),
+            display: Display::default(),
+            view: ViewState::new(View::ThreeD),
+            panels,
+            shown: Shown::default(),
+            selection: Selection {
+                neuron: select,
+                dim_others: false,
+            },
+            recorder,
+            outbox: vec![],
+        };
+        v.frame();
+        v
+    }
+
+    /// What the viewer does between two frames: apply the commands, keep the selection
+    /// valid, rebuild the geometry of the shown network.
+    fn frame(&mut self) {
+        for c in std::mem::take(&mut self.outbox) {
+            apply(&mut self.sessions, c);
+        }
+        if stale(&self.sessions, &self.selection) {
+            self.selection.neuron = None;
+        }
+        let s = self.sessions.active();
+        let net = s.shown_network();
+        self.shown.geometry = Some(Geometry::new(&net, Rect::UNIT));
+        self.shown.iteration = s.shown().1;
+        self.shown.network = Some(net);
+        self.shown.generation += 1;
+    }
+}
+
+fn harness(v: Viewer) -> Harness<'static, Viewer> {
+    Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .build_ui_state(
+            |ui, v: &mut Viewer| {
+                let (out, _) = draw(
+                    ui,
+                    Panes {
+                        sessions: &mut v.sessions,
+                        display: &mut v.display,
+                        view: &mut v.view,
+                        panels: &mut v.panels,
+                        shown: &v.shown,
+                        computing: false,
+                        selection: &mut v.selection,
+                        recorder: &mut v.recorder,
+                        status: None,
+                        dt: 0.016,
+                    },
+                );
+                v.outbox.extend(out);
+            },
+            v,
+        )
+}
+
+/// One frame: the viewer's between-frames work, then egui's passes.
+fn step(h: &mut Harness<'static, Viewer>) {
+    h.state_mut().frame();
+    h.run();
+}
+
+fn click(h: &mut Harness<'static, Viewer>, label: &str) {
+    h.get_by_label(label).click();
+    step(h);
+}
+
+/// A key press, passed to egui as the viewer passes it (see `filter_egui_keys`).
+fn press(h: &mut Harness<'static, Viewer>, key: egui::Key, keyboard_free: bool) {
+    let mut input = egui::RawInput::default();
+    for pressed in [true, false] {
+        input.events.push(egui::Event::Key {
+            key,
+            pressed,
+            modifiers: egui::Modifiers::default(),
+            repeat: false,
+            physical_key: None,
+        });
+    }
+    filter_egui_keys(&mut input, keyboard_free);
+    h.input_mut().events.extend(input.events);
+    h.run();
+}
+
+/// The text field showing `value`.
+fn field<'h>(h: &'h Harness<'static, Viewer>, value: &'h str) -> egui_kittest::Node<'h> {
+    h.query_all_by_value(value)
+        .find(|n| n.accesskit_node().role() == Role::TextInput)
+        .unwrap_or_else(|| panic!("no text field shows `{value}`"))
+}
+
+/// Labels of the clickable widgets now on screen, with their occurrence number.
+fn clickables(h: &Harness<'static, Viewer>) -> Vec<(String, usize)> {
+    let mut seen: Vec<(String, usize)> = Vec::new();
+    for node in h.root().children_recursive() {
+        let n = node.accesskit_node();
+        let clickable = matches!(
+            n.role(),
+            Role::Button | Role::CheckBox | Role::RadioButton | Role::Tab
+        );
+        if let (true, Some(label)) = (clickable, n.label()) {
+            let k = seen.iter().filter(|(l, _)| *l == label).count();
+            seen.push((label, k));
+        }
+    }
+    seen
+}
+
+/// Opens the collapsed sections, then clicks every clickable widget once, in turn.
+fn click_everything(mut v: Viewer) -> Viewer {
+    v.panels.diagram = true;
+    let mut h = harness(v);
+    h.run();
+    for section in ["Run settings", "Files", "Record"] {
+        click(&mut h, section);
+    }
+    let all = clickables(&h);
+    assert!(all.len() > 20, "found only {} widgets", all.len());
+    for (label, k) in all {
+        // The list may have changed (a new run, a closed section): click what is there.
+        let found = h.query_all_by_label(&label).nth(k).map(|node| node.click());
+        if found.is_some() {
+            step(&mut h);
+        }
+    }
+    h.into_state()
+}
+
+#[test]
+fn every_control_can_be_used_on_every_kind_of_run() {
+    for widths in [&[6, 5][..], &[16, 16, 16][..]] {
+        for live in [true, false] {
+            for select in [None, Some(NeuronId { layer: 1, index: 3 })] {
+                let v = click_everything(Viewer::new(widths, live, select));
+                assert!(!v.sessions.list.is_empty());
+            }
+        }
+    }
+}
+
+#[test]
+fn the_network_diagram_opens_and_picks_units() {
+    let mut h = harness(Viewer::new(&[16, 16, 16], true, None));
+    h.run();
+    click(&mut h, "network diagram");
+    assert!(h.state().panels.diagram);
+}
+
+#[test]
+fn apply_with_fewer_units_drops_the_selected_unit_before_the_inspector_draws() {
+    let select = NeuronId {
+        layer: 1,
+        index: 25,
+    };
+    let mut h = harness(Viewer::new(&[32, 32], true, Some(select)));
+    h.run();
+    assert!(h.query_by_label("Neuron").is_some(), "the inspector is open");
+    click(&mut h, "Run settings");
+    // Type the new widths as a user would: into the field, all selected, then Apply.
+    field(&h, "32,32").focus();
+    h.run();
+    h.key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::A]);
+    h.run();
+    field(&h, "32,32").type_text("4,4");
+    h.run();
+    click(&mut h, "Apply");
+    step(&mut h);
+    let v = h.state();
+    assert_eq!(v.sessions.active().settings.widths, vec![4, 4]);
+    assert_eq!(v.selection.neuron, None, "layer 2 has no unit 26 any more");
+    // Opening a run and switching back keep the selection valid too.
+    let path = std::path::PathBuf::from(&v.panels.files.path);
+    h.state_mut().outbox.push(RunCommand::Save(path.clone()));
+    step(&mut h);
+    h.state_mut().selection.neuron = Some(NeuronId { layer: 0, index: 3 });
+    h.state_mut().outbox.push(RunCommand::Activate(0));
+    step(&mut h);
+    assert_eq!(h.state().selection.neuron, Some(NeuronId { layer: 0, index: 3 }));
+    h.state_mut().selection.neuron = Some(select);
+    h.state_mut().outbox.push(RunCommand::Open(path));
+    step(&mut h);
+    assert_eq!(h.state().selection.neuron, None);
+}
+
+#[test]
+fn apply_with_unchanged_settings_adds_no_run() {
+    let mut h = harness(Viewer::new(&[6, 5], true, None));
+    h.run();
+    click(&mut h, "Run settings");
+    click(&mut h, "Apply");
+    step(&mut h);
+    assert_eq!(h.state().sessions.list.len(), 1);
+    click(&mut h, "Reset");
+    step(&mut h);
+    assert_eq!(h.state().sessions.list.len(), 2, "Reset restarts as a new run");
+}
+
+#[test]
+fn after_tab_the_keys_still_reach_the_app() {
+    let mut h = harness(Viewer::new(&[6, 5], false, None));
+    h.run();
+    let shown = h.state().sessions.active().shown_index();
+    // Tab and Space, as the viewer passes keys to egui while no text field is edited.
+    press(&mut h, egui::Key::Tab, true);
+    assert_eq!(h.ctx.memory(|m| m.focused()), None, "Tab gave a widget the focus");
+    press(&mut h, egui::Key::Space, true);
+    assert_eq!(
+        h.state().sessions.active().shown_index(),
+        shown,
+        "Space pressed a panel button"
+    );
+    // In a text field, keys are egui's.
+    click(&mut h, "Files");
+    let path = h.state().panels.files.path.clone();
+    field(&h, &path).focus();
+    h.run();
+    assert!(ginn::viewer::ui::text_edit_focused(&h.ctx));
+    press(&mut h, egui::Key::End, false);
+    field(&h, &path).type_text("x");
+    h.run();
+    assert!(h.state().panels.files.path.ends_with('x'), "{}", h.state().panels.files.path);
+}
+
+#[test]
+fn every_glyph_the_panels_show_is_in_the_bundled_fonts() {
+    let mut v = Viewer::new(&[16, 16, 16], true, Some(NeuronId { layer: 0, index: 1 }));
+    v.panels.help = true;
+    v.panels.diagram = true;
+    // A branch, so that branch names are on screen.
+    v.outbox.push(RunCommand::Branch { lr: 1e-3, batch: 16 });
+    let mut h = harness(v);
+    step(&mut h);
+    for section in ["Run settings", "Files", "Record"] {
+        click(&mut h, section);
+    }
+    let mut texts: Vec<String> = h
+        .root()
+        .children_recursive()
+        .filter_map(|n| n.accesskit_node().label().or(n.accesskit_node().value()))
+        .collect();
+    texts.extend(ginn::viewer::ui::help::KEYS.iter().flat_map(|(k, w)| [k.to_string(), w.to_string()]));
+    assert!(texts.iter().any(|t| t.contains("branch at")), "{texts:?}");
+    // What egui draws (its bundled default fonts, as the viewer's): its own answer, which
+    // is a false "no" for characters of the font that also holds its replacement glyph
+    // (Ubuntu Light), so those are looked up there directly.
+    use ab_glyph::Font;
+    let ubuntu = ab_glyph::FontRef::try_from_slice(epaint_default_fonts::UBUNTU_LIGHT).unwrap();
+    let font = egui::FontId::proportional(14.0);
+    for t in &texts {
+        for c in t.chars().filter(|c| !c.is_whitespace()) {
+            assert!(
+                ubuntu.glyph_id(c).0 != 0 || h.ctx.fonts_mut(|fs| fs.has_glyph(&font, c)),
+                "`{c}` (U+{:04X}) in \"{t}\" has no glyph",
+                c as u32
+            );
+        }
+    }
+}
