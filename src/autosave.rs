@@ -105,7 +105,7 @@ mod tests {
         assert!(a.path.starts_with(&dir));
         let name = a.path.file_name().unwrap().to_string_lossy().into_owned();
         assert!(
-            name.ends_with("-bottle-seed-1---branch.ginn.json.gz"),
+            name.ends_with("-bottle-seed-1--branch-at-40.ginn.json.gz"),
             "{name}"
         );
         assert_eq!(list(&dir), vec![b.path.clone(), a.path]);

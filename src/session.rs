@@ -7,6 +7,7 @@ use crate::run::Run;
 use crate::snapshot::Snapshot;
 use crate::targets::Data;
 use crate::train::{Settings, SettingsError, Trainer};
+use crate::training::OnPlan;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -45,6 +46,8 @@ pub struct Session {
     pub rate: f64,
     /// Head iteration when the run was last saved or loaded (`None`: never).
     saved_at: Option<u64>,
+    /// Seconds spent training this run (from its file, plus this window's).
+    pub seconds: f64,
 }
 
 impl Session {
@@ -75,6 +78,7 @@ impl Session {
     /// optimiser state (runs saved by ginn do).
     pub fn from_run(name: impl Into<String>, run: Run) -> Self {
         let mut error = None;
+        let seconds = run.seconds;
         let last = run.last();
         let trainer = match (
             &last.adam,
@@ -102,6 +106,7 @@ impl Session {
         );
         s.cursor = Cursor::Snapshot(0);
         s.saved_at = Some(s.head_iteration());
+        s.seconds = seconds;
         s.error = error;
         s
     }
@@ -135,6 +140,7 @@ impl Session {
             version: 0,
             rate: 0.0,
             saved_at: None,
+            seconds: 0.0,
         }
     }
 
@@ -220,25 +226,32 @@ impl Session {
         }
         let start = Instant::now();
         let trainer = self.trainer.as_mut().expect("can_train");
+        let mut on = OnPlan {
+            plan: &self.plan,
+            next: &mut self.next_plan,
+            snapshots: &mut self.snapshots,
+            keep_adam: true,
+        };
         let mut done = 0;
         while done < count && !trainer.finished() {
-            if let Err(d) = trainer.step() {
+            if let Err(d) = on.step(trainer) {
                 self.error = Some(d.to_string());
                 self.stopped = Some(d.into());
                 self.playing = false;
                 break;
             }
             done += 1;
-            if self.plan.get(self.next_plan) == Some(&trainer.iteration) {
-                self.snapshots.push(trainer.snapshot());
-                self.next_plan += 1;
-            }
             // Check the clock every 16 steps: cheap, and fine-grained enough for a frame.
             if done % 16 == 0 && start.elapsed() >= budget {
                 break;
             }
         }
+        if trainer.finished() {
+            // The end of the run: playback stops there (the button offers play again).
+            self.playing = false;
+        }
         let secs = start.elapsed().as_secs_f64();
+        self.seconds += secs;
         if done > 0 && secs > 0.0 {
             let now = done as f64 / secs;
             self.rate = if self.rate == 0.0 {
@@ -253,6 +266,25 @@ impl Session {
 
     pub fn toggle_play(&mut self) {
         self.playing = !self.playing;
+    }
+
+    /// Doubles the speed: iterations per frame at the live head, snapshots per frame in a
+    /// replay (up to 2^20 and 64).
+    pub fn faster(&mut self) {
+        match self.cursor {
+            Cursor::Live => {
+                self.iterations_per_frame = (self.iterations_per_frame * 2).min(1 << 20)
+            }
+            Cursor::Snapshot(_) => self.replay_speed = (self.replay_speed * 2).min(64),
+        }
+    }
+
+    /// Halves the speed (down to 1).
+    pub fn slower(&mut self) {
+        match self.cursor {
+            Cursor::Live => self.iterations_per_frame = (self.iterations_per_frame / 2).max(1),
+            Cursor::Snapshot(_) => self.replay_speed = (self.replay_speed / 2).max(1),
+        }
     }
 
     /// Whether playback is moving: playing, with somewhere left to go (a finished run at
@@ -397,7 +429,7 @@ impl Session {
             target: self.target.clone(),
             snapshots,
             stopped: self.stopped.clone(),
-            seconds: 0.0,
+            seconds: self.seconds,
         }
     }
 
@@ -454,6 +486,78 @@ mod tests {
             ..Settings::default()
         };
         Session::new("test", settings, Shape::Disc.draw(24)).unwrap()
+    }
+
+    /// The viewer and `ginn train` share one training loop: the same settings give the same
+    /// snapshots, bit for bit, however the session's frames cut the iterations.
+    #[test]
+    fn a_session_trains_the_same_run_as_ginn_train() {
+        let mut s = session();
+        let settings = s.settings.clone();
+        let mut frame = 1;
+        while s.can_train() {
+            s.train(frame, Duration::from_secs(10));
+            frame = frame % 37 + 3;
+        }
+        let ours = s.to_run();
+        let theirs = Run::train(settings, Shape::Disc.draw(24), 1000, |_| {}).unwrap();
+        assert_eq!(ours.snapshots.len(), theirs.snapshots.len());
+        for (a, b) in ours.snapshots.iter().zip(&theirs.snapshots) {
+            assert_eq!(a.iteration, b.iteration);
+            assert_eq!(a.params, b.params, "iteration {}", a.iteration);
+            assert_eq!((a.loss, a.accuracy, a.lr), (b.loss, b.accuracy, b.lr));
+            assert_eq!(a.rng_word_pos, b.rng_word_pos);
+        }
+        assert_eq!(ours.last().adam, theirs.last().adam);
+        assert!(
+            ours.seconds > 0.0,
+            "the saved run records its training time"
+        );
+    }
+
+    #[test]
+    fn the_ends_are_one_click_away_and_a_finished_run_is_not_running() {
+        let mut s = session();
+        s.iterations_per_frame = 1000;
+        s.advance(Duration::from_secs(10));
+        assert_eq!(s.head_iteration(), 400);
+        // Finished at the head: playback stops (the button offers play, not pause).
+        assert!(!s.playing && !s.is_running());
+        s.to_start();
+        assert_eq!((s.cursor, s.playing), (Cursor::Snapshot(0), false));
+        s.to_end();
+        assert_eq!(s.cursor, Cursor::Live);
+        // A replay's end is its last snapshot.
+        let mut r = Session::from_run("replay", s.to_run());
+        r.to_end();
+        assert_eq!(r.cursor, Cursor::Snapshot(r.snapshots.len() - 1));
+    }
+
+    #[test]
+    fn recording_a_replay_stops_at_its_end_instead_of_repeating_it() {
+        let mut s = session();
+        s.iterations_per_frame = 1000;
+        s.advance(Duration::from_secs(10));
+        let mut r = Session::from_run("replay", s.to_run());
+        let mut frames = 1;
+        while r.record_step() {
+            frames += 1;
+            assert!(frames <= r.snapshots.len(), "stepped past the end");
+        }
+        assert_eq!(frames, r.snapshots.len());
+    }
+
+    #[test]
+    fn a_run_that_cannot_continue_says_why() {
+        let mut s = session();
+        s.train(60, Duration::from_secs(10));
+        let mut run = s.to_run();
+        // A slope that can be shown but not trained: the trainer refuses it.
+        run.settings.activation = crate::nn::Activation::LeakyRelu { slope: -0.5 };
+        let r = Session::from_run("odd", run);
+        assert!(!r.can_train());
+        let e = r.error.as_deref().unwrap_or("");
+        assert!(e.contains("slope"), "{e}");
     }
 
     #[test]

@@ -30,6 +30,36 @@ pub struct Training {
     pub checkpoints: u32,
 }
 
+/// The step every training loop takes — `ginn train`'s ([`Training`]) and the viewer's
+/// ([`crate::session::Session`]): one optimiser step, then a snapshot when the plan keeps
+/// the new iteration.
+pub struct OnPlan<'a> {
+    /// The planned iterations, ascending.
+    pub plan: &'a [u64],
+    /// The next planned iteration not yet recorded.
+    pub next: &'a mut usize,
+    pub snapshots: &'a mut Vec<Snapshot>,
+    /// Keep Adam's state in every snapshot (the viewer branches from any of them); else
+    /// only in the newest (all a resume needs; a third of the memory).
+    pub keep_adam: bool,
+}
+
+impl OnPlan<'_> {
+    pub fn step(&mut self, trainer: &mut Trainer) -> Result<f32, crate::train::Diverged> {
+        let out = trainer.step()?;
+        if self.plan.get(*self.next) == Some(&trainer.iteration) {
+            if !self.keep_adam
+                && let Some(prev) = self.snapshots.last_mut()
+            {
+                prev.adam = None;
+            }
+            self.snapshots.push(trainer.snapshot());
+            *self.next += 1;
+        }
+        Ok(out.loss)
+    }
+}
+
 /// How [`Training::run`] ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Ending {
@@ -164,17 +194,14 @@ impl Training {
         if self.diverged.is_some() || self.trainer.finished() {
             return None;
         }
-        match self.trainer.step() {
-            Ok(out) => {
-                if self.plan.get(self.next) == Some(&self.trainer.iteration) {
-                    if let Some(prev) = self.snapshots.last_mut() {
-                        prev.adam = None;
-                    }
-                    self.snapshots.push(self.trainer.snapshot());
-                    self.next += 1;
-                }
-                Some(out.loss)
-            }
+        let mut on = OnPlan {
+            plan: &self.plan,
+            next: &mut self.next,
+            snapshots: &mut self.snapshots,
+            keep_adam: false,
+        };
+        match on.step(&mut self.trainer) {
+            Ok(loss) => Some(loss),
             Err(d) => {
                 self.diverged = Some(d.into());
                 None

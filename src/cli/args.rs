@@ -196,10 +196,13 @@ impl std::str::FromStr for LayerList {
 
 impl LayerList {
     /// Visibility per hidden layer; a layer the network does not have is an error.
-    pub fn mask(&self, layers: usize) -> anyhow::Result<Vec<bool>> {
+    pub fn mask(&self, layers: usize) -> anyhow::Result<ginn::render::LayerMask> {
         if let Some(bad) = self.0.iter().find(|&&l| l > layers) {
             anyhow::bail!("--layers {bad}: the network has {layers} hidden layers");
         }
-        Ok((0..layers).map(|l| self.0.contains(&(l + 1))).collect())
+        Ok(ginn::render::LayerMask::only(
+            self.0.iter().map(|l| l - 1),
+            layers,
+        ))
     }
 }

@@ -45,7 +45,7 @@ impl LookArgs {
             view: self.view,
             layers: match &self.layers {
                 Some(l) => l.mask(hidden_layers)?,
-                None => vec![],
+                None => ginn::render::LayerMask::default(),
             },
             line_width: self.line_width,
             decision_boundary: self.decision_boundary,

@@ -113,9 +113,7 @@ impl ViewCmd {
         if let (Some(at), Some(_)) = (self.at, self.run.as_ref().or(recovered.as_ref())) {
             let i = match at {
                 super::args::At::Last => session.snapshots.len() - 1,
-                super::args::At::Iteration(it) => {
-                    ginn::snapshot::index_at(&session.snapshots, it)
-                }
+                super::args::At::Iteration(it) => ginn::snapshot::index_at(&session.snapshots, it),
             };
             session.scrub(i);
             session.playing = false;
@@ -123,7 +121,12 @@ impl ViewCmd {
         let widths = &session.settings.widths;
         let arch = session.settings.architecture()?;
         let select = match self.select {
-            Some((l, u)) if !arch.has_unit(ginn::nn::NeuronId { layer: l - 1, index: u - 1 }) => {
+            Some((l, u))
+                if !arch.has_unit(ginn::nn::NeuronId {
+                    layer: l - 1,
+                    index: u - 1,
+                }) =>
+            {
                 anyhow::bail!(
                     "--select {l}:{u}: the network has {} hidden layers of widths {widths:?}",
                     widths.len()

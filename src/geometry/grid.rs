@@ -28,12 +28,7 @@ impl GridPatterns {
 
     /// Centre of grid cell `i`.
     pub fn point(&self, rect: Rect, i: usize) -> [f64; 2] {
-        let (c, r) = (i % self.n, i / self.n);
-        let n = self.n as f64;
-        [
-            rect.x0 + (c as f64 + 0.5) / n * (rect.x1 - rect.x0),
-            rect.y0 + (r as f64 + 0.5) / n * (rect.y1 - rect.y0),
-        ]
+        rect.pixel_centre(i, self.n, self.n)
     }
 
     /// GINN's boundary pixels for hidden unit `k` (layer-major): cells whose on/off state

@@ -11,7 +11,15 @@ use tiny_skia::{Color, FillRule, Paint, PathBuilder, Pixmap, PixmapPaint, Stroke
 /// Which picture: the report's 2D overlay, or each layer on its own plane in 3D. The one
 /// view enum of the CLI (`--view 2d|3d`), the renderer and the viewer.
 #[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize, clap::ValueEnum,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+    clap::ValueEnum,
 )]
 pub enum View {
     #[default]
@@ -27,8 +35,8 @@ pub struct FrameStyle {
     pub width: u32,
     pub height: u32,
     pub view: View,
-    /// Hidden layers drawn (missing = drawn).
-    pub layers: Vec<bool>,
+    /// Hidden layers drawn.
+    pub layers: super::LayerMask,
     pub line_width: f32,
     pub decision_boundary: bool,
     /// 3D: rotation of the square about the vertical axis, degrees.
@@ -43,7 +51,7 @@ impl Default for FrameStyle {
             width: 800,
             height: 800,
             view: View::TwoD,
-            layers: vec![],
+            layers: super::LayerMask::default(),
             line_width: 2.0,
             decision_boundary: false,
             yaw: -20.0,
@@ -54,7 +62,7 @@ impl Default for FrameStyle {
 
 impl FrameStyle {
     pub fn shows(&self, l: usize) -> bool {
-        self.layers.get(l).copied().unwrap_or(true)
+        self.layers.shows(l)
     }
 }
 

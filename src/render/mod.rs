@@ -9,6 +9,38 @@ pub mod text;
 
 pub use prediction::{fill_regions, prediction, region_index};
 
+/// Which hidden layers are drawn: the one layer-visibility mask of the viewer, movies,
+/// figures and `--layers`. Layers past its end are drawn.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LayerMask(Vec<bool>);
+
+impl LayerMask {
+    /// Exactly these layers of `layers` (0-based).
+    pub fn only(shown: impl IntoIterator<Item = usize>, layers: usize) -> Self {
+        let mut m = Self(vec![false; layers]);
+        for l in shown {
+            m.set(l, true);
+        }
+        m
+    }
+
+    pub fn shows(&self, l: usize) -> bool {
+        self.0.get(l).copied().unwrap_or(true)
+    }
+
+    pub fn set(&mut self, l: usize, shown: bool) {
+        if self.0.len() <= l {
+            self.0.resize(l + 1, true);
+        }
+        self.0[l] = shown;
+    }
+
+    /// Every layer drawn, or none of the first `layers`.
+    pub fn all(shown: bool, layers: usize) -> Self {
+        Self(vec![shown; layers])
+    }
+}
+
 /// Colour of hidden layer `l` (0-based): the report's blue, red, green, then more.
 pub fn layer_color(l: usize) -> [u8; 3] {
     const COLORS: [[u8; 3]; 8] = [

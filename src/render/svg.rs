@@ -14,8 +14,8 @@ pub struct PanelStyle {
     /// Side of the square panel in SVG units (px).
     pub size: f64,
     pub line_width: f64,
-    /// Which hidden layers are drawn (missing entries count as shown).
-    pub layers: Vec<bool>,
+    /// Which hidden layers are drawn.
+    pub layers: super::LayerMask,
     pub decision_boundary: bool,
     /// Data points, one `<circle>` each in a group `points` (test points hollow).
     pub points: Option<Arc<Points>>,
@@ -26,7 +26,7 @@ impl Default for PanelStyle {
         Self {
             size: 400.0,
             line_width: 1.5,
-            layers: vec![],
+            layers: super::LayerMask::default(),
             decision_boundary: false,
             points: None,
         }
@@ -35,7 +35,7 @@ impl Default for PanelStyle {
 
 impl PanelStyle {
     pub fn shows(&self, layer: usize) -> bool {
-        self.layers.get(layer).copied().unwrap_or(true)
+        self.layers.shows(layer)
     }
 }
 

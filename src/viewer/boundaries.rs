@@ -4,8 +4,9 @@
 use super::state::{Display, Lift, Selection, Sessions, Shown, ZoomRect};
 use super::{ViewerSet, layer_height, world};
 use crate::geometry::{Geometry, Rect};
-use crate::nn::Network;
+use crate::nn::{Network, NeuronId};
 use crate::render::layer_color;
+use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
 use bevy::tasks::{AsyncComputeTaskPool, Task};
 
@@ -119,17 +120,28 @@ pub struct LayerLines {
 }
 
 /// Rebuilds every layer's gizmo lines when the geometry or the display settings change.
-#[allow(clippy::too_many_arguments)]
+/// What the lines are drawn from.
+#[derive(SystemParam)]
+pub struct LineInputs<'w> {
+    shown: Res<'w, Shown>,
+    display: Res<'w, Display>,
+    selection: Res<'w, Selection>,
+    lift: Option<Res<'w, Lift>>,
+}
+
 pub fn rebuild_boundary_lines(
     mut commands: Commands,
-    shown: Res<Shown>,
-    display: Res<Display>,
-    selection: Res<Selection>,
-    lift: Option<Res<Lift>>,
+    inputs: LineInputs,
     mut gizmos: ResMut<Assets<GizmoAsset>>,
     existing: Query<(Entity, &LayerLines)>,
     mut drawn: Local<bool>,
 ) {
+    let LineInputs {
+        shown,
+        display,
+        selection,
+        lift,
+    } = inputs;
     let changed = shown.is_changed()
         || display.is_changed()
         || selection.is_changed()
@@ -178,8 +190,13 @@ pub fn rebuild_boundary_lines(
         ),
     ];
     for (unit, color, outline, on_ground) in marks {
-        let Some(n) = unit.filter(|n| geom.layers.get(n.layer).is_some_and(|l| n.index < l.width))
-        else {
+        let has = |n: &NeuronId| {
+            shown
+                .network
+                .as_ref()
+                .is_some_and(|net| net.arch.has_unit(*n))
+        };
+        let Some(n) = unit.filter(has) else {
             continue;
         };
         let mut heights = vec![layer_height(n.layer) * lift + 0.001];

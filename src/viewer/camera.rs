@@ -140,11 +140,7 @@ pub fn animate_camera(
     area: Res<UiArea>,
     mut camera: Query<(&mut Transform, &mut Projection), With<MainCamera>>,
 ) {
-    let goal = if view.mode == View::TwoD {
-        1.0
-    } else {
-        0.0
-    };
+    let goal = if view.mode == View::TwoD { 1.0 } else { 0.0 };
     let step = time.delta_secs() / 0.6;
     view.blend = if view.blend < goal {
         (view.blend + step).min(goal)

@@ -114,10 +114,7 @@ pub fn run(session: Session, options: ViewerOptions) -> anyhow::Result<()> {
     );
     app.add_plugins(bevy_egui::EguiPlugin::default());
     app.insert_resource(ClearColor(Color::srgb(0.12, 0.12, 0.14)));
-    app.insert_resource(state::Sessions::new(
-        session,
-        options.iterations_per_frame,
-    ));
+    app.insert_resource(state::Sessions::new(session, options.iterations_per_frame));
     app.insert_resource(state::Display {
         line_width: options.line_width,
         ..default()

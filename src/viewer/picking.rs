@@ -8,6 +8,7 @@ use super::state::{Display, Lift, Selection, Shown, UiArea};
 use super::{ViewerSet, WORLD_SIZE, layer_height, world};
 use crate::geometry::Geometry;
 use crate::nn::NeuronId;
+use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
 use bevy::window::PrimaryWindow;
 
@@ -86,19 +87,30 @@ pub fn pick(
     best.map(|(_, n)| n)
 }
 
+/// What a click is tested against: the view's area and what is drawn in it.
+#[derive(SystemParam)]
+struct Drawn<'w> {
+    area: Res<'w, UiArea>,
+    shown: Res<'w, Shown>,
+    display: Res<'w, Display>,
+    lift: Res<'w, Lift>,
+}
+
 /// A left click (press and release without dragging) in the view picks or clears.
-#[allow(clippy::too_many_arguments)]
 fn pick_on_click(
     buttons: Res<ButtonInput<MouseButton>>,
     window: Option<Single<&Window, With<PrimaryWindow>>>,
-    area: Res<UiArea>,
     camera: Query<(&Camera, &GlobalTransform), With<MainCamera>>,
-    shown: Res<Shown>,
-    display: Res<Display>,
-    lift: Res<Lift>,
+    drawn: Drawn,
     mut selection: ResMut<Selection>,
     mut pressed_at: Local<Option<Vec2>>,
 ) {
+    let Drawn {
+        area,
+        shown,
+        display,
+        lift,
+    } = drawn;
     let Some(window) = window else { return };
     let Some(cursor) = window.cursor_position() else {
         return;

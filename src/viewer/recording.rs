@@ -11,7 +11,7 @@ use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-pub(super) fn plugin(app: &mut App) {
+pub fn plugin(app: &mut App) {
     app.init_resource::<Recorder>();
     app.add_systems(
         Update,
@@ -28,7 +28,9 @@ fn show_in_title(
     mut windows: Query<&mut Window, With<bevy::window::PrimaryWindow>>,
     mut plain: Local<Option<String>>,
 ) {
-    let Ok(mut w) = windows.single_mut() else { return };
+    let Ok(mut w) = windows.single_mut() else {
+        return;
+    };
     let base = plain.get_or_insert_with(|| w.title.clone()).clone();
     let title = if rec.active {
         match rec.limit {

@@ -9,7 +9,7 @@ use bevy::image::ImageSampler;
 use bevy::prelude::*;
 use bevy::render::render_resource::{Extent3d, TextureDimension, TextureFormat};
 
-pub(super) fn plugin(app: &mut App) {
+pub fn plugin(app: &mut App) {
     app.add_systems(Startup, spawn_scene);
     app.add_systems(
         Update,
@@ -28,7 +28,7 @@ pub struct Ground {
 #[derive(Component)]
 pub struct LayerPlane {
     pub layer: usize,
-    image: Handle<Image>,
+    pub image: Handle<Image>,
 }
 
 fn texture(images: &mut Assets<Image>, fill: [u8; 4]) -> Handle<Image> {
@@ -84,6 +84,8 @@ fn spawn_scene(
         commands.spawn((
             Name::new(format!("layer {} plane", layer + 1)),
             LayerPlane { layer, image },
+            // Explicit: planes are shown and hidden through it (also in headless apps).
+            Visibility::default(),
             Mesh3d(plane.clone()),
             MeshMaterial3d(material),
             Transform::from_xyz(0.0, layer_height(layer), 0.0)

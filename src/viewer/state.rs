@@ -15,8 +15,8 @@ use super::{LAYER_SPACING, View, WORLD_SIZE};
 use crate::geometry::{Geometry, Rect};
 use crate::nn::{Network, NeuronId};
 use crate::session::Session;
-use bevy::prelude::*;
 use crate::train::Settings;
+use bevy::prelude::*;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -56,12 +56,21 @@ pub enum Message {
     Started,
     /// Apply with the shown run's own settings.
     Unchanged,
-    Branched { at: u64 },
-    Opened { name: String },
+    Branched {
+        at: u64,
+    },
+    Opened {
+        name: String,
+    },
     /// Another run of the list is shown.
-    Showing { name: String },
+    Showing {
+        name: String,
+    },
     /// Where the run was saved (a fallback file when the path failed, saying why).
-    Saved { describe: String, fell_back: bool },
+    Saved {
+        describe: String,
+        fell_back: bool,
+    },
     Failed(String),
 }
 
@@ -69,7 +78,11 @@ impl Message {
     pub fn is_error(&self) -> bool {
         matches!(
             self,
-            Message::Failed(_) | Message::Saved { fell_back: true, .. }
+            Message::Failed(_)
+                | Message::Saved {
+                    fell_back: true,
+                    ..
+                }
         )
     }
 
@@ -87,7 +100,9 @@ impl std::fmt::Display for Message {
                 f,
                 "these are the shown run's settings; Reset restarts it as a new run"
             ),
-            Message::Branched { at } => write!(f, "branched at iteration {at}: training the new run"),
+            Message::Branched { at } => {
+                write!(f, "branched at iteration {at}: training the new run")
+            }
             Message::Opened { name } => write!(f, "opened {name}"),
             Message::Showing { name } => write!(f, "showing {name}"),
             Message::Saved { describe, .. } => write!(f, "{describe}"),
@@ -111,7 +126,10 @@ impl Status {
 
     /// The message still showing at `now`.
     pub fn at(&self, now: Duration) -> Option<&Message> {
-        self.current.as_ref().filter(|(_, until)| now < *until).map(|(m, _)| m)
+        self.current
+            .as_ref()
+            .filter(|(_, until)| now < *until)
+            .map(|(m, _)| m)
     }
 }
 
@@ -165,7 +183,6 @@ impl Default for FrameBudget {
     }
 }
 
-
 /// The selected neuron, shared by the views, the inspector and the network diagram.
 #[derive(Resource, Default, Clone, Copy, PartialEq, Debug)]
 pub struct Selection {
@@ -173,7 +190,6 @@ pub struct Selection {
     /// Dim the other units' lines while one is selected.
     pub dim_others: bool,
 }
-
 
 /// The part of the window left for the 3D view (logical pixels), and whether the keyboard
 /// is free for shortcuts (no text field has focus).
@@ -214,7 +230,6 @@ impl UiArea {
     }
 }
 
-
 /// The network on screen and its exact geometry over `rect`.
 #[derive(Resource, Default)]
 pub struct Shown {
@@ -246,7 +261,7 @@ pub struct Display {
     /// Line width in pixels.
     pub line_width: f32,
     /// Hidden layers shown (missing = shown).
-    pub layers: Vec<bool>,
+    pub layers: crate::render::LayerMask,
     /// Units hidden individually.
     pub hidden_units: std::collections::HashSet<NeuronId>,
     /// A unit drawn thicker (hovered in the unit grid, or selected).
@@ -262,7 +277,7 @@ impl Default for Display {
     fn default() -> Self {
         Self {
             line_width: 2.5,
-            layers: vec![],
+            layers: crate::render::LayerMask::default(),
             hidden_units: Default::default(),
             highlight: None,
             decision_boundary: false,
@@ -274,14 +289,7 @@ impl Default for Display {
 
 impl Display {
     pub fn layer_shown(&self, l: usize) -> bool {
-        self.layers.get(l).copied().unwrap_or(true)
-    }
-
-    pub fn set_layer(&mut self, l: usize, shown: bool) {
-        if self.layers.len() <= l {
-            self.layers.resize(l + 1, true);
-        }
-        self.layers[l] = shown;
+        self.layers.shows(l)
     }
 
     pub fn unit_shown(&self, n: NeuronId) -> bool {
@@ -289,11 +297,9 @@ impl Display {
     }
 }
 
-
 /// Whether lines sit on their layer planes (3D) or all on the ground (2D); set by the camera.
 #[derive(Resource, Default, Clone, Copy, PartialEq)]
 pub struct Lift(pub f32);
-
 
 /// Where the camera looks from, in both modes, and how far the 2D↔3D switch has gone.
 #[derive(Resource, Clone, Debug)]

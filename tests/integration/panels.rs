@@ -6,9 +6,9 @@
 
 use super::common::temp_dir;
 use bevy_egui::egui;
-use egui_kittest::kittest::{NodeT, Queryable};
 use bevy_egui::egui::accesskit::Role;
 use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT, Queryable};
 use ginn::geometry::{Geometry, Rect};
 use ginn::nn::NeuronId;
 use ginn::session::Session;
@@ -216,7 +216,10 @@ fn apply_with_fewer_units_drops_the_selected_unit_before_the_inspector_draws() {
     };
     let mut h = harness(Viewer::new(&[32, 32], true, Some(select)));
     h.run();
-    assert!(h.query_by_label("Neuron").is_some(), "the inspector is open");
+    assert!(
+        h.query_by_label("Neuron").is_some(),
+        "the inspector is open"
+    );
     click(&mut h, "Run settings");
     // Type the new widths as a user would: into the field, all selected, then Apply.
     field(&h, "32,32").focus();
@@ -237,7 +240,10 @@ fn apply_with_fewer_units_drops_the_selected_unit_before_the_inspector_draws() {
     h.state_mut().selection.neuron = Some(NeuronId { layer: 0, index: 3 });
     h.state_mut().outbox.push(RunCommand::Activate(0));
     step(&mut h);
-    assert_eq!(h.state().selection.neuron, Some(NeuronId { layer: 0, index: 3 }));
+    assert_eq!(
+        h.state().selection.neuron,
+        Some(NeuronId { layer: 0, index: 3 })
+    );
     h.state_mut().selection.neuron = Some(select);
     h.state_mut().outbox.push(RunCommand::Open(path));
     step(&mut h);
@@ -254,7 +260,11 @@ fn apply_with_unchanged_settings_adds_no_run() {
     assert_eq!(h.state().sessions.list.len(), 1);
     click(&mut h, "Reset");
     step(&mut h);
-    assert_eq!(h.state().sessions.list.len(), 2, "Reset restarts as a new run");
+    assert_eq!(
+        h.state().sessions.list.len(),
+        2,
+        "Reset restarts as a new run"
+    );
 }
 
 #[test]
@@ -264,7 +274,11 @@ fn after_tab_the_keys_still_reach_the_app() {
     let shown = h.state().sessions.active().shown_index();
     // Tab and Space, as the viewer passes keys to egui while no text field is edited.
     press(&mut h, egui::Key::Tab, true);
-    assert_eq!(h.ctx.memory(|m| m.focused()), None, "Tab gave a widget the focus");
+    assert_eq!(
+        h.ctx.memory(|m| m.focused()),
+        None,
+        "Tab gave a widget the focus"
+    );
     press(&mut h, egui::Key::Space, true);
     assert_eq!(
         h.state().sessions.active().shown_index(),
@@ -280,7 +294,11 @@ fn after_tab_the_keys_still_reach_the_app() {
     press(&mut h, egui::Key::End, false);
     field(&h, &path).type_text("x");
     h.run();
-    assert!(h.state().panels.files.path.ends_with('x'), "{}", h.state().panels.files.path);
+    assert!(
+        h.state().panels.files.path.ends_with('x'),
+        "{}",
+        h.state().panels.files.path
+    );
 }
 
 #[test]
@@ -289,7 +307,10 @@ fn every_glyph_the_panels_show_is_in_the_bundled_fonts() {
     v.panels.help = true;
     v.panels.diagram = true;
     // A branch, so that branch names are on screen.
-    v.outbox.push(RunCommand::Branch { lr: 1e-3, batch: 16 });
+    v.outbox.push(RunCommand::Branch {
+        lr: 1e-3,
+        batch: 16,
+    });
     let mut h = harness(v);
     step(&mut h);
     for section in ["Run settings", "Files", "Record"] {
@@ -300,7 +321,11 @@ fn every_glyph_the_panels_show_is_in_the_bundled_fonts() {
         .children_recursive()
         .filter_map(|n| n.accesskit_node().label().or(n.accesskit_node().value()))
         .collect();
-    texts.extend(ginn::viewer::ui::help::KEYS.iter().flat_map(|(k, w)| [k.to_string(), w.to_string()]));
+    texts.extend(
+        ginn::viewer::ui::help::KEYS
+            .iter()
+            .flat_map(|(k, w)| [k.to_string(), w.to_string()]),
+    );
     assert!(texts.iter().any(|t| t.contains("branch at")), "{texts:?}");
     // What egui draws (its bundled default fonts, as the viewer's): its own answer, which
     // is a false "no" for characters of the font that also holds its replacement glyph

@@ -7,8 +7,8 @@ use ginn::session::Session;
 use ginn::targets::Shape;
 use ginn::train::{Settings, SnapshotPlan};
 use ginn::viewer::boundaries::LayerLines;
-use ginn::viewer::state::{Display, FrameBudget, Message, RunCommand, Sessions, Shown};
 use ginn::viewer::runs::apply;
+use ginn::viewer::state::{Display, FrameBudget, Message, RunCommand, Sessions, Shown};
 use std::time::Duration;
 
 fn app(iterations_per_frame: u64) -> App {
@@ -155,7 +155,8 @@ fn hiding_a_layer_or_a_unit_removes_its_lines() {
     app.update();
     app.world_mut()
         .resource_mut::<Display>()
-        .set_layer(1, false);
+        .layers
+        .set(1, false);
     app.update();
     let layers: Vec<usize> = drawn_segments(&mut app).iter().map(|x| x.0).collect();
     assert_eq!(layers, vec![0, 2]);
@@ -187,13 +188,21 @@ fn opening_a_bad_file_is_a_message_and_changes_nothing() {
     std::fs::write(&p, "{ not json").unwrap();
     let mut sessions = app(10).world_mut().remove_resource::<Sessions>().unwrap();
     let m = apply(&mut sessions, RunCommand::Open(p.clone()));
-    assert!(m.is_error() && m.to_string().contains("bad.ginn.json"), "{m}");
+    assert!(
+        m.is_error() && m.to_string().contains("bad.ginn.json"),
+        "{m}"
+    );
     assert_eq!((sessions.list.len(), sessions.active), (1, 0));
     let m = apply(&mut sessions, RunCommand::Save(dir.join("ok.ginn.json")));
     assert!(!m.is_error(), "{m}");
     let m = apply(&mut sessions, RunCommand::Open(dir.join("ok.ginn.json")));
     // Named by the file, not its whole path.
-    assert_eq!(m, Message::Opened { name: "ok.ginn.json".into() });
+    assert_eq!(
+        m,
+        Message::Opened {
+            name: "ok.ginn.json".into()
+        }
+    );
     assert_eq!((sessions.list.len(), sessions.active), (2, 1));
     assert_eq!(sessions.active().name, "ok.ginn.json");
 }
@@ -529,9 +538,9 @@ mod picking {
         assert_eq!(sel.neuron, None);
         // Hidden units cannot be picked.
         let mut hidden = display.clone();
-        hidden.set_layer(0, false);
-        hidden.set_layer(1, false);
-        hidden.set_layer(2, false);
+        hidden.layers.set(0, false);
+        hidden.layers.set(1, false);
+        hidden.layers.set(2, false);
         assert_eq!(pick(&cam, on_line, &g, &hidden, 0.0), None);
     }
 
@@ -629,4 +638,101 @@ fn selection_survives_training_but_not_a_run_without_that_unit() {
         None,
         "dropped: the new run has no layer-3 unit 16"
     );
+}
+
+/// The scene's planes in a headless app: toggling "shade regions" while paused shades the
+/// planes and unshades them again (the cache once keyed on a sum that came out equal).
+#[test]
+fn shading_turns_on_and_off_while_paused() {
+    use ginn::viewer::scene::LayerPlane;
+    let mut app = app(50);
+    app.init_asset::<Image>();
+    app.init_asset::<Mesh>();
+    app.init_asset::<StandardMaterial>();
+    app.add_plugins(ginn::viewer::scene::plugin);
+    app.update();
+    app.world_mut()
+        .resource_mut::<Sessions>()
+        .active_mut()
+        .playing = false;
+    app.update();
+    let plane_alpha = |app: &mut App| -> u32 {
+        let world = app.world_mut();
+        let mut q = world.query::<&LayerPlane>();
+        let handles: Vec<Handle<Image>> = q
+            .iter(world)
+            .filter(|p| p.layer == 0)
+            .map(|p| p.image.clone())
+            .collect();
+        let images = world.resource::<Assets<Image>>();
+        let data = images.get(&handles[0]).unwrap().data.as_ref().unwrap();
+        data.chunks_exact(4).map(|px| px[3] as u32).sum::<u32>() / (data.len() as u32 / 4)
+    };
+    let plain = plane_alpha(&mut app);
+    for round in 0..2 {
+        app.world_mut().resource_mut::<Display>().shade_regions = true;
+        app.update();
+        let on = plane_alpha(&mut app);
+        assert!(
+            on > plain,
+            "round {round}: shading on gives alpha {on}, plain {plain}"
+        );
+        app.world_mut().resource_mut::<Display>().shade_regions = false;
+        app.update();
+        assert_eq!(plane_alpha(&mut app), plain, "round {round}: shading off");
+    }
+}
+
+#[test]
+fn status_messages_expire() {
+    use ginn::viewer::state::Status;
+    let mut s = Status::default();
+    s.show(
+        Message::Opened { name: "a".into() },
+        Duration::from_secs(10),
+    );
+    assert!(s.at(Duration::from_secs(12)).is_some());
+    assert!(s.at(Duration::from_secs(30)).is_none());
+    s.show(Message::Failed("bad".into()), Duration::from_secs(30));
+    assert!(
+        s.at(Duration::from_secs(40)).is_some(),
+        "errors stay longer"
+    );
+    assert!(s.at(Duration::from_secs(60)).is_none());
+}
+
+/// Recording the view alone draws nothing over it; the window title counts the frames.
+#[test]
+fn recording_counts_frames_in_the_window_title() {
+    use ginn::viewer::recording::Recorder;
+    let dir = temp_dir("title");
+    let mut app = app(10);
+    app.init_resource::<ButtonInput<KeyCode>>();
+    app.add_plugins(ginn::viewer::recording::plugin);
+    app.world_mut().spawn((
+        bevy::window::Window {
+            title: "ginn".into(),
+            ..default()
+        },
+        bevy::window::PrimaryWindow,
+    ));
+    {
+        let mut rec = app.world_mut().resource_mut::<Recorder>();
+        rec.dir = dir.display().to_string();
+        rec.start();
+    }
+    app.update();
+    let title = |app: &mut App| {
+        let world = app.world_mut();
+        let mut q = world.query::<&bevy::window::Window>();
+        q.single(world).unwrap().title.clone()
+    };
+    assert!(
+        title(&mut app).starts_with("● recording 0"),
+        "{}",
+        title(&mut app)
+    );
+    app.world_mut().resource_mut::<Recorder>().active = false;
+    app.update();
+    assert_eq!(title(&mut app), "ginn");
 }

@@ -107,45 +107,53 @@ impl Inspector {
                 .include_x(last)
                 .x_axis_formatter(|m, _| iteration_label(m.value))
         }
-        span(Plot::new("history").height(90.0).allow_scroll(false), first, last)
-            .show(ui, |p| {
-                p.line(
-                    Line::new(
-                        "bias",
-                        PlotPoints::from_iter(
-                            h.iterations.iter().zip(&h.bias).map(|(&i, &b)| [log(i), b]),
-                        ),
-                    )
-                    .color(egui::Color32::from_rgb(255, 160, 40)),
-                );
-                p.line(
-                    Line::new(
-                        "|w|",
-                        PlotPoints::from_iter(
-                            h.iterations
-                                .iter()
-                                .zip(&h.weight_norm)
-                                .map(|(&i, &w)| [log(i), w]),
-                        ),
-                    )
-                    .color(egui::Color32::from_rgb(90, 150, 255)),
-                );
-            });
+        span(
+            Plot::new("history").height(90.0).allow_scroll(false),
+            first,
+            last,
+        )
+        .show(ui, |p| {
+            p.line(
+                Line::new(
+                    "bias",
+                    PlotPoints::from_iter(
+                        h.iterations.iter().zip(&h.bias).map(|(&i, &b)| [log(i), b]),
+                    ),
+                )
+                .color(egui::Color32::from_rgb(255, 160, 40)),
+            );
+            p.line(
+                Line::new(
+                    "|w|",
+                    PlotPoints::from_iter(
+                        h.iterations
+                            .iter()
+                            .zip(&h.weight_norm)
+                            .map(|(&i, &w)| [log(i), w]),
+                    ),
+                )
+                .color(egui::Color32::from_rgb(90, 150, 255)),
+            );
+        });
         ui.label(format!(
             "boundary movement per snapshot ({}/{} computed)",
             self.motion_done,
             h.iterations.len()
         ));
-        span(Plot::new("motion").height(70.0).allow_scroll(false), first, last)
-            .show(ui, |p| {
-                let pts = h
-                    .iterations
-                    .iter()
-                    .zip(&h.boundary_motion)
-                    .filter(|(_, m)| m.is_finite())
-                    .map(|(&i, &m)| [log(i), m]);
-                p.line(Line::new("movement", PlotPoints::from_iter(pts)));
-            });
+        span(
+            Plot::new("motion").height(70.0).allow_scroll(false),
+            first,
+            last,
+        )
+        .show(ui, |p| {
+            let pts = h
+                .iterations
+                .iter()
+                .zip(&h.boundary_motion)
+                .filter(|(_, m)| m.is_finite())
+                .map(|(&i, &m)| [log(i), m]);
+            p.line(Line::new("movement", PlotPoints::from_iter(pts)));
+        });
         if r.copycats.is_empty() {
             ui.label("no copycats");
         } else {

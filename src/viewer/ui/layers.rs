@@ -3,18 +3,18 @@
 
 use super::super::state::Display;
 use crate::nn::NeuronId;
-use crate::render::layer_color;
+use crate::render::{LayerMask, layer_color};
 use bevy_egui::egui;
 
 pub fn ui(ui: &mut egui::Ui, d: &mut Display, widths: &[usize]) {
     ui.heading("Show");
     ui.horizontal(|ui| {
         if ui.button("all units").clicked() {
-            d.layers = vec![true; widths.len()];
+            d.layers = LayerMask::all(true, widths.len());
             d.hidden_units.clear();
         }
         if ui.button("none").clicked() {
-            d.layers = vec![false; widths.len()];
+            d.layers = LayerMask::all(false, widths.len());
         }
     });
     ui.horizontal(|ui| {
@@ -37,7 +37,7 @@ pub fn ui(ui: &mut egui::Ui, d: &mut Display, widths: &[usize]) {
             )
             .changed()
         {
-            d.set_layer(l, on);
+            d.layers.set(l, on);
         }
         ui.horizontal_wrapped(|ui| {
             ui.spacing_mut().item_spacing = egui::vec2(2.0, 2.0);

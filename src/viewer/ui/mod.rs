@@ -18,8 +18,8 @@ use super::recording::Recorder;
 use super::state::{
     Display, Message, RunCommand, Selection, Sessions, Shown, Status, UiArea, ViewState,
 };
-use bevy::ecs::system::SystemParam;
 use bevy::camera::{CameraOutputMode, Viewport, visibility::RenderLayers};
+use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
 use bevy::render::render_resource::BlendState;
 use bevy::window::PrimaryWindow;
@@ -99,10 +99,10 @@ pub fn playback_keys(
         s.step_back();
     }
     if keys.any_just_pressed([KeyCode::Equal, KeyCode::NumpadAdd]) {
-        playback::faster(s);
+        s.faster();
     }
     if keys.any_just_pressed([KeyCode::Minus, KeyCode::NumpadSubtract]) {
-        playback::slower(s);
+        s.slower();
     }
     if keys.just_pressed(KeyCode::KeyH) || keys.just_pressed(KeyCode::Slash) {
         panels.help = !panels.help;
@@ -332,13 +332,7 @@ fn keep_keys_from_egui(area: Res<UiArea>, mut inputs: Query<&mut EguiInput>) {
     }
 }
 
-fn status(
-    ui: &mut egui::Ui,
-    sessions: &Sessions,
-    shown: &Shown,
-    computing: bool,
-    dt: f32,
-) {
+fn status(ui: &mut egui::Ui, sessions: &Sessions, shown: &Shown, computing: bool, dt: f32) {
     let s = sessions.active();
     let snap = &s.snapshots[s.shown_index()];
     let (_, iteration) = s.shown();
@@ -364,7 +358,7 @@ fn status(
     }
     if let Some(p) = s.target.points() {
         ui.label(format!("{} points; {}", p.len(), p.mapping.ranges()))
-        .on_hover_text("the square's edges in the data's own coordinates (y grows upwards)");
+            .on_hover_text("the square's edges in the data's own coordinates (y grows upwards)");
     }
     if let Some(g) = &shown.geometry {
         match &g.truncated {

@@ -2,34 +2,27 @@
 
 use super::super::View;
 use super::super::state::ViewState;
-use crate::session::{Cursor, Session};
+use crate::session::Session;
 use bevy_egui::egui;
 
 #[derive(Default)]
 pub struct Playback;
 
-/// Doubles the training (or replay) speed.
-pub fn faster(s: &mut Session) {
-    match s.cursor {
-        Cursor::Live => s.iterations_per_frame = (s.iterations_per_frame * 2).min(1 << 20),
-        Cursor::Snapshot(_) => s.replay_speed = (s.replay_speed * 2).min(64),
-    }
-}
-
-pub fn slower(s: &mut Session) {
-    match s.cursor {
-        Cursor::Live => s.iterations_per_frame = (s.iterations_per_frame / 2).max(1),
-        Cursor::Snapshot(_) => s.replay_speed = (s.replay_speed / 2).max(1),
-    }
-}
-
 impl Playback {
     pub fn ui(&mut self, ui: &mut egui::Ui, s: &mut Session, view: &mut ViewState) {
         ui.horizontal(|ui| {
-            if ui.button("⏮").on_hover_text("to the first snapshot").clicked() {
+            if ui
+                .button("⏮")
+                .on_hover_text("to the first snapshot")
+                .clicked()
+            {
                 s.to_start();
             }
-            let label = if s.is_running() { "⏸ pause" } else { "▶ play" };
+            let label = if s.is_running() {
+                "⏸ pause"
+            } else {
+                "▶ play"
+            };
             if ui.button(label).on_hover_text("Space").clicked() {
                 if s.playing && !s.is_running() {
                     // Finished: play replays from the start.
@@ -39,7 +32,11 @@ impl Playback {
                     s.toggle_play();
                 }
             }
-            if ui.button("⏭").on_hover_text("to the end (the live head)").clicked() {
+            if ui
+                .button("⏭")
+                .on_hover_text("to the end (the live head)")
+                .clicked()
+            {
                 s.to_end();
             }
             if !s.is_live()
@@ -54,10 +51,10 @@ impl Playback {
         });
         ui.horizontal(|ui| {
             if ui.button("−").on_hover_text("slower (−)").clicked() {
-                slower(s);
+                s.slower();
             }
             if ui.button("+").on_hover_text("faster (+)").clicked() {
-                faster(s);
+                s.faster();
             }
             ui.label(format!("replay ×{}", s.replay_speed));
         });

@@ -277,7 +277,8 @@ impl RunSettings {
         ui.separator();
         ui.label("Runs");
         for (i, s) in sessions.list.iter().enumerate() {
-            if ui.selectable_label(i == sessions.active, &s.name).clicked() && i != sessions.active {
+            if ui.selectable_label(i == sessions.active, &s.name).clicked() && i != sessions.active
+            {
                 outbox.push(RunCommand::Activate(i));
             }
         }

@@ -30,7 +30,6 @@ pub struct Timeline {
 const REGIONS_PER_FRAME: usize = 4;
 const REGIONS_FRAME_BUDGET: std::time::Duration = std::time::Duration::from_millis(4);
 
-
 impl Timeline {
     /// Counts the linear regions of a few more snapshots (the exact partition of each).
     fn count_regions(&mut self, s: &Session) {
