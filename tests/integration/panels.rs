@@ -343,3 +343,42 @@ fn every_glyph_the_panels_show_is_in_the_bundled_fonts() {
         }
     }
 }
+
+/// At 1024×640 the timeline's controls wrap instead of running under the right panel
+/// (which hid the chart's right end and its marker).
+#[test]
+fn a_small_window_keeps_the_timeline_clear_of_the_side_panels() {
+    let v = Viewer::new(&[16, 16, 16], true, None);
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1024.0, 640.0))
+        .build_ui_state(
+            |ui, v: &mut Viewer| {
+                draw(
+                    ui,
+                    Panes {
+                        sessions: &mut v.sessions,
+                        display: &mut v.display,
+                        view: &mut v.view,
+                        panels: &mut v.panels,
+                        shown: &v.shown,
+                        computing: false,
+                        selection: &mut v.selection,
+                        recorder: &mut v.recorder,
+                        status: None,
+                        dt: 0.016,
+                    },
+                );
+            },
+            v,
+        );
+    h.run();
+    let right_panel = h.get_by_label("Show").rect().min.x;
+    for label in ["loss", "accuracy", "learning rate", "regions"] {
+        let r = h.get_by_label(label).rect();
+        assert!(
+            r.max.x < right_panel,
+            "`{label}` ends at {} under the panel at {right_panel}",
+            r.max.x
+        );
+    }
+}

@@ -11,6 +11,12 @@ pub fn iteration_at(x: f64) -> f64 {
     if x < -0.15 { 0.0 } else { 10f64.powf(x) }
 }
 
+/// Grid lines of the log iteration axis: one per decade (1, 10, 100, …), and stronger
+/// ones every second and fourth decade, so that narrow charts label every other decade.
+pub fn decades<'a>() -> Box<dyn Fn(egui_plot::GridInput) -> Vec<egui_plot::GridMark> + 'a> {
+    egui_plot::uniform_grid_spacer(|_| [1.0, 2.0, 4.0])
+}
+
 /// Tick label of the log iteration axis: `0`, `1`, `10`, `100`, `1k`, `10k`, `1M`.
 pub fn iteration_label(x: f64) -> String {
     compact(iteration_at(x).round())

@@ -2,7 +2,7 @@
 //! the run (report §5: bias before weights), and its copycats (§7).
 
 use super::super::state::Selection;
-use super::axes::{iteration_label, log_x};
+use super::axes::{decades, iteration_label, log_x};
 use crate::geometry::Geometry;
 use crate::inspect::{self, History, NeuronReport};
 use crate::nn::{Network, NeuronId};
@@ -105,6 +105,7 @@ impl Inspector {
         fn span(p: Plot<'_>, first: f64, last: f64) -> Plot<'_> {
             p.include_x(first)
                 .include_x(last)
+                .x_grid_spacer(decades())
                 .x_axis_formatter(|m, _| iteration_label(m.value))
         }
         span(

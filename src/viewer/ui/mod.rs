@@ -285,6 +285,9 @@ pub fn draw(root: &mut egui::Ui, p: Panes) -> (Vec<RunCommand>, egui::Rect) {
         let mut open = true;
         egui::Window::new("Neuron")
             .open(&mut open)
+            // Scrolls rather than covering the whole view in a small window.
+            .vscroll(true)
+            .default_height((central.height() * 0.75).max(200.0))
             // In the top-left corner of the view, away from the middle where boundaries
             // are clicked.
             .default_pos(central.min + egui::vec2(12.0, 12.0))
@@ -375,14 +378,14 @@ fn status(ui: &mut egui::Ui, sessions: &Sessions, shown: &Shown, computing: bool
     if computing {
         ui.label("computing geometry…");
     }
-    let state = if s.is_live() {
-        if s.playing && s.can_train() {
-            "training"
-        } else {
-            "paused"
-        }
-    } else {
+    let state = if !s.is_live() {
         "replay"
+    } else if s.is_running() {
+        "training"
+    } else if s.can_train() || s.error.is_some() {
+        "paused"
+    } else {
+        "finished"
     };
     ui.label(format!(
         "{state} · {:.0} it/s · {:.0} fps",

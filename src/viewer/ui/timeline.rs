@@ -2,7 +2,7 @@
 //! accuracy, learning rate, region count) on a log-scaled iteration axis with the shown
 //! point marked.
 
-use super::axes::{compact, iteration_at, iteration_label, log_x, significant};
+use super::axes::{compact, decades, iteration_at, iteration_label, log_x, significant};
 use crate::session::Session;
 use bevy_egui::egui;
 use egui_plot::{Line, Plot, PlotPoints, Points};
@@ -70,7 +70,9 @@ impl Timeline {
     pub fn ui(&mut self, ui: &mut egui::Ui, s: &mut Session) {
         let count = s.snapshots.len();
         let mut index = s.shown_index();
-        ui.horizontal(|ui| {
+        // Wrapped, so that a narrow window wraps the controls instead of widening the panel
+        // under the side panels (which hid the chart's right end and its marker).
+        ui.horizontal_wrapped(|ui| {
             ui.label("snapshot");
             let slider = egui::Slider::new(&mut index, 0..=count.saturating_sub(1))
                 .custom_formatter(|v, _| {
@@ -123,13 +125,14 @@ impl Timeline {
         let cur = &s.snapshots[shown];
         let current = [log_x(cur.iteration), value(shown, cur)];
         let series = self.series;
-        let mut plot = Plot::new("timeline-plot");
+        let mut plot = Plot::new("timeline-plot").width(ui.available_width());
         if !test_pts.is_empty() {
             plot = plot.legend(egui_plot::Legend::default());
         }
         let clicked = plot
             .height(ui.available_height().max(60.0))
             .allow_scroll(false)
+            .x_grid_spacer(decades())
             .x_axis_formatter(|m, _| iteration_label(m.value))
             .y_axis_formatter(move |m, _| match series {
                 Series::Loss => significant(10f64.powf(m.value)),
