@@ -220,6 +220,25 @@ pub fn render(geom: &Geometry, net: &Network, style: &FrameStyle, overlay: &Over
     }
     if let Some(points) = style.points.as_ref().filter(|_| style.view == View::TwoD) {
         draw_points(&mut pm, &proj, points, style.width.min(style.height) as f32);
+        // The axes in the data's own units, at the square's bottom-left and top-right.
+        let size = (style.height as f32 / 40.0).clamp(10.0, 20.0);
+        let [low, high] = points.mapping.corner_labels();
+        let (x0, y1) = proj.point([geom.rect.x0, geom.rect.y1], 0.0);
+        let (x1, y0) = proj.point([geom.rect.x1, geom.rect.y0], 0.0);
+        let w = text::width(&high, size);
+        for (t, x, y) in [
+            (&low, x0 + 4.0, y1 - size * 1.4),
+            (&high, x1 - w - 4.0, y0 + 4.0),
+        ] {
+            backdrop(
+                &mut pm,
+                x - 2.0,
+                y - 1.0,
+                text::width(t, size) + 4.0,
+                size * 1.2,
+            );
+            text::draw(&mut pm, t, x, y, size, [20, 20, 20]);
+        }
     }
     let size = (style.height as f32 / 32.0).clamp(11.0, 28.0);
     for (i, line) in overlay.lines.iter().enumerate() {

@@ -129,6 +129,16 @@ pub fn panel(
             );
         }
         let _ = writeln!(s, "</g>");
+        // The axes in the data's own units, at the bottom-left and top-right corners.
+        let [low, high] = points.mapping.corner_labels();
+        let _ = writeln!(
+            s,
+            r##"<g id="axes" font-family="sans-serif" font-size="11" fill="#222"><text x="3" y="{:.1}">{}</text><text x="{:.1}" y="12" text-anchor="end">{}</text></g>"##,
+            size - 4.0,
+            escape(&low),
+            size - 3.0,
+            escape(&high)
+        );
     }
     if let Some(c) = caption {
         let _ = writeln!(

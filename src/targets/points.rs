@@ -45,6 +45,16 @@ impl Mapping {
         )
     }
 
+    /// The square's bottom-left and top-right corners in data units, as axis labels:
+    /// `(-6, -6)` and `(6, 6)`.
+    pub fn corner_labels(&self) -> [String; 2] {
+        let n = |v: f64| (v * 1e3).round() / 1e3;
+        [
+            format!("({}, {})", n(self.x_min), n(self.y_min)),
+            format!("({}, {})", n(self.x_max), n(self.y_max)),
+        ]
+    }
+
     /// The unit square → data coordinates (for axis labels).
     pub fn to_data(&self, u: f64, v: f64) -> [f64; 2] {
         [

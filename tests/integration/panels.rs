@@ -382,3 +382,58 @@ fn a_small_window_keeps_the_timeline_clear_of_the_side_panels() {
         );
     }
 }
+
+/// Zoomed in 2D, the region count is of the visible part, and says so; the inspector opens
+/// in the view's corner, not over the middle where boundaries are clicked.
+#[test]
+fn the_status_says_when_regions_are_counted_in_view_and_the_inspector_keeps_clear() {
+    let mut v = Viewer::new(&[16, 16, 16], true, Some(NeuronId { layer: 0, index: 2 }));
+    let net = v.shown.network.clone().unwrap();
+    v.shown.geometry = Some(Geometry::new(
+        &net,
+        Rect::new(0.25, 0.25, 0.5, 0.5).unwrap(),
+    ));
+    let mut h = harness(v);
+    h.run();
+    assert!(
+        h.query_by_label_contains("linear regions in view")
+            .is_some()
+    );
+    let window = h.get_by_label("Neuron").rect();
+    // The view's left edge is the timeline's (the bottom panel spans the view's width).
+    let view_left = h.get_by_label("snapshot").rect().min.x;
+    assert!(
+        window.min.x - view_left < 40.0 && window.min.y < 40.0,
+        "the inspector opened at {window:?}, the view starts at x = {view_left}"
+    );
+    // Unzoomed: the plain count.
+    h.state_mut().frame();
+    h.run();
+    assert!(
+        h.query_by_label_contains("linear regions in view")
+            .is_none()
+    );
+    assert!(h.query_by_label_contains("linear regions").is_some());
+}
+
+/// Choosing a point dataset in the run settings and applying trains on those points.
+#[test]
+fn the_run_settings_start_a_run_on_points() {
+    let mut h = harness(Viewer::new(&[6, 5], true, None));
+    h.run();
+    click(&mut h, "Run settings");
+    h.get_by_role(Role::ComboBox).click();
+    h.run();
+    click(&mut h, "xor points");
+    click(&mut h, "Apply");
+    step(&mut h);
+    let s = h.state().sessions.active();
+    let p = s.target.points().expect("a point dataset");
+    assert_eq!(p.len(), ginn::targets::points::DEFAULT_COUNT);
+    assert!(
+        s.snapshots[0].test_accuracy.is_some(),
+        "half the points are held out"
+    );
+    h.run();
+    assert!(h.query_by_label_contains("500 points; x -6 to 6").is_some());
+}
