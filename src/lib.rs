@@ -6,6 +6,7 @@
 //! boundary geometry ([`geometry`]), PyTorch networks in and out ([`pytorch`]), and CPU rendering of figures and movies ([`render`]).
 //! None of it knows about Bevy; the viewer (feature `viewer`) is a thin shell over it.
 
+pub mod analysis;
 pub mod autosave;
 pub mod bench;
 pub mod fsutil;

@@ -1,5 +1,6 @@
-//! The command line: `ginn train | regions | render | figure | summary | import | export | bench | view`.
+//! The command line: `ginn train | regions | render | figure | summary | analyze | import | export | bench | view`.
 
+mod analyze;
 mod args;
 mod bench;
 mod figure;
@@ -36,6 +37,8 @@ enum Command {
     Regions(regions::RegionsCmd),
     /// Open the viewer: train live (default) or replay a run file.
     View(view::ViewCmd),
+    /// The report's phenomena measured over a run: target features, copycats, boundaries.
+    Analyze(analyze::AnalyzeCmd),
     /// One line per run file: how far it got, how well it did (the end of a sweep).
     Summary(summary::SummaryCmd),
     /// Read PyTorch checkpoints (safetensors state dicts of an MLP) into a run file.
@@ -60,6 +63,7 @@ pub fn main() -> anyhow::Result<()> {
         Some(Command::Import(c)) => c.run(),
         Some(Command::Export(c)) => c.run(),
         Some(Command::Summary(c)) => c.run(),
+        Some(Command::Analyze(c)) => c.run(),
         Some(Command::Regions(c)) => c.run(),
         Some(Command::Render(c)) => c.run(),
         Some(Command::Figure(c)) => c.run(),

@@ -8,7 +8,7 @@ mod polyline;
 mod split;
 
 pub use partition::{Exceeded, LayerPartition, Limit, Region, Truncation, pattern_id};
-pub use polyline::point_segment;
+pub use polyline::{chain_points, point_segment};
 
 use crate::nn::{Network, NeuronId};
 use partition::{bit, neuron_at, region_bit_offset};

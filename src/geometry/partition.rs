@@ -56,6 +56,12 @@ pub struct LayerPartition {
 }
 
 impl LayerPartition {
+    /// The affine map of unit `j`'s pre-activation on region `r`.
+    #[inline]
+    pub fn pre_map(&self, r: usize, j: usize) -> [f64; 3] {
+        self.pre[self.regions[r].parent as usize * self.width + j]
+    }
+
     /// The affine map of unit `j`'s activation on region `r`.
     #[inline]
     pub fn unit_map(&self, r: usize, j: usize) -> [f64; 3] {

@@ -53,7 +53,7 @@ pub(super) fn chain(mut segs: Vec<(u32, u32)>) -> Vec<Vec<u32>> {
 }
 
 /// Chains segments given as point pairs (joined where points are bit-identical).
-pub(super) fn chain_points(segs: &[([f64; 2], [f64; 2])]) -> Vec<Vec<[f64; 2]>> {
+pub fn chain_points(segs: &[([f64; 2], [f64; 2])]) -> Vec<Vec<[f64; 2]>> {
     let mut ids: FxHashMap<[u64; 2], u32> = FxHashMap::default();
     let mut points = Vec::new();
     let mut id = |p: [f64; 2]| {

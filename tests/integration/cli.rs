@@ -276,3 +276,33 @@ fn diverging_training_stops_with_the_iteration_and_keeps_the_run() {
     let run = ginn::run::Run::load(&out).unwrap();
     assert!(run.stopped.is_some());
 }
+
+#[test]
+fn analyze_reports_the_target_and_copycats_as_text_and_json() {
+    let run = small_run();
+    let o = ginn(&["analyze", run.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("target: ") && out.contains("§7 copycats") && out.contains("not measured yet"),
+        "{out}"
+    );
+    let o = ginn(&["analyze", run.to_str().unwrap(), "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["schema"], 1);
+    let loaded = ginn::run::Run::load(run).unwrap();
+    assert_eq!(
+        v["samples"].as_array().unwrap().len(),
+        loaded.snapshots.len()
+    );
+    assert_eq!(v["thresholds"]["copycat_cosine"], 0.99);
+    // The built-in bottle: left–right symmetric; its components cover the image.
+    assert_eq!(v["target"]["mirror_axes"][0]["axis"], "vertical");
+    let area: u64 = v["target"]["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["area"].as_u64().unwrap())
+        .sum();
+    assert_eq!(area, 48 * 48);
+}

@@ -187,21 +187,33 @@ fn click_everything(mut v: Viewer) -> Viewer {
     }
     // Every field: text fields and number fields, edited by typing into them.
     for section in ["Run settings", "Files", "Record"] {
-        if h.query_by_label(section).is_some() && h.query_all_by_role(Role::TextInput).next().is_none() {
+        if h.query_by_label(section).is_some()
+            && h.query_all_by_role(Role::TextInput).next().is_none()
+        {
             click(&mut h, section);
         }
     }
     let fields = h
         .root()
         .children_recursive()
-        .filter(|n| matches!(n.accesskit_node().role(), Role::TextInput | Role::SpinButton))
+        .filter(|n| {
+            matches!(
+                n.accesskit_node().role(),
+                Role::TextInput | Role::SpinButton
+            )
+        })
         .count();
     assert!(fields >= 5, "found only {fields} fields");
     for k in 0..fields {
         let typed = h
             .root()
             .children_recursive()
-            .filter(|n| matches!(n.accesskit_node().role(), Role::TextInput | Role::SpinButton))
+            .filter(|n| {
+                matches!(
+                    n.accesskit_node().role(),
+                    Role::TextInput | Role::SpinButton
+                )
+            })
             .nth(k)
             .map(|n| {
                 n.focus();

@@ -1,0 +1,263 @@
+//! §7 copycats: units of one layer that compute (nearly) the same function. Per pair, the
+//! functional cosine of their activations over the square — exact, from the partition
+//! (activations are affine on each region, so the integrals of their products are sums
+//! of exact triangle integrals) — and the Hausdorff distance between their boundaries.
+//! A *mirror* pair has the same boundary and opposite pre-activations (together they form
+//! |z|).
+
+use super::Thresholds;
+use crate::geometry::{Geometry, NeuronBoundary};
+use serde::Serialize;
+
+/// One pair of units of a layer that are copycats or mirrors at some snapshot.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Pair {
+    /// Hidden layer (1-based) and the two units (1-based).
+    pub layer: usize,
+    pub units: [usize; 2],
+    pub kind: PairKind,
+    pub cosine: f64,
+    pub hausdorff: f64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PairKind {
+    Copycat,
+    Mirror,
+}
+
+/// The Gram matrices of a layer's activations and pre-activations over the rectangle:
+/// `gram[i][j] = ∫ a_i a_j`, exact.
+pub fn gram(geom: &Geometry, layer: usize) -> (Vec<f64>, Vec<f64>) {
+    let lp = &geom.layers[layer];
+    let n = lp.width;
+    let (mut act, mut pre) = (vec![0.0; n * n], vec![0.0; n * n]);
+    let (mut a_vals, mut z_vals) = (vec![[0.0; 3]; n], vec![[0.0; 3]; n]);
+    for (r, region) in lp.regions.iter().enumerate() {
+        let poly = geom.polygon(region);
+        for k in 1..poly.len().saturating_sub(1) {
+            let tri = [poly[0], poly[k], poly[k + 1]];
+            let area = 0.5
+                * ((tri[1][0] - tri[0][0]) * (tri[2][1] - tri[0][1])
+                    - (tri[2][0] - tri[0][0]) * (tri[1][1] - tri[0][1]))
+                    .abs();
+            if area == 0.0 {
+                continue;
+            }
+            for j in 0..n {
+                let (a, z) = (lp.unit_map(r, j), lp.pre_map(r, j));
+                for v in 0..3 {
+                    let p = tri[v];
+                    a_vals[j][v] = a[0] * p[0] + a[1] * p[1] + a[2];
+                    z_vals[j][v] = z[0] * p[0] + z[1] * p[1] + z[2];
+                }
+            }
+            // ∫_T f g = |T| / 12 · (Σ f_k g_k + Σ f_k · Σ g_k) for affine f, g.
+            let add = |m: &mut [f64], vals: &[[f64; 3]]| {
+                for i in 0..n {
+                    let (fi, si) = (vals[i], vals[i].iter().sum::<f64>());
+                    for j in i..n {
+                        let gj = vals[j];
+                        let dot = fi[0] * gj[0] + fi[1] * gj[1] + fi[2] * gj[2];
+                        m[i * n + j] += area / 12.0 * (dot + si * gj.iter().sum::<f64>());
+                    }
+                }
+            };
+            add(&mut act, &a_vals);
+            add(&mut pre, &z_vals);
+        }
+    }
+    for m in [&mut act, &mut pre] {
+        for i in 0..n {
+            for j in 0..i {
+                m[i * n + j] = m[j * n + i];
+            }
+        }
+    }
+    (act, pre)
+}
+
+/// Cosine of `i` and `j` from a Gram matrix (0 when either function is 0).
+pub fn cosine(gram: &[f64], n: usize, i: usize, j: usize) -> f64 {
+    let d = (gram[i * n + i] * gram[j * n + j]).sqrt();
+    if d > 0.0 { gram[i * n + j] / d } else { 0.0 }
+}
+
+/// Symmetric Hausdorff distance between two boundaries (∞ when one of them is empty),
+/// from points every `step` along each against the other's segments.
+pub fn hausdorff(a: &NeuronBoundary, b: &NeuronBoundary, step: f64) -> f64 {
+    let directed = |from: &NeuronBoundary, to: &NeuronBoundary| -> f64 {
+        let segs: Vec<([f64; 2], [f64; 2])> = to
+            .polylines
+            .iter()
+            .flat_map(|l| l.windows(2).map(|w| (w[0], w[1])))
+            .collect();
+        if segs.is_empty() {
+            return f64::INFINITY;
+        }
+        let mut worst = 0.0f64;
+        for line in &from.polylines {
+            for w in line.windows(2) {
+                let len = (w[1][0] - w[0][0]).hypot(w[1][1] - w[0][1]);
+                let k = (len / step).ceil().max(1.0) as usize;
+                for s in 0..=k {
+                    let t = s as f64 / k as f64;
+                    let p = [
+                        w[0][0] + t * (w[1][0] - w[0][0]),
+                        w[0][1] + t * (w[1][1] - w[0][1]),
+                    ];
+                    let d = segs
+                        .iter()
+                        .map(|&(u, v)| crate::geometry::point_segment(p, u, v).0)
+                        .fold(f64::INFINITY, f64::min);
+                    worst = worst.max(d);
+                }
+            }
+        }
+        worst
+    };
+    if a.polylines.is_empty() || b.polylines.is_empty() {
+        return f64::INFINITY;
+    }
+    directed(a, b).max(directed(b, a))
+}
+
+/// The copycat and mirror pairs of every layer of one snapshot, and each layer's effective
+/// width (the number of clusters of units at cosine ≥ the copycat threshold).
+pub fn pairs(geom: &Geometry, th: &Thresholds) -> (Vec<Pair>, Vec<usize>) {
+    let mut out = Vec::new();
+    let mut widths = Vec::new();
+    for l in 0..geom.layers.len() {
+        let n = geom.layers[l].width;
+        let (act, pre) = gram(geom, l);
+        let mut parent: Vec<usize> = (0..n).collect();
+        fn find(p: &mut [usize], i: usize) -> usize {
+            let mut i = i;
+            while p[i] != i {
+                p[i] = p[p[i]];
+                i = p[i];
+            }
+            i
+        }
+        for i in 0..n {
+            for j in i + 1..n {
+                let c = cosine(&act, n, i, j);
+                let cz = cosine(&pre, n, i, j);
+                let copy = c >= th.copycat_cosine;
+                let mirror = cz <= th.mirror_cosine;
+                if copy {
+                    let (a, b) = (find(&mut parent, i), find(&mut parent, j));
+                    parent[a] = b;
+                }
+                if !(copy || mirror) {
+                    continue;
+                }
+                let id = |k| crate::nn::NeuronId { layer: l, index: k };
+                let h = hausdorff(
+                    geom.boundary(id(i)),
+                    geom.boundary(id(j)),
+                    th.hausdorff_step,
+                );
+                if h > th.copycat_hausdorff {
+                    continue;
+                }
+                out.push(Pair {
+                    layer: l + 1,
+                    units: [i + 1, j + 1],
+                    kind: if copy {
+                        PairKind::Copycat
+                    } else {
+                        PairKind::Mirror
+                    },
+                    cosine: if copy { c } else { cz },
+                    hausdorff: h,
+                });
+            }
+        }
+        let mut roots: Vec<usize> = (0..n).map(|i| find(&mut parent, i)).collect();
+        roots.sort_unstable();
+        roots.dedup();
+        widths.push(roots.len());
+    }
+    (out, widths)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::geometry::Rect;
+    use crate::nn::{Architecture, Network};
+    use rand::SeedableRng;
+
+    /// A 2-layer net whose layer-1 units are given as (w_x, w_y, b).
+    fn net(units: &[[f32; 3]]) -> Network {
+        let a = Architecture::new(&[units.len(), 3]).unwrap();
+        let mut n = Network::init(a, &mut rand_chacha::ChaCha8Rng::seed_from_u64(1));
+        let k = units.len();
+        for (j, u) in units.iter().enumerate() {
+            n.params[2 * j] = u[0];
+            n.params[2 * j + 1] = u[1];
+            n.params[2 * k + j] = u[2];
+        }
+        n
+    }
+
+    fn layer1(units: &[[f32; 3]]) -> Vec<Pair> {
+        let g = Geometry::new(&net(units), Rect::UNIT);
+        pairs(&g, &Thresholds::default())
+            .0
+            .into_iter()
+            .filter(|p| p.layer == 1)
+            .collect()
+    }
+
+    #[test]
+    fn identical_units_are_copycats_negated_ones_mirrors_moved_ones_neither() {
+        let line = [1.0, 0.5, -0.6];
+        let p = layer1(&[line, line, [0.3, -1.0, 0.2]]);
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert_eq!((p[0].units, p[0].kind), ([1, 2], PairKind::Copycat));
+        assert!((p[0].cosine - 1.0).abs() < 1e-12 && p[0].hausdorff < 1e-12);
+        // Scaled: the same function up to a factor, still a copycat.
+        let p = layer1(&[line, [2.0, 1.0, -1.2], [0.3, -1.0, 0.2]]);
+        assert_eq!(p.len(), 1);
+        // Negated: the same line, opposite sides: a mirror pair, not a copycat.
+        let p = layer1(&[line, [-1.0, -0.5, 0.6], [0.3, -1.0, 0.2]]);
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert_eq!(p[0].kind, PairKind::Mirror);
+        assert!((p[0].cosine + 1.0).abs() < 1e-9);
+        // Moved by 0.05 along its normal: not a copycat.
+        let norm = (1.0f32 + 0.25).sqrt();
+        let moved = [1.0, 0.5, -0.6 - 0.05 * norm];
+        assert!(layer1(&[line, moved, [0.3, -1.0, 0.2]]).is_empty());
+    }
+
+    #[test]
+    fn exact_integrals_match_dense_sampling() {
+        let mut n = Network::init(
+            Architecture::new(&[6, 5]).unwrap(),
+            &mut rand_chacha::ChaCha8Rng::seed_from_u64(7),
+        );
+        n.params.iter_mut().for_each(|p| *p *= 2.0);
+        let g = Geometry::new(&n, Rect::UNIT);
+        let (act, _) = gram(&g, 1);
+        let k = 400;
+        let mut sampled = vec![0.0; 25];
+        for s in 0..k * k {
+            let p = Rect::UNIT.pixel_centre(s, k, k);
+            let z = &n.pre_activations(p[0], p[1])[1];
+            for i in 0..5 {
+                for j in 0..5 {
+                    sampled[i * 5 + j] += z[i].max(0.0) * z[j].max(0.0) / (k * k) as f64;
+                }
+            }
+        }
+        for (e, s) in act.iter().zip(&sampled) {
+            assert!(
+                (e - s).abs() < 2e-3 * (1.0 + s.abs()),
+                "exact {e}, sampled {s}"
+            );
+        }
+    }
+}

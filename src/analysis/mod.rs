@@ -1,0 +1,265 @@
+//! The report's phenomena as measured, reproducible quantities over a run (`ginn analyze`).
+//! Each snapshot's exact geometry is built once and every measure reads it.
+//!
+//! Measured so far: the target's features (contour, corners, components, mirror axes),
+//! §7 copycats and mirror pairs with each layer's effective width, and §3–4 where the
+//! boundaries go (regions, boundary length per layer, dead units). The other phenomena of
+//! the report (§5, §6, §8–§10) are not measured yet and are reported as such.
+
+pub mod copycats;
+pub mod features;
+
+use crate::geometry::{Geometry, Rect};
+use crate::run::Run;
+use serde::Serialize;
+
+pub use copycats::{Pair, PairKind};
+pub use features::TargetFeatures;
+
+/// Version of the JSON `ginn analyze --json` writes.
+pub const SCHEMA: u32 = 1;
+
+/// Every threshold a verdict depends on; echoed in the output.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Thresholds {
+    /// Contour corners: Douglas–Peucker tolerance (pixels) and the least turn (degrees).
+    pub corner_tolerance_px: f64,
+    pub corner_angle_deg: f64,
+    /// A reflection is a mirror axis of the target when it maps this share of pixels onto
+    /// their own class.
+    pub mirror_agreement: f64,
+    /// Copycats: activation cosine at least this, boundaries within this (input units).
+    pub copycat_cosine: f64,
+    pub copycat_hausdorff: f64,
+    /// Mirror pairs: pre-activation cosine at most this (and boundaries as close).
+    pub mirror_cosine: f64,
+    /// Spacing of the points sampled along a boundary for distances (input units).
+    pub hausdorff_step: f64,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Self {
+            corner_tolerance_px: 0.75,
+            corner_angle_deg: 35.0,
+            mirror_agreement: 0.98,
+            copycat_cosine: 0.99,
+            copycat_hausdorff: 0.02,
+            mirror_cosine: -0.99,
+            hausdorff_step: 0.005,
+        }
+    }
+}
+
+/// A pair's life: the snapshots (iterations) from which to which it held.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Episode {
+    pub layer: usize,
+    pub units: [usize; 2],
+    pub kind: PairKind,
+    pub from: u64,
+    /// The last snapshot it held at.
+    pub to: u64,
+}
+
+/// Per snapshot: where the boundaries are and how many units a layer effectively has.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Sample {
+    pub iteration: u64,
+    pub regions: usize,
+    /// Per hidden layer.
+    pub boundary_length: Vec<f64>,
+    /// Units whose boundary misses the square and that are inactive everywhere.
+    pub dead_units: Vec<usize>,
+    /// Clusters of units at the copycat cosine.
+    pub effective_width: Vec<usize>,
+    pub copycats: usize,
+    pub mirrors: usize,
+}
+
+/// Everything `ginn analyze` reports for one run.
+#[derive(Clone, Debug, Serialize)]
+pub struct Analysis {
+    pub schema: u32,
+    /// Hidden layer widths of the run.
+    pub widths: Vec<usize>,
+    pub thresholds: Thresholds,
+    /// `None` for runs not trained on an image.
+    pub target: Option<TargetFeatures>,
+    pub samples: Vec<Sample>,
+    /// Copycat and mirror pairs over the run.
+    pub episodes: Vec<Episode>,
+    /// The pairs at the last snapshot.
+    pub last_pairs: Vec<Pair>,
+    /// Phenomena of the report not measured (yet).
+    pub not_measured: Vec<&'static str>,
+}
+
+/// Analyses a run, snapshot by snapshot.
+pub fn analyze(run: &Run, th: &Thresholds) -> Result<Analysis, crate::geometry::Truncation> {
+    let arch = run.architecture();
+    let target = run.target.image().map(|t| TargetFeatures::of(t, th));
+    let mut samples = Vec::with_capacity(run.snapshots.len());
+    let mut episodes: Vec<Episode> = Vec::new();
+    let mut open: Vec<usize> = Vec::new();
+    let mut last_pairs = Vec::new();
+    for snap in &run.snapshots {
+        let net = snap
+            .network(&arch)
+            .expect("checked when the run was loaded");
+        let geom = Geometry::complete(&net, Rect::UNIT)?;
+        let (pairs, effective_width) = copycats::pairs(&geom, th);
+        // Pairs still holding extend their episode; new ones open one.
+        let mut still = Vec::new();
+        for p in &pairs {
+            let same = |e: &Episode| e.layer == p.layer && e.units == p.units && e.kind == p.kind;
+            match open.iter().find(|&&k| same(&episodes[k])) {
+                Some(&k) => {
+                    episodes[k].to = snap.iteration;
+                    still.push(k);
+                }
+                None => {
+                    episodes.push(Episode {
+                        layer: p.layer,
+                        units: p.units,
+                        kind: p.kind,
+                        from: snap.iteration,
+                        to: snap.iteration,
+                    });
+                    still.push(episodes.len() - 1);
+                }
+            }
+        }
+        open = still;
+        let layers = geom.layers.len();
+        samples.push(Sample {
+            iteration: snap.iteration,
+            regions: geom.regions().len(),
+            boundary_length: (0..layers)
+                .map(|l| {
+                    geom.boundaries
+                        .iter()
+                        .filter(|b| b.neuron.layer == l)
+                        .map(|b| b.length())
+                        .sum()
+                })
+                .collect(),
+            dead_units: (0..layers)
+                .map(|l| {
+                    (0..geom.layers[l].width)
+                        .filter(|&j| {
+                            let n = crate::nn::NeuronId { layer: l, index: j };
+                            let s = geom.neuron_stats(n);
+                            s.pieces == 0 && s.active_fraction == 0.0
+                        })
+                        .count()
+                })
+                .collect(),
+            effective_width,
+            copycats: pairs.iter().filter(|p| p.kind == PairKind::Copycat).count(),
+            mirrors: pairs.iter().filter(|p| p.kind == PairKind::Mirror).count(),
+        });
+        last_pairs = pairs;
+    }
+    Ok(Analysis {
+        schema: SCHEMA,
+        widths: arch.hidden().to_vec(),
+        thresholds: th.clone(),
+        target,
+        samples,
+        episodes,
+        last_pairs,
+        not_measured: vec![
+            "§5 bias before weights",
+            "§6 critical points",
+            "§8 indecisive units",
+            "§9 symmetry",
+            "§10 failure",
+        ],
+    })
+}
+
+impl Analysis {
+    /// The readable summary, one block per phenomenon.
+    pub fn summary(&self) -> String {
+        use std::fmt::Write;
+        let mut s = String::new();
+        match &self.target {
+            Some(t) => {
+                let _ = writeln!(
+                    s,
+                    "target: {} contour loop(s), {} corners, {} components (depths {}), mirror axes: {}",
+                    t.contour.len(),
+                    t.corners.len(),
+                    t.components.len(),
+                    t.components
+                        .iter()
+                        .map(|c| format!("{}:{}px/{:.1}", c.depth, c.area, c.thickness))
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                    if t.mirror_axes.is_empty() {
+                        "none".to_string()
+                    } else {
+                        t.mirror_axes
+                            .iter()
+                            .map(|m| format!("{:?} ({:.1} %)", m.axis, 100.0 * m.agreement))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    }
+                );
+            }
+            None => s.push_str("target: not an image (target features not applicable)\n"),
+        }
+        if let (Some(first), Some(last)) = (self.samples.first(), self.samples.last()) {
+            let _ = writeln!(
+                s,
+                "§3–4 boundaries: {} → {} linear regions; boundary length per layer {} → {}; dead units per layer {:?} → {:?}",
+                first.regions,
+                last.regions,
+                lengths(&first.boundary_length),
+                lengths(&last.boundary_length),
+                first.dead_units,
+                last.dead_units
+            );
+            let _ = writeln!(
+                s,
+                "§7 copycats: {} copycat and {} mirror pair(s) at the last snapshot; {} pair episode(s) over the run; effective width per layer {:?} (of {:?})",
+                last.copycats,
+                last.mirrors,
+                self.episodes.len(),
+                last.effective_width,
+                self.widths
+            );
+            for p in &self.last_pairs {
+                let e = self
+                    .episodes
+                    .iter()
+                    .rev()
+                    .find(|e| e.layer == p.layer && e.units == p.units && e.kind == p.kind);
+                let _ = writeln!(
+                    s,
+                    "    layer {} units {} and {}: {:?}, cosine {:.4}, Hausdorff {:.4}{}",
+                    p.layer,
+                    p.units[0],
+                    p.units[1],
+                    p.kind,
+                    p.cosine,
+                    p.hausdorff,
+                    e.map_or(String::new(), |e| format!(", since iteration {}", e.from))
+                );
+            }
+        }
+        let _ = writeln!(s, "not measured yet: {}", self.not_measured.join(", "));
+        s
+    }
+}
+
+fn lengths(v: &[f64]) -> String {
+    format!(
+        "[{}]",
+        v.iter()
+            .map(|l| format!("{l:.2}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}
