@@ -219,6 +219,11 @@ fn simplify(pts: &[[f64; 2]], tolerance: f64) -> Vec<[f64; 2]> {
 /// Connected components (4-neighbour) of each class, nested by depth from the component
 /// that touches the border at the corner pixel.
 pub fn components(t: &Target) -> Vec<Component> {
+    component_map(t).0
+}
+
+/// The components and, for every pixel (row-major), the index of its component in that list.
+pub fn component_map(t: &Target) -> (Vec<Component>, Vec<usize>) {
     let (w, h) = (t.width as usize, t.height as usize);
     let mut label = vec![usize::MAX; w * h];
     let mut comps: Vec<Component> = Vec::new();
@@ -292,8 +297,14 @@ pub fn components(t: &Target) -> Vec<Component> {
     for (i, &l) in label.iter().enumerate() {
         comps[l].thickness = comps[l].thickness.max(d[i]);
     }
-    comps.sort_by_key(|c| (c.depth, std::cmp::Reverse(c.area)));
-    comps
+    let mut order: Vec<usize> = (0..comps.len()).collect();
+    order.sort_by_key(|&k| (comps[k].depth, std::cmp::Reverse(comps[k].area)));
+    let mut rank = vec![0; comps.len()];
+    for (r, &k) in order.iter().enumerate() {
+        rank[k] = r;
+    }
+    let sorted = order.iter().map(|&k| comps[k].clone()).collect();
+    (sorted, label.iter().map(|&l| rank[l]).collect())
 }
 
 /// Euclidean distance (pixels) from each pixel centre to the nearest pixel centre of the

@@ -7,6 +7,7 @@
 //! the report (§5, §6, §8–§10) are not measured yet and are reported as such.
 
 pub mod copycats;
+pub mod failure;
 pub mod features;
 
 use crate::geometry::{Geometry, Rect};
@@ -35,6 +36,10 @@ pub struct Thresholds {
     pub mirror_cosine: f64,
     /// Spacing of the points sampled along a boundary for distances (input units).
     pub hausdorff_step: f64,
+    /// §10: a component is thick enough to learn from this inscribed radius (pixels); the
+    /// run counts as good from this overall accuracy.
+    pub failure_thickness_px: f64,
+    pub failure_overall_accuracy: f64,
 }
 
 impl Default for Thresholds {
@@ -47,6 +52,8 @@ impl Default for Thresholds {
             copycat_hausdorff: 0.02,
             mirror_cosine: -0.99,
             hausdorff_step: 0.005,
+            failure_thickness_px: 3.0,
+            failure_overall_accuracy: 0.9,
         }
     }
 }
@@ -91,6 +98,8 @@ pub struct Analysis {
     pub episodes: Vec<Episode>,
     /// The pairs at the last snapshot.
     pub last_pairs: Vec<Pair>,
+    /// §10: each component of an image target over the run, with its verdict.
+    pub components: Vec<failure::ComponentHistory>,
     /// Phenomena of the report not measured (yet).
     pub not_measured: Vec<&'static str>,
 }
@@ -103,11 +112,15 @@ pub fn analyze(run: &Run, th: &Thresholds) -> Result<Analysis, crate::geometry::
     let mut episodes: Vec<Episode> = Vec::new();
     let mut open: Vec<usize> = Vec::new();
     let mut last_pairs = Vec::new();
+    let mut tracker = run.target.image().map(failure::Tracker::new);
     for snap in &run.snapshots {
         let net = snap
             .network(&arch)
             .expect("checked when the run was loaded");
         let geom = Geometry::complete(&net, Rect::UNIT)?;
+        if let Some(t) = tracker.as_mut() {
+            t.add(snap.iteration, &net, &geom);
+        }
         let (pairs, effective_width) = copycats::pairs(&geom, th);
         // Pairs still holding extend their episode; new ones open one.
         let mut still = Vec::new();
@@ -169,12 +182,12 @@ pub fn analyze(run: &Run, th: &Thresholds) -> Result<Analysis, crate::geometry::
         samples,
         episodes,
         last_pairs,
+        components: tracker.map_or_else(Vec::new, |t| t.finish(th)),
         not_measured: vec![
             "§5 bias before weights",
             "§6 critical points",
             "§8 indecisive units",
             "§9 symmetry",
-            "§10 failure",
         ],
     })
 }
@@ -246,6 +259,37 @@ impl Analysis {
                     p.cosine,
                     p.hausdorff,
                     e.map_or(String::new(), |e| format!(", since iteration {}", e.from))
+                );
+            }
+        }
+        if self.components.is_empty() {
+            s.push_str("§10 failure: not applicable (not an image target)\n");
+        } else {
+            let failed = self
+                .components
+                .iter()
+                .filter(|c| c.verdict == failure::Verdict::Failed)
+                .count();
+            let _ = writeln!(
+                s,
+                "§10 failure: {} — components (depth, class, px, thickness → last accuracy, birth, verdict):",
+                if failed == 0 {
+                    "no component failed".to_string()
+                } else {
+                    format!("{failed} component(s) FAILED")
+                }
+            );
+            for c in &self.components {
+                let _ = writeln!(
+                    s,
+                    "    {} {} {:>6} px {:>5.1} px → {:>6.1} %, born {}, {:?}",
+                    c.depth,
+                    if c.class == 1 { "white" } else { "black" },
+                    c.area,
+                    c.thickness,
+                    100.0 * c.accuracy.last().copied().unwrap_or(0.0),
+                    c.birth.map_or("never".to_string(), |b| format!("at {b}")),
+                    c.verdict
                 );
             }
         }

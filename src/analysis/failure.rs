@@ -1,0 +1,188 @@
+//! §10 failure: how well each of the target's components is learned over time, when it is
+//! first learned ("birth": accuracy ≥ ½), what the network spends inside it, and whether
+//! the run failed it — a component thick enough to learn (inscribed radius ≥ 3 px) that
+//! ends below ½ while the whole image is ≥ 90 % right. Thinner components (outlines) are
+//! reported, never a failure: the report's own 1-px label outline is missed by every run.
+
+use super::Thresholds;
+use super::features::{Component, component_map};
+use crate::geometry::Geometry;
+use crate::nn::Network;
+use crate::targets::Target;
+use serde::Serialize;
+
+/// One component over the run.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ComponentHistory {
+    pub depth: usize,
+    /// 1 = white.
+    pub class: u8,
+    pub area: usize,
+    /// Inscribed radius in pixels.
+    pub thickness: f64,
+    /// Share of its pixels predicted right, per snapshot.
+    pub accuracy: Vec<f64>,
+    /// First iteration at which its accuracy reached ½.
+    pub birth: Option<u64>,
+    /// Linear regions whose centroid lies in it, at the last snapshot.
+    pub regions: usize,
+    pub verdict: Verdict,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Learned,
+    /// Thick enough to learn, missed at the end while the image as a whole was learned.
+    Failed,
+    /// Missed at the end, but the run as a whole is not good enough to call it a failure.
+    Missed,
+    /// Thinner than the thickness threshold: reported, never a failure.
+    Thin,
+}
+
+/// Follows every component of `t` over the snapshots `(iteration, net, geometry)`.
+pub struct Tracker {
+    comps: Vec<Component>,
+    label: Vec<usize>,
+    width: u32,
+    height: u32,
+    white: Vec<bool>,
+    history: Vec<ComponentHistory>,
+    overall: f64,
+}
+
+impl Tracker {
+    pub fn new(t: &Target) -> Self {
+        let (comps, label) = component_map(t);
+        let history = comps
+            .iter()
+            .map(|c| ComponentHistory {
+                depth: c.depth,
+                class: c.class,
+                area: c.area,
+                thickness: c.thickness,
+                accuracy: vec![],
+                birth: None,
+                regions: 0,
+                verdict: Verdict::Learned,
+            })
+            .collect();
+        Self {
+            comps,
+            label,
+            width: t.width,
+            height: t.height,
+            white: t.white.clone(),
+            history,
+            overall: 0.0,
+        }
+    }
+
+    /// One snapshot: the prediction at every pixel centre, read off the exact partition.
+    pub fn add(&mut self, iteration: u64, net: &Network, geom: &Geometry) {
+        let p = crate::render::prediction(geom, net, self.width, self.height);
+        let mut right = vec![0usize; self.comps.len()];
+        for (i, (&prob, &white)) in p.iter().zip(&self.white).enumerate() {
+            if (prob > 0.5) == white {
+                right[self.label[i]] += 1;
+            }
+        }
+        self.overall = right.iter().sum::<usize>() as f64 / self.white.len() as f64;
+        for (h, &r) in self.history.iter_mut().zip(&right) {
+            let a = r as f64 / h.area as f64;
+            h.accuracy.push(a);
+            if h.birth.is_none() && a >= 0.5 {
+                h.birth = Some(iteration);
+            }
+        }
+        // Regions inside each component, by their centroid's pixel.
+        for h in &mut self.history {
+            h.regions = 0;
+        }
+        for r in geom.regions() {
+            let poly = geom.polygon(r);
+            let n = poly.len() as f64;
+            let c = [
+                poly.iter().map(|p| p[0]).sum::<f64>() / n,
+                poly.iter().map(|p| p[1]).sum::<f64>() / n,
+            ];
+            let (col, row) = (
+                ((c[0] * self.width as f64) as usize).min(self.width as usize - 1),
+                ((c[1] * self.height as f64) as usize).min(self.height as usize - 1),
+            );
+            self.history[self.label[row * self.width as usize + col]].regions += 1;
+        }
+    }
+
+    /// The verdicts, from the last snapshot added.
+    pub fn finish(mut self, th: &Thresholds) -> Vec<ComponentHistory> {
+        for h in &mut self.history {
+            let last = h.accuracy.last().copied().unwrap_or(0.0);
+            h.verdict = if last >= 0.5 {
+                Verdict::Learned
+            } else if h.thickness < th.failure_thickness_px {
+                Verdict::Thin
+            } else if self.overall >= th.failure_overall_accuracy {
+                Verdict::Failed
+            } else {
+                Verdict::Missed
+            };
+        }
+        self.history
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::geometry::Rect;
+    use crate::nn::Architecture;
+    use rand::SeedableRng;
+
+    /// A net that says "black" everywhere: all weights 0, the output biases apart.
+    fn all_black() -> Network {
+        let a = Architecture::new(&[4]).unwrap();
+        let mut n = Network::init(a.clone(), &mut rand_chacha::ChaCha8Rng::seed_from_u64(1));
+        n.params.iter_mut().for_each(|p| *p = 0.0);
+        let o = a.offset(1) + 2 * 4;
+        n.params[o] = 1.0; // logit of black
+        n
+    }
+
+    fn track(t: &Target, net: &Network) -> Vec<ComponentHistory> {
+        let mut tr = Tracker::new(t);
+        tr.add(0, net, &Geometry::new(net, Rect::UNIT));
+        tr.finish(&Thresholds::default())
+    }
+
+    #[test]
+    fn a_thick_component_missed_by_a_good_run_is_a_failure_a_thin_one_is_not() {
+        // A black image with a white square (8 % of it) and a thin white ring.
+        let t = Target::from_fn(100, 100, |x, y| {
+            let square = (0.4..0.68).contains(&x) && (0.4..0.68).contains(&y);
+            let r = ((x - 0.5).powi(2) + (y - 0.5).powi(2)).sqrt();
+            square || (0.45..0.46).contains(&r) && y > 0.7
+        });
+        let h = track(&t, &all_black());
+        let square = h.iter().find(|c| c.class == 1 && c.area > 500).unwrap();
+        assert_eq!(square.accuracy, vec![0.0]);
+        assert_eq!(square.verdict, Verdict::Failed);
+        let ring = h.iter().find(|c| c.class == 1 && c.area < 500).unwrap();
+        assert_eq!(ring.verdict, Verdict::Thin, "{ring:?}");
+        let background = &h[0];
+        assert_eq!(
+            (background.verdict, background.birth),
+            (Verdict::Learned, Some(0))
+        );
+    }
+
+    #[test]
+    fn a_bad_run_misses_without_failing() {
+        // Half the image white: a net saying black everywhere is only 50 % right.
+        let t = Target::from_fn(50, 50, |x, _| x > 0.5);
+        let h = track(&t, &all_black());
+        let white = h.iter().find(|c| c.class == 1).unwrap();
+        assert_eq!(white.verdict, Verdict::Missed);
+    }
+}
