@@ -9,6 +9,7 @@
 pub mod copycats;
 pub mod failure;
 pub mod features;
+pub mod symmetry;
 
 use crate::geometry::{Geometry, Rect};
 use crate::run::Run;
@@ -40,6 +41,8 @@ pub struct Thresholds {
     /// run counts as good from this overall accuracy.
     pub failure_thickness_px: f64,
     pub failure_overall_accuracy: f64,
+    /// §9: a boundary point counts as mirrored when its mirror image is this close (px).
+    pub symmetry_px: f64,
 }
 
 impl Default for Thresholds {
@@ -54,6 +57,7 @@ impl Default for Thresholds {
             hausdorff_step: 0.005,
             failure_thickness_px: 3.0,
             failure_overall_accuracy: 0.9,
+            symmetry_px: 2.0,
         }
     }
 }
@@ -82,6 +86,8 @@ pub struct Sample {
     pub effective_width: Vec<usize>,
     pub copycats: usize,
     pub mirrors: usize,
+    /// §9, per mirror axis of the target.
+    pub symmetry: Vec<symmetry::Symmetry>,
 }
 
 /// Everything `ginn analyze` reports for one run.
@@ -145,6 +151,26 @@ pub fn analyze(run: &Run, th: &Thresholds) -> Result<Analysis, crate::geometry::
         }
         open = still;
         let layers = geom.layers.len();
+        let symmetry = match &target {
+            Some(f) if !f.mirror_axes.is_empty() => {
+                let side = (1.0 / f.pixel).round() as usize;
+                let p = crate::render::prediction(&geom, &net, side as u32, side as u32);
+                f.mirror_axes
+                    .iter()
+                    .map(|m| {
+                        symmetry::measure(
+                            &geom,
+                            &p,
+                            side,
+                            m.axis,
+                            th.hausdorff_step,
+                            th.symmetry_px * f.pixel,
+                        )
+                    })
+                    .collect()
+            }
+            _ => vec![],
+        };
         samples.push(Sample {
             iteration: snap.iteration,
             regions: geom.regions().len(),
@@ -171,6 +197,7 @@ pub fn analyze(run: &Run, th: &Thresholds) -> Result<Analysis, crate::geometry::
             effective_width,
             copycats: pairs.iter().filter(|p| p.kind == PairKind::Copycat).count(),
             mirrors: pairs.iter().filter(|p| p.kind == PairKind::Mirror).count(),
+            symmetry,
         });
         last_pairs = pairs;
     }
@@ -187,7 +214,7 @@ pub fn analyze(run: &Run, th: &Thresholds) -> Result<Analysis, crate::geometry::
             "§5 bias before weights",
             "§6 critical points",
             "§8 indecisive units",
-            "§9 symmetry",
+            "§9 unit pairing (self-symmetric / paired / unmatched)",
         ],
     })
 }
@@ -261,6 +288,24 @@ impl Analysis {
                     e.map_or(String::new(), |e| format!(", since iteration {}", e.from))
                 );
             }
+        }
+        match self.samples.last().map(|l| &l.symmetry) {
+            Some(sym) if !sym.is_empty() => {
+                for a in sym {
+                    let _ = writeln!(
+                        s,
+                        "§9 symmetry about the {:?} axis at the last snapshot: mirrored boundary length per layer {}, pixels predicted as their mirror {:.1} %",
+                        a.axis,
+                        a.boundary_share
+                            .iter()
+                            .map(|v| format!("{:.0} %", 100.0 * v))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        100.0 * a.pixel_share
+                    );
+                }
+            }
+            _ => s.push_str("§9 symmetry: not applicable (the target has no mirror axis)\n"),
         }
         if self.components.is_empty() {
             s.push_str("§10 failure: not applicable (not an image target)\n");

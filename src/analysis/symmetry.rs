@@ -1,0 +1,187 @@
+//! §9 symmetry: for each mirror axis of the target, how much of each layer's boundaries
+//! has its mirror image on that layer's boundaries (within 2 px), and how many pixels are
+//! predicted as their mirror image is.
+
+use super::features::Axis;
+use crate::geometry::Geometry;
+use serde::Serialize;
+
+/// One axis at one snapshot.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Symmetry {
+    pub axis: Axis,
+    /// Per hidden layer: the share of its boundary length whose mirror image lies within
+    /// the distance of its boundaries (NaN for a layer without boundaries).
+    pub boundary_share: Vec<f64>,
+    /// The share of pixels predicted as their mirror image is.
+    pub pixel_share: f64,
+}
+
+/// Segments in a uniform grid over the unit square, for "is a point within `r` of any of
+/// them" without testing every segment (boundaries have thousands).
+pub struct SegmentIndex {
+    cells: usize,
+    buckets: Vec<Vec<([f64; 2], [f64; 2])>>,
+}
+
+impl SegmentIndex {
+    pub fn new(segments: impl Iterator<Item = ([f64; 2], [f64; 2])>, cells: usize) -> Self {
+        let mut buckets = vec![Vec::new(); cells * cells];
+        let cell = |v: f64| ((v * cells as f64).floor().max(0.0) as usize).min(cells - 1);
+        for (a, b) in segments {
+            let (c0, c1) = (cell(a[0].min(b[0])), cell(a[0].max(b[0])));
+            let (r0, r1) = (cell(a[1].min(b[1])), cell(a[1].max(b[1])));
+            for r in r0..=r1 {
+                for c in c0..=c1 {
+                    buckets[r * cells + c].push((a, b));
+                }
+            }
+        }
+        Self { cells, buckets }
+    }
+
+    /// Whether `p` lies within `radius` of a segment.
+    pub fn near(&self, p: [f64; 2], radius: f64) -> bool {
+        let n = self.cells as f64;
+        let lo = |v: f64| (((v - radius) * n).floor().max(0.0) as usize).min(self.cells - 1);
+        let hi = |v: f64| (((v + radius) * n).floor().max(0.0) as usize).min(self.cells - 1);
+        if p[0] + radius < 0.0 || p[1] + radius < 0.0 || p[0] - radius > 1.0 || p[1] - radius > 1.0
+        {
+            return false;
+        }
+        for r in lo(p[1])..=hi(p[1]) {
+            for c in lo(p[0])..=hi(p[0]) {
+                if self.buckets[r * self.cells + c]
+                    .iter()
+                    .any(|&(a, b)| crate::geometry::point_segment(p, a, b).0 <= radius)
+                {
+                    return true;
+                }
+            }
+        }
+        false
+    }
+}
+
+/// Symmetry of one snapshot about `axis`: boundaries sampled every `step`, mirror images
+/// within `radius`; the prediction compared on a `side × side` pixel grid.
+pub fn measure(
+    geom: &Geometry,
+    prediction: &[f32],
+    side: usize,
+    axis: Axis,
+    step: f64,
+    radius: f64,
+) -> Symmetry {
+    let layers = geom.layers.len();
+    let boundary_share = (0..layers)
+        .map(|l| {
+            let lines = || {
+                geom.boundaries
+                    .iter()
+                    .filter(move |b| b.neuron.layer == l)
+                    .flat_map(|b| b.polylines.iter())
+            };
+            let index =
+                SegmentIndex::new(lines().flat_map(|p| p.windows(2).map(|w| (w[0], w[1]))), 64);
+            let (mut hit, mut all) = (0usize, 0usize);
+            for line in lines() {
+                for w in line.windows(2) {
+                    let len = (w[1][0] - w[0][0]).hypot(w[1][1] - w[0][1]);
+                    let k = (len / step).ceil().max(1.0) as usize;
+                    for s in 0..k {
+                        let t = (s as f64 + 0.5) / k as f64;
+                        let p = [
+                            w[0][0] + t * (w[1][0] - w[0][0]),
+                            w[0][1] + t * (w[1][1] - w[0][1]),
+                        ];
+                        all += 1;
+                        hit += usize::from(index.near(axis.reflect(p), radius));
+                    }
+                }
+            }
+            if all == 0 {
+                f64::NAN
+            } else {
+                hit as f64 / all as f64
+            }
+        })
+        .collect();
+    let same = (0..side * side)
+        .filter(|&i| {
+            let (c, r) = (i % side, i / side);
+            let (mc, mr) = match axis {
+                Axis::Vertical => (side - 1 - c, r),
+                Axis::Horizontal => (c, side - 1 - r),
+                Axis::Diagonal => (r, c),
+                Axis::AntiDiagonal => (side - 1 - r, side - 1 - c),
+            };
+            (prediction[i] > 0.5) == (prediction[mr * side + mc] > 0.5)
+        })
+        .count();
+    Symmetry {
+        axis,
+        boundary_share,
+        pixel_share: same as f64 / (side * side) as f64,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::geometry::Rect;
+    use crate::nn::{Architecture, Network};
+    use rand::{Rng, SeedableRng};
+
+    /// A net equivariant under x ↦ 1 − x: layer-1 units in mirrored pairs, later layers
+    /// weighting both units of a pair alike.
+    fn mirrored(seed: u64) -> Network {
+        let a = Architecture::new(&[6, 4]).unwrap();
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        let mut n = Network::init(a.clone(), &mut rng);
+        for k in 0..3 {
+            // A line through a point of the square, so that it has a boundary there.
+            let (wx, wy): (f32, f32) = (rng.random_range(-3.0..3.0), rng.random_range(-3.0..3.0));
+            let (cx, cy): (f32, f32) = (rng.random_range(0.2..0.8), rng.random_range(0.2..0.8));
+            let b = -(wx * cx + wy * cy);
+            let (i, j) = (2 * k, 2 * k + 1);
+            n.params[2 * i] = wx;
+            n.params[2 * i + 1] = wy;
+            n.params[12 + i] = b;
+            // w_x (1 − x) + w_y y + b = −w_x x + w_y y + (b + w_x)
+            n.params[2 * j] = -wx;
+            n.params[2 * j + 1] = wy;
+            n.params[12 + j] = b + wx;
+        }
+        let o = a.offset(1);
+        for u in 0..4 {
+            for k in 0..3 {
+                let w = n.params[o + u * 6 + 2 * k];
+                n.params[o + u * 6 + 2 * k + 1] = w;
+            }
+        }
+        n
+    }
+
+    #[test]
+    fn a_mirror_equivariant_net_is_fully_symmetric_and_a_random_one_is_not() {
+        let net = mirrored(4);
+        let g = Geometry::new(&net, Rect::UNIT);
+        let p = crate::render::prediction(&g, &net, 100, 100);
+        let s = measure(&g, &p, 100, Axis::Vertical, 0.005, 0.01);
+        assert!(
+            s.boundary_share.iter().all(|&v| v.is_nan() || v > 0.999),
+            "{s:?}"
+        );
+        assert!(s.pixel_share > 0.99, "{s:?}");
+        assert!(!s.boundary_share[0].is_nan());
+        // Break one pair: move unit 2's line by 0.1.
+        let mut broken = net.clone();
+        let w = (broken.params[2].powi(2) + broken.params[3].powi(2)).sqrt();
+        broken.params[13] += 0.1 * w;
+        let g = Geometry::new(&broken, Rect::UNIT);
+        let p = crate::render::prediction(&g, &broken, 100, 100);
+        let s = measure(&g, &p, 100, Axis::Vertical, 0.005, 0.01);
+        assert!(s.boundary_share[0] < 0.9, "{s:?}");
+    }
+}
