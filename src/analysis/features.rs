@@ -84,6 +84,7 @@ impl TargetFeatures {
         let corners = contour
             .iter()
             .flat_map(|loop_| corners(loop_, th.corner_tolerance_px * pixel, th.corner_angle_deg))
+            .filter(|&c| !on_edge(c))
             .collect();
         Self {
             pixel,
@@ -101,6 +102,13 @@ impl TargetFeatures {
                 .collect(),
         }
     }
+}
+
+/// Whether a contour point lies on the square's edge: there the loops are closed by the
+/// padding, not by the target.
+pub fn on_edge(p: [f64; 2]) -> bool {
+    let e = 1e-9;
+    p[0] <= e || p[1] <= e || p[0] >= 1.0 - e || p[1] >= 1.0 - e
 }
 
 /// Marching squares at the pixel centres, with the image padded by its corner pixel's class

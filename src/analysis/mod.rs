@@ -43,6 +43,10 @@ pub struct Thresholds {
     pub failure_overall_accuracy: f64,
     /// §9: a boundary point counts as mirrored when its mirror image is this close (px).
     pub symmetry_px: f64,
+    /// §3–4 local complexity: units whose boundary meets a disc of this radius (px); far
+    /// points are at least `far_px` from the contour.
+    pub complexity_px: f64,
+    pub far_px: f64,
 }
 
 impl Default for Thresholds {
@@ -58,6 +62,8 @@ impl Default for Thresholds {
             failure_thickness_px: 3.0,
             failure_overall_accuracy: 0.9,
             symmetry_px: 2.0,
+            complexity_px: 2.0,
+            far_px: 10.0,
         }
     }
 }
@@ -88,6 +94,10 @@ pub struct Sample {
     pub mirrors: usize,
     /// §9, per mirror axis of the target.
     pub symmetry: Vec<symmetry::Symmetry>,
+    /// §3–4: mean number of units whose boundary passes within the complexity radius of a
+    /// point on the target's contour, and of a point far from it (`None` without a target).
+    pub complexity_near: Option<f64>,
+    pub complexity_far: Option<f64>,
 }
 
 /// Everything `ginn analyze` reports for one run.
@@ -119,6 +129,10 @@ pub fn analyze(run: &Run, th: &Thresholds) -> Result<Analysis, crate::geometry::
     let mut open: Vec<usize> = Vec::new();
     let mut last_pairs = Vec::new();
     let mut tracker = run.target.image().map(failure::Tracker::new);
+    let probes = match (&target, run.target.image()) {
+        (Some(f), Some(t)) => Some(complexity_probes(f, t, th)),
+        _ => None,
+    };
     for snap in &run.snapshots {
         let net = snap
             .network(&arch)
@@ -171,8 +185,35 @@ pub fn analyze(run: &Run, th: &Thresholds) -> Result<Analysis, crate::geometry::
             }
             _ => vec![],
         };
+        let (complexity_near, complexity_far) = match &probes {
+            Some((near, far, radius)) => {
+                let index = symmetry::SegmentIndex::tagged(
+                    geom.boundaries.iter().enumerate().flat_map(|(k, b)| {
+                        b.polylines
+                            .iter()
+                            .flat_map(move |l| l.windows(2).map(move |w| (w[0], w[1], k as u32)))
+                    }),
+                    64,
+                );
+                let mut tags = Vec::new();
+                let mut mean = |pts: &[[f64; 2]]| {
+                    let total: usize = pts
+                        .iter()
+                        .map(|&p| {
+                            index.tags_near(p, *radius, &mut tags);
+                            tags.len()
+                        })
+                        .sum();
+                    (!pts.is_empty()).then(|| total as f64 / pts.len() as f64)
+                };
+                (mean(near), mean(far))
+            }
+            None => (None, None),
+        };
         samples.push(Sample {
             iteration: snap.iteration,
+            complexity_near,
+            complexity_far,
             regions: geom.regions().len(),
             boundary_length: (0..layers)
                 .map(|l| {
@@ -261,6 +302,27 @@ impl Analysis {
                 first.dead_units,
                 last.dead_units
             );
+            if let (Some(n), Some(f)) = (last.complexity_near, last.complexity_far) {
+                let ratio = |n: f64, f: f64| {
+                    if f > 0.0 {
+                        format!("{:.1}×", n / f)
+                    } else {
+                        "∞".into()
+                    }
+                };
+                let _ = writeln!(
+                    s,
+                    "§3–4 local complexity (units within {} px): near the contour {:.2}, far from it {:.2}, {} (at the start {})",
+                    self.thresholds.complexity_px,
+                    n,
+                    f,
+                    ratio(n, f),
+                    match (first.complexity_near, first.complexity_far) {
+                        (Some(n), Some(f)) => ratio(n, f),
+                        _ => "-".into(),
+                    }
+                );
+            }
             let _ = writeln!(
                 s,
                 "§7 copycats: {} copycat and {} mirror pair(s) at the last snapshot; {} pair episode(s) over the run; effective width per layer {:?} (of {:?})",
@@ -343,6 +405,40 @@ impl Analysis {
     }
 }
 
+/// §3–4's probe points: along the contour every 2 px, and pixel centres (every 4th row and
+/// column) at least `far_px` from it; and the disc radius in input units.
+fn complexity_probes(
+    f: &TargetFeatures,
+    t: &crate::targets::Target,
+    th: &Thresholds,
+) -> (Vec<[f64; 2]>, Vec<[f64; 2]>, f64) {
+    let mut near = Vec::new();
+    for l in &f.contour {
+        let mut since = f64::INFINITY;
+        for w in l.windows(2) {
+            since += (w[1][0] - w[0][0]).hypot(w[1][1] - w[0][1]);
+            // The padding ring closes loops along the square's edge: not the target's.
+            if since >= 2.0 * f.pixel && !features::on_edge(w[1]) {
+                near.push(w[1]);
+                since = 0.0;
+            }
+        }
+    }
+    let index = symmetry::SegmentIndex::new(
+        f.contour
+            .iter()
+            .flat_map(|l| l.windows(2).map(|w| (w[0], w[1]))),
+        64,
+    );
+    let (w, h) = (t.width as usize, t.height as usize);
+    let far = (0..w * h)
+        .filter(|i| (i % w) % 4 == 0 && (i / w) % 4 == 0)
+        .map(|i| crate::geometry::Rect::UNIT.pixel_centre(i, w, h))
+        .filter(|&p| !index.near(p, th.far_px * f.pixel))
+        .collect();
+    (near, far, th.complexity_px * f.pixel)
+}
+
 fn lengths(v: &[f64]) -> String {
     format!(
         "[{}]",
@@ -351,4 +447,66 @@ fn lengths(v: &[f64]) -> String {
             .collect::<Vec<_>>()
             .join(", ")
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nn::{Architecture, Network};
+    use crate::snapshot::Snapshot;
+    use crate::targets::{Data, Target};
+    use crate::train::Settings;
+    use rand::SeedableRng;
+
+    /// A one-snapshot run of `net` on `target`.
+    fn run_of(net: &Network, target: Target) -> Run {
+        Run {
+            settings: Settings {
+                widths: net.arch.hidden().to_vec(),
+                resolution: target.width,
+                iterations: 1,
+                ..Settings::default()
+            },
+            target: Data::Image(target),
+            snapshots: vec![Snapshot {
+                iteration: 0,
+                lr: 1e-3,
+                loss: f64::NAN,
+                accuracy: f64::NAN,
+                test_loss: None,
+                test_accuracy: None,
+                params: net.params.clone(),
+                adam: None,
+                rng_word_pos: None,
+            }],
+            stopped: None,
+            seconds: 0.0,
+        }
+    }
+
+    #[test]
+    fn boundaries_on_the_contour_make_it_complex_and_far_points_simple() {
+        // Target: white right of x = 0.5. Net: four vertical lines within 1 px of it.
+        let t = Target::from_fn(100, 100, |x, _| x > 0.5);
+        let mut net = Network::init(
+            Architecture::new(&[4]).unwrap(),
+            &mut rand_chacha::ChaCha8Rng::seed_from_u64(1),
+        );
+        for (j, x) in [0.495f32, 0.498, 0.502, 0.505].iter().enumerate() {
+            net.params[2 * j] = 1.0;
+            net.params[2 * j + 1] = 0.0;
+            net.params[8 + j] = -x;
+        }
+        let a = analyze(&run_of(&net, t), &Thresholds::default()).unwrap();
+        let s = &a.samples[0];
+        assert_eq!(s.complexity_near, Some(4.0));
+        assert_eq!(s.complexity_far, Some(0.0));
+        // Its only mirror axis is the horizontal one; the lines are their own mirrors there.
+        assert_eq!(s.symmetry.len(), 1);
+        assert!(s.symmetry[0].boundary_share[0] > 0.999);
+        // Four vertical lines 1 px apart, each within 0.02 of the others and computing
+        // nearly the same function: copycats.
+        assert!(s.copycats >= 3, "{s:?}");
+        assert!(a.summary().contains("§3–4 local complexity"));
+    }
 }

@@ -18,26 +18,48 @@ pub struct Symmetry {
 }
 
 /// Segments in a uniform grid over the unit square, for "is a point within `r` of any of
-/// them" without testing every segment (boundaries have thousands).
+/// them" without testing every segment (boundaries have thousands). Each segment carries a
+/// tag (the unit it belongs to).
 pub struct SegmentIndex {
     cells: usize,
-    buckets: Vec<Vec<([f64; 2], [f64; 2])>>,
+    buckets: Vec<Vec<([f64; 2], [f64; 2], u32)>>,
 }
 
 impl SegmentIndex {
     pub fn new(segments: impl Iterator<Item = ([f64; 2], [f64; 2])>, cells: usize) -> Self {
+        Self::tagged(segments.map(|(a, b)| (a, b, 0)), cells)
+    }
+
+    pub fn tagged(segments: impl Iterator<Item = ([f64; 2], [f64; 2], u32)>, cells: usize) -> Self {
         let mut buckets = vec![Vec::new(); cells * cells];
         let cell = |v: f64| ((v * cells as f64).floor().max(0.0) as usize).min(cells - 1);
-        for (a, b) in segments {
+        for (a, b, tag) in segments {
             let (c0, c1) = (cell(a[0].min(b[0])), cell(a[0].max(b[0])));
             let (r0, r1) = (cell(a[1].min(b[1])), cell(a[1].max(b[1])));
             for r in r0..=r1 {
                 for c in c0..=c1 {
-                    buckets[r * cells + c].push((a, b));
+                    buckets[r * cells + c].push((a, b, tag));
                 }
             }
         }
         Self { cells, buckets }
+    }
+
+    /// The distinct tags of the segments within `radius` of `p`.
+    pub fn tags_near(&self, p: [f64; 2], radius: f64, out: &mut Vec<u32>) {
+        out.clear();
+        let n = self.cells as f64;
+        let lo = |v: f64| (((v - radius) * n).floor().max(0.0) as usize).min(self.cells - 1);
+        let hi = |v: f64| (((v + radius) * n).floor().max(0.0) as usize).min(self.cells - 1);
+        for r in lo(p[1])..=hi(p[1]) {
+            for c in lo(p[0])..=hi(p[0]) {
+                for &(a, b, tag) in &self.buckets[r * self.cells + c] {
+                    if !out.contains(&tag) && crate::geometry::point_segment(p, a, b).0 <= radius {
+                        out.push(tag);
+                    }
+                }
+            }
+        }
     }
 
     /// Whether `p` lies within `radius` of a segment.
@@ -53,7 +75,7 @@ impl SegmentIndex {
             for c in lo(p[0])..=hi(p[0]) {
                 if self.buckets[r * self.cells + c]
                     .iter()
-                    .any(|&(a, b)| crate::geometry::point_segment(p, a, b).0 <= radius)
+                    .any(|&(a, b, _)| crate::geometry::point_segment(p, a, b).0 <= radius)
                 {
                     return true;
                 }
