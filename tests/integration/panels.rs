@@ -49,7 +49,10 @@ impl Viewer {
             let run = s.to_run();
             s = Session::from_run("replay", run);
         }
-        let dir = temp_dir(&format!("panels-{}-{live}", widths.len()));
+        // A folder of its own: tests run in parallel, and temp_dir starts it empty.
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = temp_dir(&format!("panels-{n}"));
         let mut panels = Panels::default();
         panels.files.autosave_dir = dir.join("autosave");
         panels.files.path = dir.join("run.ginn.json").display().to_string();
