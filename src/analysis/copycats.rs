@@ -84,18 +84,19 @@ pub fn cosine(gram: &[f64], n: usize, i: usize, j: usize) -> f64 {
     if d > 0.0 { gram[i * n + j] / d } else { 0.0 }
 }
 
-/// Symmetric Hausdorff distance between two boundaries (∞ when one of them is empty),
-/// from points every `step` along each against the other's segments.
-pub fn hausdorff(a: &NeuronBoundary, b: &NeuronBoundary, step: f64) -> f64 {
-    let directed = |from: &NeuronBoundary, to: &NeuronBoundary| -> f64 {
-        let segs: Vec<([f64; 2], [f64; 2])> = to
-            .polylines
-            .iter()
-            .flat_map(|l| l.windows(2).map(|w| (w[0], w[1])))
-            .collect();
-        if segs.is_empty() {
-            return f64::INFINITY;
-        }
+/// Symmetric Hausdorff distance between two boundaries when it is at most `limit` (`None`
+/// when it is larger, or one of them is empty), from points every `step` along each,
+/// against the other's segments through a spatial hash (never all pairs of segments).
+pub fn hausdorff(a: &NeuronBoundary, b: &NeuronBoundary, step: f64, limit: f64) -> Option<f64> {
+    let index = |nb: &NeuronBoundary| {
+        super::symmetry::SegmentIndex::new(
+            nb.polylines
+                .iter()
+                .flat_map(|l| l.windows(2).map(|w| (w[0], w[1]))),
+            64,
+        )
+    };
+    let directed = |from: &NeuronBoundary, to: &super::symmetry::SegmentIndex| -> Option<f64> {
         let mut worst = 0.0f64;
         for line in &from.polylines {
             for w in line.windows(2) {
@@ -107,20 +108,16 @@ pub fn hausdorff(a: &NeuronBoundary, b: &NeuronBoundary, step: f64) -> f64 {
                         w[0][0] + t * (w[1][0] - w[0][0]),
                         w[0][1] + t * (w[1][1] - w[0][1]),
                     ];
-                    let d = segs
-                        .iter()
-                        .map(|&(u, v)| crate::geometry::point_segment(p, u, v).0)
-                        .fold(f64::INFINITY, f64::min);
-                    worst = worst.max(d);
+                    worst = worst.max(to.distance_within(p, limit)?);
                 }
             }
         }
-        worst
+        Some(worst)
     };
     if a.polylines.is_empty() || b.polylines.is_empty() {
-        return f64::INFINITY;
+        return None;
     }
-    directed(a, b).max(directed(b, a))
+    Some(directed(a, &index(b))?.max(directed(b, &index(a))?))
 }
 
 /// The copycat and mirror pairs of every layer of one snapshot, and each layer's effective
@@ -154,14 +151,14 @@ pub fn pairs(geom: &Geometry, th: &Thresholds) -> (Vec<Pair>, Vec<usize>) {
                     continue;
                 }
                 let id = |k| crate::nn::NeuronId { layer: l, index: k };
-                let h = hausdorff(
+                let Some(h) = hausdorff(
                     geom.boundary(id(i)),
                     geom.boundary(id(j)),
                     th.hausdorff_step,
-                );
-                if h > th.copycat_hausdorff {
+                    th.copycat_hausdorff,
+                ) else {
                     continue;
-                }
+                };
                 out.push(Pair {
                     layer: l + 1,
                     units: [i + 1, j + 1],

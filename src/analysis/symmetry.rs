@@ -62,6 +62,22 @@ impl SegmentIndex {
         }
     }
 
+    /// The distance from `p` to the nearest segment, when it is at most `radius`.
+    pub fn distance_within(&self, p: [f64; 2], radius: f64) -> Option<f64> {
+        let n = self.cells as f64;
+        let lo = |v: f64| (((v - radius) * n).floor().max(0.0) as usize).min(self.cells - 1);
+        let hi = |v: f64| (((v + radius) * n).floor().max(0.0) as usize).min(self.cells - 1);
+        let mut best = f64::INFINITY;
+        for r in lo(p[1])..=hi(p[1]) {
+            for c in lo(p[0])..=hi(p[0]) {
+                for &(a, b, _) in &self.buckets[r * self.cells + c] {
+                    best = best.min(crate::geometry::point_segment(p, a, b).0);
+                }
+            }
+        }
+        (best <= radius).then_some(best)
+    }
+
     /// Whether `p` lies within `radius` of a segment.
     pub fn near(&self, p: [f64; 2], radius: f64) -> bool {
         let n = self.cells as f64;
