@@ -7,6 +7,7 @@
 //! the report (§5, §6, §8–§10) are not measured yet and are reported as such.
 
 pub mod copycats;
+pub mod critical;
 pub mod failure;
 pub mod features;
 pub mod symmetry;
@@ -47,6 +48,12 @@ pub struct Thresholds {
     /// points are at least `far_px` from the contour.
     pub complexity_px: f64,
     pub far_px: f64,
+    /// §6: a corner is attracted by a kink or crossing this close (px); the baseline uses
+    /// contour points at least `corner_away_px` from every corner; a capture holds for
+    /// `capture_snapshots` snapshots.
+    pub attraction_px: f64,
+    pub corner_away_px: f64,
+    pub capture_snapshots: usize,
 }
 
 impl Default for Thresholds {
@@ -64,6 +71,9 @@ impl Default for Thresholds {
             symmetry_px: 2.0,
             complexity_px: 2.0,
             far_px: 10.0,
+            attraction_px: 1.5,
+            corner_away_px: 3.0,
+            capture_snapshots: 5,
         }
     }
 }
@@ -98,12 +108,20 @@ pub struct Sample {
     /// point on the target's contour, and of a point far from it (`None` without a target).
     pub complexity_near: Option<f64>,
     pub complexity_far: Option<f64>,
+    /// §6, per hidden layer: the share of the target's corners with a kink or crossing of
+    /// that layer's boundaries nearby, and the same share for contour points away from
+    /// corners (empty without corners).
+    pub corner_attraction: Vec<f64>,
+    pub contour_attraction: Vec<f64>,
 }
 
 /// Everything `ginn analyze` reports for one run.
 #[derive(Clone, Debug, Serialize)]
 pub struct Analysis {
     pub schema: u32,
+    /// §6: per target corner, the iteration from which a kink or crossing stayed near it to
+    /// the end (for at least the capture's snapshots); `None`: not captured.
+    pub corner_capture: Vec<Option<u64>>,
     /// Hidden layer widths of the run.
     pub widths: Vec<usize>,
     pub thresholds: Thresholds,
@@ -129,6 +147,8 @@ pub fn analyze(run: &Run, th: &Thresholds) -> Result<Analysis, crate::geometry::
     let mut open: Vec<usize> = Vec::new();
     let mut last_pairs = Vec::new();
     let mut tracker = run.target.image().map(failure::Tracker::new);
+    // Per target corner: the sample index from which a kink or crossing has stayed near it.
+    let mut captured_since: Vec<Option<usize>> = Vec::new();
     let probes = match (&target, run.target.image()) {
         (Some(f), Some(t)) => Some(complexity_probes(f, t, th)),
         _ => None,
@@ -210,8 +230,45 @@ pub fn analyze(run: &Run, th: &Thresholds) -> Result<Analysis, crate::geometry::
             }
             None => (None, None),
         };
+        let (corner_attraction, contour_attraction, near_corner) = match &target {
+            Some(f) if !f.corners.is_empty() => {
+                let pts = critical::critical_points(&geom);
+                let r = th.attraction_px * f.pixel;
+                let baseline = critical::baseline_probes(
+                    &f.contour,
+                    &f.corners,
+                    2.0 * f.pixel,
+                    th.corner_away_px * f.pixel,
+                );
+                let near: Vec<bool> = f
+                    .corners
+                    .iter()
+                    .map(|c| pts.iter().any(|p| critical::share_near(&[*c], p, r) > 0.0))
+                    .collect();
+                (
+                    pts.iter()
+                        .map(|p| critical::share_near(&f.corners, p, r))
+                        .collect(),
+                    pts.iter()
+                        .map(|p| critical::share_near(&baseline, p, r))
+                        .collect(),
+                    near,
+                )
+            }
+            _ => (vec![], vec![], vec![]),
+        };
+        captured_since.resize(near_corner.len(), None);
+        for (k, &now) in near_corner.iter().enumerate() {
+            captured_since[k] = match (now, captured_since[k]) {
+                (true, Some(i)) => Some(i),
+                (true, None) => Some(samples.len()),
+                (false, _) => None,
+            };
+        }
         samples.push(Sample {
             iteration: snap.iteration,
+            corner_attraction,
+            contour_attraction,
             complexity_near,
             complexity_far,
             regions: geom.regions().len(),
@@ -242,8 +299,18 @@ pub fn analyze(run: &Run, th: &Thresholds) -> Result<Analysis, crate::geometry::
         });
         last_pairs = pairs;
     }
+    // A corner is captured at the first snapshot of the run of snapshots that kept it to the
+    // end, provided that run is long enough.
+    let corner_capture = captured_since
+        .iter()
+        .map(|s| {
+            s.filter(|&i| samples.len() - i >= th.capture_snapshots)
+                .map(|i| samples[i].iteration)
+        })
+        .collect();
     Ok(Analysis {
         schema: SCHEMA,
+        corner_capture,
         widths: arch.hidden().to_vec(),
         thresholds: th.clone(),
         target,
@@ -253,7 +320,7 @@ pub fn analyze(run: &Run, th: &Thresholds) -> Result<Analysis, crate::geometry::
         components: tracker.map_or_else(Vec::new, |t| t.finish(th)),
         not_measured: vec![
             "§5 bias before weights",
-            "§6 critical points",
+            "§6 which earlier layers the bends sit on",
             "§8 indecisive units",
             "§9 unit pairing (self-symmetric / paired / unmatched)",
         ],
@@ -321,6 +388,24 @@ impl Analysis {
                         (Some(n), Some(f)) => ratio(n, f),
                         _ => "-".into(),
                     }
+                );
+            }
+            if !last.corner_attraction.is_empty() {
+                let pct = |v: &[f64]| {
+                    v.iter()
+                        .map(|x| format!("{:.0} %", 100.0 * x))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                let captured = self.corner_capture.iter().filter(|c| c.is_some()).count();
+                let _ = writeln!(
+                    s,
+                    "§6 critical points: corners with a kink or crossing within {} px, per layer {} (contour away from corners: {}); {} of {} corners captured to the end",
+                    self.thresholds.attraction_px,
+                    pct(&last.corner_attraction),
+                    pct(&last.contour_attraction),
+                    captured,
+                    self.corner_capture.len()
                 );
             }
             let _ = writeln!(

@@ -78,6 +78,30 @@ impl SegmentIndex {
         (best <= radius).then_some(best)
     }
 
+    /// Adds to `out` the points where segment `ab` crosses a segment of another tag (each
+    /// crossing found from both of its segments: only from the one with the lower tag).
+    pub fn crossings(&self, a: [f64; 2], b: [f64; 2], tag: u32, out: &mut Vec<[f64; 2]>) {
+        let n = self.cells as f64;
+        let cell = |v: f64| ((v * n).floor().max(0.0) as usize).min(self.cells - 1);
+        let (c0, c1) = (cell(a[0].min(b[0])), cell(a[0].max(b[0])));
+        let (r0, r1) = (cell(a[1].min(b[1])), cell(a[1].max(b[1])));
+        let start = out.len();
+        for r in r0..=r1 {
+            for c in c0..=c1 {
+                for &(p, q, t) in &self.buckets[r * self.cells + c] {
+                    if t <= tag {
+                        continue;
+                    }
+                    if let Some(x) = intersect(a, b, p, q)
+                        && !out[start..].contains(&x)
+                    {
+                        out.push(x);
+                    }
+                }
+            }
+        }
+    }
+
     /// Whether `p` lies within `radius` of a segment.
     pub fn near(&self, p: [f64; 2], radius: f64) -> bool {
         let n = self.cells as f64;
@@ -99,6 +123,22 @@ impl SegmentIndex {
         }
         false
     }
+}
+
+/// Where segments `ab` and `pq` cross, if they do.
+fn intersect(a: [f64; 2], b: [f64; 2], p: [f64; 2], q: [f64; 2]) -> Option<[f64; 2]> {
+    let (d, e) = ([b[0] - a[0], b[1] - a[1]], [q[0] - p[0], q[1] - p[1]]);
+    let den = d[0] * e[1] - d[1] * e[0];
+    if den == 0.0 {
+        return None;
+    }
+    let f = [p[0] - a[0], p[1] - a[1]];
+    let (t, u) = (
+        (f[0] * e[1] - f[1] * e[0]) / den,
+        (f[0] * d[1] - f[1] * d[0]) / den,
+    );
+    ((0.0..=1.0).contains(&t) && (0.0..=1.0).contains(&u))
+        .then(|| [a[0] + t * d[0], a[1] + t * d[1]])
 }
 
 /// Symmetry of one snapshot about `axis`: boundaries sampled every `step`, mirror images
