@@ -7,7 +7,6 @@
 use super::Thresholds;
 use super::features::{Component, component_map};
 use crate::geometry::Geometry;
-use crate::nn::Network;
 use crate::targets::Target;
 use serde::Serialize;
 
@@ -79,9 +78,8 @@ impl Tracker {
         }
     }
 
-    /// One snapshot: the prediction at every pixel centre, read off the exact partition.
-    pub fn add(&mut self, iteration: u64, net: &Network, geom: &Geometry) {
-        let p = crate::render::prediction(geom, net, self.width, self.height);
+    /// One snapshot, with its prediction at every pixel centre of the target.
+    pub fn add(&mut self, iteration: u64, p: &[f32], geom: &Geometry) {
         let mut right = vec![0usize; self.comps.len()];
         for (i, (&prob, &white)) in p.iter().zip(&self.white).enumerate() {
             if (prob > 0.5) == white {
@@ -137,7 +135,7 @@ impl Tracker {
 mod tests {
     use super::*;
     use crate::geometry::Rect;
-    use crate::nn::Architecture;
+    use crate::nn::{Architecture, Network};
     use rand::SeedableRng;
 
     /// A net that says "black" everywhere: all weights 0, the output biases apart.
@@ -152,7 +150,12 @@ mod tests {
 
     fn track(t: &Target, net: &Network) -> Vec<ComponentHistory> {
         let mut tr = Tracker::new(t);
-        tr.add(0, net, &Geometry::new(net, Rect::UNIT));
+        let g = Geometry::new(net, Rect::UNIT);
+        tr.add(
+            0,
+            &crate::render::prediction(&g, net, t.width, t.height),
+            &g,
+        );
         tr.finish(&Thresholds::default())
     }
 

@@ -6,6 +6,7 @@
 //! boundaries go (regions, boundary length per layer, dead units). The other phenomena of
 //! the report (§5, §6, §8–§10) are not measured yet and are reported as such.
 
+pub mod bias_first;
 pub mod copycats;
 pub mod critical;
 pub mod failure;
@@ -54,6 +55,9 @@ pub struct Thresholds {
     pub attraction_px: f64,
     pub corner_away_px: f64,
     pub capture_snapshots: usize,
+    /// §5: points sampled along each boundary, and how many first decades count as early.
+    pub bias_points_per_unit: usize,
+    pub early_decades: u32,
 }
 
 impl Default for Thresholds {
@@ -74,6 +78,8 @@ impl Default for Thresholds {
             attraction_px: 1.5,
             corner_away_px: 3.0,
             capture_snapshots: 5,
+            bias_points_per_unit: 10,
+            early_decades: 2,
         }
     }
 }
@@ -119,6 +125,11 @@ pub struct Sample {
 #[derive(Clone, Debug, Serialize)]
 pub struct Analysis {
     pub schema: u32,
+    /// §5: β and β₀ per unit per decade, the medians per layer, and per layer whether the
+    /// report's claim holds (`None`: too few decades to tell).
+    pub bias_first: Vec<bias_first::UnitDecade>,
+    pub bias_first_layers: Vec<bias_first::LayerDecade>,
+    pub bias_first_holds: Vec<Option<bool>>,
     /// §6: per target corner, the iteration from which a kink or crossing stayed near it to
     /// the end (for at least the capture's snapshots); `None`: not captured.
     pub corner_capture: Vec<Option<u64>>,
@@ -149,6 +160,8 @@ pub fn analyze(run: &Run, th: &Thresholds) -> Result<Analysis, crate::geometry::
     let mut tracker = run.target.image().map(failure::Tracker::new);
     // Per target corner: the sample index from which a kink or crossing has stayed near it.
     let mut captured_since: Vec<Option<usize>> = Vec::new();
+    let mut bias = bias_first::Tracker::new(arch.hidden(), th.bias_points_per_unit);
+    let mut previous: Option<(crate::nn::Network, Geometry)> = None;
     let probes = match (&target, run.target.image()) {
         (Some(f), Some(t)) => Some(complexity_probes(f, t, th)),
         _ => None,
@@ -158,8 +171,16 @@ pub fn analyze(run: &Run, th: &Thresholds) -> Result<Analysis, crate::geometry::
             .network(&arch)
             .expect("checked when the run was loaded");
         let geom = Geometry::complete(&net, Rect::UNIT)?;
-        if let Some(t) = tracker.as_mut() {
-            t.add(snap.iteration, &net, &geom);
+        // The prediction at the target's pixel centres, for §9 and §10.
+        let prediction = run
+            .target
+            .image()
+            .map(|t| crate::render::prediction(&geom, &net, t.width, t.height));
+        if let (Some(t), Some(p)) = (tracker.as_mut(), &prediction) {
+            t.add(snap.iteration, p, &geom);
+        }
+        if let Some((old, old_geom)) = &previous {
+            bias.add(old, old_geom, &net, snap.iteration);
         }
         let (pairs, effective_width) = copycats::pairs(&geom, th);
         // Pairs still holding extend their episode; new ones open one.
@@ -185,16 +206,17 @@ pub fn analyze(run: &Run, th: &Thresholds) -> Result<Analysis, crate::geometry::
         }
         open = still;
         let layers = geom.layers.len();
+        let square = run.target.image().is_some_and(|t| t.width == t.height);
         let symmetry = match &target {
-            Some(f) if !f.mirror_axes.is_empty() => {
+            Some(f) if square && !f.mirror_axes.is_empty() => {
                 let side = (1.0 / f.pixel).round() as usize;
-                let p = crate::render::prediction(&geom, &net, side as u32, side as u32);
+                let p = prediction.as_deref().expect("an image target");
                 f.mirror_axes
                     .iter()
                     .map(|m| {
                         symmetry::measure(
                             &geom,
-                            &p,
+                            p,
                             side,
                             m.axis,
                             th.hausdorff_step,
@@ -298,7 +320,10 @@ pub fn analyze(run: &Run, th: &Thresholds) -> Result<Analysis, crate::geometry::
             symmetry,
         });
         last_pairs = pairs;
+        previous = Some((net, geom));
     }
+    let bias_units = bias.finish();
+    let bias_layers = bias_first::per_layer(&bias_units);
     // A corner is captured at the first snapshot of the run of snapshots that kept it to the
     // end, provided that run is long enough.
     let corner_capture = captured_since
@@ -310,6 +335,11 @@ pub fn analyze(run: &Run, th: &Thresholds) -> Result<Analysis, crate::geometry::
         .collect();
     Ok(Analysis {
         schema: SCHEMA,
+        bias_first_holds: (1..=arch.hidden().len())
+            .map(|l| bias_first::verdict(&bias_layers, l, th.early_decades))
+            .collect(),
+        bias_first: bias_units,
+        bias_first_layers: bias_layers,
         corner_capture,
         widths: arch.hidden().to_vec(),
         thresholds: th.clone(),
@@ -319,7 +349,6 @@ pub fn analyze(run: &Run, th: &Thresholds) -> Result<Analysis, crate::geometry::
         last_pairs,
         components: tracker.map_or_else(Vec::new, |t| t.finish(th)),
         not_measured: vec![
-            "§5 bias before weights",
             "§6 which earlier layers the bends sit on",
             "§8 indecisive units",
             "§9 unit pairing (self-symmetric / paired / unmatched)",
@@ -388,6 +417,33 @@ impl Analysis {
                         (Some(n), Some(f)) => ratio(n, f),
                         _ => "-".into(),
                     }
+                );
+            }
+            for (l, holds) in self.bias_first_holds.iter().enumerate() {
+                let row: Vec<String> = self
+                    .bias_first_layers
+                    .iter()
+                    .filter(|d| d.layer == l + 1)
+                    .map(|d| {
+                        format!(
+                            "{}: β {:.2} vs β₀ {:.2} ({:.0} % above)",
+                            decade_name(d.decade),
+                            d.median_beta,
+                            d.median_beta_null,
+                            100.0 * d.share_above_null
+                        )
+                    })
+                    .collect();
+                let _ = writeln!(
+                    s,
+                    "§5 bias before weights, layer {}: {} — {}",
+                    l + 1,
+                    match holds {
+                        Some(true) => "holds",
+                        Some(false) => "does not hold",
+                        None => "cannot tell",
+                    },
+                    row.join("; ")
                 );
             }
             if !last.corner_attraction.is_empty() {
@@ -522,6 +578,11 @@ fn complexity_probes(
         .filter(|&p| !index.near(p, th.far_px * f.pixel))
         .collect();
     (near, far, th.complexity_px * f.pixel)
+}
+
+/// `≤1`, `≤10`, `≤100`, … for a decade of iterations.
+fn decade_name(d: u32) -> String {
+    format!("≤{}", 10u64.pow(d))
 }
 
 fn lengths(v: &[f64]) -> String {
