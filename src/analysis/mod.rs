@@ -125,6 +125,8 @@ pub struct Sample {
 #[derive(Clone, Debug, Serialize)]
 pub struct Analysis {
     pub schema: u32,
+    /// The measures computed (`--only` leaves some out).
+    pub computed: Vec<&'static str>,
     /// §5: β and β₀ per unit per decade, the medians per layer, and per layer whether the
     /// report's claim holds (`None`: too few decades to tell).
     pub bias_first: Vec<bias_first::UnitDecade>,
@@ -149,21 +151,97 @@ pub struct Analysis {
     pub not_measured: Vec<&'static str>,
 }
 
+/// Which measures to compute (`ginn analyze --only`); the others are left empty.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Measures {
+    pub bias: bool,
+    pub critical: bool,
+    pub copycats: bool,
+    pub symmetry: bool,
+    pub failure: bool,
+    pub complexity: bool,
+}
+
+impl Measures {
+    pub const NAMES: [&'static str; 6] = [
+        "bias",
+        "critical",
+        "copycats",
+        "symmetry",
+        "failure",
+        "complexity",
+    ];
+
+    pub fn all() -> Self {
+        Self {
+            bias: true,
+            critical: true,
+            copycats: true,
+            symmetry: true,
+            failure: true,
+            complexity: true,
+        }
+    }
+
+    /// A comma-separated list of [`Measures::NAMES`].
+    pub fn parse(list: &str) -> Result<Self, String> {
+        let mut m = Self {
+            bias: false,
+            critical: false,
+            copycats: false,
+            symmetry: false,
+            failure: false,
+            complexity: false,
+        };
+        for name in list.split(',').map(str::trim) {
+            *match name {
+                "bias" => &mut m.bias,
+                "critical" => &mut m.critical,
+                "copycats" => &mut m.copycats,
+                "symmetry" => &mut m.symmetry,
+                "failure" => &mut m.failure,
+                "complexity" => &mut m.complexity,
+                _ => {
+                    return Err(format!(
+                        "--only takes {} (comma-separated), got `{name}`",
+                        Self::NAMES.join(", ")
+                    ));
+                }
+            } = true;
+        }
+        Ok(m)
+    }
+}
+
 /// Analyses a run, snapshot by snapshot.
 pub fn analyze(run: &Run, th: &Thresholds) -> Result<Analysis, crate::geometry::Truncation> {
+    analyze_with(run, th, Measures::all(), &|| {})
+}
+
+/// [`analyze`] computing only `measures`, calling `tick` after each snapshot (progress).
+pub fn analyze_with(
+    run: &Run,
+    th: &Thresholds,
+    measures: Measures,
+    tick: &(dyn Fn() + Sync),
+) -> Result<Analysis, crate::geometry::Truncation> {
     let arch = run.architecture();
     let target = run.target.image().map(|t| TargetFeatures::of(t, th));
     let mut samples = Vec::with_capacity(run.snapshots.len());
     let mut episodes: Vec<Episode> = Vec::new();
     let mut open: Vec<usize> = Vec::new();
     let mut last_pairs = Vec::new();
-    let mut tracker = run.target.image().map(failure::Tracker::new);
+    let mut tracker = run
+        .target
+        .image()
+        .filter(|_| measures.failure)
+        .map(failure::Tracker::new);
     // Per target corner: the sample index from which a kink or crossing has stayed near it.
     let mut captured_since: Vec<Option<usize>> = Vec::new();
     let mut bias = bias_first::Tracker::new(arch.hidden(), th.bias_points_per_unit);
     let mut previous: Option<(crate::nn::Network, Geometry)> = None;
     let probes = match (&target, run.target.image()) {
-        (Some(f), Some(t)) => Some(complexity_probes(f, t, th)),
+        (Some(f), Some(t)) if measures.complexity => Some(complexity_probes(f, t, th)),
         _ => None,
     };
     for snap in &run.snapshots {
@@ -179,10 +257,14 @@ pub fn analyze(run: &Run, th: &Thresholds) -> Result<Analysis, crate::geometry::
         if let (Some(t), Some(p)) = (tracker.as_mut(), &prediction) {
             t.add(snap.iteration, p, &geom);
         }
-        if let Some((old, old_geom)) = &previous {
+        if let Some((old, old_geom)) = previous.as_ref().filter(|_| measures.bias) {
             bias.add(old, old_geom, &net, snap.iteration);
         }
-        let (pairs, effective_width) = copycats::pairs(&geom, th);
+        let (pairs, effective_width) = if measures.copycats {
+            copycats::pairs(&geom, th)
+        } else {
+            (vec![], vec![])
+        };
         // Pairs still holding extend their episode; new ones open one.
         let mut still = Vec::new();
         for p in &pairs {
@@ -208,7 +290,7 @@ pub fn analyze(run: &Run, th: &Thresholds) -> Result<Analysis, crate::geometry::
         let layers = geom.layers.len();
         let square = run.target.image().is_some_and(|t| t.width == t.height);
         let symmetry = match &target {
-            Some(f) if square && !f.mirror_axes.is_empty() => {
+            Some(f) if measures.symmetry && square && !f.mirror_axes.is_empty() => {
                 let side = (1.0 / f.pixel).round() as usize;
                 let p = prediction.as_deref().expect("an image target");
                 f.mirror_axes
@@ -253,7 +335,7 @@ pub fn analyze(run: &Run, th: &Thresholds) -> Result<Analysis, crate::geometry::
             None => (None, None),
         };
         let (corner_attraction, contour_attraction, near_corner) = match &target {
-            Some(f) if !f.corners.is_empty() => {
+            Some(f) if measures.critical && !f.corners.is_empty() => {
                 let pts = critical::critical_points(&geom);
                 let r = th.attraction_px * f.pixel;
                 let baseline = critical::baseline_probes(
@@ -321,6 +403,7 @@ pub fn analyze(run: &Run, th: &Thresholds) -> Result<Analysis, crate::geometry::
         });
         last_pairs = pairs;
         previous = Some((net, geom));
+        tick();
     }
     let bias_units = bias.finish();
     let bias_layers = bias_first::per_layer(&bias_units);
@@ -333,8 +416,22 @@ pub fn analyze(run: &Run, th: &Thresholds) -> Result<Analysis, crate::geometry::
                 .map(|i| samples[i].iteration)
         })
         .collect();
+    let flags = [
+        measures.bias,
+        measures.critical,
+        measures.copycats,
+        measures.symmetry,
+        measures.failure,
+        measures.complexity,
+    ];
     Ok(Analysis {
         schema: SCHEMA,
+        computed: Measures::NAMES
+            .iter()
+            .zip(flags)
+            .filter(|(_, on)| *on)
+            .map(|(n, _)| *n)
+            .collect(),
         bias_first_holds: (1..=arch.hidden().len())
             .map(|l| bias_first::verdict(&bias_layers, l, th.early_decades))
             .collect(),
@@ -361,6 +458,7 @@ impl Analysis {
     pub fn summary(&self) -> String {
         use std::fmt::Write;
         let mut s = String::new();
+        let on = |name: &str| self.computed.contains(&name);
         match &self.target {
             Some(t) => {
                 let _ = writeln!(
@@ -419,7 +517,12 @@ impl Analysis {
                     }
                 );
             }
-            for (l, holds) in self.bias_first_holds.iter().enumerate() {
+            for (l, holds) in self
+                .bias_first_holds
+                .iter()
+                .enumerate()
+                .filter(|_| on("bias"))
+            {
                 let row: Vec<String> = self
                     .bias_first_layers
                     .iter()
@@ -464,15 +567,17 @@ impl Analysis {
                     self.corner_capture.len()
                 );
             }
-            let _ = writeln!(
-                s,
-                "§7 copycats: {} copycat and {} mirror pair(s) at the last snapshot; {} pair episode(s) over the run; effective width per layer {:?} (of {:?})",
-                last.copycats,
-                last.mirrors,
-                self.episodes.len(),
-                last.effective_width,
-                self.widths
-            );
+            if on("copycats") {
+                let _ = writeln!(
+                    s,
+                    "§7 copycats: {} copycat and {} mirror pair(s) at the last snapshot; {} pair episode(s) over the run; effective width per layer {:?} (of {:?})",
+                    last.copycats,
+                    last.mirrors,
+                    self.episodes.len(),
+                    last.effective_width,
+                    self.widths
+                );
+            }
             for p in &self.last_pairs {
                 let e = self
                     .episodes
@@ -493,6 +598,7 @@ impl Analysis {
             }
         }
         match self.samples.last().map(|l| &l.symmetry) {
+            _ if !on("symmetry") => {}
             Some(sym) if !sym.is_empty() => {
                 for a in sym {
                     let _ = writeln!(
@@ -510,7 +616,8 @@ impl Analysis {
             }
             _ => s.push_str("§9 symmetry: not applicable (the target has no mirror axis)\n"),
         }
-        if self.components.is_empty() {
+        if !on("failure") {
+        } else if self.components.is_empty() {
             s.push_str("§10 failure: not applicable (not an image target)\n");
         } else {
             let failed = self

@@ -2,7 +2,8 @@
 
 use super::args::load_run;
 use clap::Args;
-use ginn::analysis::{Analysis, Thresholds, analyze};
+use ginn::analysis::{Analysis, Measures, Thresholds, analyze_with};
+use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use std::path::PathBuf;
 
@@ -14,21 +15,38 @@ pub struct AnalyzeCmd {
     /// Print one JSON object per run (every figure, time series by iteration, thresholds).
     #[arg(long)]
     json: bool,
+    /// Only these measures: bias, critical, copycats, symmetry, failure, complexity
+    /// (comma-separated; the target's features and the region counts always come).
+    #[arg(long, value_parser = Measures::parse)]
+    only: Option<Measures>,
 }
 
 impl AnalyzeCmd {
     pub fn run(self) -> anyhow::Result<()> {
         let th = Thresholds::default();
-        let results: Vec<anyhow::Result<Analysis>> = self
+        let measures = self.only.unwrap_or_else(Measures::all);
+        let runs: Vec<ginn::run::Run> = self
             .runs
+            .iter()
+            .map(|p| load_run(p))
+            .collect::<anyhow::Result<_>>()?;
+        // A bar over every snapshot of every run (drawn only on a terminal).
+        let bar = ProgressBar::new(runs.iter().map(|r| r.snapshots.len() as u64).sum());
+        bar.set_style(
+            ProgressStyle::with_template("analysing {bar:30} {pos}/{len} snapshots, {eta} left")
+                .expect("a valid template"),
+        );
+        let tick = || bar.inc(1);
+        let results: Vec<anyhow::Result<Analysis>> = runs
             .par_iter()
-            .map(|p| {
-                let run = load_run(p)?;
-                analyze(&run, &th).map_err(|t| {
+            .zip(&self.runs)
+            .map(|(run, p)| {
+                analyze_with(run, &th, measures, &tick).map_err(|t| {
                     anyhow::anyhow!("{}: {t}; GINN_MAX_REGIONS raises the limit", p.display())
                 })
             })
             .collect();
+        bar.finish_and_clear();
         let mut all = Vec::with_capacity(results.len());
         for r in results {
             all.push(r?);
