@@ -6,6 +6,7 @@
 //! |z|).
 
 use super::Thresholds;
+use super::symmetry::SegmentIndex;
 use crate::geometry::{Geometry, NeuronBoundary};
 use serde::Serialize;
 
@@ -84,19 +85,31 @@ pub fn cosine(gram: &[f64], n: usize, i: usize, j: usize) -> f64 {
     if d > 0.0 { gram[i * n + j] / d } else { 0.0 }
 }
 
+/// A boundary's segments in a spatial hash, for repeated distance queries.
+pub fn index(nb: &NeuronBoundary) -> SegmentIndex {
+    SegmentIndex::new(
+        nb.polylines
+            .iter()
+            .flat_map(|l| l.windows(2).map(|w| (w[0], w[1]))),
+        32,
+    )
+}
+
 /// Symmetric Hausdorff distance between two boundaries when it is at most `limit` (`None`
 /// when it is larger, or one of them is empty), from points every `step` along each,
 /// against the other's segments through a spatial hash (never all pairs of segments).
 pub fn hausdorff(a: &NeuronBoundary, b: &NeuronBoundary, step: f64, limit: f64) -> Option<f64> {
-    let index = |nb: &NeuronBoundary| {
-        super::symmetry::SegmentIndex::new(
-            nb.polylines
-                .iter()
-                .flat_map(|l| l.windows(2).map(|w| (w[0], w[1]))),
-            64,
-        )
-    };
-    let directed = |from: &NeuronBoundary, to: &super::symmetry::SegmentIndex| -> Option<f64> {
+    hausdorff_indexed((a, &index(a)), (b, &index(b)), step, limit)
+}
+
+/// [`hausdorff`] with the boundaries' indexes already built.
+pub fn hausdorff_indexed(
+    (a, ia): (&NeuronBoundary, &SegmentIndex),
+    (b, ib): (&NeuronBoundary, &SegmentIndex),
+    step: f64,
+    limit: f64,
+) -> Option<f64> {
+    let directed = |from: &NeuronBoundary, to: &SegmentIndex| -> Option<f64> {
         let mut worst = 0.0f64;
         for line in &from.polylines {
             for w in line.windows(2) {
@@ -117,7 +130,7 @@ pub fn hausdorff(a: &NeuronBoundary, b: &NeuronBoundary, step: f64, limit: f64) 
     if a.polylines.is_empty() || b.polylines.is_empty() {
         return None;
     }
-    Some(directed(a, &index(b))?.max(directed(b, &index(a))?))
+    Some(directed(a, ib)?.max(directed(b, ia)?))
 }
 
 /// The copycat and mirror pairs of every layer of one snapshot, and each layer's effective

@@ -11,6 +11,7 @@ pub mod copycats;
 pub mod critical;
 pub mod failure;
 pub mod features;
+pub mod indecisive;
 pub mod symmetry;
 
 use crate::geometry::{Geometry, Rect};
@@ -58,6 +59,12 @@ pub struct Thresholds {
     /// §5: points sampled along each boundary, and how many first decades count as early.
     pub bias_points_per_unit: usize,
     pub early_decades: u32,
+    /// §8: least separation of the two states (input units), least number of switches,
+    /// most pixels flipped by swapping the states, and the late snapshots needed to tell.
+    pub indecisive_separation: f64,
+    pub indecisive_switches: usize,
+    pub indecisive_flipped: f64,
+    pub indecisive_min_snapshots: usize,
 }
 
 impl Default for Thresholds {
@@ -80,6 +87,10 @@ impl Default for Thresholds {
             capture_snapshots: 5,
             bias_points_per_unit: 10,
             early_decades: 2,
+            indecisive_separation: 0.03,
+            indecisive_switches: 3,
+            indecisive_flipped: 0.002,
+            indecisive_min_snapshots: 10,
         }
     }
 }
@@ -125,6 +136,8 @@ pub struct Sample {
 #[derive(Clone, Debug, Serialize)]
 pub struct Analysis {
     pub schema: u32,
+    /// §8: the units that hesitate between two states late in training.
+    pub indecisive: Option<indecisive::Verdict>,
     /// The measures computed (`--only` leaves some out).
     pub computed: Vec<&'static str>,
     /// §5: β and β₀ per unit per decade, the medians per layer, and per layer whether the
@@ -160,16 +173,18 @@ pub struct Measures {
     pub symmetry: bool,
     pub failure: bool,
     pub complexity: bool,
+    pub indecisive: bool,
 }
 
 impl Measures {
-    pub const NAMES: [&'static str; 6] = [
+    pub const NAMES: [&'static str; 7] = [
         "bias",
         "critical",
         "copycats",
         "symmetry",
         "failure",
         "complexity",
+        "indecisive",
     ];
 
     pub fn all() -> Self {
@@ -180,6 +195,7 @@ impl Measures {
             symmetry: true,
             failure: true,
             complexity: true,
+            indecisive: true,
         }
     }
 
@@ -192,6 +208,7 @@ impl Measures {
             symmetry: false,
             failure: false,
             complexity: false,
+            indecisive: false,
         };
         for name in list.split(',').map(str::trim) {
             *match name {
@@ -201,6 +218,7 @@ impl Measures {
                 "symmetry" => &mut m.symmetry,
                 "failure" => &mut m.failure,
                 "complexity" => &mut m.complexity,
+                "indecisive" => &mut m.indecisive,
                 _ => {
                     return Err(format!(
                         "--only takes {} (comma-separated), got `{name}`",
@@ -240,6 +258,12 @@ pub fn analyze_with(
     let mut captured_since: Vec<Option<usize>> = Vec::new();
     let mut bias = bias_first::Tracker::new(arch.hidden(), th.bias_points_per_unit);
     let mut previous: Option<(crate::nn::Network, Geometry)> = None;
+    // §8: the late window's networks and each unit's boundaries there.
+    let late_lr = 0.1 * run.settings.lr;
+    let mut late_nets: Vec<crate::nn::Network> = Vec::new();
+    let mut late: Vec<indecisive::Late> = (0..arch.neuron_count())
+        .map(|_| Default::default())
+        .collect();
     let probes = match (&target, run.target.image()) {
         (Some(f), Some(t)) if measures.complexity => Some(complexity_probes(f, t, th)),
         _ => None,
@@ -256,6 +280,14 @@ pub fn analyze_with(
             .map(|t| crate::render::prediction(&geom, &net, t.width, t.height));
         if let (Some(t), Some(p)) = (tracker.as_mut(), &prediction) {
             t.add(snap.iteration, p, &geom);
+        }
+        if measures.indecisive && snap.lr <= late_lr {
+            for (l, b) in late.iter_mut().zip(&geom.boundaries) {
+                if !b.polylines.is_empty() {
+                    l.boundaries.push((late_nets.len(), b.clone()));
+                }
+            }
+            late_nets.push(net.clone());
         }
         if let Some((old, old_geom)) = previous.as_ref().filter(|_| measures.bias) {
             bias.add(old, old_geom, &net, snap.iteration);
@@ -423,9 +455,14 @@ pub fn analyze_with(
         measures.symmetry,
         measures.failure,
         measures.complexity,
+        measures.indecisive,
     ];
+    let hesitation = measures
+        .indecisive
+        .then(|| indecisive::find(&late, &late_nets, &run.target, th));
     Ok(Analysis {
         schema: SCHEMA,
+        indecisive: hesitation,
         computed: Measures::NAMES
             .iter()
             .zip(flags)
@@ -447,7 +484,6 @@ pub fn analyze_with(
         components: tracker.map_or_else(Vec::new, |t| t.finish(th)),
         not_measured: vec![
             "§6 which earlier layers the bends sit on",
-            "§8 indecisive units",
             "§9 unit pairing (self-symmetric / paired / unmatched)",
         ],
     })
@@ -596,6 +632,40 @@ impl Analysis {
                     e.map_or(String::new(), |e| format!(", since iteration {}", e.from))
                 );
             }
+        }
+        match &self.indecisive {
+            Some(indecisive::Verdict::TooSparse { late_snapshots }) => {
+                let _ = writeln!(
+                    s,
+                    "§8 indecisive units: cannot tell from {late_snapshots} late snapshot(s); retrain with --snapshots paper,tail:1000 (training is reproducible)"
+                );
+            }
+            Some(indecisive::Verdict::Units(u)) => {
+                let found: Vec<String> = u
+                    .iter()
+                    .filter(|h| h.indecisive)
+                    .map(|h| {
+                        format!(
+                            "layer {} unit {} ({:.3} apart, {} switches, {:.2} % pixels flipped by swapping)",
+                            h.layer,
+                            h.unit,
+                            h.separation,
+                            h.switches,
+                            100.0 * h.pixels_flipped
+                        )
+                    })
+                    .collect();
+                let _ = writeln!(
+                    s,
+                    "§8 indecisive units: {}",
+                    if found.is_empty() {
+                        "none".to_string()
+                    } else {
+                        found.join("; ")
+                    }
+                );
+            }
+            None => {}
         }
         match self.samples.last().map(|l| &l.symmetry) {
             _ if !on("symmetry") => {}

@@ -62,17 +62,35 @@ impl SegmentIndex {
         }
     }
 
-    /// The distance from `p` to the nearest segment, when it is at most `radius`.
+    /// The distance from `p` to the nearest segment, when it is at most `radius`: cells in
+    /// growing square rings around `p`, until no nearer segment can be further out.
     pub fn distance_within(&self, p: [f64; 2], radius: f64) -> Option<f64> {
-        let n = self.cells as f64;
-        let lo = |v: f64| (((v - radius) * n).floor().max(0.0) as usize).min(self.cells - 1);
-        let hi = |v: f64| (((v + radius) * n).floor().max(0.0) as usize).min(self.cells - 1);
+        let n = self.cells as i64;
+        let size = 1.0 / self.cells as f64;
+        let (pc, pr) = (
+            (p[0] * n as f64).floor() as i64,
+            (p[1] * n as f64).floor() as i64,
+        );
         let mut best = f64::INFINITY;
-        for r in lo(p[1])..=hi(p[1]) {
-            for c in lo(p[0])..=hi(p[0]) {
-                for &(a, b, _) in &self.buckets[r * self.cells + c] {
-                    best = best.min(crate::geometry::point_segment(p, a, b).0);
+        let rings = ((radius / size).ceil() as i64 + 1).min(2 * n);
+        for k in 0..=rings {
+            for r in (pr - k)..=(pr + k) {
+                for c in (pc - k)..=(pc + k) {
+                    // Only the ring's edge cells: the inside was searched before.
+                    if (r - pr).abs() != k && (c - pc).abs() != k {
+                        continue;
+                    }
+                    if r < 0 || c < 0 || r >= n || c >= n {
+                        continue;
+                    }
+                    for &(a, b, _) in &self.buckets[(r * n + c) as usize] {
+                        best = best.min(crate::geometry::point_segment(p, a, b).0);
+                    }
                 }
+            }
+            // Anything in ring k + 1 or beyond is at least k cells away.
+            if best <= k as f64 * size || k as f64 * size > radius {
+                break;
             }
         }
         (best <= radius).then_some(best)

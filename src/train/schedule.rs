@@ -23,6 +23,17 @@ pub enum SnapshotPlan {
     Paper,
     /// Every N iterations (and the last).
     Every(u64),
+    /// The report's schedule, plus every N iterations in the late window (where the
+    /// learning rate is ≤ 10 % of its start): what `ginn analyze` needs to follow units
+    /// that hesitate between two states late in training (§8).
+    #[serde(rename = "paper_tail")]
+    PaperTail(u64),
+}
+
+/// First iteration of a `total`-step run whose learning rate is ≤ 10 % of the start:
+/// ½(1 + cos(π t / T)) ≤ 0.1 from t = T · acos(−0.8) / π on.
+pub fn late_window_start(total: u64) -> u64 {
+    ((total as f64) * (-0.8f64).acos() / std::f64::consts::PI).ceil() as u64
 }
 
 impl SnapshotPlan {
@@ -35,6 +46,10 @@ impl SnapshotPlan {
         match *self {
             SnapshotPlan::Every(n) => iteration.is_multiple_of(n.max(1)),
             SnapshotPlan::Paper => iteration.is_multiple_of(paper_stride(iteration, total)),
+            SnapshotPlan::PaperTail(n) => {
+                SnapshotPlan::Paper.keeps(iteration, total)
+                    || (iteration >= late_window_start(total) && iteration.is_multiple_of(n.max(1)))
+            }
         }
     }
 
@@ -44,6 +59,11 @@ impl SnapshotPlan {
             SnapshotPlan::Every(n) => total / n.max(1) + 2,
             // ~430 up to 10,000 iterations' worth of fine steps, then one per 5,000 at most.
             SnapshotPlan::Paper => 440 + total / 5_000,
+            SnapshotPlan::PaperTail(n) => {
+                SnapshotPlan::Paper.count_bound(total)
+                    + (total - late_window_start(total).min(total)) / n.max(1)
+                    + 1
+            }
         }
     }
 
@@ -67,6 +87,15 @@ impl SnapshotPlan {
                     it = (it / s + 1) * s;
                 }
                 v.push(total);
+                v
+            }
+            SnapshotPlan::PaperTail(n) => {
+                let mut v = SnapshotPlan::Paper.iterations(total);
+                let n = n.max(1);
+                let start = late_window_start(total).div_ceil(n) * n;
+                v.extend((start..total).step_by(n as usize));
+                v.sort_unstable();
+                v.dedup();
                 v
             }
         }
@@ -103,6 +132,7 @@ impl fmt::Display for SnapshotPlan {
         match self {
             SnapshotPlan::Paper => write!(f, "paper"),
             SnapshotPlan::Every(n) => write!(f, "every:{n}"),
+            SnapshotPlan::PaperTail(n) => write!(f, "paper,tail:{n}"),
         }
     }
 }
@@ -113,10 +143,16 @@ impl FromStr for SnapshotPlan {
         if s == "paper" {
             return Ok(SnapshotPlan::Paper);
         }
+        if let Some(n) = s.strip_prefix("paper,tail:") {
+            return match n.parse::<u64>() {
+                Ok(n) if n > 0 => Ok(SnapshotPlan::PaperTail(n)),
+                _ => Err(format!("`paper,tail:N` needs N ≥ 1, got `{s}`")),
+            };
+        }
         match s.strip_prefix("every:").map(str::parse::<u64>) {
             Some(Ok(n)) if n > 0 => Ok(SnapshotPlan::Every(n)),
             _ => Err(format!(
-                "snapshot plan must be `paper` or `every:N` with N ≥ 1, got `{s}`"
+                "snapshot plan must be `paper`, `every:N` or `paper,tail:N` with N ≥ 1, got `{s}`"
             )),
         }
     }
@@ -150,6 +186,32 @@ mod tests {
             .collect();
         let listed: Vec<u64> = its.iter().copied().filter(|&i| i <= 20_000).collect();
         assert_eq!(kept, listed);
+    }
+
+    #[test]
+    fn a_tail_densifies_only_the_late_window() {
+        let total = 1_280_000;
+        let plan: SnapshotPlan = "paper,tail:1000".parse().unwrap();
+        assert_eq!(plan.to_string(), "paper,tail:1000");
+        let its = plan.iterations(total);
+        let start = late_window_start(total);
+        assert!(cosine_lr(1.0, start, total) <= 0.1 && cosine_lr(1.0, start - 1, total) > 0.1);
+        let paper = SnapshotPlan::Paper.iterations(total);
+        assert_eq!(
+            its.iter().filter(|&&i| i < start).collect::<Vec<_>>(),
+            paper.iter().filter(|&&i| i < start).collect::<Vec<_>>()
+        );
+        assert!(its.iter().filter(|&&i| i >= start).count() > 250);
+        assert!(its.windows(2).all(|w| w[0] < w[1]));
+        assert!(its.len() as u64 <= plan.count_bound(total));
+        for i in its.iter().copied().step_by(7) {
+            assert!(plan.keeps(i, total), "{i}");
+        }
+        assert!(!plan.keeps(start + 1, total));
+        assert!("paper,tail:0".parse::<SnapshotPlan>().is_err());
+        // The run file's spelling.
+        let json = serde_json::to_string(&plan).unwrap();
+        assert_eq!(serde_json::from_str::<SnapshotPlan>(&json).unwrap(), plan);
     }
 
     #[test]
