@@ -6,6 +6,7 @@
 //! boundaries go (regions, boundary length per layer, dead units). The other phenomena of
 //! the report (§5, §6, §8–§10) are not measured yet and are reported as such.
 
+pub mod assignment;
 pub mod bias_first;
 pub mod copycats;
 pub mod critical;
@@ -121,6 +122,7 @@ pub struct Sample {
     pub mirrors: usize,
     /// §9, per mirror axis of the target.
     pub symmetry: Vec<symmetry::Symmetry>,
+
     /// §3–4: mean number of units whose boundary passes within the complexity radius of a
     /// point on the target's contour, and of a point far from it (`None` without a target).
     pub complexity_near: Option<f64>,
@@ -136,6 +138,9 @@ pub struct Sample {
 #[derive(Clone, Debug, Serialize)]
 pub struct Analysis {
     pub schema: u32,
+    /// §9 at the last snapshot, per mirror axis: each layer's units as self-symmetric,
+    /// paired or unmatched.
+    pub roles: Vec<Vec<Vec<symmetry::Role>>>,
     /// §8: the units that hesitate between two states late in training.
     pub indecisive: Option<indecisive::Verdict>,
     /// The measures computed (`--only` leaves some out).
@@ -437,6 +442,20 @@ pub fn analyze_with(
         previous = Some((net, geom));
         tick();
     }
+    // §9's roles at the last snapshot (a matching per layer: too costly for every one).
+    let roles = match (&target, &previous) {
+        (Some(f), Some((_, geom)))
+            if measures.symmetry && run.target.image().is_some_and(|t| t.width == t.height) =>
+        {
+            f.mirror_axes
+                .iter()
+                .map(|m| {
+                    symmetry::pairing(geom, m.axis, th.symmetry_px * f.pixel, th.hausdorff_step)
+                })
+                .collect()
+        }
+        _ => vec![],
+    };
     let bias_units = bias.finish();
     let bias_layers = bias_first::per_layer(&bias_units);
     // A corner is captured at the first snapshot of the run of snapshots that kept it to the
@@ -462,6 +481,7 @@ pub fn analyze_with(
         .then(|| indecisive::find(&late, &late_nets, &run.target, th));
     Ok(Analysis {
         schema: SCHEMA,
+        roles,
         indecisive: hesitation,
         computed: Measures::NAMES
             .iter()
@@ -482,10 +502,7 @@ pub fn analyze_with(
         episodes,
         last_pairs,
         components: tracker.map_or_else(Vec::new, |t| t.finish(th)),
-        not_measured: vec![
-            "§6 which earlier layers the bends sit on",
-            "§9 unit pairing (self-symmetric / paired / unmatched)",
-        ],
+        not_measured: vec!["§6 which earlier layers the bends sit on"],
     })
 }
 
@@ -667,10 +684,25 @@ impl Analysis {
             }
             None => {}
         }
-        match self.samples.last().map(|l| &l.symmetry) {
+        match self.samples.last().map(|l| (&l.symmetry, &self.roles)) {
             _ if !on("symmetry") => {}
-            Some(sym) if !sym.is_empty() => {
-                for a in sym {
+            Some((sym, roles)) if !sym.is_empty() => {
+                for (a, roles) in sym.iter().zip(roles) {
+                    let count = |f: fn(&symmetry::Role) -> bool| {
+                        roles
+                            .iter()
+                            .map(|l| l.iter().filter(|r| f(r)).count().to_string())
+                            .collect::<Vec<_>>()
+                            .join("/")
+                    };
+                    let _ = writeln!(
+                        s,
+                        "§9 units per layer about the {:?} axis: self-symmetric {}, paired {}, unmatched {}",
+                        a.axis,
+                        count(|r| *r == symmetry::Role::SelfSymmetric),
+                        count(|r| matches!(r, symmetry::Role::Paired(_))),
+                        count(|r| *r == symmetry::Role::Unmatched)
+                    );
                     let _ = writeln!(
                         s,
                         "§9 symmetry about the {:?} axis at the last snapshot: mirrored boundary length per layer {}, pixels predicted as their mirror {:.1} %",

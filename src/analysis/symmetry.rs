@@ -143,6 +143,75 @@ impl SegmentIndex {
     }
 }
 
+/// What a unit's boundary is under a reflection, from the optimal assignment of the
+/// layer's mirrored boundaries to its boundaries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Its mirror image is itself.
+    SelfSymmetric,
+    /// Its mirror image is another unit's boundary (1-based).
+    Paired(usize),
+    /// Neither (or no boundary in the square).
+    Unmatched,
+}
+
+/// Each unit's role in each layer: the cost of pairing unit `u` with `v` is the Hausdorff
+/// distance between `u`'s mirrored boundary and `v`'s (a pair within `radius` counts).
+pub fn pairing(geom: &Geometry, axis: Axis, radius: f64, step: f64) -> Vec<Vec<Role>> {
+    use super::copycats::{hausdorff_indexed, index};
+    (0..geom.layers.len())
+        .map(|l| {
+            let units: Vec<&crate::geometry::NeuronBoundary> = geom
+                .boundaries
+                .iter()
+                .filter(|b| b.neuron.layer == l)
+                .collect();
+            let mirrored: Vec<crate::geometry::NeuronBoundary> = units
+                .iter()
+                .map(|b| crate::geometry::NeuronBoundary {
+                    neuron: b.neuron,
+                    polylines: b
+                        .polylines
+                        .iter()
+                        .map(|line| line.iter().map(|&p| axis.reflect(p)).collect())
+                        .collect(),
+                })
+                .collect();
+            let (idx, midx): (Vec<_>, Vec<_>) = units
+                .iter()
+                .zip(&mirrored)
+                .map(|(b, m)| (index(b), index(m)))
+                .unzip();
+            let n = units.len();
+            // Beyond the radius every pairing costs the same: it is no pair.
+            let none = 10.0 * radius;
+            let mut cost = vec![none; n * n];
+            for u in 0..n {
+                for v in 0..n {
+                    if let Some(h) = hausdorff_indexed(
+                        (&mirrored[u], &midx[u]),
+                        (units[v], &idx[v]),
+                        step,
+                        radius,
+                    ) {
+                        cost[u * n + v] = h;
+                    }
+                }
+            }
+            super::assignment::assign(&cost, n)
+                .into_iter()
+                .enumerate()
+                .map(|(u, v)| match cost[u * n + v] < none {
+                    false => Role::Unmatched,
+                    true if u == v => Role::SelfSymmetric,
+                    true => Role::Paired(v + 1),
+                })
+                .collect()
+        })
+        .collect()
+}
+
 /// Where segments `ab` and `pq` cross, if they do.
 fn intersect(a: [f64; 2], b: [f64; 2], p: [f64; 2], q: [f64; 2]) -> Option<[f64; 2]> {
     let (d, e) = ([b[0] - a[0], b[1] - a[1]], [q[0] - p[0], q[1] - p[1]]);
@@ -257,6 +326,35 @@ mod tests {
             }
         }
         n
+    }
+
+    #[test]
+    fn mirrored_units_pair_and_the_rest_do_not() {
+        let net = mirrored(4);
+        let g = Geometry::new(&net, Rect::UNIT);
+        let roles = pairing(&g, Axis::Vertical, 0.01, 0.005);
+        // Layer 1: units 1–2, 3–4, 5–6 are each other's mirror images.
+        for (u, r) in roles[0].iter().enumerate() {
+            let partner = if u % 2 == 0 { u + 2 } else { u };
+            assert_eq!(*r, Role::Paired(partner), "unit {}: {roles:?}", u + 1);
+        }
+        // Layer 2 computes mirror-invariant functions: self-symmetric where it has a boundary.
+        assert!(
+            roles[1]
+                .iter()
+                .all(|r| matches!(r, Role::SelfSymmetric | Role::Unmatched))
+        );
+        // Broken pair: unit 2's line moved; units 1 and 2 are left unmatched.
+        let mut broken = net.clone();
+        let w = (broken.params[2].powi(2) + broken.params[3].powi(2)).sqrt();
+        broken.params[13] += 0.1 * w;
+        let roles = pairing(
+            &Geometry::new(&broken, Rect::UNIT),
+            Axis::Vertical,
+            0.01,
+            0.005,
+        );
+        assert_eq!(&roles[0][..2], &[Role::Unmatched, Role::Unmatched]);
     }
 
     #[test]
