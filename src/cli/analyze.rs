@@ -64,23 +64,96 @@ impl AnalyzeCmd {
             print!("{}", a.summary());
         }
         if all.len() > 1 {
-            println!(
-                "\n{:<40} {:>8} {:>9} {:>8} {:>16} {:>10}",
-                "run", "regions", "copycats", "mirrors", "effective width", "dead"
-            );
-            for (p, a) in self.runs.iter().zip(&all) {
-                let last = a.samples.last().expect("a run has a snapshot");
-                println!(
-                    "{:<40} {:>8} {:>9} {:>8} {:>16} {:>10}",
-                    p.display().to_string(),
-                    last.regions,
-                    last.copycats,
-                    last.mirrors,
-                    format!("{:?}", last.effective_width),
-                    format!("{:?}", last.dead_units)
-                );
-            }
+            println!("\n{}", cross_run_table(&self.runs, &runs, &all));
         }
         Ok(())
     }
+}
+
+/// One row per run, one column per headline figure.
+fn cross_run_table(paths: &[PathBuf], runs: &[ginn::run::Run], all: &[Analysis]) -> String {
+    use ginn::analysis::{failure::Verdict, indecisive};
+    let header = [
+        "run",
+        "accuracy",
+        "regions",
+        "§5 holds",
+        "§6 corners",
+        "§3–4 ×",
+        "§7 copies",
+        "§8 indec.",
+        "§9 mirror px",
+        "§10 failed",
+        "§10 thin",
+    ];
+    let mut rows = vec![header.iter().map(|h| h.to_string()).collect::<Vec<_>>()];
+    for ((p, run), a) in paths.iter().zip(runs).zip(all) {
+        let last = a.samples.last().expect("a run has a snapshot");
+        let yes = |v: &Option<bool>| match v {
+            Some(true) => "y",
+            Some(false) => "n",
+            None => "?",
+        };
+        let verdicts = |v: Verdict| {
+            a.components
+                .iter()
+                .filter(|c| c.verdict == v)
+                .count()
+                .to_string()
+        };
+        rows.push(vec![
+            p.file_name().map_or_else(
+                || p.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            ),
+            format!("{:.2} %", 100.0 * run.last().accuracy),
+            last.regions.to_string(),
+            a.bias_first_holds
+                .iter()
+                .map(yes)
+                .collect::<Vec<_>>()
+                .join(""),
+            last.corner_attraction
+                .last()
+                .map_or("-".into(), |v| format!("{:.0} %", 100.0 * v)),
+            match (last.complexity_near, last.complexity_far) {
+                (Some(n), Some(f)) if f > 0.0 => format!("{:.1}", n / f),
+                _ => "-".into(),
+            },
+            last.copycats.to_string(),
+            match &a.indecisive {
+                Some(indecisive::Verdict::Units(u)) => {
+                    u.iter().filter(|h| h.indecisive).count().to_string()
+                }
+                Some(indecisive::Verdict::TooSparse { .. }) => "?".into(),
+                None => "-".into(),
+            },
+            last.symmetry
+                .first()
+                .map_or("-".into(), |s| format!("{:.1} %", 100.0 * s.pixel_share)),
+            verdicts(Verdict::Failed),
+            verdicts(Verdict::Thin),
+        ]);
+    }
+    let widths: Vec<usize> = (0..header.len())
+        .map(|k| rows.iter().map(|r| r[k].chars().count()).max().unwrap_or(0))
+        .collect();
+    rows.iter()
+        .map(|r| {
+            r.iter()
+                .zip(&widths)
+                .enumerate()
+                .map(|(k, (c, &w))| {
+                    let pad = " ".repeat(w - c.chars().count());
+                    if k == 0 {
+                        format!("{c}{pad}")
+                    } else {
+                        format!("{pad}{c}")
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("  ")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
