@@ -306,6 +306,25 @@ pub fn per_layer(units: &[UnitDecade]) -> Vec<LayerDecade> {
         .collect()
 }
 
+/// Per layer, the decades in which its units' β peaked (a unit's peak is its decade of
+/// largest β): `(layer, decade, units)`, the episodes where shifting dominated.
+pub fn peaks(units: &[UnitDecade]) -> Vec<(usize, u32, usize)> {
+    let mut best: std::collections::BTreeMap<(usize, usize), (f64, u32)> = Default::default();
+    for u in units {
+        let e = best
+            .entry((u.layer, u.unit))
+            .or_insert((f64::NEG_INFINITY, 0));
+        if u.beta > e.0 {
+            *e = (u.beta, u.decade);
+        }
+    }
+    let mut count: std::collections::BTreeMap<(usize, u32), usize> = Default::default();
+    for (&(layer, _), &(_, decade)) in &best {
+        *count.entry((layer, decade)).or_default() += 1;
+    }
+    count.into_iter().map(|((l, d), n)| (l, d, n)).collect()
+}
+
 /// The report's claim for one layer: early (the first decades with motion) β exceeds β₀ for
 /// most units, and the median β falls later. `None` when too few decades have motion.
 pub fn verdict(layers: &[LayerDecade], layer: usize, early_decades: u32) -> Option<bool> {

@@ -53,6 +53,55 @@ pub fn critical_points(geom: &Geometry) -> Vec<Vec<[f64; 2]>> {
         .collect()
 }
 
+/// Where the bends of each layer's boundaries sit: every bend of a layer-l boundary lies on
+/// some earlier layer's boundary (that is what bends it); its turning angle is credited to
+/// that layer. Returns, per layer, the share of its total turning credited to each earlier
+/// layer (empty for layer 1, which has no bends).
+pub fn bend_credit(geom: &Geometry) -> Vec<Vec<f64>> {
+    let layers = geom.layers.len();
+    let index: Vec<SegmentIndex> = (0..layers)
+        .map(|l| {
+            SegmentIndex::new(
+                geom.boundaries
+                    .iter()
+                    .filter(|b| b.neuron.layer == l)
+                    .flat_map(|b| b.polylines.iter())
+                    .flat_map(|line| line.windows(2).map(|w| (w[0], w[1]))),
+                64,
+            )
+        })
+        .collect();
+    (0..layers)
+        .map(|l| {
+            let mut credit = vec![0.0; l];
+            for b in geom.boundaries.iter().filter(|b| b.neuron.layer == l) {
+                for line in &b.polylines {
+                    for w in line.windows(3) {
+                        let (u, v) = (
+                            [w[1][0] - w[0][0], w[1][1] - w[0][1]],
+                            [w[2][0] - w[1][0], w[2][1] - w[1][1]],
+                        );
+                        let norm = u[0].hypot(u[1]) * v[0].hypot(v[1]);
+                        if norm == 0.0 {
+                            continue;
+                        }
+                        let angle = ((u[0] * v[0] + u[1] * v[1]) / norm).clamp(-1.0, 1.0).acos();
+                        // The nearest earlier layer whose boundary passes through the bend.
+                        if let Some(k) = (0..l).find(|&k| index[k].near(w[1], 1e-9)) {
+                            credit[k] += angle;
+                        }
+                    }
+                }
+            }
+            let total: f64 = credit.iter().sum();
+            credit
+                .iter()
+                .map(|c| if total > 0.0 { c / total } else { f64::NAN })
+                .collect()
+        })
+        .collect()
+}
+
 /// Share of `probes` with a point of `points` within `radius` (NaN without probes).
 pub fn share_near(probes: &[[f64; 2]], points: &[[f64; 2]], radius: f64) -> f64 {
     if probes.is_empty() {
@@ -103,6 +152,32 @@ mod tests {
     use crate::geometry::Rect;
     use crate::nn::{Architecture, Network};
     use rand::SeedableRng;
+
+    #[test]
+    fn second_layer_bends_sit_on_first_layer_lines() {
+        let mut bent = 0;
+        for seed in 0..10 {
+            let mut n = Network::init(
+                Architecture::new(&[8, 6, 4]).unwrap(),
+                &mut rand_chacha::ChaCha8Rng::seed_from_u64(seed),
+            );
+            n.params.iter_mut().for_each(|p| *p *= 3.0);
+            let credit = bend_credit(&Geometry::new(&n, Rect::UNIT));
+            assert!(credit[0].is_empty());
+            // Layer 2 can only bend on layer 1; layer 3's shares add up to 1.
+            if credit[1][0].is_finite() {
+                assert!((credit[1][0] - 1.0).abs() < 1e-12, "{credit:?}");
+                bent += 1;
+            }
+            if credit[2][0].is_finite() {
+                assert!(
+                    (credit[2].iter().sum::<f64>() - 1.0).abs() < 1e-9,
+                    "{credit:?}"
+                );
+            }
+        }
+        assert!(bent >= 3, "too few nets with bends: {bent}");
+    }
 
     #[test]
     fn lines_through_a_corner_attract_it() {

@@ -1,10 +1,8 @@
 //! The report's phenomena as measured, reproducible quantities over a run (`ginn analyze`).
-//! Each snapshot's exact geometry is built once and every measure reads it.
-//!
-//! Measured so far: the target's features (contour, corners, components, mirror axes),
-//! §7 copycats and mirror pairs with each layer's effective width, and §3–4 where the
-//! boundaries go (regions, boundary length per layer, dead units). The other phenomena of
-//! the report (§5, §6, §8–§10) are not measured yet and are reported as such.
+//! Each snapshot's exact geometry is built once and every measure reads it: the target's
+//! features (`features`), §5 bias before weights (`bias_first`), §6 critical points
+//! (`critical`), §7 copycats (`copycats`), §8 indecisive units (`indecisive`), §9 symmetry
+//! (`symmetry`), §10 failure (`failure`) and §3–4 where the boundaries go (here).
 
 pub mod assignment;
 pub mod bias_first;
@@ -150,6 +148,11 @@ pub struct Analysis {
     pub bias_first: Vec<bias_first::UnitDecade>,
     pub bias_first_layers: Vec<bias_first::LayerDecade>,
     pub bias_first_holds: Vec<Option<bool>>,
+    /// §5: per layer, the decades where its units' β peaked, `(layer, decade, units)`.
+    pub bias_first_peaks: Vec<(usize, u32, usize)>,
+    /// §6 at the last snapshot: per layer, the share of its bends' turning that sits on
+    /// each earlier layer's boundaries.
+    pub bends_on: Vec<Vec<f64>>,
     /// §6: per target corner, the iteration from which a kink or crossing stayed near it to
     /// the end (for at least the capture's snapshots); `None`: not captured.
     pub corner_capture: Vec<Option<u64>>,
@@ -492,6 +495,11 @@ pub fn analyze_with(
         bias_first_holds: (1..=arch.hidden().len())
             .map(|l| bias_first::verdict(&bias_layers, l, th.early_decades))
             .collect(),
+        bias_first_peaks: bias_first::peaks(&bias_units),
+        bends_on: match &previous {
+            Some((_, g)) if measures.critical => critical::bend_credit(g),
+            _ => vec![],
+        },
         bias_first: bias_units,
         bias_first_layers: bias_layers,
         corner_capture,
@@ -502,7 +510,7 @@ pub fn analyze_with(
         episodes,
         last_pairs,
         components: tracker.map_or_else(Vec::new, |t| t.finish(th)),
-        not_measured: vec!["§6 which earlier layers the bends sit on"],
+        not_measured: vec![],
     })
 }
 
@@ -590,15 +598,22 @@ impl Analysis {
                         )
                     })
                     .collect();
+                let peaks: Vec<String> = self
+                    .bias_first_peaks
+                    .iter()
+                    .filter(|p| p.0 == l + 1)
+                    .map(|p| format!("{} in {}", p.2, decade_name(p.1)))
+                    .collect();
                 let _ = writeln!(
                     s,
-                    "§5 bias before weights, layer {}: {} — {}",
+                    "§5 bias before weights, layer {}: {} (β peaks: {}) — {}",
                     l + 1,
                     match holds {
                         Some(true) => "holds",
                         Some(false) => "does not hold",
                         None => "cannot tell",
                     },
+                    peaks.join(", "),
                     row.join("; ")
                 );
             }
@@ -619,6 +634,19 @@ impl Analysis {
                     captured,
                     self.corner_capture.len()
                 );
+                for (l, shares) in self.bends_on.iter().enumerate().skip(1) {
+                    let _ = writeln!(
+                        s,
+                        "    layer {}'s bends sit on: {}",
+                        l + 1,
+                        shares
+                            .iter()
+                            .enumerate()
+                            .map(|(k, v)| format!("layer {} {:.0} %", k + 1, 100.0 * v))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    );
+                }
             }
             if on("copycats") {
                 let _ = writeln!(
@@ -750,7 +778,9 @@ impl Analysis {
                 );
             }
         }
-        let _ = writeln!(s, "not measured yet: {}", self.not_measured.join(", "));
+        if !self.not_measured.is_empty() {
+            let _ = writeln!(s, "not measured yet: {}", self.not_measured.join(", "));
+        }
         s
     }
 }

@@ -284,7 +284,7 @@ fn analyze_reports_the_target_and_copycats_as_text_and_json() {
     assert!(o.status.success(), "{}", stderr(&o));
     let out = stdout(&o);
     assert!(
-        out.contains("target: ") && out.contains("§7 copycats") && out.contains("not measured yet"),
+        out.contains("target: ") && out.contains("§7 copycats") && out.contains("§10 failure"),
         "{out}"
     );
     let o = ginn(&["analyze", run.to_str().unwrap(), "--json"]);
@@ -320,7 +320,13 @@ fn seed_table_failure_verdicts_reproduce() {
     assert!(o.status.success(), "{}", stderr(&o));
     for seed in 1..=8 {
         let run = dir.join(format!("bottle-seed{seed}.ginn.json"));
-        let o = ginn(&["analyze", run.to_str().unwrap(), "--json", "--only", "failure"]);
+        let o = ginn(&[
+            "analyze",
+            run.to_str().unwrap(),
+            "--json",
+            "--only",
+            "failure",
+        ]);
         assert!(o.status.success(), "{}", stderr(&o));
         let v: Value = serde_json::from_slice(&o.stdout).unwrap();
         let verdicts: Vec<&str> = v["components"]
