@@ -306,6 +306,31 @@ impl Network {
         out
     }
 
+    /// [`pre_activations`](Self::pre_activations) into reused buffers (no allocation once
+    /// `out` has its shape): for measures that evaluate the net at many points.
+    pub fn pre_activations_into(&self, x: f64, y: f64, out: &mut Vec<Vec<f64>>) {
+        let layers = self.arch.layers();
+        out.resize_with(layers, Vec::new);
+        let activation = self.arch.activation();
+        for l in 0..layers {
+            let (before, rest) = out.split_at_mut(l);
+            let z = &mut rest[0];
+            z.clear();
+            let (w, b) = (self.weight(l), self.bias(l));
+            let fan_in = self.arch.fan_in(l);
+            for (row, &bj) in w.chunks_exact(fan_in).zip(b) {
+                let sum = if l == 0 {
+                    bj as f64 + row[0] as f64 * x + row[1] as f64 * y
+                } else {
+                    row.iter()
+                        .zip(&before[l - 1])
+                        .fold(bj as f64, |s, (&w, &a)| s + w as f64 * activation.apply(a))
+                };
+                z.push(sum);
+            }
+        }
+    }
+
     /// The logits as the net computes them (one or two).
     pub fn outputs(&self, x: f64, y: f64) -> Vec<f64> {
         self.pre_activations(x, y)
@@ -408,6 +433,17 @@ mod tests {
         assert_eq!(leaky.apply(-2.0), -0.2f32 as f64);
         assert_eq!(leaky.apply(3.0), 3.0);
         assert_eq!(Activation::Relu.apply(-2.0), 0.0);
+    }
+
+    #[test]
+    fn pre_activations_into_reused_buffers_are_the_same() {
+        let a = Architecture::general(&[5, 3], 1, Activation::LeakyRelu { slope: 0.2 }).unwrap();
+        let net = Network::init(a, &mut rand_chacha::ChaCha8Rng::seed_from_u64(6));
+        let mut buf = Vec::new();
+        for p in [[0.1, 0.9], [0.7, 0.2], [-1.0, 3.0]] {
+            net.pre_activations_into(p[0], p[1], &mut buf);
+            assert_eq!(buf, net.pre_activations(p[0], p[1]));
+        }
     }
 
     #[test]

@@ -80,6 +80,7 @@ pub fn motions(
 ) -> Vec<Vec<Option<[f64; 3]>>> {
     let mut out = vec![Vec::with_capacity(geom.boundaries.len()); news.len()];
     let act = old.arch.activation();
+    let (mut before, mut after) = (Vec::new(), Vec::new());
     for b in &geom.boundaries {
         let pts = sample(&b.polylines, per_unit);
         let n = b.neuron;
@@ -93,9 +94,10 @@ pub fn motions(
         let mut own = vec![Vec::with_capacity(pts.len()); news.len()];
         let mut up = vec![Vec::with_capacity(pts.len()); news.len()];
         for &p in &pts {
-            let a = inputs(p, &old.pre_activations(p[0], p[1]));
+            old.pre_activations_into(p[0], p[1], &mut before);
+            let a = inputs(p, &before);
             for (k, new) in news.iter().enumerate() {
-                let after = new.pre_activations(p[0], p[1]);
+                new.pre_activations_into(p[0], p[1], &mut after);
                 let g = unit_gradient(new, &after, n);
                 let norm = g[0].hypot(g[1]);
                 if norm == 0.0 {

@@ -316,31 +316,86 @@ pub fn component_map(t: &Target) -> (Vec<Component>, Vec<usize>) {
 }
 
 /// Euclidean distance (pixels) from each pixel centre to the nearest pixel centre of the
-/// other class, by brute force over the other class's border pixels (those are few).
+/// other class: the exact distance transform of Felzenszwalb and Huttenlocher (squared
+/// distances along columns, then along rows; linear in the pixels), once per class.
 fn distance_to_other_class(t: &Target) -> Vec<f64> {
     let (w, h) = (t.width as usize, t.height as usize);
-    let border: Vec<(usize, usize, bool)> = (0..w * h)
-        .filter(|&i| {
-            let (c, r) = (i % w, i / w);
-            let v = t.white[i];
-            (c > 0 && t.white[i - 1] != v)
-                || (c + 1 < w && t.white[i + 1] != v)
-                || (r > 0 && t.white[i - w] != v)
-                || (r + 1 < h && t.white[i + w] != v)
-        })
-        .map(|i| (i % w, i / w, t.white[i]))
-        .collect();
-    (0..w * h)
-        .map(|i| {
-            let (c, r, v) = (i % w, i / w, t.white[i]);
-            border
-                .iter()
-                .filter(|b| b.2 != v)
-                .map(|b| ((b.0 as f64 - c as f64).powi(2) + (b.1 as f64 - r as f64).powi(2)).sqrt())
-                .fold(f64::INFINITY, f64::min)
-        })
-        .map(|d| if d.is_finite() { d } else { 0.0 })
+    let mut out = vec![0.0; w * h];
+    for class in [false, true] {
+        // Squared distance to the nearest pixel that is not `class`.
+        let mut d: Vec<f64> = t
+            .white
+            .iter()
+            .map(|&v| if v == class { f64::INFINITY } else { 0.0 })
+            .collect();
+        let mut line = Vec::new();
+        for c in 0..w {
+            line.clear();
+            line.extend((0..h).map(|r| d[r * w + c]));
+            for (r, v) in squared_1d(&line).into_iter().enumerate() {
+                d[r * w + c] = v;
+            }
+        }
+        for r in 0..h {
+            let row = squared_1d(&d[r * w..(r + 1) * w]);
+            d[r * w..(r + 1) * w].copy_from_slice(&row);
+        }
+        for (i, &v) in t.white.iter().enumerate() {
+            if v == class {
+                out[i] = d[i].sqrt();
+            }
+        }
+    }
+    out.iter()
+        .map(|&v| if v.is_finite() { v } else { 0.0 })
         .collect()
+}
+
+/// The 1-D squared distance transform: `out[q] = min_p (q − p)² + f[p]` (lower envelope of
+/// parabolas).
+fn squared_1d(f: &[f64]) -> Vec<f64> {
+    let n = f.len();
+    let mut out = vec![f64::INFINITY; n];
+    let finite: Vec<usize> = (0..n).filter(|&p| f[p].is_finite()).collect();
+    if finite.is_empty() {
+        return out;
+    }
+    let (mut v, mut z) = (vec![0usize; n], vec![0.0f64; n + 1]);
+    let mut k = 0;
+    v[0] = finite[0];
+    z[0] = f64::NEG_INFINITY;
+    z[1] = f64::INFINITY;
+    for &q in &finite[1..] {
+        loop {
+            let p = v[k];
+            let s =
+                ((f[q] + (q * q) as f64) - (f[p] + (p * p) as f64)) / (2.0 * (q as f64 - p as f64));
+            if s <= z[k] && k > 0 {
+                k -= 1;
+                continue;
+            }
+            if s <= z[k] {
+                // k == 0 and the new parabola wins everywhere.
+                v[0] = q;
+                z[1] = f64::INFINITY;
+                break;
+            }
+            k += 1;
+            v[k] = q;
+            z[k] = s;
+            z[k + 1] = f64::INFINITY;
+            break;
+        }
+    }
+    let mut j = 0;
+    for (q, o) in out.iter_mut().enumerate() {
+        while z[j + 1] < q as f64 {
+            j += 1;
+        }
+        let p = v[j];
+        *o = (q as f64 - p as f64).powi(2) + f[p];
+    }
+    out
 }
 
 /// Share of pixels whose mirror image has the same class.
@@ -416,6 +471,28 @@ mod tests {
         assert!((c[3].thickness - 10.0).abs() <= 1.5, "{:?}", c[3]);
         assert!((c[1].thickness - 5.0).abs() <= 1.5, "{:?}", c[1]);
         assert_eq!(contour(&t).len(), 3);
+    }
+
+    #[test]
+    fn the_distance_transform_is_brute_force_exact() {
+        let t = Shape::Bottle.draw(48);
+        let d = distance_to_other_class(&t);
+        let w = 48usize;
+        for i in (0..w * w).step_by(7) {
+            let brute = (0..w * w)
+                .filter(|&j| t.white[j] != t.white[i])
+                .map(|j| {
+                    (((j % w) as f64 - (i % w) as f64).powi(2)
+                        + ((j / w) as f64 - (i / w) as f64).powi(2))
+                    .sqrt()
+                })
+                .fold(f64::INFINITY, f64::min);
+            assert!(
+                (d[i] - brute).abs() < 1e-9,
+                "pixel {i}: {} vs {brute}",
+                d[i]
+            );
+        }
     }
 
     #[test]
