@@ -25,6 +25,11 @@ pub struct ComponentHistory {
     pub birth: Option<u64>,
     /// Linear regions whose centroid lies in it, at the last snapshot.
     pub regions: usize,
+    /// Units whose boundary passes through it, at the last snapshot.
+    pub units: usize,
+    /// Length of the decision boundary inside it over the length of its own outline, at
+    /// the last snapshot.
+    pub decision_per_outline: f64,
     pub verdict: Verdict,
 }
 
@@ -43,6 +48,8 @@ pub enum Verdict {
 /// Follows every component of `t` over the snapshots `(iteration, net, geometry)`.
 pub struct Tracker {
     comps: Vec<Component>,
+    /// Each component's outline length in input units (pixel edges to other components).
+    outline: Vec<f64>,
     label: Vec<usize>,
     width: u32,
     height: u32,
@@ -64,11 +71,31 @@ impl Tracker {
                 accuracy: vec![],
                 birth: None,
                 regions: 0,
+                units: 0,
+                decision_per_outline: 0.0,
                 verdict: Verdict::Learned,
             })
             .collect();
+        let (w, h) = (t.width as usize, t.height as usize);
+        let mut outline = vec![0.0; comps.len()];
+        for i in 0..w * h {
+            for j in [
+                (i % w + 1 < w).then(|| i + 1),
+                (i / w + 1 < h).then(|| i + w),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                if label[i] != label[j] {
+                    let edge = 1.0 / w.max(h) as f64;
+                    outline[label[i]] += edge;
+                    outline[label[j]] += edge;
+                }
+            }
+        }
         Self {
             comps,
+            outline,
             label,
             width: t.width,
             height: t.height,
@@ -94,9 +121,41 @@ impl Tracker {
                 h.birth = Some(iteration);
             }
         }
-        // Regions inside each component, by their centroid's pixel.
-        for h in &mut self.history {
-            h.regions = 0;
+        // Regions inside each component, by their centroid's pixel; units whose boundary
+        // passes through it; the decision boundary's length inside it.
+        let (w, h) = (self.width as usize, self.height as usize);
+        let label_at = |p: [f64; 2]| {
+            let (c, r) = (
+                ((p[0] * w as f64) as usize).min(w - 1),
+                ((p[1] * h as f64) as usize).min(h - 1),
+            );
+            self.label[r * w + c]
+        };
+        let mut units = vec![std::collections::BTreeSet::new(); self.comps.len()];
+        for (k, b) in geom.boundaries.iter().enumerate() {
+            for line in &b.polylines {
+                for seg in line.windows(2) {
+                    for t in [0.0, 0.25, 0.5, 0.75] {
+                        let p = [
+                            seg[0][0] + t * (seg[1][0] - seg[0][0]),
+                            seg[0][1] + t * (seg[1][1] - seg[0][1]),
+                        ];
+                        units[label_at(p)].insert(k);
+                    }
+                }
+            }
+        }
+        let mut decision = vec![0.0; self.comps.len()];
+        for line in &geom.decision {
+            for seg in line.windows(2) {
+                let mid = [(seg[0][0] + seg[1][0]) / 2.0, (seg[0][1] + seg[1][1]) / 2.0];
+                decision[label_at(mid)] += (seg[1][0] - seg[0][0]).hypot(seg[1][1] - seg[0][1]);
+            }
+        }
+        for (k, hist) in self.history.iter_mut().enumerate() {
+            hist.regions = 0;
+            hist.units = units[k].len();
+            hist.decision_per_outline = decision[k] / self.outline[k].max(1e-12);
         }
         for r in geom.regions() {
             let poly = geom.polygon(r);

@@ -6,6 +6,7 @@
 
 pub mod assignment;
 pub mod bias_first;
+pub mod complexity;
 pub mod copycats;
 pub mod critical;
 pub mod failure;
@@ -23,8 +24,9 @@ pub use features::TargetFeatures;
 /// Version of the JSON `ginn analyze --json` writes.
 pub const SCHEMA: u32 = 1;
 
-/// Every threshold a verdict depends on; echoed in the output.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// Every threshold a verdict depends on; echoed in the output, and each can be changed
+/// (`ginn analyze --set NAME=VALUE`).
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
 pub struct Thresholds {
     /// Contour corners: Douglas–Peucker tolerance (pixels) and the least turn (degrees).
     pub corner_tolerance_px: f64,
@@ -64,6 +66,33 @@ pub struct Thresholds {
     pub indecisive_switches: usize,
     pub indecisive_flipped: f64,
     pub indecisive_min_snapshots: usize,
+}
+
+impl Thresholds {
+    /// The thresholds with `name=value` applied (a name of a field, a number).
+    pub fn with(self, assignment: &str) -> Result<Self, String> {
+        let (name, value) = assignment
+            .split_once('=')
+            .ok_or_else(|| format!("--set takes NAME=VALUE, got `{assignment}`"))?;
+        let mut v = serde_json::to_value(&self).expect("thresholds serialise");
+        let names: Vec<String> = v.as_object().expect("a struct").keys().cloned().collect();
+        let slot = v.get_mut(name.trim()).ok_or_else(|| {
+            format!(
+                "--set: no threshold `{name}` (there are {})",
+                names.join(", ")
+            )
+        })?;
+        let number: f64 = value
+            .trim()
+            .parse()
+            .map_err(|_| format!("--set {name}: `{value}` is not a number"))?;
+        *slot = if slot.is_u64() {
+            serde_json::Value::from(number as u64)
+        } else {
+            serde_json::Value::from(number)
+        };
+        serde_json::from_value(v).map_err(|e| format!("--set {name}={value}: {e}"))
+    }
 }
 
 impl Default for Thresholds {
@@ -136,6 +165,8 @@ pub struct Sample {
 #[derive(Clone, Debug, Serialize)]
 pub struct Analysis {
     pub schema: u32,
+    /// §3–4: per layer, units that were dead at some snapshot and alive at a later one.
+    pub revived_units: Vec<usize>,
     /// §9 at the last snapshot, per mirror axis: each layer's units as self-symmetric,
     /// paired or unmatched.
     pub roles: Vec<Vec<Vec<symmetry::Role>>>,
@@ -266,6 +297,7 @@ pub fn analyze_with(
     let mut captured_since: Vec<Option<usize>> = Vec::new();
     let mut bias = bias_first::Tracker::new(arch.hidden(), th.bias_points_per_unit);
     let mut previous: Option<(crate::nn::Network, Geometry)> = None;
+    let mut dead_flags: Vec<Vec<bool>> = Vec::new();
     // §8: the late window's networks and each unit's boundaries there.
     let late_lr = 0.1 * run.settings.lr;
     let mut late_nets: Vec<crate::nn::Network> = Vec::new();
@@ -273,7 +305,7 @@ pub fn analyze_with(
         .map(|_| Default::default())
         .collect();
     let probes = match (&target, run.target.image()) {
-        (Some(f), Some(t)) if measures.complexity => Some(complexity_probes(f, t, th)),
+        (Some(f), Some(t)) if measures.complexity => Some(complexity::Probes::new(f, t, th)),
         _ => None,
     };
     for snap in &run.snapshots {
@@ -350,28 +382,7 @@ pub fn analyze_with(
             _ => vec![],
         };
         let (complexity_near, complexity_far) = match &probes {
-            Some((near, far, radius)) => {
-                let index = symmetry::SegmentIndex::tagged(
-                    geom.boundaries.iter().enumerate().flat_map(|(k, b)| {
-                        b.polylines
-                            .iter()
-                            .flat_map(move |l| l.windows(2).map(move |w| (w[0], w[1], k as u32)))
-                    }),
-                    64,
-                );
-                let mut tags = Vec::new();
-                let mut mean = |pts: &[[f64; 2]]| {
-                    let total: usize = pts
-                        .iter()
-                        .map(|&p| {
-                            index.tags_near(p, *radius, &mut tags);
-                            tags.len()
-                        })
-                        .sum();
-                    (!pts.is_empty()).then(|| total as f64 / pts.len() as f64)
-                };
-                (mean(near), mean(far))
-            }
+            Some(p) => complexity::measure(&geom, p),
             None => (None, None),
         };
         let (corner_attraction, contour_attraction, near_corner) = match &target {
@@ -425,17 +436,21 @@ pub fn analyze_with(
                         .sum()
                 })
                 .collect(),
-            dead_units: (0..layers)
-                .map(|l| {
-                    (0..geom.layers[l].width)
-                        .filter(|&j| {
-                            let n = crate::nn::NeuronId { layer: l, index: j };
-                            let s = geom.neuron_stats(n);
-                            s.pieces == 0 && s.active_fraction == 0.0
-                        })
-                        .count()
-                })
-                .collect(),
+            dead_units: {
+                let flags: Vec<bool> = arch
+                    .neurons()
+                    .map(|n| {
+                        let s = geom.neuron_stats(n);
+                        s.pieces == 0 && s.active_fraction == 0.0
+                    })
+                    .collect();
+                let mut count = vec![0; layers];
+                for (n, &d) in arch.neurons().zip(&flags) {
+                    count[n.layer] += usize::from(d);
+                }
+                dead_flags.push(flags);
+                count
+            },
             effective_width,
             copycats: pairs.iter().filter(|p| p.kind == PairKind::Copycat).count(),
             mirrors: pairs.iter().filter(|p| p.kind == PairKind::Mirror).count(),
@@ -484,6 +499,7 @@ pub fn analyze_with(
         .then(|| indecisive::find(&late, &late_nets, &run.target, th));
     Ok(Analysis {
         schema: SCHEMA,
+        revived_units: complexity::revived(&dead_flags, arch.hidden()),
         roles,
         indecisive: hesitation,
         computed: Measures::NAMES
@@ -549,13 +565,14 @@ impl Analysis {
         if let (Some(first), Some(last)) = (self.samples.first(), self.samples.last()) {
             let _ = writeln!(
                 s,
-                "§3–4 boundaries: {} → {} linear regions; boundary length per layer {} → {}; dead units per layer {:?} → {:?}",
+                "§3–4 boundaries: {} → {} linear regions; boundary length per layer {} → {}; dead units per layer {:?} → {:?}, revived {:?}",
                 first.regions,
                 last.regions,
                 lengths(&first.boundary_length),
                 lengths(&last.boundary_length),
                 first.dead_units,
-                last.dead_units
+                last.dead_units,
+                self.revived_units
             );
             if let (Some(n), Some(f)) = (last.complexity_near, last.complexity_far) {
                 let ratio = |n: f64, f: f64| {
@@ -767,14 +784,17 @@ impl Analysis {
             for c in &self.components {
                 let _ = writeln!(
                     s,
-                    "    {} {} {:>6} px {:>5.1} px → {:>6.1} %, born {}, {:?}",
+                    "    {} {} {:>6} px {:>5.1} px → {:>6.1} %, born {}, {:?} ({} regions, {} units, decision boundary {:.2}× its outline)",
                     c.depth,
                     if c.class == 1 { "white" } else { "black" },
                     c.area,
                     c.thickness,
                     100.0 * c.accuracy.last().copied().unwrap_or(0.0),
                     c.birth.map_or("never".to_string(), |b| format!("at {b}")),
-                    c.verdict
+                    c.verdict,
+                    c.regions,
+                    c.units,
+                    c.decision_per_outline
                 );
             }
         }
@@ -783,40 +803,6 @@ impl Analysis {
         }
         s
     }
-}
-
-/// §3–4's probe points: along the contour every 2 px, and pixel centres (every 4th row and
-/// column) at least `far_px` from it; and the disc radius in input units.
-fn complexity_probes(
-    f: &TargetFeatures,
-    t: &crate::targets::Target,
-    th: &Thresholds,
-) -> (Vec<[f64; 2]>, Vec<[f64; 2]>, f64) {
-    let mut near = Vec::new();
-    for l in &f.contour {
-        let mut since = f64::INFINITY;
-        for w in l.windows(2) {
-            since += (w[1][0] - w[0][0]).hypot(w[1][1] - w[0][1]);
-            // The padding ring closes loops along the square's edge: not the target's.
-            if since >= 2.0 * f.pixel && !features::on_edge(w[1]) {
-                near.push(w[1]);
-                since = 0.0;
-            }
-        }
-    }
-    let index = symmetry::SegmentIndex::new(
-        f.contour
-            .iter()
-            .flat_map(|l| l.windows(2).map(|w| (w[0], w[1]))),
-        64,
-    );
-    let (w, h) = (t.width as usize, t.height as usize);
-    let far = (0..w * h)
-        .filter(|i| (i % w) % 4 == 0 && (i / w) % 4 == 0)
-        .map(|i| crate::geometry::Rect::UNIT.pixel_centre(i, w, h))
-        .filter(|&p| !index.near(p, th.far_px * f.pixel))
-        .collect();
-    (near, far, th.complexity_px * f.pixel)
 }
 
 /// `≤1`, `≤10`, `≤100`, … for a decade of iterations.
@@ -893,5 +879,12 @@ mod tests {
         // nearly the same function: copycats.
         assert!(s.copycats >= 3, "{s:?}");
         assert!(a.summary().contains("§3–4 local complexity"));
+        // §10's resources: two lines on each side of the edge pass through each half.
+        assert_eq!(a.components.len(), 2);
+        assert!(
+            a.components.iter().all(|c| c.units == 2),
+            "{:?}",
+            a.components
+        );
     }
 }

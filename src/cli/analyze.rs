@@ -19,11 +19,18 @@ pub struct AnalyzeCmd {
     /// (comma-separated; the target's features and the region counts always come).
     #[arg(long, value_parser = Measures::parse)]
     only: Option<Measures>,
+    /// Change a threshold, e.g. `--set copycat_cosine=0.98` (repeatable; the names are the
+    /// `thresholds` of the JSON output).
+    #[arg(long = "set", value_name = "NAME=VALUE")]
+    set: Vec<String>,
 }
 
 impl AnalyzeCmd {
     pub fn run(self) -> anyhow::Result<()> {
-        let th = Thresholds::default();
+        let mut th = Thresholds::default();
+        for a in &self.set {
+            th = th.with(a).map_err(anyhow::Error::msg)?;
+        }
         let measures = self.only.unwrap_or_else(Measures::all);
         let runs: Vec<ginn::run::Run> = self
             .runs
