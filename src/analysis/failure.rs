@@ -239,6 +239,57 @@ mod tests {
         );
     }
 
+    /// A hand-built diamond detector: layer 1 computes relu(±(x − ½)), relu(±(y − ½)), whose
+    /// sum is the L1 distance d from the centre; layer 2's unit is relu(k(0.2 − d)); the
+    /// white logit weighs it, the black logit is a constant a little above the white bias.
+    fn diamond_detector(output_weight: f32) -> Network {
+        let a = Architecture::new(&[4, 1]).unwrap();
+        let mut n = Network::init(a.clone(), &mut rand_chacha::ChaCha8Rng::seed_from_u64(1));
+        n.params.iter_mut().for_each(|p| *p = 0.0);
+        let units: [[f32; 3]; 4] = [
+            [1.0, 0.0, -0.5],
+            [-1.0, 0.0, 0.5],
+            [0.0, 1.0, -0.5],
+            [0.0, -1.0, 0.5],
+        ];
+        for (j, u) in units.iter().enumerate() {
+            n.params[2 * j] = u[0];
+            n.params[2 * j + 1] = u[1];
+            n.params[8 + j] = u[2];
+        }
+        let o = a.offset(1);
+        let k = 50.0;
+        for j in 0..4 {
+            n.params[o + j] = -k;
+        }
+        n.params[o + 4] = 0.2 * k;
+        let out = a.offset(2);
+        // Logits [black, white]: weights [0, w], biases [0.01, 0].
+        n.params[out + 1] = output_weight;
+        n.params[out + 2] = 0.01;
+        n
+    }
+
+    #[test]
+    fn zeroing_a_diamond_detectors_output_weights_fails_the_diamond() {
+        let t = Target::from_fn(100, 100, |x, y| (x - 0.5).abs() + (y - 0.5).abs() < 0.2);
+        let diamond = |h: &[ComponentHistory]| h.iter().find(|c| c.class == 1).unwrap().clone();
+        let working = track(&t, &diamond_detector(1.0));
+        assert_eq!(diamond(&working).verdict, Verdict::Learned);
+        assert!(
+            diamond(&working).accuracy[0] > 0.95,
+            "{:?}",
+            diamond(&working)
+        );
+        let zeroed = track(&t, &diamond_detector(0.0));
+        assert_eq!(
+            diamond(&zeroed).verdict,
+            Verdict::Failed,
+            "{:?}",
+            diamond(&zeroed)
+        );
+    }
+
     #[test]
     fn a_bad_run_misses_without_failing() {
         // Half the image white: a net saying black everywhere is only 50 % right.
