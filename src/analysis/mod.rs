@@ -574,6 +574,12 @@ impl Analysis {
                 last.dead_units,
                 self.revived_units
             );
+            if on("complexity") && self.target.is_none() {
+                s.push_str("§3–4 local complexity: not applicable (not an image target)\n");
+            }
+            if on("critical") && self.target.as_ref().is_none_or(|t| t.corners.is_empty()) {
+                s.push_str("§6 critical points: not applicable (the target has no corners)\n");
+            }
             if let (Some(n), Some(f)) = (last.complexity_near, last.complexity_far) {
                 let ratio = |n: f64, f: f64| {
                     if f > 0.0 {
