@@ -40,7 +40,9 @@ pub struct Session {
     stopped: Option<crate::train::Stopped>,
     plan: Vec<u64>,
     next_plan: usize,
-    /// Bumped whenever the shown network changes, so views know to rebuild.
+    /// Bumped whenever the shown network changes, so views know to rebuild. A hand-kept
+    /// counter because Bevy's change detection cannot see inside a session: the viewer's
+    /// `Sessions` resource is written every frame by training, changed or not.
     pub version: u64,
     /// Measured training speed (iterations per second) of recent frames.
     pub rate: f64,
