@@ -37,7 +37,7 @@ enum Command {
     Regions(regions::RegionsCmd),
     /// Open the viewer: train live (default) or replay a run file.
     View(view::ViewCmd),
-    /// The report's phenomena measured over a run: target features, copycats, boundaries.
+    /// The report's phenomena measured over runs: bias first, corners, copycats, indecisive units, symmetry, failure.
     Analyze(analyze::AnalyzeCmd),
     /// One line per run file: how far it got, how well it did (the end of a sweep).
     Summary(summary::SummaryCmd),
