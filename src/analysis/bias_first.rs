@@ -251,14 +251,10 @@ impl Tracker {
                 if motion == 0.0 || s.null_motion == 0.0 {
                     return None;
                 }
-                let (mut layer, mut unit) = (0, k);
-                while unit >= hidden[layer] {
-                    unit -= hidden[layer];
-                    layer += 1;
-                }
+                let n = crate::geometry::neuron_at(&hidden, k);
                 Some(UnitDecade {
-                    layer: layer + 1,
-                    unit: unit + 1,
+                    layer: n.layer + 1,
+                    unit: n.index + 1,
                     decade,
                     beta: s.shift / motion,
                     beta_null: s.null_shift / s.null_motion,

@@ -85,13 +85,7 @@ pub fn revived(dead: &[Vec<bool>], hidden: &[usize]) -> Vec<usize> {
         if let Some(i) = was_dead
             && dead[i..].iter().any(|d| !d[k])
         {
-            let mut layer = 0;
-            let mut index = k;
-            while index >= hidden[layer] {
-                index -= hidden[layer];
-                layer += 1;
-            }
-            out[layer] += 1;
+            out[crate::geometry::neuron_at(hidden, k).layer] += 1;
         }
     }
     out

@@ -11,11 +11,7 @@ use crate::geometry::Geometry;
 pub fn critical_points(geom: &Geometry) -> Vec<Vec<[f64; 2]>> {
     (0..geom.layers.len())
         .map(|l| {
-            let units: Vec<&crate::geometry::NeuronBoundary> = geom
-                .boundaries
-                .iter()
-                .filter(|b| b.neuron.layer == l)
-                .collect();
+            let units: Vec<&crate::geometry::NeuronBoundary> = geom.layer_boundaries(l).collect();
             let mut points = Vec::new();
             // Kinks: interior vertices where the polyline turns by more than a degree.
             for b in &units {
@@ -60,21 +56,12 @@ pub fn critical_points(geom: &Geometry) -> Vec<Vec<[f64; 2]>> {
 pub fn bend_credit(geom: &Geometry) -> Vec<Vec<f64>> {
     let layers = geom.layers.len();
     let index: Vec<SegmentIndex> = (0..layers)
-        .map(|l| {
-            SegmentIndex::new(
-                geom.boundaries
-                    .iter()
-                    .filter(|b| b.neuron.layer == l)
-                    .flat_map(|b| b.polylines.iter())
-                    .flat_map(|line| line.windows(2).map(|w| (w[0], w[1]))),
-                64,
-            )
-        })
+        .map(|l| SegmentIndex::new(geom.layer_segments(l), 64))
         .collect();
     (0..layers)
         .map(|l| {
             let mut credit = vec![0.0; l];
-            for b in geom.boundaries.iter().filter(|b| b.neuron.layer == l) {
+            for b in geom.layer_boundaries(l) {
                 for line in &b.polylines {
                     for w in line.windows(3) {
                         let (u, v) = (

@@ -428,13 +428,7 @@ pub fn analyze_with(
             complexity_far,
             regions: geom.regions().len(),
             boundary_length: (0..layers)
-                .map(|l| {
-                    geom.boundaries
-                        .iter()
-                        .filter(|b| b.neuron.layer == l)
-                        .map(|b| b.length())
-                        .sum()
-                })
+                .map(|l| geom.layer_boundaries(l).map(|b| b.length()).sum())
                 .collect(),
             dead_units: {
                 let flags: Vec<bool> = arch

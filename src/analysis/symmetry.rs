@@ -162,11 +162,7 @@ pub fn pairing(geom: &Geometry, axis: Axis, radius: f64, step: f64) -> Vec<Vec<R
     use super::copycats::{hausdorff_indexed, index};
     (0..geom.layers.len())
         .map(|l| {
-            let units: Vec<&crate::geometry::NeuronBoundary> = geom
-                .boundaries
-                .iter()
-                .filter(|b| b.neuron.layer == l)
-                .collect();
+            let units: Vec<&crate::geometry::NeuronBoundary> = geom.layer_boundaries(l).collect();
             let mirrored: Vec<crate::geometry::NeuronBoundary> = units
                 .iter()
                 .map(|b| crate::geometry::NeuronBoundary {
@@ -241,28 +237,15 @@ pub fn measure(
     let layers = geom.layers.len();
     let boundary_share = (0..layers)
         .map(|l| {
-            let lines = || {
-                geom.boundaries
-                    .iter()
-                    .filter(move |b| b.neuron.layer == l)
-                    .flat_map(|b| b.polylines.iter())
-            };
-            let index =
-                SegmentIndex::new(lines().flat_map(|p| p.windows(2).map(|w| (w[0], w[1]))), 64);
+            let index = SegmentIndex::new(geom.layer_segments(l), 64);
             let (mut hit, mut all) = (0usize, 0usize);
-            for line in lines() {
-                for w in line.windows(2) {
-                    let len = (w[1][0] - w[0][0]).hypot(w[1][1] - w[0][1]);
-                    let k = (len / step).ceil().max(1.0) as usize;
-                    for s in 0..k {
-                        let t = (s as f64 + 0.5) / k as f64;
-                        let p = [
-                            w[0][0] + t * (w[1][0] - w[0][0]),
-                            w[0][1] + t * (w[1][1] - w[0][1]),
-                        ];
-                        all += 1;
-                        hit += usize::from(index.near(axis.reflect(p), radius));
-                    }
+            for (a, b) in geom.layer_segments(l) {
+                let k = ((a[0] - b[0]).hypot(a[1] - b[1]) / step).ceil().max(1.0) as usize;
+                for s in 0..k {
+                    let t = (s as f64 + 0.5) / k as f64;
+                    let p = [a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1])];
+                    all += 1;
+                    hit += usize::from(index.near(axis.reflect(p), radius));
                 }
             }
             if all == 0 {

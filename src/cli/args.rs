@@ -159,6 +159,18 @@ impl std::str::FromStr for At {
 }
 
 impl At {
+    /// The picked snapshot and its network.
+    pub fn network(
+        self,
+        run: &ginn::run::Run,
+    ) -> anyhow::Result<(&ginn::snapshot::Snapshot, ginn::nn::Network)> {
+        let snap = self.pick(run);
+        let net = snap
+            .network(&run.architecture())
+            .ok_or_else(|| anyhow::anyhow!("snapshot does not fit the architecture"))?;
+        Ok((snap, net))
+    }
+
     pub fn pick(self, run: &ginn::run::Run) -> &ginn::snapshot::Snapshot {
         match self {
             At::Last => run.last(),

@@ -1,7 +1,6 @@
 //! `ginn import` and `ginn export`: PyTorch networks (safetensors state dicts) in and out.
 
 use super::args::{At, load_run};
-use anyhow::Context;
 use clap::Args;
 use ginn::fsutil::{prepare_output, write_atomic, write_with_fallback};
 use ginn::nn::Activation;
@@ -114,10 +113,7 @@ pub struct ExportCmd {
 impl ExportCmd {
     pub fn run(self) -> anyhow::Result<()> {
         let run = load_run(&self.run)?;
-        let snap = self.at.pick(&run);
-        let net = snap
-            .network(&run.architecture())
-            .context("snapshot does not fit the architecture")?;
+        let (snap, net) = self.at.network(&run)?;
         let bytes = export(&net);
         prepare_output(&self.out, bytes.len() as u64)?;
         let written = write_with_fallback(&self.out, &bytes, write_atomic)

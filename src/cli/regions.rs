@@ -29,10 +29,7 @@ pub struct RegionsCmd {
 impl RegionsCmd {
     pub fn run(self) -> anyhow::Result<()> {
         let run = load_run(&self.run)?;
-        let snap = self.at.pick(&run);
-        let net = snap
-            .network(&run.architecture())
-            .context("snapshot does not fit the architecture")?;
+        let (snap, net) = self.at.network(&run)?;
         // Median of a few repetitions: one cold run is dominated by allocation warm-up.
         let mut times = Vec::new();
         let mut geom = None;

@@ -7,11 +7,11 @@ mod partition;
 mod polyline;
 mod split;
 
-pub use partition::{Exceeded, LayerPartition, Limit, Region, Truncation, pattern_id};
+pub use partition::{Exceeded, LayerPartition, Limit, Region, Truncation, neuron_at, pattern_id};
 pub use polyline::{chain_points, point_segment};
 
 use crate::nn::{Network, NeuronId};
-use partition::{bit, neuron_at, region_bit_offset};
+use partition::{bit, region_bit_offset};
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
@@ -197,6 +197,18 @@ impl Geometry {
     /// Region counts after each layer.
     pub fn regions_per_layer(&self) -> Vec<usize> {
         self.layers.iter().map(|l| l.regions.len()).collect()
+    }
+
+    /// The boundaries of hidden layer `l`'s units.
+    pub fn layer_boundaries(&self, l: usize) -> impl Iterator<Item = &NeuronBoundary> {
+        self.boundaries.iter().filter(move |b| b.neuron.layer == l)
+    }
+
+    /// Every segment of hidden layer `l`'s boundaries.
+    pub fn layer_segments(&self, l: usize) -> impl Iterator<Item = ([f64; 2], [f64; 2])> + '_ {
+        self.layer_boundaries(l)
+            .flat_map(|b| b.polylines.iter())
+            .flat_map(|line| line.windows(2).map(|w| (w[0], w[1])))
     }
 
     pub fn boundary(&self, n: NeuronId) -> &NeuronBoundary {

@@ -622,7 +622,7 @@ fn decision_segments(
 }
 
 /// Layer and index of the `k`-th neuron in layer-major order.
-pub(super) fn neuron_at(hidden: &[usize], mut k: usize) -> NeuronId {
+pub fn neuron_at(hidden: &[usize], mut k: usize) -> NeuronId {
     for (layer, &w) in hidden.iter().enumerate() {
         if k < w {
             return NeuronId { layer, index: k };

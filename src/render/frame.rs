@@ -151,10 +151,7 @@ pub fn render(geom: &Geometry, net: &Network, style: &FrameStyle, overlay: &Over
     if style.view == View::TwoD && style.width == style.height {
         // The prediction fills the frame pixel for pixel: write it straight in.
         let prob = prediction(geom, net, style.width, style.height);
-        for (px, p) in pm.data_mut().chunks_exact_mut(4).zip(prob) {
-            let v = (p * 255.0).round() as u8;
-            px.copy_from_slice(&[v, v, v, 255]);
-        }
+        fill_gray(&mut pm, prob.iter().map(|p| (p * 255.0).round() as u8));
     } else {
         let ground = ground_image(geom, net, style);
         let ts = 1.0 / ground.width() as f32;
@@ -192,7 +189,7 @@ pub fn render(geom: &Geometry, net: &Network, style: &FrameStyle, overlay: &Over
             ..Default::default()
         };
         let mut pb = PathBuilder::new();
-        for nb in geom.boundaries.iter().filter(|nb| nb.neuron.layer == l) {
+        for nb in geom.layer_boundaries(l) {
             for line in &nb.polylines {
                 add_polyline(&mut pb, line.iter().map(|&p| proj.point(p, height)));
             }
@@ -230,27 +227,13 @@ pub fn render(geom: &Geometry, net: &Network, style: &FrameStyle, overlay: &Over
             (&low, x0 + 4.0, y1 - size * 1.4),
             (&high, x1 - w - 4.0, y0 + 4.0),
         ] {
-            backdrop(
-                &mut pm,
-                x - 2.0,
-                y - 1.0,
-                text::width(t, size) + 4.0,
-                size * 1.2,
-            );
-            text::draw(&mut pm, t, x, y, size, [20, 20, 20]);
+            label(&mut pm, t, x, y, size);
         }
     }
     let size = (style.height as f32 / 32.0).clamp(11.0, 28.0);
     for (i, line) in overlay.lines.iter().enumerate() {
         let (x, y) = (size * 0.6, size * 0.4 + i as f32 * size * 1.25);
-        backdrop(
-            &mut pm,
-            x - 3.0,
-            y - 1.0,
-            text::width(line, size) + 6.0,
-            size * 1.2,
-        );
-        text::draw(&mut pm, line, x, y, size, [20, 20, 20]);
+        label(&mut pm, line, x, y, size);
     }
     pm
 }
@@ -260,11 +243,21 @@ fn ground_image(geom: &Geometry, net: &Network, style: &FrameStyle) -> Pixmap {
     let side = style.width.max(style.height).min(1024);
     let prob = prediction(geom, net, side, side);
     let mut pm = Pixmap::new(side, side).expect("nonzero size");
-    for (px, p) in pm.data_mut().chunks_exact_mut(4).zip(prob) {
-        let v = (p * 255.0).round() as u8;
+    fill_gray(&mut pm, prob.iter().map(|p| (p * 255.0).round() as u8));
+    pm
+}
+
+/// Writes grey levels into an opaque pixmap, pixel by pixel.
+fn fill_gray(pm: &mut Pixmap, gray: impl Iterator<Item = u8>) {
+    for (px, v) in pm.data_mut().chunks_exact_mut(4).zip(gray) {
         px.copy_from_slice(&[v, v, v, 255]);
     }
-    pm
+}
+
+/// A line of text on a translucent white backdrop, its top-left at (x, y).
+fn label(pm: &mut Pixmap, t: &str, x: f32, y: f32, size: f32) {
+    backdrop(pm, x - 3.0, y - 1.0, text::width(t, size) + 6.0, size * 1.2);
+    text::draw(pm, t, x, y, size, [20, 20, 20]);
 }
 
 /// The viewer's ground texture, `side × side` straight RGBA over the geometry's rectangle:
@@ -298,9 +291,7 @@ pub fn ground_texture(
         return gray.iter().flat_map(|&v| [v, v, v, 255]).collect();
     };
     let mut pm = Pixmap::new(side, side).expect("nonzero texture size");
-    for (px, &v) in pm.data_mut().chunks_exact_mut(4).zip(&gray) {
-        px.copy_from_slice(&[v, v, v, 255]);
-    }
+    fill_gray(&mut pm, gray.iter().copied());
     let style = FrameStyle {
         width: side,
         height: side,

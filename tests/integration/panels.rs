@@ -94,29 +94,32 @@ impl Viewer {
 }
 
 fn harness(v: Viewer) -> Harness<'static, Viewer> {
-    Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
-        .build_ui_state(
-            |ui, v: &mut Viewer| {
-                let (out, _) = draw(
-                    ui,
-                    Panes {
-                        sessions: &mut v.sessions,
-                        display: &mut v.display,
-                        view: &mut v.view,
-                        panels: &mut v.panels,
-                        shown: &v.shown,
-                        computing: false,
-                        selection: &mut v.selection,
-                        recorder: &mut v.recorder,
-                        status: None,
-                        dt: 0.016,
-                    },
-                );
-                v.outbox.extend(out);
-            },
-            v,
-        )
+    harness_sized(v, egui::vec2(1280.0, 800.0))
+}
+
+/// The panels in a window of `size`; the commands they send collect in `outbox`.
+fn harness_sized(v: Viewer, size: egui::Vec2) -> Harness<'static, Viewer> {
+    Harness::builder().with_size(size).build_ui_state(
+        |ui, v: &mut Viewer| {
+            let (out, _) = draw(
+                ui,
+                Panes {
+                    sessions: &mut v.sessions,
+                    display: &mut v.display,
+                    view: &mut v.view,
+                    panels: &mut v.panels,
+                    shown: &v.shown,
+                    computing: false,
+                    selection: &mut v.selection,
+                    recorder: &mut v.recorder,
+                    status: None,
+                    dt: 0.016,
+                },
+            );
+            v.outbox.extend(out);
+        },
+        v,
+    )
 }
 
 /// One frame: the viewer's between-frames work, then egui's passes.
@@ -392,28 +395,7 @@ fn every_glyph_the_panels_show_is_in_the_bundled_fonts() {
 #[test]
 fn a_small_window_keeps_the_timeline_clear_of_the_side_panels() {
     let v = Viewer::new(&[16, 16, 16], true, None);
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1024.0, 640.0))
-        .build_ui_state(
-            |ui, v: &mut Viewer| {
-                draw(
-                    ui,
-                    Panes {
-                        sessions: &mut v.sessions,
-                        display: &mut v.display,
-                        view: &mut v.view,
-                        panels: &mut v.panels,
-                        shown: &v.shown,
-                        computing: false,
-                        selection: &mut v.selection,
-                        recorder: &mut v.recorder,
-                        status: None,
-                        dt: 0.016,
-                    },
-                );
-            },
-            v,
-        );
+    let mut h = harness_sized(v, egui::vec2(1024.0, 640.0));
     h.run();
     let right_panel = h.get_by_label("Show").rect().min.x;
     for label in ["loss", "accuracy", "learning rate", "regions"] {
