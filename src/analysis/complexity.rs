@@ -4,7 +4,7 @@
 
 use super::Thresholds;
 use super::features::{self, TargetFeatures};
-use super::symmetry::SegmentIndex;
+use super::segments::SegmentIndex;
 use crate::geometry::Geometry;
 use crate::targets::Target;
 

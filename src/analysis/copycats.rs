@@ -6,7 +6,7 @@
 //! |z|).
 
 use super::Thresholds;
-use super::symmetry::SegmentIndex;
+use super::segments::SegmentIndex;
 use crate::geometry::{Geometry, NeuronBoundary};
 use serde::Serialize;
 

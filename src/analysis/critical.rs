@@ -4,7 +4,7 @@
 //! contour points ≥ 3 px from any corner (what chance alone gives), and the iteration at
 //! which each corner is captured for good (held for 5 snapshots).
 
-use super::symmetry::SegmentIndex;
+use super::segments::SegmentIndex;
 use crate::geometry::Geometry;
 
 /// The kinks and crossings of each hidden layer's boundaries.

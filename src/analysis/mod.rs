@@ -12,6 +12,7 @@ pub mod critical;
 pub mod failure;
 pub mod features;
 pub mod indecisive;
+pub mod segments;
 pub mod symmetry;
 
 use crate::geometry::{Geometry, Rect};
