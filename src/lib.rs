@@ -14,6 +14,7 @@ pub mod geometry;
 pub mod inspect;
 pub mod interrupt;
 pub mod nn;
+pub mod overlays;
 pub mod pytorch;
 pub mod render;
 pub mod run;

@@ -347,6 +347,40 @@ impl Network {
         }
     }
 
+    /// ∇z of unit `n` with respect to the input, at the point whose pre-activations are
+    /// `pre`: the chain of the layers' local linear maps.
+    pub fn unit_gradient(&self, pre: &[Vec<f64>], n: NeuronId) -> [f64; 2] {
+        let net = self;
+        let slope = net.arch.activation().slope() as f64;
+        // Rows: d z_l[j] / d (x, y).
+        let mut jac: Vec<[f64; 2]> = net
+            .weight(0)
+            .chunks_exact(2)
+            .map(|r| [r[0] as f64, r[1] as f64])
+            .collect();
+        for l in 1..=n.layer {
+            let fan_in = net.arch.fan_in(l);
+            let d: Vec<f64> = pre[l - 1]
+                .iter()
+                .map(|&z| if z > 0.0 { 1.0 } else { slope })
+                .collect();
+            jac = net
+                .weight(l)
+                .chunks_exact(fan_in)
+                .map(|row| {
+                    let mut g = [0.0; 2];
+                    for ((&w, &dk), j) in row.iter().zip(&d).zip(&jac) {
+                        let s = w as f64 * dk;
+                        g[0] += s * j[0];
+                        g[1] += s * j[1];
+                    }
+                    g
+                })
+                .collect();
+        }
+        jac[n.index]
+    }
+
     /// Probability that the pixel at (x, y) is white.
     pub fn probability_white(&self, x: f64, y: f64) -> f64 {
         let [a, b] = self.logits(x, y);

@@ -18,7 +18,7 @@
 //! them the same way.
 
 use crate::geometry::Geometry;
-use crate::nn::{Network, NeuronId};
+use crate::nn::Network;
 use rand::{Rng, SeedableRng};
 use serde::Serialize;
 
@@ -82,7 +82,7 @@ pub fn motions(
     let act = old.arch.activation();
     let (mut before, mut after) = (Vec::new(), Vec::new());
     for b in &geom.boundaries {
-        let pts = sample(&b.polylines, per_unit);
+        let pts = crate::geometry::spread_along(&b.polylines, per_unit);
         let n = b.neuron;
         let inputs = |p: [f64; 2], pre: &[Vec<f64>]| -> Vec<f64> {
             if n.layer == 0 {
@@ -98,7 +98,7 @@ pub fn motions(
             let a = inputs(p, &before);
             for (k, new) in news.iter().enumerate() {
                 new.pre_activations_into(p[0], p[1], &mut after);
-                let g = unit_gradient(new, &after, n);
+                let g = new.unit_gradient(&after, n);
                 let norm = g[0].hypot(g[1]);
                 if norm == 0.0 {
                     continue;
@@ -128,71 +128,8 @@ pub fn motions(
     out
 }
 
-/// Up to `n` points spread evenly along the polylines (by length).
-fn sample(lines: &[crate::geometry::Polyline], n: usize) -> Vec<[f64; 2]> {
-    let total: f64 = lines
-        .iter()
-        .flat_map(|l| l.windows(2))
-        .map(|w| (w[1][0] - w[0][0]).hypot(w[1][1] - w[0][1]))
-        .sum();
-    if total == 0.0 || n == 0 {
-        return vec![];
-    }
-    let step = total / n as f64;
-    let mut out = Vec::with_capacity(n);
-    let mut next = step / 2.0;
-    let mut run = 0.0;
-    for l in lines {
-        for w in l.windows(2) {
-            let len = (w[1][0] - w[0][0]).hypot(w[1][1] - w[0][1]);
-            while next <= run + len && len > 0.0 {
-                let t = (next - run) / len;
-                out.push([
-                    w[0][0] + t * (w[1][0] - w[0][0]),
-                    w[0][1] + t * (w[1][1] - w[0][1]),
-                ]);
-                next += step;
-            }
-            run += len;
-        }
-    }
-    out
-}
-
-/// ∇z of unit `n` at the point whose pre-activations are `pre`: the chain of the layers'
-/// local linear maps.
-pub fn unit_gradient(net: &Network, pre: &[Vec<f64>], n: NeuronId) -> [f64; 2] {
-    let slope = net.arch.activation().slope() as f64;
-    // Rows: d z_l[j] / d (x, y).
-    let mut jac: Vec<[f64; 2]> = net
-        .weight(0)
-        .chunks_exact(2)
-        .map(|r| [r[0] as f64, r[1] as f64])
-        .collect();
-    for l in 1..=n.layer {
-        let fan_in = net.arch.fan_in(l);
-        let d: Vec<f64> = pre[l - 1]
-            .iter()
-            .map(|&z| if z > 0.0 { 1.0 } else { slope })
-            .collect();
-        jac = net
-            .weight(l)
-            .chunks_exact(fan_in)
-            .map(|row| {
-                let mut g = [0.0; 2];
-                for ((&w, &dk), j) in row.iter().zip(&d).zip(&jac) {
-                    let s = w as f64 * dk;
-                    g[0] += s * j[0];
-                    g[1] += s * j[1];
-                }
-                g
-            })
-            .collect();
-    }
-    jac[n.index]
-}
-
 /// Collects every unit's motion decade by decade, with its null baseline.
+#[derive(Clone)]
 pub struct Tracker {
     per_unit: usize,
     rng: rand_chacha::ChaCha8Rng,
@@ -210,8 +147,15 @@ impl Tracker {
         }
     }
 
-    /// One step between consecutive snapshots; `geom` is the old one's geometry.
-    pub fn add(&mut self, old: &Network, geom: &Geometry, new: &Network, iteration: u64) {
+    /// One step between consecutive snapshots; `geom` is the old one's geometry. Returns
+    /// the share of the step's motion, over all units, that is shift.
+    pub fn add(
+        &mut self,
+        old: &Network,
+        geom: &Geometry,
+        new: &Network,
+        iteration: u64,
+    ) -> Option<f64> {
         let real = motion(old, geom, new, self.per_unit);
         let mut null = old.clone();
         for (p, (&a, &b)) in null
@@ -228,18 +172,22 @@ impl Tracker {
         }
         let null = motion(old, geom, &null, self.per_unit);
         let d = decade(iteration);
+        let (mut shift, mut motion) = (0.0, 0.0);
         for (k, (r, z)) in real.iter().zip(&null).enumerate() {
             let e = self.sums.entry((d, k)).or_default();
             if let Some([s, t, u]) = r {
                 e.shift += s;
                 e.tilt += t;
                 e.upstream += u;
+                shift += s;
+                motion += s + t + u;
             }
             if let Some([s, t, u]) = z {
                 e.null_shift += s;
                 e.null_motion += s + t + u;
             }
         }
+        (motion > 0.0).then(|| shift / motion)
     }
 
     pub fn finish(self) -> Vec<UnitDecade> {
@@ -345,7 +293,7 @@ pub fn verdict(layers: &[LayerDecade], layer: usize, early_decades: u32) -> Opti
 mod tests {
     use super::*;
     use crate::geometry::Rect;
-    use crate::nn::Architecture;
+    use crate::nn::{Architecture, NeuronId};
 
     fn one_line(w: [f32; 2], b: f32) -> Network {
         let a = Architecture::new(&[1]).unwrap();
@@ -418,7 +366,7 @@ mod tests {
         for l in 0..3 {
             for j in 0..n.arch.hidden()[l] {
                 let id = NeuronId { layer: l, index: j };
-                let g = unit_gradient(&n, &n.pre_activations(p[0], p[1]), id);
+                let g = n.unit_gradient(&n.pre_activations(p[0], p[1]), id);
                 let z = |x: f64, y: f64| n.pre_activations(x, y)[l][j];
                 let fd = [
                     (z(p[0] + h, p[1]) - z(p[0] - h, p[1])) / (2.0 * h),

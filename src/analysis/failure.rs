@@ -46,6 +46,7 @@ pub enum Verdict {
 }
 
 /// Follows every component of `t` over the snapshots `(iteration, net, geometry)`.
+#[derive(Clone)]
 pub struct Tracker {
     comps: Vec<Component>,
     /// Each component's outline length in input units (pixel edges to other components).

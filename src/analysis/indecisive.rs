@@ -27,10 +27,17 @@ pub struct Hesitation {
     pub pixels_flipped: f64,
     pub loss_change: f64,
     pub indecisive: bool,
+    /// The two states' medoid boundaries (drawn as ghost lines in the viewer and figures).
+    #[serde(skip)]
+    pub states: [Vec<crate::geometry::Polyline>; 2],
+    /// In which state the unit was at each late snapshot it had a boundary: (index into the
+    /// late snapshots, second state).
+    #[serde(skip)]
+    pub timeline: Vec<(usize, bool)>,
 }
 
 /// A unit's late boundaries, with the snapshot each came from.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct Late {
     pub boundaries: Vec<(usize, NeuronBoundary)>,
 }
@@ -102,6 +109,8 @@ pub fn find(late: &[Late], nets: &[Network], data: &Data, th: &Thresholds) -> Ve
             pixels_flipped: flipped,
             loss_change: loss,
             indecisive: flipped < th.indecisive_flipped,
+            states: [b[a].1.polylines.clone(), b[far].1.polylines.clone()],
+            timeline: b.iter().map(|(k, _)| *k).zip(state).collect(),
         });
     }
     Verdict::Units(out)

@@ -218,3 +218,13 @@ impl LayerList {
         ))
     }
 }
+
+/// `LAYER:UNIT`, both from 1 (as on the original page), e.g. `2:5`.
+pub fn parse_unit(s: &str) -> Result<(usize, usize), String> {
+    let bad = || format!("a unit is LAYER:UNIT, both from 1, e.g. 2:5; got `{s}`");
+    let (l, u) = s.split_once(':').ok_or_else(bad)?;
+    match (l.trim().parse::<usize>(), u.trim().parse::<usize>()) {
+        (Ok(l), Ok(u)) if l >= 1 && u >= 1 => Ok((l, u)),
+        _ => Err(bad()),
+    }
+}

@@ -2,11 +2,11 @@
 //! as PNG or as SVG with true vector boundaries.
 
 use super::args::{At, load_run};
-use super::render::{LookArgs, complete_geometry, frame_of};
+use super::look::{Extras, LookArgs, complete_geometry, frame_of};
 use anyhow::Context;
 use clap::Args;
 use ginn::fsutil::{prepare_output, write_atomic, write_with_fallback};
-use ginn::render::frame::{FrameStyle, View};
+use ginn::render::frame::View;
 use ginn::render::{svg, text};
 use std::path::{Path, PathBuf};
 use tiny_skia::{Pixmap, PixmapPaint, Transform};
@@ -70,6 +70,7 @@ impl FigureCmd {
             .extension()
             .map(|e| e.to_string_lossy().to_lowercase());
         let style = self.look.style(self.size, self.size, &run)?;
+        let extras = Extras::for_run(&run, &self.look, &indices)?;
         if !matches!(ext.as_deref(), Some("svg" | "png")) {
             anyhow::bail!("--out must end in .png or .svg, got {}", self.out.display());
         }
@@ -93,12 +94,15 @@ impl FigureCmd {
                         .iter()
                         .map(|p| (p * 255.0).round() as u8)
                         .collect();
+                    let overlay = extras.overlay(&run, i, &geom, &net);
                     let panel_style = svg::PanelStyle {
                         size: self.size as f64,
                         line_width: style.line_width as f64,
                         layers: style.layers.clone(),
                         decision_boundary: style.decision_boundary,
                         points: style.points.clone(),
+                        shapes: overlay.shapes,
+                        velocity: overlay.velocity,
                     };
                     let (x, y) = (
                         (GAP + (k % cols) as u32 * pw) as f64,
@@ -126,7 +130,7 @@ impl FigureCmd {
                 let mut fig = Pixmap::new(w, h).context("figure too large")?;
                 fig.fill(tiny_skia::Color::WHITE);
                 for (k, &i) in indices.iter().enumerate() {
-                    let panel = frame_of(&run, i, &FrameStyle { ..style.clone() }, false)?;
+                    let panel = frame_of(&run, i, &style, &extras)?;
                     let (x, y) = (GAP + (k % cols) as u32 * pw, GAP + (k / cols) as u32 * ph);
                     fig.draw_pixmap(
                         x as i32,

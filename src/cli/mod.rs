@@ -5,6 +5,7 @@ mod args;
 mod bench;
 mod figure;
 mod import;
+mod look;
 mod regions;
 mod render;
 mod summary;

@@ -1,59 +1,16 @@
 //! `ginn render`: a training movie from a run file, on the CPU, no window or GPU needed.
 
-use super::args::{LayerList, load_run};
+use super::args::load_run;
+use super::look::{Extras, LookArgs, frame_of};
 use anyhow::Context;
 use clap::Args;
-use ginn::geometry::{Geometry, Rect};
-use ginn::render::frame::{FrameStyle, Overlay, View, render, rgba};
+use ginn::render::frame::{FrameStyle, rgba};
 use ginn::render::movie::MovieWriter;
-use ginn::run::Run;
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use serde_json::json;
 use std::path::PathBuf;
 use std::time::Instant;
-
-/// Flags shared by `render` and `figure` for how a panel looks.
-#[derive(Args, Clone)]
-pub struct LookArgs {
-    /// The report's 2D overlay, or the layer planes seen obliquely.
-    #[arg(long, value_enum, default_value = "2d")]
-    pub view: View,
-    /// Hidden layers to draw, 1-based and comma-separated, or `none` (default: all).
-    #[arg(long)]
-    pub layers: Option<LayerList>,
-    /// Boundary line width in pixels.
-    #[arg(long, default_value_t = 2.0)]
-    pub line_width: f32,
-    /// Also draw the decision boundary (where the two logits are equal).
-    #[arg(long)]
-    pub decision_boundary: bool,
-}
-
-impl LookArgs {
-    /// The frame style for `run` (its layers; its points, for a point dataset).
-    pub fn style(
-        &self,
-        width: u32,
-        height: u32,
-        run: &ginn::run::Run,
-    ) -> anyhow::Result<FrameStyle> {
-        let hidden_layers = run.settings.widths.len();
-        Ok(FrameStyle {
-            width,
-            height,
-            view: self.view,
-            layers: match &self.layers {
-                Some(l) => l.mask(hidden_layers)?,
-                None => ginn::render::LayerMask::default(),
-            },
-            line_width: self.line_width,
-            decision_boundary: self.decision_boundary,
-            yaw: -20.0,
-            points: run.target.points().cloned().map(std::sync::Arc::new),
-        })
-    }
-}
 
 #[derive(Args)]
 pub struct RenderCmd {
@@ -74,9 +31,6 @@ pub struct RenderCmd {
     /// Last iteration to include (default: the end).
     #[arg(long)]
     to: Option<u64>,
-    /// Write the iteration, loss and accuracy on each frame.
-    #[arg(long)]
-    overlay: bool,
     /// 3D view: degrees the square turns per frame (0 = fixed camera).
     #[arg(long, default_value_t = 0.0)]
     orbit: f32,
@@ -101,58 +55,6 @@ pub fn parse_frame_size(s: &str) -> Result<(u32, u32), String> {
     }
 }
 
-/// The text over a frame.
-pub fn overlay_for(run: &Run, i: usize) -> Overlay {
-    let s = &run.snapshots[i];
-    let mut lines = vec![if s.loss.is_finite() {
-        format!(
-            "iteration {}   loss {:.4}   accuracy {:.2}%",
-            s.iteration,
-            s.loss,
-            100.0 * s.accuracy
-        )
-    } else {
-        format!("iteration {}", s.iteration)
-    }];
-    if let (Some(l), Some(a)) = (s.test_loss, s.test_accuracy) {
-        lines.push(format!("test: loss {l:.4}   accuracy {:.2}%", 100.0 * a));
-    }
-    if let Some(p) = run.target.points() {
-        lines.push(p.mapping.ranges());
-    }
-    Overlay { lines }
-}
-
-/// Renders snapshot `i` of a run; a snapshot whose partition is over the region limit is
-/// an error that names it.
-pub fn frame_of(
-    run: &Run,
-    i: usize,
-    style: &FrameStyle,
-    overlay: bool,
-) -> anyhow::Result<tiny_skia::Pixmap> {
-    let net = run.snapshots[i]
-        .network(&run.architecture())
-        .expect("validated on load");
-    let geom = complete_geometry(run, i, &net)?;
-    let text = if overlay {
-        overlay_for(run, i)
-    } else {
-        Overlay::default()
-    };
-    Ok(render(&geom, &net, style, &text))
-}
-
-/// The whole partition of snapshot `i`, or an error naming the snapshot and the limit.
-pub fn complete_geometry(run: &Run, i: usize, net: &ginn::nn::Network) -> anyhow::Result<Geometry> {
-    Geometry::complete(net, Rect::UNIT).map_err(|t| {
-        anyhow::anyhow!(
-            "snapshot at iteration {}: {t}; GINN_MAX_REGIONS raises the limit",
-            run.snapshots[i].iteration
-        )
-    })
-}
-
 impl RenderCmd {
     pub fn run(self) -> anyhow::Result<()> {
         let run = load_run(&self.run)?;
@@ -172,6 +74,7 @@ impl RenderCmd {
         }
         let (w, h) = self.size;
         let base = self.look.style(w, h, &run)?;
+        let extras = Extras::for_run(&run, &self.look, &picked)?;
         let mut writer = MovieWriter::create(&self.out, w, h, self.fps)?;
         let bar = ProgressBar::new(picked.len() as u64).with_style(
             ProgressStyle::with_template(
@@ -194,7 +97,7 @@ impl RenderCmd {
                         yaw: base.yaw + self.orbit * frame as f32,
                         ..base.clone()
                     };
-                    frame_of(&run, i, &style, self.overlay).map(|f| rgba(&f))
+                    frame_of(&run, i, &style, &extras).map(|f| rgba(&f))
                 })
                 .collect::<anyhow::Result<_>>()?;
             render_secs += t.elapsed().as_secs_f64();

@@ -42,18 +42,17 @@ pub struct ViewCmd {
     /// Replay: start paused at this snapshot (an iteration or `last`).
     #[arg(long)]
     at: Option<super::args::At>,
+    /// Start with these phenomena overlays on, comma-separated: corners, mirror, components,
+    /// complexity, indecisive.
+    #[arg(long, value_parser = ginn::overlays::Overlays::parse)]
+    overlay: Option<ginn::overlays::Overlays>,
+    /// Start with a surface shown in 3D: the output (logit difference over the linear
+    /// regions), or the selected unit's activation (with --select).
+    #[arg(long, value_enum)]
+    surface: Option<ginn::render::frame::SurfaceKind>,
     /// Start with this neuron selected, LAYER:UNIT, both from 1 (as on the original page).
-    #[arg(long, value_parser = parse_select)]
+    #[arg(long, value_parser = super::args::parse_unit)]
     select: Option<(usize, usize)>,
-}
-
-fn parse_select(s: &str) -> Result<(usize, usize), String> {
-    let bad = || format!("--select takes LAYER:UNIT, both from 1, e.g. 2:5; got `{s}`");
-    let (l, u) = s.split_once(':').ok_or_else(bad)?;
-    match (l.trim().parse::<usize>(), u.trim().parse::<usize>()) {
-        (Ok(l), Ok(u)) if l >= 1 && u >= 1 => Ok((l, u)),
-        _ => Err(bad()),
-    }
 }
 
 fn parse_size(s: &str) -> Result<(u32, u32), String> {
@@ -148,6 +147,8 @@ impl ViewCmd {
             screenshot: self.screenshot,
             window: self.size,
             line_width: self.line_width,
+            overlays: self.overlay.unwrap_or_default(),
+            surface: self.surface,
         };
         ginn::viewer::run(session, options)
     }
@@ -168,6 +169,8 @@ impl ViewCmd {
             self.at,
             &self.record,
             self.record_frames,
+            self.overlay,
+            self.surface,
         );
         let _ = load_run;
         anyhow::bail!(

@@ -6,9 +6,11 @@ pub mod grid;
 mod partition;
 mod polyline;
 mod split;
+pub mod surface;
 
 pub use partition::{Exceeded, LayerPartition, Limit, Region, Truncation, neuron_at, pattern_id};
-pub use polyline::{chain_points, point_segment};
+pub use polyline::{chain_points, point_segment, spread_along};
+pub use surface::{Facet, Surface, boundary_velocity};
 
 use crate::nn::{Network, NeuronId};
 use partition::{bit, region_bit_offset};

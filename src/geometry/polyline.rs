@@ -104,6 +104,37 @@ pub(super) fn convex_contains(p: &[[f64; 2]], q: [f64; 2]) -> bool {
     !(pos && neg)
 }
 
+/// Up to `n` points spread evenly along the polylines (by length).
+pub fn spread_along(lines: &[super::Polyline], n: usize) -> Vec<[f64; 2]> {
+    let total: f64 = lines
+        .iter()
+        .flat_map(|l| l.windows(2))
+        .map(|w| (w[1][0] - w[0][0]).hypot(w[1][1] - w[0][1]))
+        .sum();
+    if total == 0.0 || n == 0 {
+        return vec![];
+    }
+    let step = total / n as f64;
+    let mut out = Vec::with_capacity(n);
+    let mut next = step / 2.0;
+    let mut run = 0.0;
+    for l in lines {
+        for w in l.windows(2) {
+            let len = (w[1][0] - w[0][0]).hypot(w[1][1] - w[0][1]);
+            while next <= run + len && len > 0.0 {
+                let t = (next - run) / len;
+                out.push([
+                    w[0][0] + t * (w[1][0] - w[0][0]),
+                    w[0][1] + t * (w[1][1] - w[0][1]),
+                ]);
+                next += step;
+            }
+            run += len;
+        }
+    }
+    out
+}
+
 /// Distance from `p` to segment `ab`, and the closest point.
 pub fn point_segment(p: [f64; 2], a: [f64; 2], b: [f64; 2]) -> (f64, [f64; 2]) {
     let d = [b[0] - a[0], b[1] - a[1]];

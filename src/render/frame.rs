@@ -3,7 +3,7 @@
 
 use super::{layer_color, point_color, point_radius, prediction, text};
 use crate::geometry::Geometry;
-use crate::nn::Network;
+use crate::nn::{Network, NeuronId};
 use crate::targets::Points;
 use std::sync::Arc;
 use tiny_skia::{Color, FillRule, Paint, PathBuilder, Pixmap, PixmapPaint, Stroke, Transform};
@@ -43,6 +43,28 @@ pub struct FrameStyle {
     pub yaw: f32,
     /// Data points drawn on the ground (test points hollow), for point datasets.
     pub points: Option<Arc<Points>>,
+    /// 3D: a surface of the network's function (`--surface`).
+    pub surface: Option<SurfaceKind>,
+    /// The unit whose activation surface and boundary velocity are drawn (`--unit`).
+    pub unit: Option<NeuronId>,
+    /// Colour the output surface by predicted class (else by region).
+    pub surface_by_class: bool,
+    /// Multiplies the surfaces' heights (1: the highest point one plane spacing away).
+    pub height_scale: f32,
+    /// 3D: faint copies of the lower layers' boundaries on each plane, to see the bends.
+    pub bends: bool,
+}
+
+/// Which function of the network is drawn as a surface in 3D.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum,
+)]
+pub enum SurfaceKind {
+    /// The logit difference (or the single logit) over the linear regions, below the
+    /// ground: its zero level is the decision boundary.
+    Output,
+    /// The selected unit's activation over its layer's plane.
+    Unit,
 }
 
 impl Default for FrameStyle {
@@ -56,6 +78,11 @@ impl Default for FrameStyle {
             decision_boundary: false,
             yaw: -20.0,
             points: None,
+            surface: None,
+            unit: None,
+            surface_by_class: false,
+            height_scale: 1.0,
+            bends: false,
         }
     }
 }
@@ -66,30 +93,49 @@ impl FrameStyle {
     }
 }
 
-/// Numbers written over the frame.
+/// What is drawn over a frame beyond the network: numbers written on it, the phenomena
+/// overlays, and the selected unit's boundary velocity.
 #[derive(Clone, Debug, Default)]
 pub struct Overlay {
     pub lines: Vec<String>,
+    pub shapes: crate::overlays::Shapes,
+    /// Points of the unit's boundary and where each moves by the next snapshot.
+    pub velocity: Vec<([f64; 2], [f64; 2])>,
 }
 
 /// Maps input points (and a plane height) to pixels.
 #[derive(Clone, Copy)]
-struct Projection {
+pub(super) struct Projection {
     /// Pixel position of input (x, y) on the ground: `[a, b, c, d, e, f]` as
     /// `X = a·x + c·y + e`, `Y = b·x + d·y + f` (tiny-skia's transform order).
     ground: [f32; 6],
     /// Pixels one unit of plane height moves up the screen.
     lift: f32,
+    /// The input rectangle the frame shows.
+    rect: crate::geometry::Rect,
 }
 
 impl Projection {
-    fn point(&self, p: [f64; 2], height: f32) -> (f32, f32) {
+    pub(super) fn point(&self, p: [f64; 2], height: f32) -> (f32, f32) {
         let [a, b, c, d, e, f] = self.ground;
         let (x, y) = (p[0] as f32, p[1] as f32);
         (a * x + c * y + e, b * x + d * y + f - self.lift * height)
     }
 
-    fn transform(&self, height: f32) -> Transform {
+    /// From the frame's rectangle as the unit square to input coordinates.
+    pub(super) fn rect_to_input(&self) -> Transform {
+        let r = self.rect;
+        Transform::from_row(
+            (r.x1 - r.x0) as f32,
+            0.0,
+            0.0,
+            (r.y1 - r.y0) as f32,
+            r.x0 as f32,
+            r.y0 as f32,
+        )
+    }
+
+    pub(super) fn transform(&self, height: f32) -> Transform {
         let [a, b, c, d, e, f] = self.ground;
         Transform::from_row(a, b, c, d, e, f - self.lift * height)
     }
@@ -114,8 +160,14 @@ fn projection(style: &FrameStyle, layers: usize, rect: crate::geometry::Rect) ->
             let (sin, cos) = style.yaw.to_radians().sin_cos();
             let tilt = 0.45f32;
             let stack = 0.34f32 * layers as f32;
-            let s = (w / 1.5).min(h / (1.45 * tilt + stack + 0.15));
-            let (cx, cy) = (w / 2.0, h / 2.0 + s * stack / 2.0);
+            // Room for the output surface under the ground.
+            let below = if style.surface == Some(SurfaceKind::Output) {
+                0.34 * super::surface::BELOW_DEPTH
+            } else {
+                0.0
+            };
+            let s = (w / 1.5).min(h / (1.45 * tilt + stack + below + 0.15));
+            let (cx, cy) = (w / 2.0, h / 2.0 + s * (stack - below) / 2.0);
             // u = cos·(x−½) − sin·(y−½), v = sin·(x−½) + cos·(y−½); X = cx + s·u, Y = cy + s·tilt·v
             let (a, c) = (s * cos, -s * sin);
             let (b, d) = (s * tilt * sin, s * tilt * cos);
@@ -136,6 +188,7 @@ fn projection(style: &FrameStyle, layers: usize, rect: crate::geometry::Rect) ->
             b * ox + d * oy + f,
         ],
         lift,
+        rect,
     }
 }
 
@@ -148,7 +201,11 @@ pub fn render(geom: &Geometry, net: &Network, style: &FrameStyle, overlay: &Over
         View::ThreeD => Color::from_rgba8(250, 250, 252, 255),
     });
     let proj = projection(style, layers, geom.rect);
-    if style.view == View::TwoD && style.width == style.height {
+    let three_d = style.view == View::ThreeD;
+    let surface_ground = three_d && style.surface == Some(SurfaceKind::Output);
+    if surface_ground {
+        // The output surface takes the ground's place (its colours are the prediction).
+    } else if style.view == View::TwoD && style.width == style.height {
         // The prediction fills the frame pixel for pixel: write it straight in.
         let prob = prediction(geom, net, style.width, style.height);
         fill_gray(&mut pm, prob.iter().map(|p| (p * 255.0).round() as u8));
@@ -162,6 +219,10 @@ pub fn render(geom: &Geometry, net: &Network, style: &FrameStyle, overlay: &Over
         };
         pm.draw_pixmap(0, 0, ground.as_ref(), &paint, to_ground, None);
     }
+    if surface_ground {
+        super::surface::draw_output(&mut pm, &proj, geom, style);
+    }
+    super::phenomena::draw_ground(&mut pm, &proj, &overlay.shapes, style);
     // In 3D the points lie on the ground, under the planes; in 2D over the lines.
     if let Some(points) = style.points.as_ref().filter(|_| style.view == View::ThreeD) {
         draw_points(&mut pm, &proj, points, style.width.min(style.height) as f32);
@@ -197,7 +258,12 @@ pub fn render(geom: &Geometry, net: &Network, style: &FrameStyle, overlay: &Over
         if let Some(path) = pb.finish() {
             pm.stroke_path(&path, &paint, &stroke, Transform::identity(), None);
         }
+        super::phenomena::draw_plane(&mut pm, &proj, geom, &overlay.shapes, style, l, height);
     }
+    if three_d {
+        super::surface::draw_unit(&mut pm, &proj, geom, style);
+    }
+    super::surface::draw_velocity(&mut pm, &proj, &overlay.velocity, style);
     if style.decision_boundary {
         let mut pb = PathBuilder::new();
         for line in &geom.decision {
@@ -388,7 +454,7 @@ fn plane(pm: &mut Pixmap, proj: &Projection, height: f32) {
     );
 }
 
-fn add_polyline(pb: &mut PathBuilder, points: impl Iterator<Item = (f32, f32)>) {
+pub(super) fn add_polyline(pb: &mut PathBuilder, points: impl Iterator<Item = (f32, f32)>) {
     for (i, (x, y)) in points.enumerate() {
         if i == 0 {
             pb.move_to(x, y)

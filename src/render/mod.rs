@@ -3,7 +3,9 @@
 
 pub mod frame;
 pub mod movie;
+mod phenomena;
 pub mod prediction;
+mod surface;
 pub mod svg;
 pub mod text;
 

@@ -19,6 +19,10 @@ pub struct PanelStyle {
     pub decision_boundary: bool,
     /// Data points, one `<circle>` each in a group `points` (test points hollow).
     pub points: Option<Arc<Points>>,
+    /// The phenomena overlays, each in its own group (`overlay-complexity`, …).
+    pub shapes: crate::overlays::Shapes,
+    /// The selected unit's boundary velocity (group `velocity`).
+    pub velocity: Vec<([f64; 2], [f64; 2])>,
 }
 
 impl Default for PanelStyle {
@@ -29,6 +33,8 @@ impl Default for PanelStyle {
             layers: super::LayerMask::default(),
             decision_boundary: false,
             points: None,
+            shapes: Default::default(),
+            velocity: vec![],
         }
     }
 }
@@ -100,6 +106,7 @@ pub fn panel(
         }
         let _ = writeln!(s, "</g>");
     }
+    overlays(&mut s, &style.shapes, style, &to_px);
     if style.decision_boundary && !geom.decision.is_empty() {
         let d = path_data(&geom.decision, to_px);
         let _ = writeln!(
@@ -151,6 +158,122 @@ pub fn panel(
     }
     s.push_str("</g>\n");
     s
+}
+
+/// The phenomena overlays, one group each, so a paper's figure can style or drop them.
+fn overlays(
+    s: &mut String,
+    shapes: &crate::overlays::Shapes,
+    style: &PanelStyle,
+    to_px: &impl Fn([f64; 2]) -> (f64, f64),
+) {
+    use crate::overlays::{accuracy_color, heat_color};
+    let w = style.line_width;
+    if let Some(h) = &shapes.complexity {
+        let cell = style.size / h.side as f64;
+        let _ = writeln!(s, r#"<g id="overlay-complexity" data-max="{}">"#, h.max);
+        for (i, &c) in h.counts.iter().enumerate().filter(|(_, c)| **c > 0) {
+            let [r, g, b, a] = heat_color(c, h.max);
+            let _ = writeln!(
+                s,
+                r#"<rect x="{:.2}" y="{:.2}" width="{cell:.2}" height="{cell:.2}" fill="{}" fill-opacity="{:.2}" data-units="{c}"/>"#,
+                (i % h.side) as f64 * cell,
+                (i / h.side) as f64 * cell,
+                hex([r, g, b]),
+                a as f64 / 255.0
+            );
+        }
+        let _ = writeln!(s, "</g>");
+    }
+    if !shapes.components.is_empty() {
+        let _ = writeln!(
+            s,
+            r#"<g id="overlay-components" fill="none" stroke-width="{w}">"#
+        );
+        for o in &shapes.components {
+            let _ = writeln!(
+                s,
+                r#"<path data-accuracy="{:.4}" stroke="{}" d="{}"/>"#,
+                o.accuracy,
+                hex(accuracy_color(o.accuracy)),
+                path_data(&o.lines, to_px)
+            );
+        }
+        let _ = writeln!(s, "</g>");
+    }
+    for (l, lines) in shapes.mirror.iter().enumerate() {
+        if lines.is_empty() || !style.shows(l) {
+            continue;
+        }
+        let _ = writeln!(
+            s,
+            r#"<path class="overlay-mirror" data-layer="{}" stroke="{}" stroke-opacity="0.4" stroke-width="{w}" stroke-dasharray="{} {}" fill="none" d="{}"/>"#,
+            l + 1,
+            hex(layer_color(l)),
+            3.0 * w,
+            2.5 * w,
+            path_data(lines, to_px)
+        );
+    }
+    if !shapes.ghosts.is_empty() {
+        let _ = writeln!(
+            s,
+            r#"<g id="overlay-indecisive" fill="none" stroke-dasharray="{} {}">"#,
+            1.5 * w,
+            2.0 * w
+        );
+        for g in &shapes.ghosts {
+            for (k, lines) in g.states.iter().enumerate() {
+                let _ = writeln!(
+                    s,
+                    r#"<path data-layer="{}" data-unit="{}" data-state="{k}" stroke="{}" stroke-opacity="{}" stroke-width="{}" d="{}"/>"#,
+                    g.unit.layer + 1,
+                    g.unit.index + 1,
+                    hex(layer_color(g.unit.layer)),
+                    if g.current == Some(k == 1) { 0.8 } else { 0.45 },
+                    1.4 * w,
+                    path_data(lines, to_px)
+                );
+            }
+        }
+        let _ = writeln!(s, "</g>");
+    }
+    if !shapes.corners.is_empty() {
+        let r = (style.size / 110.0).clamp(3.0, 8.0);
+        let _ = writeln!(
+            s,
+            r##"<g id="overlay-corners" stroke="#ff3ca0" stroke-width="1.6">"##
+        );
+        for c in &shapes.corners {
+            let (x, y) = to_px(c.at);
+            let _ = writeln!(
+                s,
+                r##"<circle class="{}" cx="{x:.2}" cy="{y:.2}" r="{r:.2}" fill="{}"/>"##,
+                if c.captured { "captured" } else { "free" },
+                if c.captured { "#ff3ca0" } else { "none" }
+            );
+        }
+        let _ = writeln!(s, "</g>");
+    }
+    if let Some(longest) = style
+        .velocity
+        .iter()
+        .map(|(_, d)| d[0].hypot(d[1]))
+        .reduce(f64::max)
+        .filter(|&m| m > 0.0)
+    {
+        let gain = 0.05 / longest;
+        let lines: Vec<Vec<[f64; 2]>> = style
+            .velocity
+            .iter()
+            .map(|&(p, d)| vec![p, [p[0] + gain * d[0], p[1] + gain * d[1]]])
+            .collect();
+        let _ = writeln!(
+            s,
+            r##"<path id="velocity" stroke="#c81496" stroke-width="{w}" fill="none" data-gain="{gain:.4}" d="{}"/>"##,
+            path_data(&lines, to_px)
+        );
+    }
 }
 
 /// A whole SVG document around `body`.

@@ -178,30 +178,32 @@ pub fn rebuild_boundary_lines(
             },
         ));
     }
-    // The hovered unit (orange) and the selected one (yellow over a black outline, so it
-    // shows on black and white alike; on its plane and, in 3D, also on the ground).
+    // The hovered unit (orange) and the selected ones (yellow over a black outline, so they
+    // show on black and white alike; on their planes and, in 3D, also on the ground).
+    let has = |n: &NeuronId| {
+        shown
+            .network
+            .as_ref()
+            .is_some_and(|net| net.arch.has_unit(*n))
+    };
     let marks = [
-        (display.highlight, Color::srgb_u8(255, 150, 0), None, false),
         (
-            selection.neuron,
+            display.highlight.into_iter().collect::<Vec<_>>(),
+            Color::srgb_u8(255, 150, 0),
+            None,
+            false,
+        ),
+        (
+            selection.units(),
             Color::srgb_u8(255, 235, 40),
             Some(Color::BLACK),
             true,
         ),
     ];
-    for (unit, color, outline, on_ground) in marks {
-        let has = |n: &NeuronId| {
-            shown
-                .network
-                .as_ref()
-                .is_some_and(|net| net.arch.has_unit(*n))
-        };
-        let Some(n) = unit.filter(has) else {
+    for (units, color, outline, on_ground) in marks {
+        let units: Vec<NeuronId> = units.into_iter().filter(has).collect();
+        if units.is_empty() {
             continue;
-        };
-        let mut heights = vec![layer_height(n.layer) * lift + 0.001];
-        if on_ground && lift > 0.02 {
-            heights.push(0.002);
         }
         let strokes = [
             (outline, display.line_width * 3.4, -0.009),
@@ -210,10 +212,16 @@ pub fn rebuild_boundary_lines(
         for (c, width, depth_bias) in strokes {
             let Some(c) = c else { continue };
             let mut g = GizmoAsset::new();
-            for &h in &heights {
-                for line in &geom.boundary(n).polylines {
-                    for w in line.windows(2) {
-                        g.line(world(w[0], h), world(w[1], h), c);
+            for n in &units {
+                let mut heights = vec![layer_height(n.layer) * lift + 0.001];
+                if on_ground && lift > 0.02 {
+                    heights.push(0.002);
+                }
+                for &h in &heights {
+                    for line in &geom.boundary(*n).polylines {
+                        for w in line.windows(2) {
+                            g.line(world(w[0], h), world(w[1], h), c);
+                        }
                     }
                 }
             }

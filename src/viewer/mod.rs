@@ -8,11 +8,14 @@ pub mod autosave;
 pub mod boundaries;
 pub mod camera;
 pub mod capture;
+pub mod overlays;
+pub mod phenomena;
 pub mod picking;
 pub mod recording;
 pub mod runs;
 pub mod scene;
 pub mod state;
+pub mod surfaces;
 pub mod training;
 pub mod ui;
 
@@ -36,6 +39,9 @@ pub struct ViewerOptions {
     pub select: Option<crate::nn::NeuronId>,
     /// Record from the start into this folder, this many frames, then exit (`--record`).
     pub record: Option<(PathBuf, u32)>,
+    /// Overlays and surface shown from the start (`--overlay`, `--surface`).
+    pub overlays: crate::overlays::Overlays,
+    pub surface: Option<crate::render::frame::SurfaceKind>,
 }
 
 /// 3D layer planes, or the report's top-down overlay (the renderer's view enum).
@@ -88,6 +94,7 @@ pub fn plugin(app: &mut App) {
         runs::plugin,
         training::plugin,
         boundaries::plugin,
+        phenomena::plugin,
     ));
 }
 
@@ -115,14 +122,21 @@ pub fn run(session: Session, options: ViewerOptions) -> anyhow::Result<()> {
     app.add_plugins(bevy_egui::EguiPlugin::default());
     app.insert_resource(ClearColor(Color::srgb(0.12, 0.12, 0.14)));
     app.insert_resource(state::Sessions::new(session, options.iterations_per_frame));
+    use crate::render::frame::SurfaceKind;
     app.insert_resource(state::Display {
         line_width: options.line_width,
+        overlays: options.overlays,
+        surfaces: state::Surfaces {
+            output: options.surface == Some(SurfaceKind::Output),
+            unit: options.surface == Some(SurfaceKind::Unit),
+            ..default()
+        },
         ..default()
     });
     app.insert_resource(state::ViewState::new(options.view));
     app.insert_resource(state::Selection {
         neuron: options.select,
-        dim_others: false,
+        ..default()
     });
     if let Some((dir, frames)) = &options.record {
         app.insert_resource(recording::Recorder::scripted(dir, *frames));
@@ -135,6 +149,8 @@ pub fn run(session: Session, options: ViewerOptions) -> anyhow::Result<()> {
     app.add_plugins((
         plugin,
         scene::plugin,
+        overlays::plugin,
+        surfaces::plugin,
         camera::plugin,
         ui::plugin,
         capture::plugin,

@@ -153,6 +153,6 @@ pub fn click(
     lift: f32,
 ) {
     if area.contains(cursor) {
-        selection.neuron = pick(cam, cursor, geom, display, lift);
+        selection.select(pick(cam, cursor, geom, display, lift));
     }
 }

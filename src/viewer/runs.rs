@@ -26,7 +26,7 @@ pub fn apply_run_commands(
         status.show(m, time.elapsed());
     }
     if stale(&sessions, &selection) {
-        selection.neuron = None;
+        selection.select(None);
     }
 }
 
@@ -34,7 +34,7 @@ pub fn apply_run_commands(
 /// with fewer units, Open, or choosing another run): then it is dropped, before anything
 /// draws it.
 pub fn stale(sessions: &Sessions, selection: &Selection) -> bool {
-    selection.neuron.is_some_and(|n| {
+    selection.units().into_iter().any(|n| {
         !sessions
             .active()
             .settings

@@ -183,12 +183,44 @@ impl Default for FrameBudget {
     }
 }
 
-/// The selected neuron, shared by the views, the inspector and the network diagram.
-#[derive(Resource, Default, Clone, Copy, PartialEq, Debug)]
+/// The selected neuron, shared by the views, the inspector and the network diagram; or a
+/// set of units a phenomenon names (a copycat pair, the indecisive units), highlighted
+/// together, the inspector showing the first.
+#[derive(Resource, Default, Clone, PartialEq, Debug)]
 pub struct Selection {
+    /// The unit the inspector shows (the first of the set).
     pub neuron: Option<NeuronId>,
+    /// The whole set when more than one unit is selected (empty otherwise).
+    pub group: Vec<NeuronId>,
     /// Dim the other units' lines while one is selected.
     pub dim_others: bool,
+}
+
+impl Selection {
+    /// Selects one unit, or none.
+    pub fn select(&mut self, n: Option<NeuronId>) {
+        self.neuron = n;
+        self.group.clear();
+    }
+
+    /// Selects a set of units; the first is inspected.
+    pub fn select_all(&mut self, units: &[NeuronId]) {
+        self.neuron = units.first().copied();
+        self.group = if units.len() > 1 {
+            units.to_vec()
+        } else {
+            vec![]
+        };
+    }
+
+    /// Every selected unit.
+    pub fn units(&self) -> Vec<NeuronId> {
+        if self.group.is_empty() {
+            self.neuron.into_iter().collect()
+        } else {
+            self.group.clone()
+        }
+    }
 }
 
 /// The part of the window left for the 3D view (logical pixels), and whether the keyboard
@@ -271,6 +303,45 @@ pub struct Display {
     pub show_prediction: bool,
     /// Shade each layer plane's regions.
     pub shade_regions: bool,
+    /// The phenomena overlays shown.
+    pub overlays: crate::overlays::Overlays,
+    pub surfaces: Surfaces,
+    /// Analyse the phenomena of nets wider than `phenomena::WIDE_NET_UNITS` too (costly).
+    pub analyse_wide_nets: bool,
+}
+
+/// The 3D surfaces shown, and how.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Surfaces {
+    /// The output (logit difference) as a height field of the linear regions.
+    pub output: bool,
+    /// Colour the output by predicted class (else by region).
+    pub by_class: bool,
+    /// Put the output below the ground (else on it: the ground is hidden, its zero level
+    /// the ground).
+    pub below: bool,
+    /// The selected unit's activation over its plane.
+    pub unit: bool,
+    /// Arrows of where the selected unit's boundary moves by the next snapshot.
+    pub velocity: bool,
+    /// Faint copies of the lower layers' boundaries on each plane.
+    pub bends: bool,
+    /// Multiplies the surfaces' heights.
+    pub height: f32,
+}
+
+impl Default for Surfaces {
+    fn default() -> Self {
+        Self {
+            output: false,
+            by_class: false,
+            below: false,
+            unit: false,
+            velocity: false,
+            bends: false,
+            height: 1.0,
+        }
+    }
 }
 
 impl Default for Display {
@@ -283,6 +354,9 @@ impl Default for Display {
             decision_boundary: false,
             show_prediction: true,
             shade_regions: false,
+            overlays: Default::default(),
+            surfaces: Surfaces::default(),
+            analyse_wide_nets: false,
         }
     }
 }

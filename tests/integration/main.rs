@@ -5,6 +5,8 @@ mod common;
 mod fixture;
 #[cfg(feature = "viewer")]
 mod panels;
+#[cfg(feature = "viewer")]
+mod phenomena;
 mod points;
 mod pytorch;
 mod render;

@@ -30,6 +30,7 @@ struct Viewer {
     selection: Selection,
     recorder: Recorder,
     outbox: Vec<RunCommand>,
+    analysis: Option<ginn::analysis::Analysis>,
 }
 
 impl Viewer {
@@ -66,10 +67,11 @@ impl Viewer {
             shown: Shown::default(),
             selection: Selection {
                 neuron: select,
-                dim_others: false,
+                ..Default::default()
             },
             recorder,
             outbox: vec![],
+            analysis: None,
         };
         v.frame();
         v
@@ -82,7 +84,7 @@ impl Viewer {
             apply(&mut self.sessions, c);
         }
         if stale(&self.sessions, &self.selection) {
-            self.selection.neuron = None;
+            self.selection.select(None);
         }
         let s = self.sessions.active();
         let net = s.shown_network();
@@ -114,6 +116,10 @@ fn harness_sized(v: Viewer, size: egui::Vec2) -> Harness<'static, Viewer> {
                     recorder: &mut v.recorder,
                     status: None,
                     dt: 0.016,
+                    phenomena: ginn::viewer::ui::phenomena::Analysed {
+                        analysis: v.analysis.as_ref(),
+                        ..Default::default()
+                    },
                 },
             );
             v.outbox.extend(out);
@@ -461,4 +467,49 @@ fn the_run_settings_start_a_run_on_points() {
     );
     h.run();
     assert!(h.query_by_label_contains("500 points; x -6 to 6").is_some());
+}
+
+#[test]
+fn clicking_a_phenomenon_selects_the_units_it_names() {
+    use ginn::analysis::rows::rows;
+    use ginn::analysis::{Episode, PairKind};
+    let mut v = Viewer::new(&[8, 8], false, None);
+    let run = v.sessions.active().to_run();
+    let mut a = ginn::analysis::analyze(&run, &Default::default()).unwrap();
+    // A copycat pair holding over the whole run, so the row names units at any snapshot.
+    a.episodes.push(Episode {
+        layer: 2,
+        units: [3, 7],
+        kind: PairKind::Copycat,
+        from: 0,
+        to: u64::MAX,
+    });
+    let k = v.sessions.active().shown_index();
+    let named = rows(&a, k)
+        .into_iter()
+        .find(|r| r.name == "copycats")
+        .unwrap()
+        .units;
+    assert!(named.contains(&NeuronId { layer: 1, index: 2 }));
+    v.analysis = Some(a);
+    let mut h = harness(v);
+    step(&mut h);
+    click(&mut h, "§7 copycats");
+    step(&mut h);
+    let sel = &h.state().selection;
+    assert_eq!(sel.units(), named);
+    assert_eq!(
+        sel.neuron,
+        named.first().copied(),
+        "the inspector shows the first"
+    );
+    // Every row is drawn, with its verdict.
+    for name in ["§5 bias first", "§7 copycats", "§9 symmetry", "§10 failure"] {
+        assert!(h.query_by_label(name).is_some(), "no row {name}");
+    }
+    // Clicking a unit in the view afterwards selects that one alone.
+    h.state_mut()
+        .selection
+        .select(Some(NeuronId { layer: 0, index: 0 }));
+    assert_eq!(h.state().selection.units().len(), 1);
 }

@@ -188,3 +188,159 @@ fn unknown_movie_kinds_and_missing_ffmpeg_are_clear() {
         assert!(stderr(&o).contains("ffmpeg"));
     }
 }
+
+#[test]
+fn svg_overlays_each_have_their_own_group() {
+    let dir = temp_dir("svg-overlays");
+    let out = dir.join("f.svg");
+    let o = ginn(&[
+        "figure",
+        small_run().to_str().unwrap(),
+        "--at",
+        "last",
+        "--out",
+        out.to_str().unwrap(),
+        "--overlay",
+        "corners,mirror,components,complexity",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = std::fs::read_to_string(&out).unwrap();
+    let doc = roxmltree::Document::parse(&text).expect("well-formed SVG");
+    let group = |id: &str| {
+        doc.descendants()
+            .find(|n| n.has_tag_name("g") && n.attribute("id") == Some(id))
+            .unwrap_or_else(|| panic!("no group {id}"))
+    };
+    // One marker per corner of the target, one outline per inner component, the heat map's
+    // cells, and each layer's mirrored boundaries.
+    let run = ginn::run::Run::load(small_run()).unwrap();
+    let th = ginn::analysis::Thresholds::default();
+    let target = run.target.image().unwrap();
+    let features = ginn::analysis::TargetFeatures::of(target, &th);
+    let corners = group("overlay-corners")
+        .children()
+        .filter(|n| n.has_tag_name("circle"))
+        .count();
+    assert_eq!(corners, features.corners.len());
+    let inner = features.components.iter().filter(|c| c.depth >= 1).count();
+    let outlines = group("overlay-components")
+        .children()
+        .filter(|n| n.has_tag_name("path"))
+        .count();
+    assert_eq!(outlines, inner);
+    assert!(
+        group("overlay-complexity")
+            .children()
+            .any(|n| n.has_tag_name("rect"))
+    );
+    let mirrored = doc
+        .descendants()
+        .filter(|n| n.attribute("class") == Some("overlay-mirror"))
+        .count();
+    assert_eq!(mirrored, run.settings.widths.len());
+    // Without --overlay, none of them.
+    let plain = dir.join("plain.svg");
+    let o = ginn(&[
+        "figure",
+        small_run().to_str().unwrap(),
+        "--at",
+        "last",
+        "--out",
+        plain.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        !std::fs::read_to_string(&plain)
+            .unwrap()
+            .contains("overlay-")
+    );
+}
+
+#[test]
+fn surfaces_render_in_3d_and_bad_combinations_are_named() {
+    let dir = temp_dir("surfaces");
+    let run = small_run().to_str().unwrap();
+    let plain = dir.join("plain.png");
+    let surf = dir.join("surface.png");
+    let o = ginn(&[
+        "figure",
+        run,
+        "--at",
+        "last",
+        "--view",
+        "3d",
+        "--out",
+        plain.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = ginn(&[
+        "figure",
+        run,
+        "--at",
+        "last",
+        "--view",
+        "3d",
+        "--surface",
+        "output",
+        "--out",
+        surf.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // The surface is coloured by region: many more distinct colours than grey ground.
+    let colours = |p: &std::path::Path| {
+        let img = image::open(p).unwrap().to_rgba8();
+        let mut c: Vec<[u8; 3]> = img
+            .pixels()
+            .map(|p| [p[0] >> 3, p[1] >> 3, p[2] >> 3])
+            .collect();
+        c.sort();
+        c.dedup();
+        c.len()
+    };
+    assert!(
+        colours(&surf) > 2 * colours(&plain),
+        "{} vs {}",
+        colours(&surf),
+        colours(&plain)
+    );
+    let unit = format!("{}/unit/", dir.display());
+    let o = ginn(&[
+        "render",
+        run,
+        "--out",
+        &unit,
+        "--view",
+        "3d",
+        "--surface",
+        "unit",
+        "--unit",
+        "2:3",
+        "--velocity",
+        "--bends",
+        "--to",
+        "1000",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for (args, says) in [
+        (vec!["--surface", "output"], "--view 3d"),
+        (vec!["--view", "3d", "--surface", "unit"], "--unit"),
+        (
+            vec!["--view", "3d", "--surface", "unit", "--unit", "9:1"],
+            "hidden layers",
+        ),
+        (vec!["--overlay", "corners,edges"], "`edges`"),
+    ] {
+        let mut a = vec![
+            "figure",
+            run,
+            "--at",
+            "last",
+            "--out",
+            surf.to_str().unwrap(),
+        ];
+        a.extend(args);
+        let o = ginn(&a);
+        assert!(!o.status.success());
+        assert!(stderr(&o).contains(says), "{}", stderr(&o));
+    }
+}

@@ -514,7 +514,7 @@ mod picking {
         click(&mut sel, &area, &cam, on_line, &g, &display, 0.0);
         assert!(sel.neuron.is_some());
         // Over the left panel: nothing changes.
-        let before = sel;
+        let before = sel.clone();
         click(
             &mut sel,
             &area,

@@ -169,7 +169,7 @@ impl Inspector {
                     ))
                     .clicked()
                 {
-                    selection.neuron = Some(c);
+                    selection.select(Some(c));
                 }
             }
         }

@@ -6,6 +6,7 @@ pub mod help;
 pub mod inspector;
 pub mod layers;
 pub mod network;
+pub mod phenomena;
 pub mod playback;
 pub mod record;
 pub mod settings;
@@ -123,6 +124,7 @@ struct PanelState<'w> {
     selection: ResMut<'w, Selection>,
     recorder: ResMut<'w, Recorder>,
     status: Res<'w, Status>,
+    phenomena: Res<'w, super::phenomena::Phenomena>,
     time: Res<'w, Time<Real>>,
     commands: MessageWriter<'w, RunCommand>,
 }
@@ -155,7 +157,8 @@ fn show_panels(
     let now = st.time.elapsed();
     // Edited as copies and written back only when they differ, so that Bevy's change
     // detection sees real changes and not every frame the panels are drawn.
-    let (mut display, mut selection) = (st.display.clone(), *st.selection);
+    let (mut display, mut selection) = (st.display.clone(), st.selection.clone());
+    let total = st.sessions.active().snapshots.len();
     let (outbox, central) = draw(
         &mut root,
         Panes {
@@ -169,6 +172,12 @@ fn show_panels(
             recorder: &mut st.recorder,
             status: st.status.at(now),
             dt: st.time.delta_secs(),
+            phenomena: phenomena::Analysed {
+                analysis: st.phenomena.latest.as_deref(),
+                done: st.phenomena.done,
+                total,
+                failed: st.phenomena.failed.as_deref(),
+            },
         },
     );
     st.commands.write_batch(outbox);
@@ -210,6 +219,8 @@ pub struct Panes<'a> {
     pub status: Option<&'a Message>,
     /// Seconds the last frame took.
     pub dt: f32,
+    /// The shown run's phenomena as analysed so far.
+    pub phenomena: phenomena::Analysed<'a>,
 }
 
 /// Draws every panel inside `root`; returns the run commands the user gave and the part of
@@ -228,6 +239,7 @@ pub fn draw(root: &mut egui::Ui, p: Panes) -> (Vec<RunCommand>, egui::Rect) {
         recorder,
         status: message,
         dt,
+        phenomena: analysed,
     } = p;
     egui::Panel::left("controls")
         .default_size(250.0)
@@ -270,6 +282,21 @@ pub fn draw(root: &mut egui::Ui, p: Panes) -> (Vec<RunCommand>, egui::Rect) {
                 {
                     network::ui(ui, net, selection);
                 }
+                ui.separator();
+                egui::CollapsingHeader::new("Phenomena")
+                    .default_open(true)
+                    .show(ui, |ui| {
+                        phenomena::ui(
+                            ui,
+                            analysed,
+                            sessions.active().shown_index(),
+                            selection,
+                            display,
+                            sessions.active().settings.widths.iter().sum(),
+                        );
+                        ui.separator();
+                        phenomena::controls(ui, display);
+                    });
             });
         });
     egui::Panel::bottom("timeline")
@@ -302,7 +329,7 @@ pub fn draw(root: &mut egui::Ui, p: Panes) -> (Vec<RunCommand>, egui::Rect) {
                 );
             });
         if !open {
-            selection.neuron = None;
+            selection.select(None);
         }
     }
     if panels.help {

@@ -90,7 +90,7 @@ pub fn ui(ui: &mut egui::Ui, net: &Network, selection: &mut Selection) {
         }
     }
     if let Some(id) = clicked {
-        selection.neuron = Some(id);
+        selection.select(Some(id));
     } else if let Some((_, text)) = hovered_edge {
         response.on_hover_text(text);
     }

@@ -1,0 +1,270 @@
+//! How a frame or figure panel looks, shared by `ginn render` and `ginn figure`: the view,
+//! layers, lines, the phenomena overlays (`--overlay`), the 3D surfaces (`--surface`), and
+//! what each snapshot's frame is drawn with.
+
+use super::args::{LayerList, parse_unit};
+use clap::Args;
+use ginn::analysis::{Analysis, Analyzer, Measures, Thresholds};
+use ginn::geometry::{Geometry, Rect, boundary_velocity};
+use ginn::nn::NeuronId;
+use ginn::overlays::{Context, Overlays, Shapes, TargetShapes};
+use ginn::render::frame::{FrameStyle, Overlay, SurfaceKind, View, render};
+use ginn::run::Run;
+
+/// Flags shared by `render` and `figure` for how a panel looks.
+#[derive(Args, Clone)]
+pub struct LookArgs {
+    /// The report's 2D overlay, or the layer planes seen obliquely.
+    #[arg(long, value_enum, default_value = "2d")]
+    pub view: View,
+    /// Hidden layers to draw, 1-based and comma-separated, or `none` (default: all).
+    #[arg(long)]
+    pub layers: Option<LayerList>,
+    /// Boundary line width in pixels.
+    #[arg(long, default_value_t = 2.0)]
+    pub line_width: f32,
+    /// Also draw the decision boundary (where the two logits are equal).
+    #[arg(long)]
+    pub decision_boundary: bool,
+    /// What to draw over the picture, comma-separated: numbers (iteration, loss, accuracy;
+    /// what `--overlay` alone means), corners (the target's, filled once captured), mirror
+    /// (the boundaries' mirror image), components (outlined in the colour of their
+    /// accuracy), complexity (heat map of units nearby), indecisive (both late states).
+    #[arg(long, num_args = 0..=1, default_missing_value = "numbers", value_parser = parse_overlay)]
+    pub overlay: Option<OverlayArg>,
+    /// 3D: draw the output (logit difference over the linear regions, under the ground) or
+    /// the `--unit`'s activation as a surface.
+    #[arg(long, value_enum)]
+    pub surface: Option<SurfaceKind>,
+    /// The unit for `--surface unit` and `--velocity`: LAYER:UNIT, both from 1.
+    #[arg(long, value_parser = parse_unit)]
+    pub unit: Option<(usize, usize)>,
+    /// Arrows along the `--unit`'s boundary: where it moves by the next snapshot.
+    #[arg(long)]
+    pub velocity: bool,
+    /// 3D: faint copies of the lower layers' boundaries on each plane (to see the bends).
+    #[arg(long)]
+    pub bends: bool,
+    /// Colour the output surface by predicted class instead of by region.
+    #[arg(long)]
+    pub by_class: bool,
+    /// Multiplies the surfaces' heights.
+    #[arg(long, default_value_t = 1.0)]
+    pub height_scale: f32,
+}
+
+/// `--overlay`: the numbers, and the phenomena overlays.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct OverlayArg {
+    pub numbers: bool,
+    pub shapes: Overlays,
+}
+
+fn parse_overlay(s: &str) -> Result<OverlayArg, String> {
+    let numbers = s.split(',').any(|n| n.trim() == "numbers");
+    let rest: Vec<&str> = s.split(',').filter(|n| n.trim() != "numbers").collect();
+    let shapes =
+        Overlays::parse(&rest.join(",")).map_err(|e| e.replace("takes ", "takes numbers, "))?;
+    Ok(OverlayArg { numbers, shapes })
+}
+
+impl LookArgs {
+    /// The frame style for `run` (its layers; its points, for a point dataset).
+    pub fn style(&self, width: u32, height: u32, run: &Run) -> anyhow::Result<FrameStyle> {
+        let hidden_layers = run.settings.widths.len();
+        if self.surface.is_some() && self.view != View::ThreeD {
+            anyhow::bail!("surfaces are drawn in 3D: add --view 3d");
+        }
+        if (self.surface == Some(SurfaceKind::Unit) || self.velocity) && self.unit.is_none() {
+            anyhow::bail!("--surface unit and --velocity need a unit: add --unit LAYER:UNIT");
+        }
+        if !(self.height_scale.is_finite() && self.height_scale > 0.0) {
+            anyhow::bail!(
+                "--height-scale must be a positive number, got {}",
+                self.height_scale
+            );
+        }
+        Ok(FrameStyle {
+            width,
+            height,
+            view: self.view,
+            layers: match &self.layers {
+                Some(l) => l.mask(hidden_layers)?,
+                None => ginn::render::LayerMask::default(),
+            },
+            line_width: self.line_width,
+            decision_boundary: self.decision_boundary,
+            yaw: -20.0,
+            points: run.target.points().cloned().map(std::sync::Arc::new),
+            surface: self.surface,
+            unit: self.unit(run)?,
+            surface_by_class: self.by_class,
+            height_scale: self.height_scale,
+            bends: self.bends,
+        })
+    }
+
+    /// The `--unit`, checked against the run's network.
+    fn unit(&self, run: &Run) -> anyhow::Result<Option<NeuronId>> {
+        let Some((l, u)) = self.unit else {
+            return Ok(None);
+        };
+        let n = NeuronId {
+            layer: l - 1,
+            index: u - 1,
+        };
+        if !run.architecture().has_unit(n) {
+            anyhow::bail!(
+                "--unit {l}:{u}: the network has {} hidden layers of widths {:?}",
+                run.settings.widths.len(),
+                run.settings.widths
+            );
+        }
+        Ok(Some(n))
+    }
+
+    pub fn overlays(&self) -> OverlayArg {
+        self.overlay.unwrap_or_default()
+    }
+}
+
+/// What every frame of a command is drawn with beyond its snapshot: the target's shapes and,
+/// for overlays that need the run's history (captured corners, indecisive units), its
+/// analysis up to the last frame.
+pub struct Extras {
+    pub look: OverlayArg,
+    pub velocity: Option<NeuronId>,
+    pub target: Option<TargetShapes>,
+    pub analysis: Option<Analysis>,
+    pub thresholds: Thresholds,
+}
+
+impl Extras {
+    /// For the snapshots `picked` of `run` (indices, in order).
+    pub fn for_run(run: &Run, look: &LookArgs, picked: &[usize]) -> anyhow::Result<Self> {
+        let arg = look.overlays();
+        let thresholds = Thresholds::default();
+        let o = arg.shapes;
+        let analysis = match picked.iter().max() {
+            Some(&last) if o.need_history() => {
+                let mut measures = Measures::parse("critical").expect("a measure");
+                measures.indecisive = o.indecisive;
+                let mut a = Analyzer::new(
+                    run.architecture(),
+                    run.target.clone(),
+                    run.settings.lr,
+                    thresholds.clone(),
+                    measures,
+                );
+                eprintln!("analysing {} snapshots for the overlays…", last + 1);
+                for snap in &run.snapshots[..=last] {
+                    a.add(snap).map_err(|t| {
+                        anyhow::anyhow!(
+                            "snapshot at iteration {}: {t}; GINN_MAX_REGIONS raises the limit",
+                            snap.iteration
+                        )
+                    })?;
+                }
+                Some(a.analysis())
+            }
+            _ => None,
+        };
+        Ok(Self {
+            look: arg,
+            velocity: look.unit(run)?.filter(|_| look.velocity),
+            target: run
+                .target
+                .image()
+                .filter(|_| o.any())
+                .map(|t| TargetShapes::of(t, &thresholds)),
+            analysis,
+            thresholds,
+        })
+    }
+
+    /// What is drawn over snapshot `i`'s frame.
+    pub fn overlay(
+        &self,
+        run: &Run,
+        i: usize,
+        geom: &Geometry,
+        net: &ginn::nn::Network,
+    ) -> Overlay {
+        let shapes = Shapes::of(
+            self.look.shapes,
+            &Context {
+                geom,
+                net,
+                target: self.target.as_ref(),
+                analysis: self.analysis.as_ref().map(|a| (a, i)),
+                thresholds: &self.thresholds,
+            },
+        );
+        let velocity = match (self.velocity, run.snapshots.get(i + 1)) {
+            (Some(n), Some(next)) => {
+                let next = next
+                    .network(&run.architecture())
+                    .expect("validated on load");
+                boundary_velocity(&geom.boundary(n).polylines, net, &next, n, 40)
+            }
+            _ => vec![],
+        };
+        Overlay {
+            lines: if self.look.numbers {
+                numbers(run, i)
+            } else {
+                vec![]
+            },
+            shapes,
+            velocity,
+        }
+    }
+}
+
+/// The iteration, loss and accuracy written over a frame.
+pub fn numbers(run: &Run, i: usize) -> Vec<String> {
+    let s = &run.snapshots[i];
+    let mut lines = vec![if s.loss.is_finite() {
+        format!(
+            "iteration {}   loss {:.4}   accuracy {:.2}%",
+            s.iteration,
+            s.loss,
+            100.0 * s.accuracy
+        )
+    } else {
+        format!("iteration {}", s.iteration)
+    }];
+    if let (Some(l), Some(a)) = (s.test_loss, s.test_accuracy) {
+        lines.push(format!("test: loss {l:.4}   accuracy {:.2}%", 100.0 * a));
+    }
+    if let Some(p) = run.target.points() {
+        lines.push(p.mapping.ranges());
+    }
+    lines
+}
+
+/// Renders snapshot `i` of a run; a snapshot whose partition is over the region limit is
+/// an error that names it.
+pub fn frame_of(
+    run: &Run,
+    i: usize,
+    style: &FrameStyle,
+    extras: &Extras,
+) -> anyhow::Result<tiny_skia::Pixmap> {
+    let net = run.snapshots[i]
+        .network(&run.architecture())
+        .expect("validated on load");
+    let geom = complete_geometry(run, i, &net)?;
+    let overlay = extras.overlay(run, i, &geom, &net);
+    Ok(render(&geom, &net, style, &overlay))
+}
+
+/// The whole partition of snapshot `i`, or an error naming the snapshot and the limit.
+pub fn complete_geometry(run: &Run, i: usize, net: &ginn::nn::Network) -> anyhow::Result<Geometry> {
+    Geometry::complete(net, Rect::UNIT).map_err(|t| {
+        anyhow::anyhow!(
+            "snapshot at iteration {}: {t}; GINN_MAX_REGIONS raises the limit",
+            run.snapshots[i].iteration
+        )
+    })
+}

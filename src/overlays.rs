@@ -1,0 +1,460 @@
+//! What the phenomena overlays draw, in input coordinates, for every renderer (the viewer,
+//! CPU frames and SVG figures): the target's corners (filled once captured, §6), the mirror
+//! image of the shown boundaries (§9), the target's components coloured by how well each is
+//! learned (§10), the local-complexity heat map (§3–4), and the two states of each indecisive
+//! unit (§8).
+
+use crate::analysis::features::{Axis, Component, component_map};
+use crate::analysis::segments::SegmentIndex;
+use crate::analysis::{Analysis, Sample, TargetFeatures, Thresholds, indecisive};
+use crate::geometry::{Geometry, Polyline, Rect, chain_points};
+use crate::nn::{Network, NeuronId};
+use crate::targets::Target;
+
+/// Which overlays are drawn (`--overlay corners,mirror,components,complexity,indecisive`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Overlays {
+    pub corners: bool,
+    pub mirror: bool,
+    pub components: bool,
+    pub complexity: bool,
+    pub indecisive: bool,
+}
+
+impl Overlays {
+    pub const NAMES: [&'static str; 5] = [
+        "corners",
+        "mirror",
+        "components",
+        "complexity",
+        "indecisive",
+    ];
+
+    /// A comma-separated list of [`Overlays::NAMES`].
+    pub fn parse(list: &str) -> Result<Self, String> {
+        let mut o = Self::default();
+        for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            *o.flag(name).ok_or_else(|| {
+                format!(
+                    "--overlay takes {} (comma-separated), got `{name}`",
+                    Self::NAMES.join(", ")
+                )
+            })? = true;
+        }
+        Ok(o)
+    }
+
+    /// The switch for an overlay named in [`Overlays::NAMES`].
+    pub fn flag(&mut self, name: &str) -> Option<&mut bool> {
+        Some(match name {
+            "corners" => &mut self.corners,
+            "mirror" => &mut self.mirror,
+            "components" => &mut self.components,
+            "complexity" => &mut self.complexity,
+            "indecisive" => &mut self.indecisive,
+            _ => return None,
+        })
+    }
+
+    pub fn any(&self) -> bool {
+        *self != Self::default()
+    }
+
+    /// Whether drawing these needs the run's history (an [`Analysis`]): captured corners
+    /// and indecisive units do.
+    pub fn need_history(&self) -> bool {
+        self.corners || self.indecisive
+    }
+}
+
+/// A corner of the target and whether a kink or crossing has held near it (captured).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Corner {
+    pub at: [f64; 2],
+    pub captured: bool,
+}
+
+/// One component's outline (its pixels' edges) and the share of its pixels predicted right.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Outline {
+    pub lines: Vec<Polyline>,
+    pub accuracy: f64,
+}
+
+/// The number of units whose boundary passes within a radius, over a `side × side` grid of
+/// the geometry's rectangle (row-major, row 0 at `y0`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Heat {
+    pub side: usize,
+    pub counts: Vec<u16>,
+    pub max: u16,
+}
+
+/// An indecisive unit's two late states, and which one the shown snapshot is in.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Ghost {
+    pub unit: NeuronId,
+    pub states: [Vec<Polyline>; 2],
+    pub current: Option<bool>,
+}
+
+/// Everything the overlays draw for one snapshot.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Shapes {
+    pub corners: Vec<Corner>,
+    /// Per hidden layer: its boundaries reflected about the target's mirror axis.
+    pub mirror: Vec<Vec<Polyline>>,
+    pub mirror_axis: Option<Axis>,
+    pub components: Vec<Outline>,
+    pub complexity: Option<Heat>,
+    pub ghosts: Vec<Ghost>,
+}
+
+/// What the overlays of one run know about its target, computed once.
+#[derive(Clone, Debug)]
+pub struct TargetShapes {
+    pub features: TargetFeatures,
+    components: Vec<Component>,
+    label: Vec<usize>,
+    /// Outlines of the components inside the background (depth ≥ 1), with their index.
+    outlines: Vec<(usize, Vec<Polyline>)>,
+    width: u32,
+    height: u32,
+}
+
+impl TargetShapes {
+    pub fn of(t: &Target, th: &Thresholds) -> Self {
+        let (components, label) = component_map(t);
+        let outlines = (0..components.len())
+            .filter(|&c| components[c].depth >= 1)
+            .map(|c| (c, pixel_outline(&label, t.width, t.height, c)))
+            .collect();
+        Self {
+            features: TargetFeatures::of(t, th),
+            components,
+            label,
+            outlines,
+            width: t.width,
+            height: t.height,
+        }
+    }
+}
+
+/// The edges between component `c`'s pixels and the rest, chained into lines.
+fn pixel_outline(label: &[usize], width: u32, height: u32, c: usize) -> Vec<Polyline> {
+    let (w, h) = (width as usize, height as usize);
+    let inside = |col: i64, row: i64| {
+        col >= 0
+            && row >= 0
+            && (col as usize) < w
+            && (row as usize) < h
+            && label[row as usize * w + col as usize] == c
+    };
+    let p = |col: usize, row: usize| [col as f64 / w as f64, row as f64 / h as f64];
+    let mut segs = Vec::new();
+    for i in (0..w * h).filter(|&i| label[i] == c) {
+        let (col, row) = (i % w, i / w);
+        let (ci, ri) = (col as i64, row as i64);
+        if !inside(ci, ri - 1) {
+            segs.push((p(col, row), p(col + 1, row)));
+        }
+        if !inside(ci, ri + 1) {
+            segs.push((p(col, row + 1), p(col + 1, row + 1)));
+        }
+        if !inside(ci - 1, ri) {
+            segs.push((p(col, row), p(col, row + 1)));
+        }
+        if !inside(ci + 1, ri) {
+            segs.push((p(col + 1, row), p(col + 1, row + 1)));
+        }
+    }
+    chain_points(&segs)
+}
+
+/// What a snapshot's overlays are drawn from.
+pub struct Context<'a> {
+    pub geom: &'a Geometry,
+    pub net: &'a Network,
+    pub target: Option<&'a TargetShapes>,
+    /// The run's analysis so far and the index of this snapshot's sample in it (for
+    /// captured corners, per-component accuracy and indecisive units).
+    pub analysis: Option<(&'a Analysis, usize)>,
+    pub thresholds: &'a Thresholds,
+}
+
+/// Side of the complexity heat map's grid.
+pub const HEAT_SIDE: usize = 128;
+
+impl Shapes {
+    pub fn of(which: Overlays, cx: &Context) -> Self {
+        let sample: Option<&Sample> = cx.analysis.and_then(|(a, k)| a.samples.get(k));
+        let features = cx.target.map(|t| &t.features);
+        let mut s = Self::default();
+        if which.corners
+            && let Some(f) = features
+        {
+            s.corners = f
+                .corners
+                .iter()
+                .enumerate()
+                .map(|(i, &at)| Corner {
+                    at,
+                    captured: sample.is_some_and(|x| x.corners_held.get(i) == Some(&true)),
+                })
+                .collect();
+        }
+        if which.mirror {
+            // The target's best mirror axis; left–right (the report's §9) without one.
+            let axis = features
+                .and_then(|f| {
+                    f.mirror_axes
+                        .iter()
+                        .max_by(|a, b| a.agreement.total_cmp(&b.agreement))
+                })
+                .map_or(Axis::Vertical, |m| m.axis);
+            s.mirror_axis = Some(axis);
+            s.mirror = (0..cx.geom.layers.len())
+                .map(|l| {
+                    cx.geom
+                        .layer_boundaries(l)
+                        .flat_map(|b| &b.polylines)
+                        .map(|line| line.iter().map(|&p| axis.reflect(p)).collect())
+                        .collect()
+                })
+                .collect();
+        }
+        if which.components
+            && let Some(t) = cx.target
+        {
+            let accuracy = component_accuracy(t, cx);
+            s.components = t
+                .outlines
+                .iter()
+                .map(|(c, lines)| Outline {
+                    lines: lines.clone(),
+                    accuracy: accuracy[*c],
+                })
+                .collect();
+        }
+        if which.complexity {
+            let pixel = features.map_or(1.0 / HEAT_SIDE as f64, |f| f.pixel);
+            s.complexity = Some(heat(
+                cx.geom,
+                cx.thresholds.complexity_px * pixel,
+                HEAT_SIDE,
+            ));
+        }
+        if which.indecisive
+            && let Some((a, k)) = cx.analysis
+            && let Some(indecisive::Verdict::Units(units)) = &a.indecisive
+        {
+            let iteration = a.samples.get(k).map(|x| x.iteration);
+            let late = iteration.and_then(|it| a.late_iterations.iter().position(|&i| i == it));
+            s.ghosts = units
+                .iter()
+                .filter(|h| h.indecisive)
+                .map(|h| Ghost {
+                    unit: NeuronId {
+                        layer: h.layer - 1,
+                        index: h.unit - 1,
+                    },
+                    states: h.states.clone(),
+                    current: late
+                        .and_then(|i| h.timeline.iter().find(|(k, _)| *k == i).map(|&(_, s)| s)),
+                })
+                .collect();
+        }
+        s
+    }
+}
+
+/// Each component's share of pixels predicted right: from the analysis when it has this
+/// snapshot, else from the network.
+fn component_accuracy(t: &TargetShapes, cx: &Context) -> Vec<f64> {
+    if let Some((a, k)) = cx.analysis
+        && a.components.len() == t.components.len()
+        && a.components.iter().all(|c| c.accuracy.len() > k)
+    {
+        return a.components.iter().map(|c| c.accuracy[k]).collect();
+    }
+    let whole;
+    let geom = if cx.geom.rect == Rect::UNIT {
+        cx.geom
+    } else {
+        whole = Geometry::new(cx.net, Rect::UNIT);
+        &whole
+    };
+    let p = crate::render::prediction(geom, cx.net, t.width, t.height);
+    let mut right = vec![0usize; t.components.len()];
+    for (i, &prob) in p.iter().enumerate() {
+        let c = t.label[i];
+        if (prob > 0.5) == (t.components[c].class == 1) {
+            right[c] += 1;
+        }
+    }
+    right
+        .iter()
+        .zip(&t.components)
+        .map(|(&r, c)| r as f64 / c.area as f64)
+        .collect()
+}
+
+/// The local complexity over a grid: at each cell centre, the number of units whose
+/// boundary passes within `radius`.
+pub fn heat(geom: &Geometry, radius: f64, side: usize) -> Heat {
+    let index = SegmentIndex::tagged(
+        geom.boundaries.iter().enumerate().flat_map(|(k, b)| {
+            b.polylines
+                .iter()
+                .flat_map(move |l| l.windows(2).map(move |w| (w[0], w[1], k as u32)))
+        }),
+        64,
+    );
+    let mut tags = Vec::new();
+    let counts: Vec<u16> = (0..side * side)
+        .map(|i| {
+            let p = geom.rect.pixel_centre(i, side, side);
+            tags.clear();
+            index.tags_near(p, radius, &mut tags);
+            tags.sort_unstable();
+            tags.dedup();
+            tags.len().min(u16::MAX as usize) as u16
+        })
+        .collect();
+    let max = counts.iter().copied().max().unwrap_or(0);
+    Heat { side, counts, max }
+}
+
+/// Colour of a component's outline by its accuracy: red (missed) through yellow to green.
+pub fn accuracy_color(a: f64) -> [u8; 3] {
+    let a = a.clamp(0.0, 1.0);
+    if a < 0.5 {
+        [220, (60.0 + 340.0 * a) as u8, 40]
+    } else {
+        [(220.0 - 380.0 * (a - 0.5)).max(30.0) as u8, 200, 50]
+    }
+}
+
+/// Colour of a heat-map cell with `count` of at most `max` units nearby (straight RGBA;
+/// transparent where no boundary is near): yellow for few, through orange to red for many.
+pub fn heat_color(count: u16, max: u16) -> [u8; 4] {
+    if count == 0 || max == 0 {
+        return [0, 0, 0, 0];
+    }
+    let t = count as f32 / max as f32;
+    [
+        255,
+        (20.0 + 210.0 * (1.0 - t)) as u8,
+        (30.0 + 40.0 * (1.0 - t)) as u8,
+        (60.0 + 180.0 * t * t.sqrt()) as u8,
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nn::Architecture;
+    use rand::SeedableRng;
+
+    #[test]
+    fn overlay_names_parse_and_bad_ones_are_named() {
+        let o = Overlays::parse("corners, complexity").unwrap();
+        assert!(o.corners && o.complexity && !o.mirror && !o.components && !o.indecisive);
+        let e = Overlays::parse("corners,edges").unwrap_err();
+        assert!(e.contains("`edges`") && e.contains("mirror"), "{e}");
+        assert!(!Overlays::parse("").unwrap().any());
+    }
+
+    #[test]
+    fn a_component_outline_is_its_pixel_edges() {
+        // A 3×2 white block inside a 10×10 black image: one loop of length 2·(3+2) pixels.
+        let t = Target::from_fn(10, 10, |x, y| {
+            (0.3..0.6).contains(&x) && (0.4..0.6).contains(&y)
+        });
+        let ts = TargetShapes::of(&t, &Thresholds::default());
+        assert_eq!(ts.outlines.len(), 1);
+        let lines = &ts.outlines[0].1;
+        let len: f64 = lines
+            .iter()
+            .flat_map(|l| l.windows(2))
+            .map(|w| (w[1][0] - w[0][0]).hypot(w[1][1] - w[0][1]))
+            .sum();
+        assert!((len - 1.0).abs() < 1e-9, "outline length {len}");
+        assert_eq!(lines[0].first(), lines[0].last(), "a closed loop");
+    }
+
+    #[test]
+    fn mirror_and_heat_follow_the_boundaries() {
+        // One vertical line at x = 0.3: its mirror is at x = 0.7, and the heat map counts
+        // one unit exactly in the cells within the radius of it.
+        let mut net = Network::init(
+            Architecture::new(&[1]).unwrap(),
+            &mut rand_chacha::ChaCha8Rng::seed_from_u64(1),
+        );
+        net.params[0] = 1.0;
+        net.params[1] = 0.0;
+        net.params[2] = -0.3;
+        let g = Geometry::new(&net, Rect::UNIT);
+        let th = Thresholds::default();
+        let s = Shapes::of(
+            Overlays::parse("mirror,complexity").unwrap(),
+            &Context {
+                geom: &g,
+                net: &net,
+                target: None,
+                analysis: None,
+                thresholds: &th,
+            },
+        );
+        assert_eq!(s.mirror_axis, Some(Axis::Vertical));
+        assert!(
+            s.mirror[0][0].iter().all(|p| (p[0] - 0.7).abs() < 1e-6),
+            "{:?}",
+            s.mirror
+        );
+        let h = s.complexity.unwrap();
+        let radius = th.complexity_px / HEAT_SIDE as f64;
+        for (i, &c) in h.counts.iter().enumerate() {
+            let p = Rect::UNIT.pixel_centre(i, h.side, h.side);
+            assert_eq!(
+                c,
+                u16::from((p[0] - 0.3).abs() <= radius),
+                "cell {i} at {p:?}"
+            );
+        }
+        assert_eq!(h.max, 1);
+    }
+
+    #[test]
+    fn component_accuracy_without_an_analysis_comes_from_the_network() {
+        // White right of x = 0.5; the net says white right of x = 0.75: the white component
+        // is half right, the black one all right.
+        let t = Target::from_fn(40, 40, |x, _| x > 0.5);
+        let mut net = Network::init(
+            Architecture::new(&[1]).unwrap(),
+            &mut rand_chacha::ChaCha8Rng::seed_from_u64(2),
+        );
+        // Hidden: relu(x − 0.75); logits (0, 40·h − 1e-3): white where x > 0.75.
+        net.params
+            .copy_from_slice(&[1.0, 0.0, -0.75, 0.0, 40.0, 0.0, -1e-3]);
+        let g = Geometry::new(&net, Rect::UNIT);
+        let th = Thresholds::default();
+        let ts = TargetShapes::of(&t, &th);
+        let s = Shapes::of(
+            Overlays::parse("components").unwrap(),
+            &Context {
+                geom: &g,
+                net: &net,
+                target: Some(&ts),
+                analysis: None,
+                thresholds: &th,
+            },
+        );
+        assert_eq!(s.components.len(), 1, "the white half inside the black one");
+        assert!(
+            (s.components[0].accuracy - 0.5).abs() < 0.03,
+            "{}",
+            s.components[0].accuracy
+        );
+    }
+}

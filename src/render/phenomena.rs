@@ -1,0 +1,161 @@
+//! The phenomena overlays on a CPU frame: on the ground, the local-complexity heat map, the
+//! target's components outlined in the colour of their accuracy and its corners (filled once
+//! captured); on each layer's plane, the mirror image of its boundaries, the ghost lines of
+//! indecisive units and, in 3D, faint copies of the lower layers' boundaries (the bends).
+
+use super::frame::{FrameStyle, Projection, View, add_polyline};
+use super::layer_color;
+use crate::geometry::{Geometry, Polyline};
+use crate::overlays::{Shapes, accuracy_color, heat_color};
+use tiny_skia::{FillRule, Paint, PathBuilder, Pixmap, PixmapPaint, Stroke, StrokeDash, Transform};
+
+/// Strokes polylines on the plane at `height` in straight RGBA, optionally dashed.
+pub(super) fn stroke<'a>(
+    pm: &mut Pixmap,
+    proj: &Projection,
+    lines: impl IntoIterator<Item = &'a Polyline>,
+    height: f32,
+    rgba: [u8; 4],
+    width: f32,
+    dash: Option<[f32; 2]>,
+) {
+    let mut pb = PathBuilder::new();
+    for line in lines {
+        add_polyline(&mut pb, line.iter().map(|&p| proj.point(p, height)));
+    }
+    let Some(path) = pb.finish() else { return };
+    let mut paint = Paint::default();
+    paint.set_color_rgba8(rgba[0], rgba[1], rgba[2], rgba[3]);
+    paint.anti_alias = true;
+    let stroke = Stroke {
+        width,
+        line_join: tiny_skia::LineJoin::Round,
+        line_cap: tiny_skia::LineCap::Round,
+        dash: dash.and_then(|[on, off]| StrokeDash::new(vec![on, off], 0.0)),
+        ..Default::default()
+    };
+    pm.stroke_path(&path, &paint, &stroke, Transform::identity(), None);
+}
+
+/// The overlays that belong on the ground: heat map, component outlines, corners.
+pub(super) fn draw_ground(pm: &mut Pixmap, proj: &Projection, shapes: &Shapes, style: &FrameStyle) {
+    if let Some(heat) = &shapes.complexity
+        && let Some(mut img) = Pixmap::new(heat.side as u32, heat.side as u32)
+    {
+        for (px, &c) in img.pixels_mut().iter_mut().zip(&heat.counts) {
+            let [r, g, b, a] = heat_color(c, heat.max);
+            *px = tiny_skia::ColorU8::from_rgba(r, g, b, a).premultiply();
+        }
+        let s = 1.0 / heat.side as f32;
+        let paint = PixmapPaint {
+            quality: tiny_skia::FilterQuality::Bilinear,
+            ..Default::default()
+        };
+        // The grid covers the frame's rectangle; the projection maps input coordinates.
+        let t = proj
+            .transform(0.0)
+            .pre_concat(proj.rect_to_input())
+            .pre_scale(s, s);
+        pm.draw_pixmap(0, 0, img.as_ref(), &paint, t, None);
+    }
+    let side = style.width.min(style.height) as f32;
+    for o in &shapes.components {
+        let [r, g, b] = accuracy_color(o.accuracy);
+        stroke(
+            pm,
+            proj,
+            &o.lines,
+            0.0,
+            [r, g, b, 230],
+            (side / 300.0).max(1.5),
+            None,
+        );
+    }
+    let radius = (side / 110.0).clamp(3.0, 8.0);
+    for c in &shapes.corners {
+        let (x, y) = proj.point(c.at, 0.0);
+        let Some(path) = PathBuilder::from_circle(x, y, radius) else {
+            continue;
+        };
+        let mut paint = Paint {
+            anti_alias: true,
+            ..Default::default()
+        };
+        let ring = |width| Stroke {
+            width,
+            ..Default::default()
+        };
+        // A white halo, then the disc (captured) or nothing (free), then the pink ring.
+        paint.set_color_rgba8(255, 255, 255, 255);
+        pm.stroke_path(&path, &paint, &ring(3.5), Transform::identity(), None);
+        paint.set_color_rgba8(255, 60, 160, 255);
+        if c.captured {
+            pm.fill_path(
+                &path,
+                &paint,
+                FillRule::Winding,
+                Transform::identity(),
+                None,
+            );
+        }
+        pm.stroke_path(&path, &paint, &ring(1.6), Transform::identity(), None);
+    }
+}
+
+/// What goes on hidden layer `l`'s plane beyond its own boundaries.
+pub(super) fn draw_plane(
+    pm: &mut Pixmap,
+    proj: &Projection,
+    geom: &Geometry,
+    shapes: &Shapes,
+    style: &FrameStyle,
+    l: usize,
+    height: f32,
+) {
+    if !style.shows(l) {
+        return;
+    }
+    let w = style.line_width;
+    if style.bends && style.view == View::ThreeD {
+        for below in 0..l {
+            let [r, g, b] = layer_color(below);
+            let lines = geom.layer_boundaries(below).flat_map(|nb| &nb.polylines);
+            stroke(
+                pm,
+                proj,
+                lines,
+                height,
+                [r, g, b, 70],
+                (w * 0.6).max(0.8),
+                None,
+            );
+        }
+    }
+    let [r, g, b] = layer_color(l);
+    if let Some(lines) = shapes.mirror.get(l) {
+        stroke(
+            pm,
+            proj,
+            lines,
+            height,
+            [r, g, b, 90],
+            w,
+            Some([3.0 * w, 2.5 * w]),
+        );
+    }
+    for ghost in shapes.ghosts.iter().filter(|g| g.unit.layer == l) {
+        for (k, lines) in ghost.states.iter().enumerate() {
+            let now = ghost.current == Some(k == 1);
+            let alpha = if now { 200 } else { 110 };
+            stroke(
+                pm,
+                proj,
+                lines,
+                height,
+                [r, g, b, alpha],
+                w * 1.4,
+                Some([1.5 * w, 2.0 * w]),
+            );
+        }
+    }
+}

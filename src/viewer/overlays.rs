@@ -1,0 +1,237 @@
+//! The phenomena overlays in the window, each a toggle (`Display::overlays`), in 2D and on
+//! the right plane in 3D: on the ground the target's corners (filled once captured), its
+//! components outlined in the colour of their accuracy and the local-complexity heat map; on
+//! each layer's plane the mirror image of its boundaries and the two states of each
+//! indecisive unit. The shapes come from the core (`overlays`); this module only places them.
+
+use super::phenomena::Phenomena;
+use super::state::{Display, Lift, Sessions, Shown};
+use super::{ViewerSet, WORLD_SIZE, layer_height, world};
+use crate::analysis::Thresholds;
+use crate::overlays::{Context, Shapes, accuracy_color, heat_color};
+use crate::render::layer_color;
+use bevy::asset::RenderAssetUsages;
+use bevy::ecs::system::SystemParam;
+use bevy::image::ImageSampler;
+use bevy::prelude::*;
+use bevy::render::render_resource::{Extent3d, TextureDimension, TextureFormat};
+
+pub fn plugin(app: &mut App) {
+    app.add_systems(Update, rebuild_overlays.in_set(ViewerSet::Meshes));
+}
+
+/// An entity drawn for one overlay (named as in `Overlays::NAMES`).
+#[derive(Component, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OverlayMark(pub &'static str);
+
+/// What the overlays are drawn from.
+#[derive(SystemParam)]
+pub struct OverlayInputs<'w> {
+    shown: Res<'w, Shown>,
+    display: Res<'w, Display>,
+    sessions: Res<'w, Sessions>,
+    phenomena: Res<'w, Phenomena>,
+    lift: Option<Res<'w, Lift>>,
+}
+
+/// Where the overlays' assets go.
+#[derive(SystemParam)]
+pub struct OverlayAssets<'w> {
+    gizmos: ResMut<'w, Assets<GizmoAsset>>,
+    meshes: ResMut<'w, Assets<Mesh>>,
+    materials: ResMut<'w, Assets<StandardMaterial>>,
+    images: ResMut<'w, Assets<Image>>,
+}
+
+/// Respawns the overlays' entities when what they show changes.
+pub fn rebuild_overlays(
+    mut commands: Commands,
+    inputs: OverlayInputs,
+    mut assets: OverlayAssets,
+    existing: Query<Entity, With<OverlayMark>>,
+    mut last: Local<Option<(u64, crate::overlays::Overlays, usize, u32)>>,
+) {
+    let OverlayInputs {
+        shown,
+        display,
+        sessions,
+        phenomena,
+        lift,
+    } = inputs;
+    let lift = lift.map_or(1.0, |l| l.0);
+    let which = display.overlays;
+    let analysed = phenomena.latest.as_ref().map_or(0, |a| a.samples.len());
+    let key = (shown.generation, which, analysed, lift.to_bits());
+    if *last == Some(key) {
+        return;
+    }
+    *last = Some(key);
+    for e in &existing {
+        commands.entity(e).despawn();
+    }
+    let (Some(geom), Some(net)) = (&shown.geometry, &shown.network) else {
+        return;
+    };
+    if !which.any() {
+        return;
+    }
+    let k = sessions.active().shown_index();
+    let th = Thresholds::default();
+    let shapes = Shapes::of(
+        which,
+        &Context {
+            geom,
+            net,
+            target: phenomena.target.as_deref(),
+            analysis: phenomena
+                .latest
+                .as_deref()
+                .filter(|a| k < a.samples.len())
+                .map(|a| (a, k)),
+            thresholds: &th,
+        },
+    );
+    let ground = 0.004;
+    let mut spawn = |name: &'static str, g: GizmoAsset, width: f32| {
+        commands.spawn((
+            Name::new(format!("overlay: {name}")),
+            OverlayMark(name),
+            Gizmo {
+                handle: assets.gizmos.add(g),
+                line_config: GizmoLineConfig { width, ..default() },
+                depth_bias: -0.004,
+            },
+        ));
+    };
+    let w = display.line_width;
+    if which.components {
+        let mut g = GizmoAsset::new();
+        for o in &shapes.components {
+            let [r, gr, b] = accuracy_color(o.accuracy);
+            polylines(&mut g, &o.lines, ground, Color::srgb_u8(r, gr, b));
+        }
+        spawn("components", g, w);
+    }
+    if which.corners {
+        let mut g = GizmoAsset::new();
+        let radius = 0.012 * WORLD_SIZE;
+        let up = Quat::from_rotation_x(std::f32::consts::FRAC_PI_2);
+        for c in &shapes.corners {
+            let at = world(c.at, ground + 0.001);
+            let pink = Color::srgb_u8(255, 60, 160);
+            // Captured: filled (rings inwards); free: one ring.
+            let rings = if c.captured { 6 } else { 1 };
+            for i in 0..rings {
+                let r = radius * (1.0 - i as f32 / rings as f32);
+                g.circle(Isometry3d::new(at, up), r, pink).resolution(20);
+            }
+        }
+        spawn("corners", g, w * 0.8);
+    }
+    if which.mirror {
+        let mut g = GizmoAsset::new();
+        for (l, lines) in shapes.mirror.iter().enumerate() {
+            if !display.layer_shown(l) {
+                continue;
+            }
+            let [r, gr, b] = layer_color(l);
+            let h = layer_height(l) * lift + 0.002;
+            dashed(&mut g, lines, h, Color::srgba_u8(r, gr, b, 110));
+        }
+        spawn("mirror", g, w);
+    }
+    if which.indecisive {
+        let mut g = GizmoAsset::new();
+        for ghost in &shapes.ghosts {
+            let [r, gr, b] = layer_color(ghost.unit.layer);
+            let h = layer_height(ghost.unit.layer) * lift + 0.003;
+            for (k, lines) in ghost.states.iter().enumerate() {
+                let alpha = if ghost.current == Some(k == 1) {
+                    220
+                } else {
+                    120
+                };
+                dashed(&mut g, lines, h, Color::srgba_u8(r, gr, b, alpha));
+            }
+        }
+        spawn("indecisive", g, w * 1.4);
+    }
+    if let Some(heat) = &shapes.complexity {
+        let data: Vec<u8> = heat
+            .counts
+            .iter()
+            .flat_map(|&c| heat_color(c, heat.max))
+            .collect();
+        let mut img = Image::new(
+            Extent3d {
+                width: heat.side as u32,
+                height: heat.side as u32,
+                depth_or_array_layers: 1,
+            },
+            TextureDimension::D2,
+            data,
+            TextureFormat::Rgba8UnormSrgb,
+            RenderAssetUsages::MAIN_WORLD | RenderAssetUsages::RENDER_WORLD,
+        );
+        img.sampler = ImageSampler::nearest();
+        let r = geom.rect;
+        let centre = world([(r.x0 + r.x1) / 2.0, (r.y0 + r.y1) / 2.0], ground - 0.001);
+        commands.spawn((
+            Name::new("overlay: complexity"),
+            OverlayMark("complexity"),
+            Mesh3d(assets.meshes.add(Plane3d::default().mesh().size(1.0, 1.0))),
+            MeshMaterial3d(assets.materials.add(StandardMaterial {
+                base_color_texture: Some(assets.images.add(img)),
+                alpha_mode: AlphaMode::Blend,
+                unlit: true,
+                cull_mode: None,
+                double_sided: true,
+                ..default()
+            })),
+            Transform::from_translation(centre).with_scale(Vec3::new(
+                (r.x1 - r.x0) as f32 * WORLD_SIZE,
+                1.0,
+                (r.y1 - r.y0) as f32 * WORLD_SIZE,
+            )),
+        ));
+    }
+}
+
+/// Lines through the points of each polyline, at `height`.
+pub fn polylines(g: &mut GizmoAsset, lines: &[crate::geometry::Polyline], height: f32, c: Color) {
+    for line in lines {
+        for w in line.windows(2) {
+            g.line(world(w[0], height), world(w[1], height), c);
+        }
+    }
+}
+
+/// Dashed lines (dashes of 1/100 of the square), to tell copies from the real boundaries.
+fn dashed(g: &mut GizmoAsset, lines: &[crate::geometry::Polyline], height: f32, c: Color) {
+    const DASH: f64 = 0.01;
+    for line in lines {
+        let mut on = true;
+        let mut left = DASH;
+        for w in line.windows(2) {
+            let (mut a, b) = (w[0], w[1]);
+            loop {
+                let len = (b[0] - a[0]).hypot(b[1] - a[1]);
+                if len <= left {
+                    if on {
+                        g.line(world(a, height), world(b, height), c);
+                    }
+                    left -= len;
+                    break;
+                }
+                let t = left / len;
+                let m = [a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1])];
+                if on {
+                    g.line(world(a, height), world(m, height), c);
+                }
+                a = m;
+                on = !on;
+                left = DASH;
+            }
+        }
+    }
+}

@@ -1,0 +1,142 @@
+//! The report's phenomena measured live: the shown run's snapshots are analysed a few at a
+//! time on Bevy's async compute pool (never in the frame), so the phenomena panel and the
+//! overlays fill in while a replay is explored and keep up while training adds snapshots.
+
+use super::ViewerSet;
+use super::boundaries::GeometryJob;
+use super::state::{Display, Sessions};
+use crate::analysis::{Analysis, Analyzer, Measures, Thresholds};
+use crate::overlays::TargetShapes;
+use bevy::prelude::*;
+use bevy::tasks::{AsyncComputeTaskPool, Task};
+use std::sync::Arc;
+
+pub fn plugin(app: &mut App) {
+    app.init_resource::<Phenomena>();
+    app.add_systems(
+        Update,
+        advance_analysis
+            .in_set(ViewerSet::Geometry)
+            .after(super::boundaries::rebuild_geometry),
+    );
+}
+
+/// The analysis of the shown run so far.
+#[derive(Resource, Default)]
+pub struct Phenomena {
+    /// Which run it is of (see [`run_key`]).
+    key: Option<RunKey>,
+    /// Held here between batches; a batch's task holds it while it runs.
+    analyzer: Option<Analyzer>,
+    task: Option<Task<Batch>>,
+    /// What the snapshots analysed so far say (also read by the overlays).
+    pub latest: Option<Arc<Analysis>>,
+    /// The target's shapes for the overlays (image runs).
+    pub target: Option<Arc<TargetShapes>>,
+    /// Snapshots analysed, and why the analysis stopped early (a partition over the limit).
+    pub done: usize,
+    pub failed: Option<String>,
+}
+
+struct Batch {
+    analyzer: Analyzer,
+    analysis: Analysis,
+    failed: Option<String>,
+}
+
+/// The shown run: its place in the list and its first snapshot (a new run at the same
+/// place, after Reset, starts from other parameters or settings).
+type RunKey = (usize, u64, usize, u64);
+
+fn run_key(sessions: &Sessions) -> RunKey {
+    let s = sessions.active();
+    let first = s.snapshots.first();
+    let fingerprint = first.map_or(0, |f| {
+        f.params
+            .iter()
+            .take(64)
+            .fold(0u64, |h, p| h.rotate_left(5) ^ u64::from(p.to_bits()))
+    });
+    (
+        sessions.active,
+        fingerprint,
+        s.settings.widths.iter().sum(),
+        s.settings.lr.to_bits(),
+    )
+}
+
+/// Nets with more hidden units than this are analysed only when asked
+/// (`Display::analyse_wide_nets`): a snapshot's analysis then takes seconds and would hold
+/// back the view's own geometry, which shares the pool.
+pub const WIDE_NET_UNITS: usize = 256;
+
+/// Snapshots one background batch analyses: a dozen for the report's 3×16 net (about 4 ms
+/// each), fewer for wider nets (their partitions grow with the square of the units), so a
+/// batch never holds the pool for long.
+fn batch_size(units: usize) -> usize {
+    (600 / units.max(1)).clamp(1, 12)
+}
+
+/// Starts the analysis of a newly shown run, and hands the next snapshots to a background
+/// task whenever the last batch is done.
+pub fn advance_analysis(
+    sessions: Res<Sessions>,
+    job: Res<GeometryJob>,
+    display: Res<Display>,
+    mut ph: ResMut<Phenomena>,
+) {
+    let key = run_key(&sessions);
+    if ph.key != Some(key) {
+        let s = sessions.active();
+        let th = Thresholds::default();
+        *ph = Phenomena {
+            key: Some(key),
+            target: s.target.image().map(|t| Arc::new(TargetShapes::of(t, &th))),
+            analyzer: s.settings.architecture().ok().map(|arch| {
+                Analyzer::new(arch, s.target.clone(), s.settings.lr, th, Measures::all())
+            }),
+            ..default()
+        };
+    }
+    if let Some(task) = ph.task.as_mut() {
+        let Some(batch) = bevy::tasks::futures::check_ready(task) else {
+            return;
+        };
+        ph.task = None;
+        ph.done = batch.analyzer.len();
+        ph.latest = Some(Arc::new(batch.analysis));
+        ph.failed = batch.failed;
+        ph.analyzer = Some(batch.analyzer);
+    }
+    let snapshots = &sessions.active().snapshots;
+    // The view's own geometry goes first: no batch starts while it is computed off the frame.
+    if ph.failed.is_some() || ph.done >= snapshots.len() || job.computing() {
+        return;
+    }
+    let Some(mut analyzer) = ph.analyzer.take() else {
+        return;
+    };
+    let units = sessions.active().settings.widths.iter().sum();
+    if units > WIDE_NET_UNITS && !display.analyse_wide_nets {
+        return;
+    }
+    let next: Vec<_> = snapshots[ph.done..]
+        .iter()
+        .take(batch_size(units))
+        .cloned()
+        .collect();
+    ph.task = Some(AsyncComputeTaskPool::get().spawn(async move {
+        let mut failed = None;
+        for snap in &next {
+            if let Err(t) = analyzer.add(snap) {
+                failed = Some(format!("stopped at iteration {}: {t}", snap.iteration));
+                break;
+            }
+        }
+        Batch {
+            analysis: analyzer.analysis(),
+            analyzer,
+            failed,
+        }
+    }));
+}

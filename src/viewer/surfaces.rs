@@ -1,0 +1,272 @@
+//! The network's surfaces in 3D (`Display::surfaces`): the output — the logit difference as a
+//! height field of the exact linear regions, one flat facet per region — on the ground (its
+//! zero level is the ground, where the decision boundary lies) or below it; the selected
+//! unit's activation over its plane (the hinge); arrows of where the selected unit's boundary
+//! moves by the next snapshot; and faint copies of the lower layers' boundaries on each plane.
+
+use super::overlays::polylines;
+use super::scene::Ground;
+use super::state::{Display, Lift, Selection, Sessions, Shown};
+use super::{LAYER_SPACING, ViewerSet, layer_height, world};
+use crate::geometry::{Surface, boundary_velocity};
+use crate::render::{layer_color, region_color};
+use bevy::asset::RenderAssetUsages;
+use bevy::ecs::system::SystemParam;
+use bevy::mesh::PrimitiveTopology;
+use bevy::prelude::*;
+
+pub fn plugin(app: &mut App) {
+    app.add_systems(Update, rebuild_surfaces.in_set(ViewerSet::Meshes));
+}
+
+/// An entity drawn for one surface: `output`, `unit`, `velocity` or `bends`.
+#[derive(Component, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SurfaceMark(pub &'static str);
+
+/// Height of the output surface's zero level below the ground, when it is put below.
+const BELOW: f32 = 1.6 * LAYER_SPACING;
+
+/// What the surfaces are drawn from.
+#[derive(SystemParam)]
+pub struct SurfaceInputs<'w> {
+    shown: Res<'w, Shown>,
+    display: Res<'w, Display>,
+    selection: Res<'w, Selection>,
+    sessions: Res<'w, Sessions>,
+    lift: Option<Res<'w, Lift>>,
+}
+
+/// Respawns the surfaces when the geometry, the settings, the selection or the lift change;
+/// hides the ground while the output surface takes its place.
+pub fn rebuild_surfaces(
+    mut commands: Commands,
+    inputs: SurfaceInputs,
+    mut meshes: ResMut<Assets<Mesh>>,
+    mut materials: ResMut<Assets<StandardMaterial>>,
+    mut gizmos: ResMut<Assets<GizmoAsset>>,
+    existing: Query<Entity, With<SurfaceMark>>,
+    mut ground: Query<&mut Visibility, With<Ground>>,
+) {
+    let SurfaceInputs {
+        shown,
+        display,
+        selection,
+        sessions,
+        lift,
+    } = inputs;
+    let lift_changed = lift.as_ref().is_some_and(|l| l.is_changed());
+    if !(shown.is_changed() || display.is_changed() || selection.is_changed() || lift_changed) {
+        return;
+    }
+    let lift = lift.map_or(1.0, |l| l.0);
+    for e in &existing {
+        commands.entity(e).despawn();
+    }
+    let s = display.surfaces;
+    // In 2D (planes lowered into the ground) the classic overlay is shown, without surfaces.
+    let three_d = lift > 0.02;
+    let on_ground = three_d && s.output && !s.below;
+    for mut v in &mut ground {
+        v.set_if_neq(if on_ground {
+            Visibility::Hidden
+        } else {
+            Visibility::Inherited
+        });
+    }
+    let Some(geom) = &shown.geometry else { return };
+    if !three_d {
+        return;
+    }
+    if s.output
+        && let Some(surface) = Surface::output(geom)
+    {
+        let base = if s.below { -BELOW } else { 0.0 };
+        let scale = 0.75 * LAYER_SPACING * lift * s.height / surface.max_height().max(1e-12) as f32;
+        let mesh = facet_mesh(
+            &surface,
+            |h| base + scale * h as f32,
+            |f| {
+                if s.by_class {
+                    if f.positive {
+                        [0.92, 0.92, 0.92]
+                    } else {
+                        [0.16, 0.16, 0.18]
+                    }
+                } else {
+                    region_color(f.id).map(|c| c as f32 / 255.0)
+                }
+            },
+        );
+        spawn_mesh(
+            &mut commands,
+            &mut meshes,
+            &mut materials,
+            "output",
+            mesh,
+            1.0,
+        );
+        // The decision boundary: where the surface crosses its zero level.
+        let mut g = GizmoAsset::new();
+        polylines(
+            &mut g,
+            &geom.decision,
+            base + 0.003,
+            Color::srgb_u8(255, 191, 0),
+        );
+        spawn_lines(&mut commands, &mut gizmos, "output", g, display.line_width);
+    }
+    let unit = selection.neuron.filter(|n| {
+        shown
+            .network
+            .as_ref()
+            .is_some_and(|net| net.arch.has_unit(*n))
+    });
+    if s.unit
+        && let Some(n) = unit
+        && let Some(surface) = Surface::unit(geom, n)
+    {
+        let base = layer_height(n.layer) * lift;
+        let scale = 0.6 * LAYER_SPACING * lift * s.height / surface.max_height().max(1e-12) as f32;
+        let c = layer_color(n.layer).map(|c| c as f32 / 255.0);
+        let mesh = facet_mesh(&surface, |h| base + scale * h as f32, |_| c);
+        spawn_mesh(
+            &mut commands,
+            &mut meshes,
+            &mut materials,
+            "unit",
+            mesh,
+            0.75,
+        );
+    }
+    if s.velocity
+        && let (Some(n), Some(net)) = (unit, &shown.network)
+    {
+        let session = sessions.active();
+        let next = session
+            .snapshots
+            .get(session.shown_index() + 1)
+            .and_then(|snap| snap.network(&net.arch));
+        if let Some(next) = next {
+            let v = boundary_velocity(&geom.boundary(n).polylines, net, &next, n, 40);
+            let longest = v.iter().map(|(_, d)| d[0].hypot(d[1])).fold(0.0, f64::max);
+            if longest > 0.0 {
+                let gain = 0.05 / longest;
+                let h = layer_height(n.layer) * lift + 0.004;
+                let mut g = GizmoAsset::new();
+                let c = Color::srgb_u8(200, 20, 150);
+                for (p, d) in v {
+                    let q = [p[0] + gain * d[0], p[1] + gain * d[1]];
+                    g.arrow(world(p, h), world(q, h), c).with_tip_length(0.04);
+                }
+                spawn_lines(
+                    &mut commands,
+                    &mut gizmos,
+                    "velocity",
+                    g,
+                    display.line_width,
+                );
+            }
+        }
+    }
+    if s.bends {
+        let mut g = GizmoAsset::new();
+        for l in 1..geom.layers.len() {
+            if !display.layer_shown(l) {
+                continue;
+            }
+            let h = layer_height(l) * lift + 0.001;
+            for below in 0..l {
+                let [r, gr, b] = layer_color(below);
+                for nb in geom.layer_boundaries(below) {
+                    polylines(&mut g, &nb.polylines, h, Color::srgba_u8(r, gr, b, 70));
+                }
+            }
+        }
+        spawn_lines(
+            &mut commands,
+            &mut gizmos,
+            "bends",
+            g,
+            display.line_width * 0.6,
+        );
+    }
+}
+
+/// Triangles of the facets, each with its own vertices so it is flat-coloured, shaded by
+/// how it faces a light from above (folds show without a lit material).
+pub fn facet_mesh(
+    surface: &Surface,
+    height: impl Fn(f64) -> f32,
+    color: impl Fn(&crate::geometry::Facet) -> [f32; 3],
+) -> Mesh {
+    let light = Vec3::new(0.4, 1.0, 0.3).normalize();
+    let (mut positions, mut colors, mut normals) = (Vec::new(), Vec::new(), Vec::new());
+    for (tri, f) in surface.triangles() {
+        let p = tri.map(|v| {
+            let q = surface.positions[v as usize];
+            world([q[0], q[1]], height(q[2]))
+        });
+        let n = (p[1] - p[0]).cross(p[2] - p[0]).normalize_or_zero();
+        let lit = 0.6 + 0.4 * n.dot(light).abs();
+        let [r, g, b] = color(f).map(|c| c * lit);
+        // Vertex colours are linear; the colours above are sRGB, as everywhere else.
+        let linear = Color::srgb(r, g, b).to_linear().to_f32_array();
+        for q in p {
+            positions.push(q.to_array());
+            colors.push(linear);
+            normals.push(n.to_array());
+        }
+    }
+    Mesh::new(
+        PrimitiveTopology::TriangleList,
+        RenderAssetUsages::default(),
+    )
+    .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, positions)
+    .with_inserted_attribute(Mesh::ATTRIBUTE_NORMAL, normals)
+    .with_inserted_attribute(Mesh::ATTRIBUTE_COLOR, colors)
+}
+
+fn spawn_mesh(
+    commands: &mut Commands,
+    meshes: &mut Assets<Mesh>,
+    materials: &mut Assets<StandardMaterial>,
+    name: &'static str,
+    mesh: Mesh,
+    alpha: f32,
+) {
+    commands.spawn((
+        Name::new(format!("surface: {name}")),
+        SurfaceMark(name),
+        Mesh3d(meshes.add(mesh)),
+        MeshMaterial3d(materials.add(StandardMaterial {
+            base_color: Color::srgba(1.0, 1.0, 1.0, alpha),
+            alpha_mode: if alpha < 1.0 {
+                AlphaMode::Blend
+            } else {
+                AlphaMode::Opaque
+            },
+            unlit: true,
+            cull_mode: None,
+            double_sided: true,
+            ..default()
+        })),
+    ));
+}
+
+fn spawn_lines(
+    commands: &mut Commands,
+    gizmos: &mut Assets<GizmoAsset>,
+    name: &'static str,
+    g: GizmoAsset,
+    width: f32,
+) {
+    commands.spawn((
+        Name::new(format!("surface: {name}")),
+        SurfaceMark(name),
+        Gizmo {
+            handle: gizmos.add(g),
+            line_config: GizmoLineConfig { width, ..default() },
+            depth_bias: -0.003,
+        },
+    ));
+}

@@ -1,0 +1,154 @@
+//! The phenomena panel: one row per phenomenon of the report — its verdict at the shown
+//! snapshot, a sparkline of its headline figure over log-iteration with the shown snapshot
+//! marked, and a click that selects the units involved — then the overlay and surface
+//! toggles that show the same in the view.
+
+use super::super::state::{Display, Selection};
+use crate::analysis::Analysis;
+use crate::analysis::rows::{Row, rows};
+use crate::overlays::Overlays;
+use bevy_egui::egui;
+
+/// The shown run's analysis so far: what it says, how far it has got (snapshots analysed
+/// of the run's), and why it stopped early.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Analysed<'a> {
+    pub analysis: Option<&'a Analysis>,
+    pub done: usize,
+    pub total: usize,
+    pub failed: Option<&'a str>,
+}
+
+/// The rows, at snapshot `shown` of the run.
+pub fn ui(
+    ui: &mut egui::Ui,
+    state: Analysed,
+    shown: usize,
+    selection: &mut Selection,
+    display: &mut Display,
+    units: usize,
+) {
+    use super::super::phenomena::WIDE_NET_UNITS;
+    if units > WIDE_NET_UNITS && !display.analyse_wide_nets {
+        ui.label(format!(
+            "{units} hidden units: the analysis of such a wide net takes seconds a snapshot"
+        ));
+        if ui.button("analyse this run").clicked() {
+            display.analyse_wide_nets = true;
+        }
+        return;
+    }
+    let Analysed {
+        analysis,
+        done,
+        total,
+        failed,
+    } = state;
+    if let Some(e) = failed {
+        ui.colored_label(egui::Color32::from_rgb(230, 170, 60), e);
+    }
+    if done < total {
+        ui.label(format!("analysing… {done} of {total} snapshots"));
+    }
+    let Some(a) = analysis.filter(|a| !a.samples.is_empty()) else {
+        return;
+    };
+    if shown >= a.samples.len() {
+        ui.weak("(the shown snapshot is not analysed yet: the last analysed one)");
+    }
+    let k = shown.min(a.samples.len() - 1);
+    for row in rows(a, k) {
+        row_ui(ui, &row, a.samples[k].iteration, selection);
+    }
+}
+
+fn row_ui(ui: &mut egui::Ui, row: &Row, iteration: u64, selection: &mut Selection) {
+    ui.horizontal(|ui| {
+        let chosen = !row.units.is_empty() && selection.units() == row.units;
+        let name = ui
+            .selectable_label(chosen, format!("{} {}", row.section, row.name))
+            .on_hover_text(if row.units.is_empty() {
+                "no units to select".to_string()
+            } else {
+                format!("select {} unit(s)", row.units.len())
+            });
+        if name.clicked() && !row.units.is_empty() {
+            selection.select_all(&row.units);
+        }
+        sparkline(ui, row, iteration).on_hover_text(row.figure);
+    });
+    ui.add(egui::Label::new(egui::RichText::new(&row.verdict).small()).wrap());
+}
+
+/// The series over log-iteration, scaled to its range, with the shown snapshot marked.
+fn sparkline(ui: &mut egui::Ui, row: &Row, iteration: u64) -> egui::Response {
+    let size = egui::vec2(ui.available_width().clamp(40.0, 120.0), 18.0);
+    let (rect, resp) = ui.allocate_exact_size(size, egui::Sense::hover());
+    let painter = ui.painter_at(rect);
+    painter.rect_filled(rect, 2.0, egui::Color32::from_gray(35));
+    let x_of = |it: u64| ((1 + it) as f64).log10();
+    let last = row.series.last().map_or(1.0, |s| x_of(s.0)).max(1e-9);
+    let finite = row.series.iter().map(|s| s.1).filter(|v| v.is_finite());
+    let (lo, hi) = finite.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+        (a.min(v), b.max(v))
+    });
+    let span = if hi > lo { hi - lo } else { 1.0 };
+    let at = |it: u64, v: f64| {
+        egui::pos2(
+            rect.left() + (x_of(it) / last) as f32 * rect.width(),
+            rect.bottom() - 2.0 - ((v - lo) / span) as f32 * (rect.height() - 4.0),
+        )
+    };
+    let stroke = egui::Stroke::new(1.2, egui::Color32::from_rgb(120, 190, 255));
+    let mut run: Vec<egui::Pos2> = Vec::new();
+    for &(it, v) in &row.series {
+        if v.is_finite() {
+            run.push(at(it, v));
+        } else if !run.is_empty() {
+            painter.add(egui::Shape::line(std::mem::take(&mut run), stroke));
+        }
+    }
+    if !run.is_empty() {
+        painter.add(egui::Shape::line(run, stroke));
+    }
+    let x = rect.left() + (x_of(iteration) / last) as f32 * rect.width();
+    painter.vline(
+        x,
+        rect.y_range(),
+        egui::Stroke::new(1.0, egui::Color32::YELLOW),
+    );
+    resp
+}
+
+/// The overlay and surface toggles.
+pub fn controls(ui: &mut egui::Ui, d: &mut Display) {
+    ui.label("Overlays");
+    ui.horizontal_wrapped(|ui| {
+        for name in Overlays::NAMES {
+            let flag = d.overlays.flag(name).expect("a name of the list");
+            ui.checkbox(flag, name);
+        }
+    });
+    ui.label("Surfaces (3D)");
+    let s = &mut d.surfaces;
+    ui.horizontal_wrapped(|ui| {
+        ui.checkbox(&mut s.output, "output");
+        ui.checkbox(&mut s.unit, "selected unit");
+        ui.checkbox(&mut s.velocity, "velocity");
+        ui.checkbox(&mut s.bends, "bends");
+    });
+    if s.output {
+        ui.horizontal(|ui| {
+            ui.radio_value(&mut s.by_class, false, "by region");
+            ui.radio_value(&mut s.by_class, true, "by class");
+            ui.checkbox(&mut s.below, "below ground");
+        });
+    }
+    if s.output || s.unit {
+        ui.add(
+            egui::Slider::new(&mut s.height, 0.1..=20.0)
+                .text("height")
+                .logarithmic(true),
+        );
+    }
+}
