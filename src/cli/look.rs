@@ -205,7 +205,7 @@ impl Extras {
                 let next = next
                     .network(&run.architecture())
                     .expect("validated on load");
-                boundary_velocity(&geom.boundary(n).polylines, net, &next, n, 40)
+                boundary_velocity(&geom.boundary(n).polylines, net, &next, n, 16)
             }
             _ => vec![],
         };

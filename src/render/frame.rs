@@ -259,9 +259,18 @@ pub fn render(geom: &Geometry, net: &Network, style: &FrameStyle, overlay: &Over
             pm.stroke_path(&path, &paint, &stroke, Transform::identity(), None);
         }
         super::phenomena::draw_plane(&mut pm, &proj, geom, &overlay.shapes, style, l, height);
+        // The unit's activation rises from its own plane, under the planes above it.
+        if three_d && style.unit.is_some_and(|n| n.layer == l) {
+            super::surface::draw_unit(&mut pm, &proj, geom, style);
+        }
     }
-    if three_d {
-        super::surface::draw_unit(&mut pm, &proj, geom, style);
+    if let Some(n) = style.unit.filter(|n| n.layer < layers) {
+        // The chosen unit's boundary, yellow over black as in the viewer.
+        let h = if three_d { (n.layer + 1) as f32 } else { 0.0 };
+        let lines = &geom.boundary(n).polylines;
+        let w = style.line_width;
+        super::phenomena::stroke(&mut pm, &proj, lines, h, [0, 0, 0, 255], w * 2.6, None);
+        super::phenomena::stroke(&mut pm, &proj, lines, h, [255, 235, 40, 255], w * 1.5, None);
     }
     super::surface::draw_velocity(&mut pm, &proj, &overlay.velocity, style);
     if style.decision_boundary {

@@ -175,7 +175,7 @@ fn shade(pts: &[(f32, f32)]) -> f32 {
 }
 
 /// Arrows from points of the unit's boundary to where they move by the next snapshot,
-/// scaled together so the fastest is a twentieth of the square.
+/// scaled together so the fastest is 8 % of the square.
 pub(super) fn draw_velocity(
     pm: &mut Pixmap,
     proj: &Projection,
@@ -190,7 +190,7 @@ pub(super) fn draw_velocity(
     if longest == 0.0 {
         return;
     }
-    let gain = 0.05 / longest;
+    let gain = 0.08 / longest;
     let height = if style.view == View::ThreeD {
         (n.layer + 1) as f32
     } else {

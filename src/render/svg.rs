@@ -262,7 +262,7 @@ fn overlays(
         .reduce(f64::max)
         .filter(|&m| m > 0.0)
     {
-        let gain = 0.05 / longest;
+        let gain = 0.08 / longest;
         let lines: Vec<Vec<[f64; 2]>> = style
             .velocity
             .iter()

@@ -147,10 +147,10 @@ pub fn rebuild_surfaces(
             .get(session.shown_index() + 1)
             .and_then(|snap| snap.network(&net.arch));
         if let Some(next) = next {
-            let v = boundary_velocity(&geom.boundary(n).polylines, net, &next, n, 40);
+            let v = boundary_velocity(&geom.boundary(n).polylines, net, &next, n, 16);
             let longest = v.iter().map(|(_, d)| d[0].hypot(d[1])).fold(0.0, f64::max);
             if longest > 0.0 {
-                let gain = 0.05 / longest;
+                let gain = 0.08 / longest;
                 let h = layer_height(n.layer) * lift + 0.004;
                 let mut g = GizmoAsset::new();
                 let c = Color::srgb_u8(200, 20, 150);
