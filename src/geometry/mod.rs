@@ -184,9 +184,18 @@ impl Geometry {
             .regions
     }
 
+    /// A region's vertex indices (into `vertices`), in order around it.
+    pub fn vertex_ids(&self, region: &Region) -> &[u32] {
+        self.layers[region.layer()].polygon(region)
+    }
+
+    /// A region's activation bits: every hidden layer's up to its own, 64 units per word.
+    pub fn pattern(&self, region: &Region) -> &[u64] {
+        self.layers[region.layer()].pattern(region)
+    }
+
     pub fn polygon(&self, region: &Region) -> Vec<[f64; 2]> {
-        region
-            .polygon
+        self.vertex_ids(region)
             .iter()
             .map(|&v| self.vertices[v as usize])
             .collect()
@@ -221,7 +230,7 @@ impl Geometry {
     /// Whether unit `n` is active in a region of layer `n.layer`'s partition or later.
     pub fn is_active(&self, region: &Region, n: NeuronId) -> bool {
         bit(
-            &region.pattern,
+            self.pattern(region),
             region_bit_offset(&self.hidden, n.layer) + n.index,
         )
     }

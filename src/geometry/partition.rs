@@ -22,17 +22,34 @@ use super::split::{Scratch, SplitCtx};
 use crate::nn::{Network, NeuronId};
 use rustc_hash::FxHashMap;
 
-/// A convex polygon of the partition with a fixed activation pattern.
-#[derive(Clone, Debug)]
+/// A convex polygon of the partition with a fixed activation pattern. Its vertex indices
+/// and pattern live in its layer's flat buffers ([`LayerPartition::polygon`],
+/// [`LayerPartition::pattern`], or [`super::Geometry::vertex_ids`] and
+/// [`super::Geometry::pattern`]): a partition of any size makes no allocation per region,
+/// and a region costs 24 bytes here, 4 per vertex and 8 per 64 units of the layers so far.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Region {
-    /// Vertex indices in order around the polygon.
-    pub polygon: Vec<u32>,
-    /// Activation bits of every hidden layer so far, layer by layer, 64 units per word.
-    pub pattern: Vec<u64>,
     /// Stable identity derived from the pattern (so colours do not flicker between frames).
     pub id: u64,
     /// The region of the previous layer's partition this one was cut from.
     pub parent: u32,
+    /// Its index in its layer, and where its vertex indices lie in the layer's polygons.
+    index: u32,
+    start: u32,
+    len: u16,
+    /// The hidden layer whose partition it belongs to.
+    layer: u16,
+}
+
+impl Region {
+    pub fn layer(&self) -> usize {
+        self.layer as usize
+    }
+
+    /// Its index in its layer's partition.
+    pub fn index(&self) -> usize {
+        self.index as usize
+    }
 }
 
 /// The partition after one hidden layer, with each region's affine map of that layer's
@@ -45,6 +62,12 @@ pub struct Region {
 #[derive(Clone, Debug, Default)]
 pub struct LayerPartition {
     pub regions: Vec<Region>,
+    /// Every region's vertex indices in order around it, one after the other.
+    polygons: Vec<u32>,
+    /// Every region's activation bits of each hidden layer so far (layer by layer, 64 units
+    /// per word), `stride` words per region.
+    patterns: Vec<u64>,
+    stride: usize,
     /// Units in this layer: the stride of `pre`.
     pub width: usize,
     /// Pre-activation maps, `[parent region][unit]`.
@@ -56,6 +79,19 @@ pub struct LayerPartition {
 }
 
 impl LayerPartition {
+    /// A region's vertex indices, in order around it.
+    #[inline]
+    pub fn polygon(&self, region: &Region) -> &[u32] {
+        &self.polygons[region.start as usize..region.start as usize + region.len as usize]
+    }
+
+    /// A region's activation bits (of every hidden layer up to this one).
+    #[inline]
+    pub fn pattern(&self, region: &Region) -> &[u64] {
+        let at = region.index as usize * self.stride;
+        &self.patterns[at..at + self.stride]
+    }
+
     /// The affine map of unit `j`'s pre-activation on region `r`.
     #[inline]
     pub fn pre_map(&self, r: usize, j: usize) -> [f64; 3] {
@@ -67,7 +103,7 @@ impl LayerPartition {
     pub fn unit_map(&self, r: usize, j: usize) -> [f64; 3] {
         let region = &self.regions[r];
         let m = self.pre[region.parent as usize * self.width + j];
-        if bit(&region.pattern, self.bit_offset + j) {
+        if bit(self.pattern(region), self.bit_offset + j) {
             m
         } else if self.slope == 0.0 {
             [0.0; 3]
@@ -145,9 +181,10 @@ pub enum Exceeded {
 }
 
 /// Estimated bytes of a partition with `vertices` vertices (each carrying `width` values of
-/// the layer being split) and `regions` regions with patterns of `words` words.
+/// the layer being split) and `regions` regions with patterns of `words` words (and about
+/// six vertices each).
 fn estimated_bytes(vertices: usize, width: usize, regions: usize, words: usize) -> usize {
-    vertices * (16 + 8 * width) + regions * (std::mem::size_of::<Region>() + 32 + 8 * words)
+    vertices * (16 + 8 * width) + regions * (std::mem::size_of::<Region>() + 24 + 8 * words)
 }
 
 /// Raw output of the splitting pass, before polylines are chained.
@@ -180,7 +217,27 @@ pub fn pattern_id(pattern: &[u64]) -> u64 {
     h
 }
 
+/// The partition of `rect` by every hidden layer of `net`. Compiled twice — for any x86-64
+/// and with AVX2 (chosen at run time) — so the per-unit loops run four values wide where
+/// the CPU can. Both builds compute the same values bit for bit: no operation is fused or
+/// reordered (Rust never contracts `a * b + c` into an FMA by itself).
 pub(super) fn split(net: &Network, rect: Rect, limit: Limit) -> Split {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU has AVX2 (checked just above).
+        return unsafe { split_avx2(net, rect, limit) };
+    }
+    split_any(net, rect, limit)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn split_avx2(net: &Network, rect: Rect, limit: Limit) -> Split {
+    split_any(net, rect, limit)
+}
+
+#[inline(always)]
+fn split_any(net: &Network, rect: Rect, limit: Limit) -> Split {
     let arch = &net.arch;
     let hidden = arch.hidden().len();
     let weights: Vec<Vec<f64>> = (0..arch.layers())
@@ -193,42 +250,65 @@ pub(super) fn split(net: &Network, rect: Rect, limit: Limit) -> Split {
     let mut vertices = rect.corners().to_vec();
     let whole = LayerPartition {
         regions: vec![Region {
-            polygon: vec![0, 1, 2, 3],
-            pattern: vec![],
             id: pattern_id(&[]),
             parent: 0,
+            index: 0,
+            start: 0,
+            len: 4,
+            layer: 0,
         }],
+        polygons: vec![0, 1, 2, 3],
+        patterns: vec![],
+        stride: 0,
         width: 2,
         pre: vec![],
         bit_offset: 0,
         slope: 0.0,
     };
-    let activation = arch.activation();
-    let slope = activation.slope() as f64;
-    let mut act: Vec<f64> = vertices.iter().flat_map(|p| [p[0], p[1]]).collect();
-    let mut act_width = 2;
+    let slope = arch.activation().slope() as f64;
     let mut layers: Vec<LayerPartition> = Vec::with_capacity(hidden);
     let mut segments = Vec::with_capacity(arch.neuron_count());
     let mut scratch = Scratch::default();
+    // The per-vertex values are the largest buffer (vertices × units); kept between calls
+    // so that a partition does not fault in fresh pages every time (a third of the time
+    // of a 3×128 net before).
+    let mut vals = VALS.with(|v| std::mem::take(&mut *v.borrow_mut()));
 
     let mut truncated = None;
     'layers: for l in 0..hidden {
         let width = arch.hidden()[l];
-        let mut vals = layer_values(&weights[l], &biases[l], &act, act_width, width);
+        let prev = layers.last().unwrap_or(&whole);
+        // The layer's pre-activation maps on each region of the partition so far (exact
+        // there), then its value at every vertex from the map of a region that has it.
+        let wt = transpose(&weights[l], width, prev.width);
+        let mut pre = vec![[0.0; 3]; prev.regions.len() * width];
+        if l == 0 {
+            let identity = |i| [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]][i];
+            compose(&wt, &biases[l], 2, identity, &mut pre, &mut Vec::new());
+        } else {
+            sibling_maps(prev, &wt, &biases[l], width, &mut pre);
+        }
+        vertex_values(prev, &pre, width, &vertices, &mut vals, |p| {
+            net.pre_activations(p[0], p[1]).swap_remove(l)
+        });
         let mut layer_segments = vec![Vec::new(); width];
         let mut next = Vec::new();
-        let mut cache: FxHashMap<(u32, u32, u32), u32> = FxHashMap::default();
-        let prev = layers.last().unwrap_or(&whole);
+        let stride = prev.stride + words(width);
+        let (mut polygons, mut patterns) = (Vec::new(), Vec::new());
+        // Sized for the crossings a layer typically makes (about one per region edge cut),
+        // so that it is not rehashed over and over while the partition grows.
+        let mut cache: FxHashMap<(u32, u32, u32), u32> =
+            FxHashMap::with_capacity_and_hasher(2 * prev.regions.len() + 64, Default::default());
         let nwords = words(width);
         for (ri, region) in prev.regions.iter().enumerate() {
-            scratch.reset(&region.polygon);
+            scratch.reset(prev.polygon(region));
             // Most lines miss a given region (more so the wider the layer). Signs at the
             // region's corners, as bitmasks over the layer's units: a unit strictly on one
             // side at every corner is on that side of every piece too (pieces are convex
             // parts of the region), so its bit is settled for all of them at once; only
             // the units whose lines cut or touch the region split pieces.
             let (mut pos, mut neg, mut zero) = ([0u64; 4], [0u64; 4], [0u64; 4]);
-            for &v in &region.polygon {
+            for &v in prev.polygon(region) {
                 let row = &vals[v as usize * width..(v as usize + 1) * width];
                 for (k, chunk) in row.chunks(64).enumerate() {
                     let (mut p, mut n, mut z) = (0u64, 0u64, 0u64);
@@ -260,8 +340,7 @@ pub(super) fn split(net: &Network, rect: Rect, limit: Limit) -> Split {
                 };
                 scratch.split_all(&mut ctx, segments);
             }
-            let words_so_far = region.pattern.len() + nwords;
-            let bytes = estimated_bytes(vertices.len(), width, next.len(), words_so_far);
+            let bytes = estimated_bytes(vertices.len(), width, next.len(), stride);
             if next.len() + scratch.pieces.len() > limit.regions || bytes > limit.bytes {
                 truncated = Some(Truncation {
                     layer: l,
@@ -275,32 +354,27 @@ pub(super) fn split(net: &Network, rect: Rect, limit: Limit) -> Split {
                 break 'layers;
             }
             for piece in &scratch.pieces {
-                let mut pattern = Vec::with_capacity(region.pattern.len() + nwords);
-                pattern.extend_from_slice(&region.pattern);
-                pattern.extend_from_slice(&piece.bits[..nwords]);
-                let polygon = scratch.polys[piece.start..piece.end].to_vec();
+                let at = patterns.len();
+                patterns.extend_from_slice(prev.pattern(region));
+                patterns.extend_from_slice(&piece.bits[..nwords]);
+                let start = polygons.len() as u32;
+                polygons.extend_from_slice(&scratch.polys[piece.start..piece.end]);
                 next.push(Region {
-                    polygon,
-                    id: pattern_id(&pattern),
-                    pattern,
+                    id: pattern_id(&patterns[at..]),
                     parent: ri as u32,
+                    index: next.len() as u32,
+                    start,
+                    len: (piece.end - piece.start) as u16,
+                    layer: l as u16,
                 });
             }
         }
-        // Affine maps: the pre-activation map is shared by all children of one parent.
-        let wt = transpose(&weights[l], width, prev.width);
-        let mut pre = vec![[0.0; 3]; prev.regions.len() * width];
-        if l == 0 {
-            let identity = |i| [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]][i];
-            compose(&wt, &biases[l], 2, identity, &mut pre, &mut Vec::new());
-        } else {
-            sibling_maps(prev, &wt, &biases[l], width, &mut pre);
-        }
-        act = vals.iter().map(|&v| activation.apply(v)).collect();
-        act_width = width;
         segments.extend(layer_segments);
         layers.push(LayerPartition {
             regions: next,
+            polygons,
+            patterns,
+            stride,
             width,
             pre,
             bit_offset: region_bit_offset(arch.hidden(), l),
@@ -314,6 +388,9 @@ pub(super) fn split(net: &Network, rect: Rect, limit: Limit) -> Split {
             let l = layers.len();
             layers.push(LayerPartition {
                 regions: vec![],
+                polygons: vec![],
+                patterns: vec![],
+                stride: 0,
                 width: arch.hidden()[l],
                 pre: vec![],
                 bit_offset: region_bit_offset(arch.hidden(), l),
@@ -321,6 +398,7 @@ pub(super) fn split(net: &Network, rect: Rect, limit: Limit) -> Split {
             });
         }
         segments.resize_with(arch.neuron_count(), Vec::new);
+        VALS.with(|v| *v.borrow_mut() = vals);
         return Split {
             vertices,
             layers,
@@ -334,8 +412,7 @@ pub(super) fn split(net: &Network, rect: Rect, limit: Limit) -> Split {
 
     let out = arch.layers() - 1;
     let outputs = arch.outputs();
-    let logit_vals = layer_values(&weights[out], &biases[out], &act, act_width, outputs);
-    let wt = transpose(&weights[out], outputs, act_width);
+    let wt = transpose(&weights[out], outputs, last.width);
     let mut maps = vec![[0.0; 3]; outputs * last.regions.len()];
     if hidden == 0 {
         let identity = |i| [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]][i];
@@ -348,11 +425,18 @@ pub(super) fn split(net: &Network, rect: Rect, limit: Limit) -> Split {
         1 => maps.iter().map(|&z| [[0.0; 3], z]).collect(),
         _ => maps.chunks_exact(2).map(|z| [z[0], z[1]]).collect(),
     };
-    let margin: Vec<f64> = match outputs {
-        1 => logit_vals,
-        _ => logit_vals.chunks_exact(2).map(|z| z[1] - z[0]).collect(),
-    };
-    let decision = decision_segments(&last.regions, &vertices, &margin);
+    // The margin (second logit minus the first) at every vertex, from the final maps.
+    let diff: Vec<[f64; 3]> = logits
+        .iter()
+        .map(|[a, b]| [b[0] - a[0], b[1] - a[1], b[2] - a[2]])
+        .collect();
+    let mut margin = Vec::new();
+    vertex_values(last, &diff, 1, &vertices, &mut margin, |p| {
+        let z = net.logits(p[0], p[1]);
+        vec![z[1] - z[0]]
+    });
+    let decision = decision_segments(last, &vertices, &margin);
+    VALS.with(|v| *v.borrow_mut() = vals);
     Split {
         vertices,
         layers,
@@ -380,6 +464,7 @@ pub(super) fn bit(pattern: &[u64], i: usize) -> bool {
 /// few units whose lines cut that parent, so the part of the sum over the units active in
 /// all of them is made once per parent, and each sibling adds only its own extra units:
 /// only additions (no cancellation), in a fixed order.
+#[inline(always)]
 fn sibling_maps(prev: &LayerPartition, wt: &[f64], b: &[f64], width: usize, pre: &mut [[f64; 3]]) {
     let regions = &prev.regions;
     let mut groups = Vec::new();
@@ -401,7 +486,7 @@ fn sibling_maps(prev: &LayerPartition, wt: &[f64], b: &[f64], width: usize, pre:
             for ((c, a), w) in common
                 .iter_mut()
                 .zip(&mut any)
-                .zip(&regions[r].pattern[w0..w0 + nw])
+                .zip(&prev.pattern(&regions[r])[w0..w0 + nw])
             {
                 *c &= w;
                 *a |= w;
@@ -425,7 +510,7 @@ fn sibling_maps(prev: &LayerPartition, wt: &[f64], b: &[f64], width: usize, pre:
         }
         for (k, r) in range.enumerate() {
             cur.copy_from_slice(base);
-            let own = &regions[r].pattern[w0..w0 + nw];
+            let own = &prev.pattern(&regions[r])[w0..w0 + nw];
             let mut extra = [0u64; 4];
             let mut off = [0u64; 4];
             for (((e, f), o), (c, a)) in extra
@@ -520,34 +605,46 @@ fn transpose(w: &[f64], outs: usize, ins: usize) -> Vec<f64> {
     t
 }
 
-/// Pre-activations `W·a + b` of one layer at every vertex (`act` is `[vertex][fan_in]`).
-///
-/// Summed input by input over contiguous rows of `Wᵀ` (vectorised over the layer's units)
-/// in the same order as the plain dot product, and skipping inputs that are exactly 0 —
-/// inactive ReLUs, often half of them — which add nothing.
-fn layer_values(w: &[f64], b: &[f64], act: &[f64], fan_in: usize, width: usize) -> Vec<f64> {
-    let wt = transpose(w, width, fan_in);
-    let vertices = act.len() / fan_in;
-    let mut out = vec![0.0; vertices * width];
-    let one = |(a, o): (&[f64], &mut [f64])| {
-        o.copy_from_slice(b);
-        for (&ai, row) in a.iter().zip(wt.chunks_exact(width)) {
-            if ai != 0.0 {
-                o.iter_mut().zip(row).for_each(|(oj, &wj)| *oj += wj * ai);
+thread_local! {
+    /// The per-vertex values' buffer, reused by the next partition on this thread.
+    static VALS: std::cell::RefCell<Vec<f64>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// A layer's values at every vertex (`[vertex][unit]`), each from the affine maps
+/// (`maps[region][unit]`) of the first region that has the vertex: the maps are exact on
+/// the closed region and continuous across its edges, so every region agrees with that
+/// value to rounding, and each vertex has one value per unit, which keeps the splitting
+/// consistent. 3 multiply-adds per unit and vertex, where a pass through the layer's
+/// weights would take one per input. A vertex no region has (none should be left) gets
+/// its values from the network (`network(point)`).
+#[inline(always)]
+fn vertex_values(
+    partition: &LayerPartition,
+    maps: &[[f64; 3]],
+    width: usize,
+    vertices: &[[f64; 2]],
+    vals: &mut Vec<f64>,
+    network: impl Fn([f64; 2]) -> Vec<f64>,
+) {
+    vals.clear();
+    vals.resize(vertices.len() * width, 0.0);
+    let mut done = vec![false; vertices.len()];
+    for (r, region) in partition.regions.iter().enumerate() {
+        let m = &maps[r * width..(r + 1) * width];
+        for &v in partition.polygon(region) {
+            let v = v as usize;
+            if std::mem::replace(&mut done[v], true) {
+                continue;
+            }
+            let [x, y] = vertices[v];
+            for (o, m) in vals[v * width..(v + 1) * width].iter_mut().zip(m) {
+                *o = m[0] * x + m[1] * y + m[2];
             }
         }
-    };
-    if vertices >= PARALLEL_REGIONS {
-        use rayon::prelude::*;
-        act.par_chunks_exact(fan_in)
-            .zip(out.par_chunks_exact_mut(width))
-            .for_each(one);
-    } else {
-        act.chunks_exact(fan_in)
-            .zip(out.chunks_exact_mut(width))
-            .for_each(one);
     }
-    out
+    for v in (0..vertices.len()).filter(|&v| !done[v]) {
+        vals[v * width..(v + 1) * width].copy_from_slice(&network(vertices[v]));
+    }
 }
 
 /// `out = W·M + b` for the affine map `M` whose row `i` is `m(i)` (`[a, b, c]` meaning
@@ -587,22 +684,32 @@ fn compose(
 
 /// Where the two logits are equal (`margin`, per vertex, the second minus the first: zero),
 /// inside each final region (which it does not split).
+#[inline(always)]
 fn decision_segments(
-    regions: &[Region],
+    partition: &LayerPartition,
     vertices: &[[f64; 2]],
     margin: &[f64],
 ) -> Vec<([f64; 2], [f64; 2])> {
     let d = |v: u32| margin[v as usize];
     let mut out = Vec::new();
     let mut cache: FxHashMap<(u32, u32), [f64; 2]> = FxHashMap::default();
-    for r in regions {
-        let n = r.polygon.len();
-        let mut points = Vec::with_capacity(2);
+    for r in &partition.regions {
+        let polygon = partition.polygon(r);
+        let n = polygon.len();
+        // The first and the last crossing point around the region (no allocation per region).
+        let (mut first, mut last, mut count) = ([0.0; 2], [0.0; 2], 0);
+        let mut add = |p: [f64; 2]| {
+            if count == 0 {
+                first = p;
+            }
+            last = p;
+            count += 1;
+        };
         for k in 0..n {
-            let (u, v) = (r.polygon[k], r.polygon[(k + 1) % n]);
+            let (u, v) = (polygon[k], polygon[(k + 1) % n]);
             let (du, dv) = (d(u), d(v));
             if du == 0.0 {
-                points.push(vertices[u as usize]);
+                add(vertices[u as usize]);
             } else if (du > 0.0) != (dv > 0.0) && dv != 0.0 {
                 let key = (u.min(v), u.max(v));
                 let p = *cache.entry(key).or_insert_with(|| {
@@ -611,11 +718,11 @@ fn decision_segments(
                     let (pa, pb) = (vertices[a as usize], vertices[b as usize]);
                     [pa[0] + t * (pb[0] - pa[0]), pa[1] + t * (pb[1] - pa[1])]
                 });
-                points.push(p);
+                add(p);
             }
         }
-        if points.len() >= 2 {
-            out.push((points[0], points[points.len() - 1]));
+        if count >= 2 {
+            out.push((first, last));
         }
     }
     out
@@ -630,4 +737,63 @@ pub fn neuron_at(hidden: &[usize], mut k: usize) -> NeuronId {
         k -= w;
     }
     panic!("neuron index out of range")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nn::{Activation, Architecture};
+    use rand::SeedableRng;
+
+    /// The AVX2 build of the partition and the portable one agree bit for bit.
+    #[test]
+    fn both_builds_of_the_partition_agree_exactly() {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            for (widths, activation, seed) in [
+                (&[16, 16, 16][..], Activation::Relu, 1),
+                (&[40, 30][..], Activation::LeakyRelu { slope: 0.1 }, 2),
+            ] {
+                let arch = Architecture::general(widths, 2, activation).unwrap();
+                let mut net =
+                    Network::init(arch, &mut rand_chacha::ChaCha8Rng::seed_from_u64(seed));
+                // Weights and biases of one size, so lines cross the rectangle everywhere.
+                let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed + 10);
+                net.params
+                    .iter_mut()
+                    .for_each(|p| *p = rand::Rng::random_range(&mut rng, -1.0..1.0));
+                let limit = Limit::from_env();
+                let rect = Rect::new(-0.2, 0.1, 1.3, 0.9).unwrap();
+                let a = split_any(&net, rect, limit);
+                // SAFETY: checked above.
+                let b = unsafe { split_avx2(&net, rect, limit) };
+                let bits =
+                    |v: &[[f64; 2]]| v.iter().map(|p| p.map(f64::to_bits)).collect::<Vec<_>>();
+                assert!(a.vertices.len() > 100);
+                assert_eq!(bits(&a.vertices), bits(&b.vertices));
+                assert_eq!(a.segments, b.segments);
+                for (x, y) in a.layers.iter().zip(&b.layers) {
+                    assert_eq!(x.regions, y.regions);
+                    assert_eq!(x.polygons, y.polygons);
+                    assert_eq!(x.patterns, y.patterns);
+                    let maps = |l: &LayerPartition| {
+                        l.pre
+                            .iter()
+                            .map(|m| m.map(f64::to_bits))
+                            .collect::<Vec<_>>()
+                    };
+                    assert_eq!(maps(x), maps(y));
+                }
+                let logits = |s: &Split| {
+                    s.logits
+                        .iter()
+                        .flatten()
+                        .flatten()
+                        .map(|v| v.to_bits())
+                        .collect::<Vec<_>>()
+                };
+                assert_eq!(logits(&a), logits(&b));
+            }
+        }
+    }
 }

@@ -11,36 +11,45 @@ pub(super) fn chain(mut segs: Vec<(u32, u32)>) -> Vec<Vec<u32>> {
     segs.retain(|s| s.0 != s.1);
     segs.sort_unstable();
     segs.dedup();
-    let mut adj: FxHashMap<u32, Vec<usize>> = FxHashMap::default();
-    for (i, &(a, b)) in segs.iter().enumerate() {
-        adj.entry(a).or_default().push(i);
-        adj.entry(b).or_default().push(i);
-    }
+    // Incidence pairs (vertex, segment) sorted: a vertex's segments are one run of them,
+    // in segment order (one flat buffer rather than a list per vertex).
+    let mut inc: Vec<(u32, u32)> = segs
+        .iter()
+        .enumerate()
+        .flat_map(|(i, &(a, b))| [(a, i as u32), (b, i as u32)])
+        .collect();
+    inc.sort_unstable();
+    let at_vertex = |v: u32| {
+        let lo = inc.partition_point(|x| x.0 < v);
+        let hi = lo + inc[lo..].partition_point(|x| x.0 == v);
+        &inc[lo..hi]
+    };
     let mut used = vec![false; segs.len()];
     let mut out = Vec::new();
     let walk = |start: u32, used: &mut Vec<bool>| {
         let mut line = vec![start];
         let mut at = start;
-        while let Some(&i) = adj[&at].iter().find(|&&i| !used[i]) {
-            used[i] = true;
-            let (a, b) = segs[i];
+        while let Some(&(_, i)) = at_vertex(at).iter().find(|x| !used[x.1 as usize]) {
+            used[i as usize] = true;
+            let (a, b) = segs[i as usize];
             at = if a == at { b } else { a };
             line.push(at);
-            if adj[&at].len() != 2 {
+            if at_vertex(at).len() != 2 {
                 break;
             }
         }
         line
     };
-    // Open chains first, from their ends (and from branch points), then the loops.
-    let mut ends: Vec<u32> = adj
-        .iter()
-        .filter(|(_, v)| v.len() != 2)
-        .map(|(&k, _)| k)
+    // Open chains first, from their ends (and from branch points) in vertex order, then the
+    // loops.
+    let mut ends: Vec<u32> = inc
+        .chunk_by(|x, y| x.0 == y.0)
+        .filter(|run| run.len() != 2)
+        .map(|run| run[0].0)
         .collect();
-    ends.sort_unstable();
+    ends.dedup();
     for e in ends {
-        while adj[&e].iter().any(|&i| !used[i]) {
+        while at_vertex(e).iter().any(|x| !used[x.1 as usize]) {
             out.push(walk(e, &mut used));
         }
     }

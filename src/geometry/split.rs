@@ -44,6 +44,7 @@ impl Scratch {
     }
 
     /// Cuts every piece by the context's neuron.
+    #[inline(always)]
     pub(super) fn split_all(&mut self, ctx: &mut SplitCtx, segments: &mut Vec<(u32, u32)>) {
         self.next_polys.clear();
         self.next_pieces.clear();
@@ -55,6 +56,7 @@ impl Scratch {
         std::mem::swap(&mut self.pieces, &mut self.next_pieces);
     }
 
+    #[inline(always)]
     fn split_piece(&mut self, piece: Piece, ctx: &mut SplitCtx, segments: &mut Vec<(u32, u32)>) {
         let j = ctx.neuron;
         let poly = &self.polys[piece.start..piece.end];
@@ -151,6 +153,7 @@ impl SplitCtx<'_> {
     }
 
     /// The vertex where neuron `j`'s line crosses edge (u, v), made once and shared.
+    #[inline(always)]
     fn crossing(&mut self, u: u32, v: u32) -> u32 {
         let key = (u.min(v), u.max(v), self.neuron as u32);
         if let Some(&w) = self.cache.get(&key) {
@@ -164,16 +167,27 @@ impl SplitCtx<'_> {
         let w = self.vertices.len() as u32;
         self.vertices
             .push([pa[0] + t * (pb[0] - pa[0]), pa[1] + t * (pb[1] - pa[1])]);
+        // The new vertex's values, interpolated along the edge: exactly 0 for this neuron,
+        // and snapped onto any other neuron's line it meets here within rounding (duplicate
+        // neurons, lines through one point), so that line does not cut a sliver of zero
+        // width. Written as one pass over slices so that it vectorises.
         let width = self.width;
-        for k in 0..width {
-            let (x, y) = (self.vals[a * width + k], self.vals[b * width + k]);
+        let start = self.vals.len();
+        self.vals.resize(start + width, 0.0);
+        let (old, new) = self.vals.split_at_mut(start);
+        let (ra, rb) = (
+            &old[a * width..(a + 1) * width],
+            &old[b * width..(b + 1) * width],
+        );
+        for ((o, &x), &y) in new.iter_mut().zip(ra).zip(rb) {
             let v = x + t * (y - x);
-            // Exactly on this neuron's line; and snapped onto any other neuron's line it
-            // meets here within rounding (duplicate neurons, lines through one point), so
-            // that line does not cut a sliver of zero width.
-            let on_line = k == self.neuron || v.abs() <= 1e-12 * (x.abs() + y.abs());
-            self.vals.push(if on_line { 0.0 } else { v });
+            *o = if v.abs() <= 1e-12 * (x.abs() + y.abs()) {
+                0.0
+            } else {
+                v
+            };
         }
+        new[self.neuron] = 0.0;
         self.cache.insert(key, w);
         w
     }

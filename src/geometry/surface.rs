@@ -69,7 +69,7 @@ impl Surface {
             .iter()
             .enumerate()
             .map(|(r, region)| {
-                for &v in &region.polygon {
+                for &v in geom.vertex_ids(region) {
                     if !set[v as usize] {
                         set[v as usize] = true;
                         positions[v as usize][2] = height(r, geom.vertices[v as usize]);
@@ -84,7 +84,7 @@ impl Surface {
                 Facet {
                     region: r,
                     id: region.id,
-                    polygon: region.polygon.clone(),
+                    polygon: geom.vertex_ids(region).to_vec(),
                     positive: height(r, c) > 0.0,
                 }
             })

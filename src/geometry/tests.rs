@@ -69,7 +69,7 @@ fn check_exact(net: &Network, rect: Rect, grid: usize) -> Geometry {
         assert!(poly.len() >= 3);
         let c = centroid(&poly);
         let pattern = g.pattern_at(net, c);
-        if pattern != r.pattern {
+        if pattern != g.pattern(r) {
             // Only acceptable for slivers too thin to sample: some unit is ~0 there.
             let pre = net.pre_activations(c[0], c[1]);
             let near_zero = net

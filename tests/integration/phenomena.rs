@@ -163,6 +163,10 @@ fn toggling_overlays_and_surfaces_adds_and_removes_their_entities() {
         .unwrap();
     let mesh = world.resource::<Assets<Mesh>>().get(&handle).unwrap();
     let geom = world.resource::<Shown>().geometry.clone().unwrap();
-    let triangles: usize = geom.regions().iter().map(|r| r.polygon.len() - 2).sum();
+    let triangles: usize = geom
+        .regions()
+        .iter()
+        .map(|r| geom.vertex_ids(r).len() - 2)
+        .sum();
     assert_eq!(mesh.count_vertices(), 3 * triangles);
 }
