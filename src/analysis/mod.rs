@@ -380,7 +380,7 @@ mod tests {
         paired.sort_unstable();
         paired.dedup();
         assert_eq!(named, paired);
-        assert!(rows.iter().any(|r| r.name == "where the boundaries go"));
+        assert!(rows.iter().any(|r| r.name == "complexity"));
         assert!(a.summary().contains("§3–4 local complexity"));
         // §10's resources: two lines on each side of the edge pass through each half.
         assert_eq!(a.components.len(), 2);

@@ -259,7 +259,7 @@ pub fn rows(a: &Analysis, k: usize) -> Vec<Row> {
     // §3–4.
     if let (Some(n), Some(f)) = (now.complexity_near, now.complexity_far) {
         out.push(Row {
-            name: "where the boundaries go",
+            name: "complexity",
             section: "§3–4",
             verdict: if f > 0.0 {
                 format!("{:.1}× more units near the contour", n / f)

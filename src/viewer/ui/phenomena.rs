@@ -54,7 +54,7 @@ pub fn ui(
         return;
     };
     if shown >= a.samples.len() {
-        ui.weak("(the shown snapshot is not analysed yet: the last analysed one)");
+        ui.weak("(the shown snapshot is not analysed yet: verdicts of the last analysed one)");
     }
     let k = shown.min(a.samples.len() - 1);
     for row in rows(a, k) {
@@ -75,14 +75,17 @@ fn row_ui(ui: &mut egui::Ui, row: &Row, iteration: u64, selection: &mut Selectio
         if name.clicked() && !row.units.is_empty() {
             selection.select_all(&row.units);
         }
-        sparkline(ui, row, iteration).on_hover_text(row.figure);
+        // At the right edge, so the sparklines line up whatever the names' lengths.
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            sparkline(ui, row, iteration).on_hover_text(row.figure);
+        });
     });
     ui.add(egui::Label::new(egui::RichText::new(&row.verdict).small()).wrap());
 }
 
 /// The series over log-iteration, scaled to its range, with the shown snapshot marked.
 fn sparkline(ui: &mut egui::Ui, row: &Row, iteration: u64) -> egui::Response {
-    let size = egui::vec2(ui.available_width().clamp(40.0, 120.0), 18.0);
+    let size = egui::vec2(ui.available_width().clamp(30.0, 90.0), 18.0);
     let (rect, resp) = ui.allocate_exact_size(size, egui::Sense::hover());
     let painter = ui.painter_at(rect);
     painter.rect_filled(rect, 2.0, egui::Color32::from_gray(35));
