@@ -201,19 +201,26 @@ fn overlays(
         }
         let _ = writeln!(s, "</g>");
     }
-    for (l, lines) in shapes.mirror.iter().enumerate() {
-        if lines.is_empty() || !style.shows(l) {
-            continue;
-        }
+    if !shapes.mirror.is_empty() {
         let _ = writeln!(
             s,
-            r#"<path class="overlay-mirror" data-layer="{}" stroke="{}" stroke-opacity="0.4" stroke-width="{w}" stroke-dasharray="{} {}" fill="none" d="{}"/>"#,
-            l + 1,
-            hex(layer_color(l)),
+            r#"<g id="overlay-mirror" stroke-opacity="0.4" stroke-width="{w}" stroke-dasharray="{} {}" fill="none">"#,
             3.0 * w,
-            2.5 * w,
-            path_data(lines, to_px)
+            2.5 * w
         );
+        for (l, lines) in shapes.mirror.iter().enumerate() {
+            if lines.is_empty() || !style.shows(l) {
+                continue;
+            }
+            let _ = writeln!(
+                s,
+                r#"<path class="overlay-mirror" data-layer="{}" stroke="{}" d="{}"/>"#,
+                l + 1,
+                hex(layer_color(l)),
+                path_data(lines, to_px)
+            );
+        }
+        let _ = writeln!(s, "</g>");
     }
     if !shapes.ghosts.is_empty() {
         let _ = writeln!(

@@ -233,8 +233,8 @@ fn svg_overlays_each_have_their_own_group() {
             .children()
             .any(|n| n.has_tag_name("rect"))
     );
-    let mirrored = doc
-        .descendants()
+    let mirrored = group("overlay-mirror")
+        .children()
         .filter(|n| n.attribute("class") == Some("overlay-mirror"))
         .count();
     assert_eq!(mirrored, run.settings.widths.len());
