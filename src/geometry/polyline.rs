@@ -11,30 +11,37 @@ pub(super) fn chain(mut segs: Vec<(u32, u32)>) -> Vec<Vec<u32>> {
     segs.retain(|s| s.0 != s.1);
     segs.sort_unstable();
     segs.dedup();
-    // Incidence pairs (vertex, segment) sorted: a vertex's segments are one run of them,
-    // in segment order (one flat buffer rather than a list per vertex).
+    // Incidence pairs (vertex, segment) sorted: a vertex's segments are one run of them, in
+    // segment order. The vertices get dense local numbers (their runs' order), so walking
+    // looks up a vertex's segments by index, in flat buffers rather than a list per vertex.
     let mut inc: Vec<(u32, u32)> = segs
         .iter()
         .enumerate()
         .flat_map(|(i, &(a, b))| [(a, i as u32), (b, i as u32)])
         .collect();
     inc.sort_unstable();
-    let at_vertex = |v: u32| {
-        let lo = inc.partition_point(|x| x.0 < v);
-        let hi = lo + inc[lo..].partition_point(|x| x.0 == v);
-        &inc[lo..hi]
-    };
+    let (mut verts, mut offsets) = (Vec::new(), Vec::new());
+    for (k, &(v, _)) in inc.iter().enumerate() {
+        if verts.last() != Some(&v) {
+            verts.push(v);
+            offsets.push(k);
+        }
+    }
+    offsets.push(inc.len());
+    let local = |v: u32| verts.binary_search(&v).expect("a vertex of a segment") as u32;
+    let ends_of: Vec<(u32, u32)> = segs.iter().map(|&(a, b)| (local(a), local(b))).collect();
+    let around = |lv: u32| &inc[offsets[lv as usize]..offsets[lv as usize + 1]];
     let mut used = vec![false; segs.len()];
     let mut out = Vec::new();
     let walk = |start: u32, used: &mut Vec<bool>| {
-        let mut line = vec![start];
+        let mut line = vec![verts[start as usize]];
         let mut at = start;
-        while let Some(&(_, i)) = at_vertex(at).iter().find(|x| !used[x.1 as usize]) {
+        while let Some(&(_, i)) = around(at).iter().find(|x| !used[x.1 as usize]) {
             used[i as usize] = true;
-            let (a, b) = segs[i as usize];
+            let (a, b) = ends_of[i as usize];
             at = if a == at { b } else { a };
-            line.push(at);
-            if at_vertex(at).len() != 2 {
+            line.push(verts[at as usize]);
+            if around(at).len() != 2 {
                 break;
             }
         }
@@ -42,20 +49,14 @@ pub(super) fn chain(mut segs: Vec<(u32, u32)>) -> Vec<Vec<u32>> {
     };
     // Open chains first, from their ends (and from branch points) in vertex order, then the
     // loops.
-    let mut ends: Vec<u32> = inc
-        .chunk_by(|x, y| x.0 == y.0)
-        .filter(|run| run.len() != 2)
-        .map(|run| run[0].0)
-        .collect();
-    ends.dedup();
-    for e in ends {
-        while at_vertex(e).iter().any(|x| !used[x.1 as usize]) {
+    for e in (0..verts.len() as u32).filter(|&e| around(e).len() != 2) {
+        while around(e).iter().any(|x| !used[x.1 as usize]) {
             out.push(walk(e, &mut used));
         }
     }
     for i in 0..segs.len() {
         if !used[i] {
-            out.push(walk(segs[i].0, &mut used));
+            out.push(walk(ends_of[i].0, &mut used));
         }
     }
     out
