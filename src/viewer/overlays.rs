@@ -173,7 +173,7 @@ pub fn rebuild_overlays(
             TextureFormat::Rgba8UnormSrgb,
             RenderAssetUsages::MAIN_WORLD | RenderAssetUsages::RENDER_WORLD,
         );
-        img.sampler = ImageSampler::nearest();
+        img.sampler = ImageSampler::linear();
         let r = geom.rect;
         let centre = world([(r.x0 + r.x1) / 2.0, (r.y0 + r.y1) / 2.0], ground - 0.001);
         commands.spawn((

@@ -303,6 +303,35 @@ fn surfaces_render_in_3d_and_bad_combinations_are_named() {
         colours(&surf),
         colours(&plain)
     );
+    // Corners drawn in their pink on a PNG figure, none without the overlay.
+    let corners = dir.join("corners.png");
+    let o = ginn(&[
+        "figure",
+        run,
+        "--at",
+        "last",
+        "--overlay",
+        "corners",
+        "--out",
+        corners.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let img = image::open(&corners).unwrap().to_rgba8();
+    assert!(has_color(&img, [255, 60, 160]));
+    let plain_2d = dir.join("plain2d.png");
+    let o = ginn(&[
+        "figure",
+        run,
+        "--at",
+        "last",
+        "--out",
+        plain_2d.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!has_color(
+        &image::open(&plain_2d).unwrap().to_rgba8(),
+        [255, 60, 160]
+    ));
     let unit = format!("{}/unit/", dir.display());
     let o = ginn(&[
         "render",
