@@ -95,6 +95,9 @@ pub fn wide_net(width: usize, iterations: u64) -> Network {
 pub struct WidthTiming {
     pub width: usize,
     pub regions: usize,
+    /// Bytes the finished geometry holds, per final region (all layers' partitions,
+    /// vertices, boundaries, maps).
+    pub bytes_per_region: f64,
     pub one_core_ms: f64,
     pub all_cores_ms: f64,
     pub cores: usize,
@@ -102,7 +105,9 @@ pub struct WidthTiming {
 
 pub fn width_timing(width: usize, reps: usize) -> WidthTiming {
     let net = wide_net(width, 3000);
-    let regions = Geometry::new(&net, Rect::UNIT).regions().len();
+    let g = Geometry::new(&net, Rect::UNIT);
+    let regions = g.regions().len();
+    let bytes_per_region = g.heap_bytes() as f64 / regions as f64;
     let time = || {
         median_ms(reps, || {
             std::hint::black_box(Geometry::new(&net, Rect::UNIT));
@@ -116,6 +121,7 @@ pub fn width_timing(width: usize, reps: usize) -> WidthTiming {
     WidthTiming {
         width,
         regions,
+        bytes_per_region,
         one_core_ms: one,
         all_cores_ms: time(),
         cores: rayon::current_num_threads(),

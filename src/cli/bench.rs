@@ -175,8 +175,8 @@ impl BenchCmd {
         );
         for w in &scaling {
             println!(
-                "geometry (3×{}, trained 3,000 iterations, {} regions): {:.2} ms on one core, {:.2} ms on {}",
-                w.width, w.regions, w.one_core_ms, w.all_cores_ms, w.cores
+                "geometry (3×{}, trained 3,000 iterations, {} regions, {:.0} bytes per region): {:.2} ms on one core, {:.2} ms on {}",
+                w.width, w.regions, w.bytes_per_region, w.one_core_ms, w.all_cores_ms, w.cores
             );
         }
         Ok(())

@@ -205,6 +205,24 @@ impl Geometry {
         polyline::polygon_area(&self.polygon(region))
     }
 
+    /// Bytes the geometry holds: every layer's partition, the vertices, the boundaries and
+    /// the logit maps (what `ginn bench` reports per region).
+    pub fn heap_bytes(&self) -> usize {
+        self.layers
+            .iter()
+            .map(LayerPartition::heap_bytes)
+            .sum::<usize>()
+            + self.vertices.capacity() * 16
+            + self
+                .boundaries
+                .iter()
+                .flat_map(|b| &b.polylines)
+                .map(|l| l.capacity() * 16)
+                .sum::<usize>()
+            + self.logits.capacity() * 48
+            + self.by_id.capacity() * 12
+    }
+
     /// Region counts after each layer.
     pub fn regions_per_layer(&self) -> Vec<usize> {
         self.layers.iter().map(|l| l.regions.len()).collect()

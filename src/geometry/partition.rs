@@ -92,6 +92,14 @@ impl LayerPartition {
         &self.patterns[at..at + self.stride]
     }
 
+    /// Bytes this layer's partition holds (regions, polygons, patterns, maps).
+    pub fn heap_bytes(&self) -> usize {
+        self.regions.capacity() * std::mem::size_of::<Region>()
+            + self.polygons.capacity() * 4
+            + self.patterns.capacity() * 8
+            + self.pre.capacity() * 24
+    }
+
     /// The affine map of unit `j`'s pre-activation on region `r`.
     #[inline]
     pub fn pre_map(&self, r: usize, j: usize) -> [f64; 3] {
