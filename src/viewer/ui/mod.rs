@@ -295,7 +295,9 @@ pub fn draw(root: &mut egui::Ui, p: Panes) -> (Vec<RunCommand>, egui::Rect) {
                             sessions.active().settings.widths.iter().sum(),
                         );
                         ui.separator();
-                        phenomena::controls(ui, display);
+                        let s = sessions.active();
+                        let has_next = s.shown_index() + 1 < s.snapshots.len();
+                        phenomena::controls(ui, display, selection.neuron.is_some(), has_next);
                     });
             });
         });

@@ -123,8 +123,9 @@ fn sparkline(ui: &mut egui::Ui, row: &Row, iteration: u64) -> egui::Response {
     resp
 }
 
-/// The overlay and surface toggles.
-pub fn controls(ui: &mut egui::Ui, d: &mut Display) {
+/// The overlay and surface toggles (`selected`: a unit is selected; `has_next`: the shown
+/// snapshot has a next one, for the velocity).
+pub fn controls(ui: &mut egui::Ui, d: &mut Display, selected: bool, has_next: bool) {
     ui.label("Overlays");
     ui.horizontal_wrapped(|ui| {
         for name in Overlays::NAMES {
@@ -146,6 +147,11 @@ pub fn controls(ui: &mut egui::Ui, d: &mut Display) {
             ui.radio_value(&mut s.by_class, true, "by class");
             ui.checkbox(&mut s.below, "below ground");
         });
+    }
+    if (s.unit || s.velocity) && !selected {
+        ui.weak("select a unit (click its boundary) for its surface and velocity");
+    } else if s.velocity && !has_next {
+        ui.weak("velocity: the shown snapshot is the last, there is no next one to move to");
     }
     if s.output || s.unit {
         ui.add(
