@@ -302,22 +302,12 @@ fn component_accuracy(t: &TargetShapes, cx: &Context) -> Vec<f64> {
 /// The local complexity over a grid: at each cell centre, the number of units whose
 /// boundary passes within `radius`.
 pub fn heat(geom: &Geometry, radius: f64, side: usize) -> Heat {
-    let index = SegmentIndex::tagged(
-        geom.boundaries.iter().enumerate().flat_map(|(k, b)| {
-            b.polylines
-                .iter()
-                .flat_map(move |l| l.windows(2).map(move |w| (w[0], w[1], k as u32)))
-        }),
-        64,
-    );
+    let index = SegmentIndex::of_boundaries(&geom.boundaries, 64);
     let mut tags = Vec::new();
     let counts: Vec<u16> = (0..side * side)
         .map(|i| {
             let p = geom.rect.pixel_centre(i, side, side);
-            tags.clear();
             index.tags_near(p, radius, &mut tags);
-            tags.sort_unstable();
-            tags.dedup();
             tags.len().min(u16::MAX as usize) as u16
         })
         .collect();

@@ -86,6 +86,17 @@ impl Analyzer {
         }
     }
 
+    /// An analysis of `run` (its architecture, data and learning rate).
+    pub fn for_run(run: &crate::run::Run, th: Thresholds, measures: Measures) -> Self {
+        Self::new(
+            run.architecture(),
+            run.target.clone(),
+            run.settings.lr,
+            th,
+            measures,
+        )
+    }
+
     /// Snapshots analysed so far.
     pub fn len(&self) -> usize {
         self.samples.len()

@@ -53,14 +53,7 @@ impl Probes {
 /// The mean number of units whose boundary passes within the probes' radius, on the
 /// contour and far from it (`None` without probes of that kind).
 pub fn measure(geom: &Geometry, p: &Probes) -> (Option<f64>, Option<f64>) {
-    let index = SegmentIndex::tagged(
-        geom.boundaries.iter().enumerate().flat_map(|(k, b)| {
-            b.polylines
-                .iter()
-                .flat_map(move |l| l.windows(2).map(move |w| (w[0], w[1], k as u32)))
-        }),
-        64,
-    );
+    let index = SegmentIndex::of_boundaries(&geom.boundaries, 64);
     let mut tags = Vec::new();
     let mut mean = |pts: &[[f64; 2]]| {
         let total: usize = pts

@@ -29,14 +29,7 @@ pub fn critical_points(geom: &Geometry) -> Vec<Vec<[f64; 2]>> {
                 }
             }
             // Crossings between two units of the layer, found through a segment hash.
-            let index = SegmentIndex::tagged(
-                units.iter().enumerate().flat_map(|(k, b)| {
-                    b.polylines
-                        .iter()
-                        .flat_map(move |line| line.windows(2).map(move |w| (w[0], w[1], k as u32)))
-                }),
-                64,
-            );
+            let index = SegmentIndex::of_boundaries(units.iter().copied(), 64);
             for (k, b) in units.iter().enumerate() {
                 for line in &b.polylines {
                     for w in line.windows(2) {

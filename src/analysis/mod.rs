@@ -296,13 +296,7 @@ pub fn analyze_with(
     measures: Measures,
     tick: &(dyn Fn() + Sync),
 ) -> Result<Analysis, crate::geometry::Truncation> {
-    let mut a = Analyzer::new(
-        run.architecture(),
-        run.target.clone(),
-        run.settings.lr,
-        th.clone(),
-        measures,
-    );
+    let mut a = Analyzer::for_run(run, th.clone(), measures);
     for snap in &run.snapshots {
         a.add(snap)?;
         tick();

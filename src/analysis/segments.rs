@@ -29,6 +29,21 @@ impl SegmentIndex {
         Self { cells, buckets }
     }
 
+    /// Every segment of these boundaries, tagged by the boundary's position in the list.
+    pub fn of_boundaries<'a>(
+        boundaries: impl IntoIterator<Item = &'a crate::geometry::NeuronBoundary>,
+        cells: usize,
+    ) -> Self {
+        Self::tagged(
+            boundaries.into_iter().enumerate().flat_map(|(k, b)| {
+                b.polylines
+                    .iter()
+                    .flat_map(move |l| l.windows(2).map(move |w| (w[0], w[1], k as u32)))
+            }),
+            cells,
+        )
+    }
+
     /// The distinct tags of the segments within `radius` of `p`.
     pub fn tags_near(&self, p: [f64; 2], radius: f64, out: &mut Vec<u32>) {
         out.clear();

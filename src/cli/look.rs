@@ -149,21 +149,10 @@ impl Extras {
             Some(&last) if o.need_history() => {
                 let mut measures = Measures::parse("critical").expect("a measure");
                 measures.indecisive = o.indecisive;
-                let mut a = Analyzer::new(
-                    run.architecture(),
-                    run.target.clone(),
-                    run.settings.lr,
-                    thresholds.clone(),
-                    measures,
-                );
+                let mut a = Analyzer::for_run(run, thresholds.clone(), measures);
                 eprintln!("analysing {} snapshots for the overlays…", last + 1);
                 for snap in &run.snapshots[..=last] {
-                    a.add(snap).map_err(|t| {
-                        anyhow::anyhow!(
-                            "snapshot at iteration {}: {t}; GINN_MAX_REGIONS raises the limit",
-                            snap.iteration
-                        )
-                    })?;
+                    a.add(snap).map_err(|t| over_limit(snap.iteration, &t))?;
                 }
                 Some(a.analysis())
             }
@@ -261,10 +250,10 @@ pub fn frame_of(
 
 /// The whole partition of snapshot `i`, or an error naming the snapshot and the limit.
 pub fn complete_geometry(run: &Run, i: usize, net: &ginn::nn::Network) -> anyhow::Result<Geometry> {
-    Geometry::complete(net, Rect::UNIT).map_err(|t| {
-        anyhow::anyhow!(
-            "snapshot at iteration {}: {t}; GINN_MAX_REGIONS raises the limit",
-            run.snapshots[i].iteration
-        )
-    })
+    Geometry::complete(net, Rect::UNIT).map_err(|t| over_limit(run.snapshots[i].iteration, &t))
+}
+
+/// The error of a snapshot whose partition is over the region limit, saying what to do.
+pub fn over_limit(iteration: u64, t: &ginn::geometry::Truncation) -> anyhow::Error {
+    anyhow::anyhow!("snapshot at iteration {iteration}: {t}; GINN_MAX_REGIONS raises the limit")
 }

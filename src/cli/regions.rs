@@ -40,12 +40,10 @@ impl RegionsCmd {
                 break;
             }
             let t = Instant::now();
-            geom = Some(Geometry::complete(&net, Rect::UNIT).map_err(|t| {
-                anyhow::anyhow!(
-                    "snapshot at iteration {}: {t}; GINN_MAX_REGIONS raises the limit",
-                    snap.iteration
-                )
-            })?);
+            geom = Some(
+                Geometry::complete(&net, Rect::UNIT)
+                    .map_err(|t| super::look::over_limit(snap.iteration, &t))?,
+            );
             times.push(t.elapsed().as_secs_f64() * 1e3);
         }
         times.sort_by(f64::total_cmp);

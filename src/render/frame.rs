@@ -430,14 +430,7 @@ fn draw_points(pm: &mut Pixmap, proj: &Projection, points: &Points, side: f32) {
 fn plane(pm: &mut Pixmap, proj: &Projection, height: f32) {
     let corners = [[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]];
     let mut pb = PathBuilder::new();
-    for (i, c) in corners.iter().enumerate() {
-        let (x, y) = proj.point(*c, height);
-        if i == 0 {
-            pb.move_to(x, y)
-        } else {
-            pb.line_to(x, y)
-        }
-    }
+    add_polyline(&mut pb, corners.iter().map(|&c| proj.point(c, height)));
     pb.close();
     let Some(path) = pb.finish() else { return };
     let mut paint = Paint::default();

@@ -2,7 +2,7 @@
 //! shaded flat facet per linear region drawn back to front; the selected unit's activation
 //! over its plane; and arrows of where its boundary moves by the next snapshot.
 
-use super::frame::{FrameStyle, Projection, SurfaceKind, View};
+use super::frame::{FrameStyle, Projection, SurfaceKind, View, add_polyline};
 use super::phenomena::stroke;
 use super::{layer_color, region_color};
 use crate::geometry::{Geometry, Surface};
@@ -133,13 +133,7 @@ fn facets(
             })
             .collect();
         let mut pb = PathBuilder::new();
-        for (i, &(x, y)) in pts.iter().enumerate() {
-            if i == 0 {
-                pb.move_to(x, y)
-            } else {
-                pb.line_to(x, y)
-            }
-        }
+        add_polyline(&mut pb, pts.iter().copied());
         pb.close();
         let Some(path) = pb.finish() else { continue };
         // Light from the upper left of the screen: facets facing it are brighter.

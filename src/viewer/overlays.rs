@@ -34,13 +34,13 @@ pub struct OverlayInputs<'w> {
     lift: Option<Res<'w, Lift>>,
 }
 
-/// Where the overlays' assets go.
+/// Where the overlays' (and the surfaces') assets go.
 #[derive(SystemParam)]
 pub struct OverlayAssets<'w> {
-    gizmos: ResMut<'w, Assets<GizmoAsset>>,
-    meshes: ResMut<'w, Assets<Mesh>>,
-    materials: ResMut<'w, Assets<StandardMaterial>>,
-    images: ResMut<'w, Assets<Image>>,
+    pub(super) gizmos: ResMut<'w, Assets<GizmoAsset>>,
+    pub(super) meshes: ResMut<'w, Assets<Mesh>>,
+    pub(super) materials: ResMut<'w, Assets<StandardMaterial>>,
+    pub(super) images: ResMut<'w, Assets<Image>>,
 }
 
 /// Respawns the overlays' entities when what they show changes.
@@ -60,7 +60,14 @@ pub fn rebuild_overlays(
     } = inputs;
     let lift = lift.map_or(1.0, |l| l.0);
     let which = display.overlays;
-    let analysed = phenomena.latest.as_ref().map_or(0, |a| a.samples.len());
+    // Only corners, components and indecisive units are drawn from the analysis: the others
+    // need not be rebuilt as it fills in.
+    let from_analysis = which.corners || which.components || which.indecisive;
+    let analysed = phenomena
+        .latest
+        .as_ref()
+        .filter(|_| from_analysis)
+        .map_or(0, |a| a.samples.len());
     let key = (shown.generation, which, analysed, lift.to_bits());
     if *last == Some(key) {
         return;

@@ -23,6 +23,17 @@ pub fn plugin(app: &mut App) {
 #[derive(Component, Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SurfaceMark(pub &'static str);
 
+/// What the surfaces were last built for.
+#[derive(PartialEq)]
+pub struct SurfaceKey {
+    generation: u64,
+    surfaces: super::state::Surfaces,
+    layers: crate::render::LayerMask,
+    line_width: f32,
+    unit: Option<crate::nn::NeuronId>,
+    lift: f32,
+}
+
 /// Height of the output surface's zero level below the ground, when it is put below.
 const BELOW: f32 = 1.6 * LAYER_SPACING;
 
@@ -41,11 +52,10 @@ pub struct SurfaceInputs<'w> {
 pub fn rebuild_surfaces(
     mut commands: Commands,
     inputs: SurfaceInputs,
-    mut meshes: ResMut<Assets<Mesh>>,
-    mut materials: ResMut<Assets<StandardMaterial>>,
-    mut gizmos: ResMut<Assets<GizmoAsset>>,
+    assets: super::overlays::OverlayAssets,
     existing: Query<Entity, With<SurfaceMark>>,
     mut ground: Query<&mut Visibility, With<Ground>>,
+    mut last: Local<Option<SurfaceKey>>,
 ) {
     let SurfaceInputs {
         shown,
@@ -54,11 +64,27 @@ pub fn rebuild_surfaces(
         sessions,
         lift,
     } = inputs;
-    let lift_changed = lift.as_ref().is_some_and(|l| l.is_changed());
-    if !(shown.is_changed() || display.is_changed() || selection.is_changed() || lift_changed) {
+    let super::overlays::OverlayAssets {
+        mut gizmos,
+        mut meshes,
+        mut materials,
+        ..
+    } = assets;
+    let lift = lift.map_or(1.0, |l| l.0);
+    // Only what the surfaces depend on: hovering a unit (`Display::highlight`) must not
+    // rebuild a mesh of thousands of facets.
+    let key = SurfaceKey {
+        generation: shown.generation,
+        surfaces: display.surfaces,
+        layers: display.layers.clone(),
+        line_width: display.line_width,
+        unit: selection.neuron,
+        lift,
+    };
+    if last.as_ref() == Some(&key) {
         return;
     }
-    let lift = lift.map_or(1.0, |l| l.0);
+    *last = Some(key);
     for e in &existing {
         commands.entity(e).despawn();
     }
