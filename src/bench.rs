@@ -54,7 +54,7 @@ pub fn training_rate(iterations: u64, kind: KernelKind, flush: bool) -> Training
     // A net trained a while, continued at the learning rate of iteration 600,000.
     let mut warm = Trainer::new(settings.clone(), &target).expect("default settings");
     warm.steps(20_000).expect("no divergence");
-    let snap = crate::snapshot::Snapshot {
+    let snap = crate::train::snapshot::Snapshot {
         iteration: 600_000,
         ..warm.snapshot()
     };
@@ -194,7 +194,7 @@ pub fn frame_work_ms_for(
         let g = Geometry::new(&t.net, Rect::UNIT);
         geom.push(s.elapsed().as_secs_f64() * 1e3);
         let s = Instant::now();
-        std::hint::black_box(crate::render::prediction(&g, &t.net, 256, 256));
+        std::hint::black_box(crate::geometry::raster::prediction(&g, &t.net, 256, 256));
         tex.push(s.elapsed().as_secs_f64() * 1e3);
         let s = Instant::now();
         vertices = lines(&g);

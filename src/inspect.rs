@@ -3,7 +3,7 @@
 
 use crate::geometry::{Geometry, NeuronBoundary, Rect};
 use crate::nn::{Architecture, Network, NeuronId};
-use crate::snapshot::Snapshot;
+use crate::train::snapshot::Snapshot;
 use serde::Serialize;
 
 /// A neuron at one snapshot.

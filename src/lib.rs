@@ -7,21 +7,15 @@
 //! None of it knows about Bevy; the viewer (feature `viewer`) is a thin shell over it.
 
 pub mod analysis;
-pub mod autosave;
 pub mod bench;
-pub mod fsutil;
 pub mod geometry;
 pub mod inspect;
-pub mod interrupt;
 pub mod nn;
 pub mod overlays;
 pub mod pytorch;
 pub mod render;
 pub mod run;
-pub mod session;
-pub mod snapshot;
 pub mod targets;
 pub mod train;
-pub mod training;
 #[cfg(feature = "viewer")]
 pub mod viewer;

@@ -284,7 +284,7 @@ fn component_accuracy(t: &TargetShapes, cx: &Context) -> Vec<f64> {
         whole = Geometry::new(cx.net, Rect::UNIT);
         &whole
     };
-    let p = crate::render::prediction(geom, cx.net, t.width, t.height);
+    let p = crate::geometry::raster::prediction(geom, cx.net, t.width, t.height);
     let mut right = vec![0usize; t.components.len()];
     for (i, &prob) in p.iter().enumerate() {
         let c = t.label[i];

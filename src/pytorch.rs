@@ -10,8 +10,8 @@
 
 use crate::nn::{Activation, Architecture, INPUTS, MAX_HIDDEN_LAYERS, MAX_WIDTH, Network};
 use crate::run::Run;
-use crate::snapshot::Snapshot;
 use crate::targets::TargetSource;
+use crate::train::snapshot::Snapshot;
 use crate::train::{Settings, SnapshotPlan, evaluate};
 use safetensors::{Dtype, SafeTensors, tensor::TensorView};
 use std::cmp::Ordering;

@@ -9,8 +9,8 @@ use super::{
 };
 use crate::geometry::{Geometry, Rect, Truncation};
 use crate::nn::{Architecture, Network};
-use crate::snapshot::Snapshot;
 use crate::targets::Data;
+use crate::train::snapshot::Snapshot;
 
 /// Everything measured so far, and what the next snapshot is compared with.
 #[derive(Clone)]
@@ -127,7 +127,7 @@ impl Analyzer {
         let prediction = self
             .data
             .image()
-            .map(|t| crate::render::prediction(&geom, &net, t.width, t.height));
+            .map(|t| crate::geometry::raster::prediction(&geom, &net, t.width, t.height));
         if let (Some(t), Some(p)) = (self.tracker.as_mut(), &prediction) {
             t.add(snap.iteration, p, &geom);
         }

@@ -213,7 +213,7 @@ mod tests {
         let g = Geometry::new(net, Rect::UNIT);
         tr.add(
             0,
-            &crate::render::prediction(&g, net, t.width, t.height),
+            &crate::geometry::raster::prediction(&g, net, t.width, t.height),
             &g,
         );
         tr.finish(&Thresholds::default())

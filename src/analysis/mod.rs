@@ -308,9 +308,9 @@ pub fn analyze_with(
 mod tests {
     use super::*;
     use crate::nn::{Architecture, Network};
-    use crate::snapshot::Snapshot;
     use crate::targets::{Data, Target};
     use crate::train::Settings;
+    use crate::train::snapshot::Snapshot;
     use rand::SeedableRng;
 
     /// A one-snapshot run of `net` on `target`.

@@ -203,7 +203,7 @@ mod tests {
     fn a_mirror_equivariant_net_is_fully_symmetric_and_a_random_one_is_not() {
         let net = mirrored(4);
         let g = Geometry::new(&net, Rect::UNIT);
-        let p = crate::render::prediction(&g, &net, 100, 100);
+        let p = crate::geometry::raster::prediction(&g, &net, 100, 100);
         let s = measure(&g, &p, 100, Axis::Vertical, 0.005, 0.01);
         assert!(
             s.boundary_share.iter().all(|&v| v.is_nan() || v > 0.999),
@@ -216,7 +216,7 @@ mod tests {
         let w = (broken.params[2].powi(2) + broken.params[3].powi(2)).sqrt();
         broken.params[13] += 0.1 * w;
         let g = Geometry::new(&broken, Rect::UNIT);
-        let p = crate::render::prediction(&g, &broken, 100, 100);
+        let p = crate::geometry::raster::prediction(&g, &broken, 100, 100);
         let s = measure(&g, &p, 100, Axis::Vertical, 0.005, 0.01);
         assert!(s.boundary_share[0] < 0.9, "{s:?}");
     }

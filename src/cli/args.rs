@@ -163,7 +163,7 @@ impl At {
     pub fn network(
         self,
         run: &ginn::run::Run,
-    ) -> anyhow::Result<(&ginn::snapshot::Snapshot, ginn::nn::Network)> {
+    ) -> anyhow::Result<(&ginn::train::snapshot::Snapshot, ginn::nn::Network)> {
         let snap = self.pick(run);
         let net = snap
             .network(&run.architecture())
@@ -171,7 +171,7 @@ impl At {
         Ok((snap, net))
     }
 
-    pub fn pick(self, run: &ginn::run::Run) -> &ginn::snapshot::Snapshot {
+    pub fn pick(self, run: &ginn::run::Run) -> &ginn::train::snapshot::Snapshot {
         match self {
             At::Last => run.last(),
             At::Iteration(i) => run.at(i),

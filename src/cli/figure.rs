@@ -5,9 +5,9 @@ use super::args::{At, load_run};
 use super::look::{Extras, LookArgs, complete_geometry, frame_of};
 use anyhow::Context;
 use clap::Args;
-use ginn::fsutil::{prepare_output, write_atomic, write_with_fallback};
 use ginn::render::frame::View;
 use ginn::render::{svg, text};
+use ginn::run::fsutil::{prepare_output, write_atomic, write_with_fallback};
 use std::path::{Path, PathBuf};
 use tiny_skia::{Pixmap, PixmapPaint, Transform};
 
@@ -161,7 +161,7 @@ impl FigureCmd {
 }
 
 /// Writes the figure atomically, or to a fallback file when its place fails at the end.
-fn save(path: &Path, bytes: &[u8]) -> anyhow::Result<ginn::fsutil::Written> {
+fn save(path: &Path, bytes: &[u8]) -> anyhow::Result<ginn::run::fsutil::Written> {
     let written = write_with_fallback(path, bytes, write_atomic).map_err(anyhow::Error::msg)?;
     if written.failed.is_some() {
         eprintln!("warning: {}", written.describe(path));

@@ -2,9 +2,9 @@
 
 use super::args::{At, load_run};
 use clap::Args;
-use ginn::fsutil::{prepare_output, write_atomic, write_with_fallback};
 use ginn::nn::Activation;
 use ginn::pytorch::{ImportOptions, export, import, python_snippet};
+use ginn::run::fsutil::{prepare_output, write_atomic, write_with_fallback};
 use ginn::targets::{DEFAULT_THRESHOLD, PointSpec, TargetSource};
 use std::path::PathBuf;
 

@@ -3,9 +3,9 @@
 use super::args::{At, load_run};
 use anyhow::Context;
 use clap::Args;
-use ginn::fsutil::write_atomic;
 use ginn::geometry::{Geometry, Rect};
 use ginn::render::svg;
+use ginn::run::fsutil::write_atomic;
 use serde_json::json;
 use std::io::Write;
 use std::path::PathBuf;

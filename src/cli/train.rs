@@ -6,10 +6,10 @@
 use super::args::{Seeds, TrainArgs, parse_seeds};
 use anyhow::{Context, bail};
 use clap::{ArgMatches, Args, parser::ValueSource};
-use ginn::fsutil::{Written, prepare_output};
 use ginn::run::Run;
+use ginn::run::fsutil::{Written, prepare_output};
+use ginn::run::training::{Checkpoints, Ending, Hooks, ResumeError, Training};
 use ginn::train::{Settings, StopReason, Stopped};
-use ginn::training::{Checkpoints, Ending, Hooks, ResumeError, Training};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use serde_json::json;
@@ -169,7 +169,7 @@ impl TrainCmd {
         for job in &jobs {
             prepare_output(&job.out, Run::expected_file_bytes(job.training.settings()))?;
         }
-        let interrupt = ginn::interrupt::install().context("installing the Ctrl-C handler")?;
+        let interrupt = ginn::run::interrupt::install().context("installing the Ctrl-C handler")?;
         let many = jobs.len() > 1;
         let total = jobs[0].training.settings().iterations;
         eprintln!(

@@ -85,10 +85,13 @@ impl ViewCmd {
 
     #[cfg(feature = "viewer")]
     pub fn run(self) -> anyhow::Result<()> {
-        use ginn::session::Session;
+        use ginn::run::session::Session;
         use ginn::viewer::ViewerOptions;
         let recovered = if self.recover {
-            Some(ginn::autosave::newest(&ginn::autosave::dir()).map_err(anyhow::Error::msg)?)
+            Some(
+                ginn::run::autosave::newest(&ginn::run::autosave::dir())
+                    .map_err(anyhow::Error::msg)?,
+            )
         } else {
             None
         };
@@ -112,7 +115,9 @@ impl ViewCmd {
         if let (Some(at), Some(_)) = (self.at, self.run.as_ref().or(recovered.as_ref())) {
             let i = match at {
                 super::args::At::Last => session.snapshots.len() - 1,
-                super::args::At::Iteration(it) => ginn::snapshot::index_at(&session.snapshots, it),
+                super::args::At::Iteration(it) => {
+                    ginn::train::snapshot::index_at(&session.snapshots, it)
+                }
             };
             session.scrub(i);
             session.playing = false;

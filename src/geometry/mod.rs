@@ -5,6 +5,7 @@
 pub mod grid;
 mod partition;
 mod polyline;
+pub mod raster;
 mod split;
 pub mod surface;
 

@@ -1,10 +1,10 @@
 //! The exact partition of a rectangle of the input plane into the network's linear
 //! regions, layer by layer, and each hidden neuron's boundary inside it.
 //!
-//! The method (`../shared/GINN.md` §3): start from the rectangle; for layer l, every
-//! layer-l pre-activation is affine inside each region of the partition made by layers < l,
-//! so each neuron's zero set there is the region clipped by one line. Splitting every region
-//! by every layer-l neuron gives the next partition.
+//! The method (README, "How it works", *Exact boundaries*): start from the rectangle; for
+//! layer l, every layer-l pre-activation is affine inside each region of the partition
+//! made by layers < l, so each neuron's zero set there is the region clipped by one line.
+//! Splitting every region by every layer-l neuron gives the next partition.
 //!
 //! What keeps it exact and consistent:
 //! - Pre-activations are stored per *vertex*, not per region. A vertex shared by several

@@ -400,8 +400,8 @@ fn a_partition_over_its_limit_stops_with_the_layers_it_finished() {
     }
     assert!(Geometry::complete(&net, Rect::UNIT).is_ok());
     // The picture is still right: pixel by pixel from the network.
-    let img = crate::render::prediction(&g, &net, 23, 17);
-    let exact = crate::render::prediction(&full, &net, 23, 17);
+    let img = crate::geometry::raster::prediction(&g, &net, 23, 17);
+    let exact = crate::geometry::raster::prediction(&full, &net, 23, 17);
     for (p, q) in img.iter().zip(&exact) {
         assert!((p - q).abs() < 1e-5);
     }

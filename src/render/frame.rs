@@ -1,100 +1,14 @@
 //! One frame of a movie or figure panel, drawn on the CPU with tiny-skia (anti-aliased):
 //! the report's 2D overlay, or an oblique 3D view with each layer on its own plane.
 
+pub use super::style::{FrameStyle, SurfaceKind, View};
+use super::style::{Projection, add_polyline, projection, stroke};
 use super::{layer_color, point_color, point_radius, prediction, text};
 use crate::geometry::Geometry;
-use crate::nn::{Network, NeuronId};
+use crate::nn::Network;
 use crate::targets::Points;
-use std::sync::Arc;
 use tiny_skia::{Color, FillRule, Paint, PathBuilder, Pixmap, PixmapPaint, Stroke, Transform};
 
-/// Which picture: the report's 2D overlay, or each layer on its own plane in 3D. The one
-/// view enum of the CLI (`--view 2d|3d`), the renderer and the viewer.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Default,
-    serde::Serialize,
-    serde::Deserialize,
-    clap::ValueEnum,
-)]
-pub enum View {
-    #[default]
-    #[value(name = "2d")]
-    TwoD,
-    #[value(name = "3d")]
-    ThreeD,
-}
-
-/// How a frame looks.
-#[derive(Clone, Debug)]
-pub struct FrameStyle {
-    pub width: u32,
-    pub height: u32,
-    pub view: View,
-    /// Hidden layers drawn.
-    pub layers: super::LayerMask,
-    pub line_width: f32,
-    pub decision_boundary: bool,
-    /// 3D: rotation of the square about the vertical axis, degrees.
-    pub yaw: f32,
-    /// Data points drawn on the ground (test points hollow), for point datasets.
-    pub points: Option<Arc<Points>>,
-    /// 3D: a surface of the network's function (`--surface`).
-    pub surface: Option<SurfaceKind>,
-    /// The unit whose activation surface and boundary velocity are drawn (`--unit`).
-    pub unit: Option<NeuronId>,
-    /// Colour the output surface by predicted class (else by region).
-    pub surface_by_class: bool,
-    /// Multiplies the surfaces' heights (1: the highest point one plane spacing away).
-    pub height_scale: f32,
-    /// 3D: faint copies of the lower layers' boundaries on each plane, to see the bends.
-    pub bends: bool,
-}
-
-/// Which function of the network is drawn as a surface in 3D.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum,
-)]
-pub enum SurfaceKind {
-    /// The logit difference (or the single logit) over the linear regions, below the
-    /// ground: its zero level is the decision boundary.
-    Output,
-    /// The selected unit's activation over its layer's plane.
-    Unit,
-}
-
-impl Default for FrameStyle {
-    fn default() -> Self {
-        Self {
-            width: 800,
-            height: 800,
-            view: View::TwoD,
-            layers: super::LayerMask::default(),
-            line_width: 2.0,
-            decision_boundary: false,
-            yaw: -20.0,
-            points: None,
-            surface: None,
-            unit: None,
-            surface_by_class: false,
-            height_scale: 1.0,
-            bends: false,
-        }
-    }
-}
-
-impl FrameStyle {
-    pub fn shows(&self, l: usize) -> bool {
-        self.layers.shows(l)
-    }
-}
-
-/// What is drawn over a frame beyond the network: numbers written on it, the phenomena
-/// overlays, and the selected unit's boundary velocity.
 #[derive(Clone, Debug, Default)]
 pub struct Overlay {
     pub lines: Vec<String>,
@@ -104,94 +18,6 @@ pub struct Overlay {
 }
 
 /// Maps input points (and a plane height) to pixels.
-#[derive(Clone, Copy)]
-pub(super) struct Projection {
-    /// Pixel position of input (x, y) on the ground: `[a, b, c, d, e, f]` as
-    /// `X = a·x + c·y + e`, `Y = b·x + d·y + f` (tiny-skia's transform order).
-    ground: [f32; 6],
-    /// Pixels one unit of plane height moves up the screen.
-    lift: f32,
-    /// The input rectangle the frame shows.
-    rect: crate::geometry::Rect,
-}
-
-impl Projection {
-    pub(super) fn point(&self, p: [f64; 2], height: f32) -> (f32, f32) {
-        let [a, b, c, d, e, f] = self.ground;
-        let (x, y) = (p[0] as f32, p[1] as f32);
-        (a * x + c * y + e, b * x + d * y + f - self.lift * height)
-    }
-
-    /// From the frame's rectangle as the unit square to input coordinates.
-    pub(super) fn rect_to_input(&self) -> Transform {
-        let r = self.rect;
-        Transform::from_row(
-            (r.x1 - r.x0) as f32,
-            0.0,
-            0.0,
-            (r.y1 - r.y0) as f32,
-            r.x0 as f32,
-            r.y0 as f32,
-        )
-    }
-
-    pub(super) fn transform(&self, height: f32) -> Transform {
-        let [a, b, c, d, e, f] = self.ground;
-        Transform::from_row(a, b, c, d, e, f - self.lift * height)
-    }
-}
-
-fn projection(style: &FrameStyle, layers: usize, rect: crate::geometry::Rect) -> Projection {
-    let (w, h) = (style.width as f32, style.height as f32);
-    // Input rect → unit square first.
-    let (sx, sy) = (
-        1.0 / (rect.x1 - rect.x0) as f32,
-        1.0 / (rect.y1 - rect.y0) as f32,
-    );
-    let (ox, oy) = (-rect.x0 as f32 * sx, -rect.y0 as f32 * sy);
-    let unit_to_px = match style.view {
-        View::TwoD => {
-            let s = w.min(h);
-            ([s, 0.0, 0.0, s, (w - s) / 2.0, (h - s) / 2.0], 0.0)
-        }
-        View::ThreeD => {
-            // A parallel (axonometric) view: the square turned by `yaw`, tilted so depth
-            // is foreshortened, planes stacked upwards.
-            let (sin, cos) = style.yaw.to_radians().sin_cos();
-            let tilt = 0.45f32;
-            let stack = 0.34f32 * layers as f32;
-            // Room for the output surface under the ground.
-            let below = if style.surface == Some(SurfaceKind::Output) {
-                0.34 * super::surface::BELOW_DEPTH
-            } else {
-                0.0
-            };
-            let s = (w / 1.5).min(h / (1.45 * tilt + stack + below + 0.15));
-            let (cx, cy) = (w / 2.0, h / 2.0 + s * (stack - below) / 2.0);
-            // u = cos·(x−½) − sin·(y−½), v = sin·(x−½) + cos·(y−½); X = cx + s·u, Y = cy + s·tilt·v
-            let (a, c) = (s * cos, -s * sin);
-            let (b, d) = (s * tilt * sin, s * tilt * cos);
-            let e = cx - 0.5 * (a + c);
-            let f = cy - 0.5 * (b + d);
-            ([a, b, c, d, e, f], s * 0.34)
-        }
-    };
-    let ([a, b, c, d, e, f], lift) = unit_to_px;
-    // Compose unit→px with rect→unit (a diagonal scale and shift).
-    Projection {
-        ground: [
-            a * sx,
-            b * sx,
-            c * sy,
-            d * sy,
-            a * ox + c * oy + e,
-            b * ox + d * oy + f,
-        ],
-        lift,
-        rect,
-    }
-}
-
 /// Draws one frame.
 pub fn render(geom: &Geometry, net: &Network, style: &FrameStyle, overlay: &Overlay) -> Pixmap {
     let mut pm = Pixmap::new(style.width, style.height).expect("frame size checked by the caller");
@@ -269,8 +95,8 @@ pub fn render(geom: &Geometry, net: &Network, style: &FrameStyle, overlay: &Over
         let h = if three_d { (n.layer + 1) as f32 } else { 0.0 };
         let lines = &geom.boundary(n).polylines;
         let w = style.line_width;
-        super::phenomena::stroke(&mut pm, &proj, lines, h, [0, 0, 0, 255], w * 2.6, None);
-        super::phenomena::stroke(&mut pm, &proj, lines, h, [255, 235, 40, 255], w * 1.5, None);
+        stroke(&mut pm, &proj, lines, h, [0, 0, 0, 255], w * 2.6, None);
+        stroke(&mut pm, &proj, lines, h, [255, 235, 40, 255], w * 1.5, None);
     }
     super::surface::draw_velocity(&mut pm, &proj, &overlay.velocity, style);
     if style.decision_boundary {
@@ -454,16 +280,6 @@ fn plane(pm: &mut Pixmap, proj: &Projection, height: f32) {
         Transform::identity(),
         None,
     );
-}
-
-pub(super) fn add_polyline(pb: &mut PathBuilder, points: impl Iterator<Item = (f32, f32)>) {
-    for (i, (x, y)) in points.enumerate() {
-        if i == 0 {
-            pb.move_to(x, y)
-        } else {
-            pb.line_to(x, y)
-        }
-    }
 }
 
 fn backdrop(pm: &mut Pixmap, x: f32, y: f32, w: f32, h: f32) {

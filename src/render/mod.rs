@@ -4,12 +4,12 @@
 pub mod frame;
 pub mod movie;
 mod phenomena;
-pub mod prediction;
+pub mod style;
 mod surface;
 pub mod svg;
 pub mod text;
 
-pub use prediction::{fill_regions, prediction, region_index};
+pub use crate::geometry::raster::{fill_regions, prediction, region_index};
 
 /// Which hidden layers are drawn: the one layer-visibility mask of the viewer, movies,
 /// figures and `--layers`. Layers past its end are drawn.

@@ -2,7 +2,7 @@
 //! when it is on the PATH. Every output is written to a temporary name and renamed when
 //! complete, so an interrupted render never leaves a half movie under the real name.
 
-use crate::fsutil::{move_with_fallback, prepare_output, prepare_output_dir, write_atomic};
+use crate::run::fsutil::{move_with_fallback, prepare_output, prepare_output_dir, write_atomic};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

@@ -3,39 +3,11 @@
 //! captured); on each layer's plane, the mirror image of its boundaries, the ghost lines of
 //! indecisive units and, in 3D, faint copies of the lower layers' boundaries (the bends).
 
-use super::frame::{FrameStyle, Projection, View, add_polyline};
 use super::layer_color;
-use crate::geometry::{Geometry, Polyline};
+use super::style::{FrameStyle, Projection, View, stroke};
+use crate::geometry::Geometry;
 use crate::overlays::{Shapes, accuracy_color, heat_color};
-use tiny_skia::{FillRule, Paint, PathBuilder, Pixmap, PixmapPaint, Stroke, StrokeDash, Transform};
-
-/// Strokes polylines on the plane at `height` in straight RGBA, optionally dashed.
-pub(super) fn stroke<'a>(
-    pm: &mut Pixmap,
-    proj: &Projection,
-    lines: impl IntoIterator<Item = &'a Polyline>,
-    height: f32,
-    rgba: [u8; 4],
-    width: f32,
-    dash: Option<[f32; 2]>,
-) {
-    let mut pb = PathBuilder::new();
-    for line in lines {
-        add_polyline(&mut pb, line.iter().map(|&p| proj.point(p, height)));
-    }
-    let Some(path) = pb.finish() else { return };
-    let mut paint = Paint::default();
-    paint.set_color_rgba8(rgba[0], rgba[1], rgba[2], rgba[3]);
-    paint.anti_alias = true;
-    let stroke = Stroke {
-        width,
-        line_join: tiny_skia::LineJoin::Round,
-        line_cap: tiny_skia::LineCap::Round,
-        dash: dash.and_then(|[on, off]| StrokeDash::new(vec![on, off], 0.0)),
-        ..Default::default()
-    };
-    pm.stroke_path(&path, &paint, &stroke, Transform::identity(), None);
-}
+use tiny_skia::{FillRule, Paint, PathBuilder, Pixmap, PixmapPaint, Stroke, Transform};
 
 /// The overlays that belong on the ground: heat map, component outlines, corners.
 pub(super) fn draw_ground(pm: &mut Pixmap, proj: &Projection, shapes: &Shapes, style: &FrameStyle) {

@@ -2,17 +2,10 @@
 //! shaded flat facet per linear region drawn back to front; the selected unit's activation
 //! over its plane; and arrows of where its boundary moves by the next snapshot.
 
-use super::frame::{FrameStyle, Projection, SurfaceKind, View, add_polyline};
-use super::phenomena::stroke;
+use super::style::{AMPLITUDE, FrameStyle, Projection, SurfaceKind, View, add_polyline, stroke};
 use super::{layer_color, region_color};
 use crate::geometry::{Geometry, Surface};
 use tiny_skia::{FillRule, Paint, PathBuilder, Pixmap, Transform};
-
-/// How far below the ground the output surface reaches, in plane spacings: it takes the
-/// ground's place (its zero level is the ground, where the decision boundary lies) and
-/// spans `±AMPLITUDE` around it, below the first layer's plane.
-pub const BELOW_DEPTH: f32 = AMPLITUDE + 0.1;
-const AMPLITUDE: f32 = 0.75;
 
 /// The output surface in the ground's place, its zero level outlined, the decision
 /// boundary on it.

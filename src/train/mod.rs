@@ -10,13 +10,14 @@ pub mod denormals;
 pub mod kernel;
 mod lanes;
 pub mod schedule;
+pub mod snapshot;
 
 pub use adam::Adam;
 pub use kernel::{BatchLoss, Kernel, KernelKind};
 pub use schedule::{SnapshotPlan, cosine_lr};
+pub use snapshot::Snapshot;
 
 use crate::nn::{Activation, Architecture, ArchitectureError, Network};
-use crate::snapshot::Snapshot;
 use crate::targets::{Data, TargetSource};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;

@@ -20,7 +20,7 @@ pub struct AutosaveDir(pub PathBuf);
 
 impl Default for AutosaveDir {
     fn default() -> Self {
-        Self(crate::autosave::dir())
+        Self(crate::run::autosave::dir())
     }
 }
 

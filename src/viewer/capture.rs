@@ -70,5 +70,5 @@ pub fn save_png(image: &Image, path: &std::path::Path) -> Result<(), String> {
         .map_err(|e| e.to_string())?
         .to_rgba8();
     let png = crate::render::frame::png_bytes(img.as_raw(), img.width(), img.height());
-    crate::fsutil::write_atomic(path, &png).map_err(|e| e.to_string())
+    crate::run::fsutil::write_atomic(path, &png).map_err(|e| e.to_string())
 }

@@ -19,7 +19,7 @@ pub mod surfaces;
 pub mod training;
 pub mod ui;
 
-use crate::session::Session;
+use crate::run::session::Session;
 use bevy::prelude::*;
 use bevy::window::{PresentMode, WindowResolution};
 use std::path::PathBuf;

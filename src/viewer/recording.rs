@@ -134,7 +134,7 @@ impl Recorder {
             return;
         }
         // Checked before the first frame: the folder is made and must take files.
-        if let Err(e) = crate::fsutil::prepare_output_dir(std::path::Path::new(&self.dir)) {
+        if let Err(e) = crate::run::fsutil::prepare_output_dir(std::path::Path::new(&self.dir)) {
             *self.status.lock().expect("status") = format!("cannot record: {e}");
             return;
         }

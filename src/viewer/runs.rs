@@ -5,7 +5,7 @@
 use super::ViewerSet;
 use super::state::{Message, RunCommand, Selection, Sessions, Status};
 use crate::run::Run;
-use crate::session::Session;
+use crate::run::session::Session;
 use bevy::prelude::*;
 
 pub(super) fn plugin(app: &mut App) {

@@ -14,7 +14,7 @@
 use super::{LAYER_SPACING, View, WORLD_SIZE};
 use crate::geometry::{Geometry, Rect};
 use crate::nn::{Network, NeuronId};
-use crate::session::Session;
+use crate::run::session::Session;
 use crate::train::Settings;
 use bevy::prelude::*;
 use std::path::PathBuf;

@@ -1,5 +1,5 @@
 //! The training math against PyTorch's own numbers (`tests/fixtures/torch_mlp_adam.json`,
-//! a copy of `../shared/fixtures/`): logits, loss, every gradient, the learning rate and
+//! made by PyTorch): logits, loss, every gradient, the learning rate and
 //! the parameters after each of three Adam + cosine steps.
 
 use ginn::nn::{Architecture, Network};

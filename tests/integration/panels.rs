@@ -11,7 +11,7 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use ginn::geometry::{Geometry, Rect};
 use ginn::nn::NeuronId;
-use ginn::session::Session;
+use ginn::run::session::Session;
 use ginn::targets::Shape;
 use ginn::train::{Settings, SnapshotPlan};
 use ginn::viewer::View;

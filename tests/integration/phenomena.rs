@@ -2,7 +2,7 @@
 //! add and remove their entities as they are toggled, clicking a row selects its units.
 
 use bevy::prelude::*;
-use ginn::session::Session;
+use ginn::run::session::Session;
 use ginn::targets::Shape;
 use ginn::train::{Settings, SnapshotPlan};
 use ginn::viewer::overlays::OverlayMark;

@@ -3,7 +3,7 @@
 
 use super::common::*;
 use bevy::prelude::*;
-use ginn::session::Session;
+use ginn::run::session::Session;
 use ginn::targets::Shape;
 use ginn::train::{Settings, SnapshotPlan};
 use ginn::viewer::boundaries::LayerLines;
@@ -239,7 +239,7 @@ fn closing_the_window_autosaves_unsaved_training_and_only_that() {
     app.update();
     app.update();
     assert!(
-        ginn::autosave::list(&dir).is_empty(),
+        ginn::run::autosave::list(&dir).is_empty(),
         "nothing written while running"
     );
     app.world_mut().write_message(WindowCloseRequested {
@@ -248,7 +248,7 @@ fn closing_the_window_autosaves_unsaved_training_and_only_that() {
     app.update();
     let written = app.world().resource::<Autosaved>().0.clone();
     assert_eq!(written.len(), 1);
-    assert_eq!(ginn::autosave::list(&dir), written);
+    assert_eq!(ginn::run::autosave::list(&dir), written);
     let run = ginn::run::Run::load(&written[0]).unwrap();
     let head = app.world().resource::<Sessions>().active().head_iteration();
     assert!(run.last().iteration >= 240 && run.last().iteration <= head);
@@ -265,7 +265,7 @@ fn closing_the_window_autosaves_unsaved_training_and_only_that() {
         window: Entity::PLACEHOLDER,
     });
     app.update();
-    assert_eq!(ginn::autosave::list(&dir).len(), 1);
+    assert_eq!(ginn::run::autosave::list(&dir).len(), 1);
 }
 
 /// Xvfb and Mesa's lavapipe, if installed: under CI they must be (`.ci/run` installs them);

@@ -15,7 +15,7 @@ impl Default for Files {
     fn default() -> Self {
         Self {
             path: "run.ginn.json".into(),
-            autosave_dir: crate::autosave::dir(),
+            autosave_dir: crate::run::autosave::dir(),
         }
     }
 }
@@ -32,7 +32,7 @@ impl Files {
             }
         });
         // The newest autosave (cheap: one small folder listing, only while this panel is open).
-        if let Some(newest) = crate::autosave::list(&self.autosave_dir).first() {
+        if let Some(newest) = crate::run::autosave::list(&self.autosave_dir).first() {
             let name = newest
                 .file_name()
                 .map_or_else(String::new, |n| n.to_string_lossy().into_owned());

@@ -6,7 +6,7 @@ use super::axes::{decades, iteration_label, log_x};
 use crate::geometry::Geometry;
 use crate::inspect::{self, History, NeuronReport};
 use crate::nn::{Network, NeuronId};
-use crate::session::Session;
+use crate::run::session::Session;
 use bevy_egui::egui;
 use egui_plot::{Bar, BarChart, Line, Plot, PlotPoints};
 

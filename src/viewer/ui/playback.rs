@@ -2,7 +2,7 @@
 
 use super::super::View;
 use super::super::state::ViewState;
-use crate::session::Session;
+use crate::run::session::Session;
 use bevy_egui::egui;
 
 #[derive(Default)]

@@ -3,7 +3,7 @@
 //! point marked.
 
 use super::axes::{compact, decades, iteration_at, iteration_label, log_x, significant};
-use crate::session::Session;
+use crate::run::session::Session;
 use bevy_egui::egui;
 use egui_plot::{Line, Plot, PlotPoints, Points};
 
@@ -96,7 +96,7 @@ impl Timeline {
             self.count_regions(s);
         }
         let regions = &self.regions;
-        let value = |i: usize, snap: &crate::snapshot::Snapshot| match self.series {
+        let value = |i: usize, snap: &crate::train::snapshot::Snapshot| match self.series {
             Series::Loss => snap.loss.max(1e-6).log10(),
             Series::Accuracy => snap.accuracy,
             Series::LearningRate => snap.lr,
@@ -110,7 +110,7 @@ impl Timeline {
             .filter(|p| p[1].is_finite())
             .collect();
         // Held-out points: the test curve beside the training one.
-        let test_value = |snap: &crate::snapshot::Snapshot| match self.series {
+        let test_value = |snap: &crate::train::snapshot::Snapshot| match self.series {
             Series::Loss => snap.test_loss.map(|l| l.max(1e-6).log10()),
             Series::Accuracy => snap.test_accuracy,
             _ => None,
@@ -171,7 +171,7 @@ impl Timeline {
         if let Some(at) = clicked {
             // Clicking the chart jumps to the snapshot shown at that iteration.
             let it = iteration_at(at.x).round() as u64;
-            s.scrub(crate::snapshot::index_at(&s.snapshots, it));
+            s.scrub(crate::train::snapshot::index_at(&s.snapshots, it));
             s.playing = false;
         }
     }

@@ -1,7 +1,7 @@
 //! A snapshot: the network at one iteration of a run, with how well it did.
 
+use super::adam::Adam;
 use crate::nn::{Architecture, Network};
-use crate::train::Adam;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

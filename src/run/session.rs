@@ -4,10 +4,10 @@
 
 use crate::nn::Network;
 use crate::run::Run;
-use crate::snapshot::Snapshot;
+use crate::run::training::OnPlan;
 use crate::targets::Data;
+use crate::train::snapshot::Snapshot;
 use crate::train::{Settings, SettingsError, Trainer};
-use crate::training::OnPlan;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -446,7 +446,7 @@ impl Session {
     pub fn save_or_fallback(
         &mut self,
         path: &Path,
-    ) -> Result<crate::fsutil::Written, crate::run::RunFileError> {
+    ) -> Result<crate::run::fsutil::Written, crate::run::RunFileError> {
         let written = self.to_run().save_or_fallback(path)?;
         self.saved_at = Some(self.head_iteration());
         Ok(written)
@@ -462,12 +462,12 @@ impl Session {
 
     /// Writes the run to the autosave folder `dir`, marked as interrupted when it could
     /// train on (so `ginn train --resume` continues it too).
-    pub fn autosave(&mut self, dir: &Path) -> Result<crate::fsutil::Written, String> {
+    pub fn autosave(&mut self, dir: &Path) -> Result<crate::run::fsutil::Written, String> {
         let mut run = self.to_run();
         if self.can_train() {
             run.stopped = Some(crate::train::Stopped::interrupted(run.last().iteration));
         }
-        let written = crate::autosave::save(dir, &self.name, &run)?;
+        let written = crate::run::autosave::save(dir, &self.name, &run)?;
         self.saved_at = Some(self.head_iteration());
         Ok(written)
     }

@@ -5,8 +5,8 @@
 //! The folder is `$GINN_AUTOSAVE_DIR` when set, else `$XDG_STATE_HOME/ginn/autosave`, else
 //! `~/.local/state/ginn/autosave`, else `ginn-autosave` in the temp folder.
 
-use crate::fsutil::{Written, write_atomic, write_with_fallback};
 use crate::run::Run;
+use crate::run::fsutil::{Written, write_atomic, write_with_fallback};
 use std::path::{Path, PathBuf};
 
 const SUFFIX: &str = ".ginn.json.gz";

@@ -4,12 +4,17 @@
 //! The file is JSON (optionally gzip-compressed when the name ends in `.gz`), readable with
 //! Python's standard `json` module; the README documents the schema.
 
-use crate::fsutil::{Written, write_atomic, write_with_fallback};
+pub mod autosave;
+pub mod fsutil;
+pub mod interrupt;
+pub mod session;
+pub mod training;
+
 use crate::nn::Architecture;
-use crate::snapshot::Snapshot;
 use crate::targets::{Data, Target};
-use crate::train::{Settings, SettingsError, Stopped};
-use crate::training::{Hooks, Training};
+use crate::train::snapshot::Snapshot;
+use crate::train::{Settings, Stopped};
+use fsutil::{Written, write_atomic, write_with_fallback};
 use serde::{Deserialize, Serialize};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -130,23 +135,7 @@ impl Run {
 
     /// The snapshot at `iteration`, or the last one at or before it.
     pub fn at(&self, iteration: u64) -> &Snapshot {
-        &self.snapshots[crate::snapshot::index_at(&self.snapshots, iteration)]
-    }
-
-    /// Trains a whole run, calling `progress` every `every` iterations.
-    pub fn train(
-        settings: Settings,
-        target: impl Into<Data>,
-        every: u64,
-        mut progress: impl FnMut(Progress),
-    ) -> Result<Self, SettingsError> {
-        let mut training = Training::new(settings, target)?;
-        training.run(&mut Hooks {
-            progress_every: every,
-            progress: Some(&mut progress),
-            ..Default::default()
-        });
-        Ok(training.into_run(None))
+        &self.snapshots[crate::train::snapshot::index_at(&self.snapshots, iteration)]
     }
 
     /// Whether training can continue from the last snapshot (`ginn train --resume`).

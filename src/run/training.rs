@@ -7,8 +7,8 @@
 //! snapshots) and resumed ends with the same snapshots, bit for bit, as one never stopped.
 
 use crate::run::{Progress, Run};
-use crate::snapshot::Snapshot;
 use crate::targets::Data;
+use crate::train::snapshot::Snapshot;
 use crate::train::{Settings, SettingsError, Stopped, Trainer};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -31,7 +31,7 @@ pub struct Training {
 }
 
 /// The step every training loop takes — `ginn train`'s ([`Training`]) and the viewer's
-/// ([`crate::session::Session`]): one optimiser step, then a snapshot when the plan keeps
+/// ([`crate::run::session::Session`]): one optimiser step, then a snapshot when the plan keeps
 /// the new iteration.
 pub struct OnPlan<'a> {
     /// The planned iterations, ascending.
@@ -57,6 +57,24 @@ impl OnPlan<'_> {
             *self.next += 1;
         }
         Ok(out.loss)
+    }
+}
+
+impl Run {
+    /// Trains a whole run, calling `progress` every `every` iterations.
+    pub fn train(
+        settings: Settings,
+        target: impl Into<Data>,
+        every: u64,
+        mut progress: impl FnMut(Progress),
+    ) -> Result<Self, SettingsError> {
+        let mut training = Training::new(settings, target)?;
+        training.run(&mut Hooks {
+            progress_every: every,
+            progress: Some(&mut progress),
+            ..Default::default()
+        });
+        Ok(training.into_run(None))
     }
 }
 

@@ -1,7 +1,7 @@
 //! The prediction image, from the exact partition: each linear region is filled with its
 //! own affine logits, so no pixel needs a pass through the whole network.
 
-use crate::geometry::Geometry;
+use super::Geometry;
 use crate::nn::Network;
 
 /// Probability of white at each pixel centre of a `width × height` image of the
