@@ -9,7 +9,7 @@ use ginn::train::{Settings, SnapshotPlan};
 #[derive(Args, Clone, Debug)]
 pub struct TrainArgs {
     /// Built-in target (bottle, disc, rings, checkerboard, spiral, moons) or an image file.
-    #[arg(long, default_value = "bottle")]
+    #[arg(long, default_value_t = Settings::default().target.name())]
     pub target: String,
     /// Train on points instead of pixels: Playground's circle, xor, gauss or spiral, or a
     /// CSV file with columns x, y, label (label 0 or 1; any range, mapped into the square).
@@ -22,53 +22,67 @@ pub struct TrainArgs {
     #[arg(long, default_value_t = ginn::targets::points::DEFAULT_COUNT, requires = "points")]
     pub count: usize,
     /// Fraction of the points held out for testing (never trained on).
-    #[arg(long, default_value_t = 0.5, requires = "points")]
+    #[arg(long, default_value_t = ginn::targets::points::DEFAULT_TEST_FRACTION, requires = "points")]
     pub test_fraction: f64,
     /// Seed of the generated points' noise and of the test split.
     #[arg(long, default_value_t = 0, requires = "points")]
     pub data_seed: u64,
     /// Side of the square training image in pixels.
-    #[arg(long, default_value_t = 200)]
+    #[arg(long, default_value_t = Settings::default().resolution)]
     pub resolution: u32,
     /// Luminance (0–255) at or above which an image pixel counts as white.
     #[arg(long, default_value_t = DEFAULT_THRESHOLD)]
     pub threshold: u8,
     /// Hidden layer widths, comma-separated (1–8 layers of 1–256 units).
-    #[arg(long, default_value = "16,16,16", value_delimiter = ',')]
+    #[arg(long, default_values_t = Settings::default().widths, value_delimiter = ',')]
     pub widths: Vec<usize>,
     /// Training iterations (the cosine schedule anneals to zero over them).
-    #[arg(long, default_value_t = 1_280_000)]
+    #[arg(long, default_value_t = Settings::default().iterations)]
     pub iterations: u64,
     /// Pixels per batch, drawn with replacement.
-    #[arg(long, default_value_t = 128)]
+    #[arg(long, default_value_t = Settings::default().batch)]
     pub batch: usize,
     /// Adam's initial learning rate.
-    #[arg(long, default_value_t = 1e-3)]
+    #[arg(long, default_value_t = Settings::default().lr)]
     pub lr: f64,
     /// Seed of the initial weights and the batches.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = Settings::default().seed)]
     pub seed: u64,
     /// Which iterations to keep: `paper` (the report's log-spaced schedule) or `every:N`.
-    #[arg(long, default_value = "paper")]
+    #[arg(long, default_value_t = Settings::default().snapshots)]
     pub snapshots: SnapshotPlan,
     /// Hidden nonlinearity: `relu` or `leaky_relu:SLOPE` (slope ≥ 0 to train).
-    #[arg(long, default_value = "relu")]
+    #[arg(long, default_value_t = Settings::default().activation)]
     pub activation: Activation,
     /// Output logits: 2 (softmax cross-entropy, the report's) or 1 (binary cross-entropy).
-    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u8).range(1..=2))]
+    #[arg(long, default_value_t = Settings::default().outputs as u8, value_parser = clap::value_parser!(u8).range(1..=2))]
     pub outputs: u8,
 }
 
 impl TrainArgs {
+    /// The field of [`Settings`] (by its serialised name) that the flag `id` feeds: the
+    /// flags named as a field feed it, every other flag describes the data (`target`).
+    /// Defaults come from `Settings::default()` alone; `--resume`'s check of changed
+    /// flags reads this instead of a list of names.
+    pub fn feeds(id: &str) -> Option<&'static str> {
+        use clap::CommandFactory;
+        let is_flag = Wrapper::command()
+            .get_arguments()
+            .any(|a| a.get_id().as_str() == id);
+        let fields = settings_fields();
+        is_flag.then(|| {
+            fields
+                .iter()
+                .copied()
+                .find(|f| *f == id)
+                .unwrap_or("target")
+        })
+    }
+
     /// The defaults, as if no training flag was given.
     #[cfg_attr(not(feature = "viewer"), allow(dead_code))]
     pub fn defaults() -> Self {
         use clap::Parser;
-        #[derive(Parser)]
-        struct Wrapper {
-            #[command(flatten)]
-            t: TrainArgs,
-        }
         Wrapper::parse_from(["ginn"]).t
     }
 
@@ -112,6 +126,43 @@ impl TrainArgs {
             .with_context(|| format!("building target `{}`", s.target.name()))?;
         Ok((s, t))
     }
+}
+
+/// The names of [`Settings`]' fields, as serde reads them (from its derived
+/// `Deserialize`, so a field added there is known here without another list).
+fn settings_fields() -> &'static [&'static str] {
+    use serde::de::{Deserializer, Error, Visitor, value};
+    struct Probe(&'static [&'static str]);
+    impl<'de> Deserializer<'de> for &mut Probe {
+        type Error = value::Error;
+        fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, value::Error> {
+            Err(value::Error::custom("only structs"))
+        }
+        fn deserialize_struct<V: Visitor<'de>>(
+            self,
+            _: &'static str,
+            fields: &'static [&'static str],
+            _: V,
+        ) -> Result<V::Value, value::Error> {
+            self.0 = fields;
+            Err(value::Error::custom("fields read"))
+        }
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+            byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct map enum
+            identifier ignored_any
+        }
+    }
+    let mut probe = Probe(&[]);
+    let _ = <Settings as serde::Deserialize>::deserialize(&mut probe);
+    probe.0
+}
+
+/// The training flags alone, as a command.
+#[derive(clap::Parser)]
+struct Wrapper {
+    #[command(flatten)]
+    t: TrainArgs,
 }
 
 /// A list of seeds (`1-8`, `1,4,9`).
@@ -226,5 +277,34 @@ pub fn parse_unit(s: &str) -> Result<(usize, usize), String> {
     match (l.trim().parse::<usize>(), u.trim().parse::<usize>()) {
         (Ok(l), Ok(u)) if l >= 1 && u >= 1 => Ok((l, u)),
         _ => Err(bad()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_flags_defaults_are_the_settings_defaults() {
+        assert_eq!(
+            TrainArgs::defaults().settings().unwrap(),
+            Settings::default()
+        );
+    }
+
+    #[test]
+    fn every_training_flag_feeds_one_settings_field() {
+        let fields = settings_fields();
+        assert!(fields.contains(&"activation") && fields.contains(&"outputs"));
+        use clap::CommandFactory;
+        for arg in Wrapper::command().get_arguments() {
+            let field = TrainArgs::feeds(arg.get_id().as_str()).expect("a training flag");
+            assert!(fields.contains(&field), "{field}");
+        }
+        assert_eq!(TrainArgs::feeds("lr"), Some("lr"));
+        assert_eq!(TrainArgs::feeds("widths"), Some("widths"));
+        assert_eq!(TrainArgs::feeds("test_fraction"), Some("target"));
+        assert_eq!(TrainArgs::feeds("threshold"), Some("target"));
+        assert_eq!(TrainArgs::feeds("out"), None);
     }
 }

@@ -393,30 +393,13 @@ fn refuse_changed_settings(
     matches: &ArgMatches,
     run: &Settings,
 ) -> anyhow::Result<()> {
-    let given = |id: &str| matches!(matches.value_source(id), Some(ValueSource::CommandLine));
     let wanted = args.settings_unchecked()?;
-    let differs: [(&str, bool); 16] = [
-        ("target", wanted.target != run.target),
-        ("threshold", wanted.target != run.target),
-        ("points", wanted.target != run.target),
-        ("noise", wanted.target != run.target),
-        ("count", wanted.target != run.target),
-        ("test_fraction", wanted.target != run.target),
-        ("data_seed", wanted.target != run.target),
-        ("resolution", wanted.resolution != run.resolution),
-        ("widths", wanted.widths != run.widths),
-        ("iterations", wanted.iterations != run.iterations),
-        ("batch", wanted.batch != run.batch),
-        ("lr", wanted.lr != run.lr),
-        ("seed", wanted.seed != run.seed),
-        ("snapshots", wanted.snapshots != run.snapshots),
-        ("activation", wanted.activation != run.activation),
-        ("outputs", wanted.outputs != run.outputs),
-    ];
-    let changed: Vec<String> = differs
-        .iter()
-        .filter(|(id, d)| *d && given(id))
-        .map(|(id, _)| format!("--{}", id.replace('_', "-")))
+    let changed: Vec<String> = matches
+        .ids()
+        .map(|id| id.as_str())
+        .filter(|id| matches!(matches.value_source(id), Some(ValueSource::CommandLine)))
+        .filter(|id| TrainArgs::feeds(id).is_some_and(|field| differs(&wanted, run, field)))
+        .map(|id| format!("--{}", id.replace('_', "-")))
         .collect();
     if !changed.is_empty() {
         bail!(
@@ -432,6 +415,12 @@ fn refuse_changed_settings(
         );
     }
     Ok(())
+}
+
+/// Whether the settings `field` (by its serialised name) differs between two settings.
+fn differs(a: &Settings, b: &Settings, field: &str) -> bool {
+    let value = |s: &Settings| serde_json::to_value(s).map(|v| v.get(field).cloned());
+    value(a).ok().flatten() != value(b).ok().flatten()
 }
 
 fn humanize(d: Duration) -> String {

@@ -4,10 +4,9 @@
 
 use crate::nn::Network;
 use crate::run::Run;
-use crate::run::training::OnPlan;
+use crate::run::training::Training;
 use crate::targets::Data;
-use crate::train::snapshot::Snapshot;
-use crate::train::{Settings, SettingsError, Trainer};
+use crate::train::{Settings, SettingsError};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -22,24 +21,17 @@ pub struct Session {
     /// Unique in this process: caches keyed on a session use it.
     pub id: u64,
     pub name: String,
-    pub settings: Settings,
-    pub target: Data,
-    /// Recorded snapshots, ascending by iteration.
-    pub snapshots: Vec<Snapshot>,
-    /// The network being trained; `None` for a replayed run that cannot continue.
-    trainer: Option<Trainer>,
+    /// The run: settings, data, snapshots and the trainer at the head (the core's one
+    /// training type, which `ginn train` drives too). A session derefs to it.
+    pub run: Training,
     pub cursor: Cursor,
     pub playing: bool,
     /// Training iterations per frame at the live head.
     pub iterations_per_frame: u64,
     /// Snapshots advanced per frame when replaying.
     pub replay_speed: usize,
-    /// Set when training stopped (diverged); the run so far is kept.
+    /// Set when training stopped (diverged) or cannot continue; the run so far is kept.
     pub error: Option<String>,
-    /// Why training stopped, kept for the run file.
-    stopped: Option<crate::train::Stopped>,
-    plan: Vec<u64>,
-    next_plan: usize,
     /// Bumped whenever the shown network changes, so views know to rebuild. A hand-kept
     /// counter because Bevy's change detection cannot see inside a session: the viewer's
     /// `Sessions` resource is written every frame by training, changed or not.
@@ -48,8 +40,19 @@ pub struct Session {
     pub rate: f64,
     /// Head iteration when the run was last saved or loaded (`None`: never).
     saved_at: Option<u64>,
-    /// Seconds spent training this run (from its file, plus this window's).
-    pub seconds: f64,
+}
+
+impl std::ops::Deref for Session {
+    type Target = Training;
+    fn deref(&self) -> &Training {
+        &self.run
+    }
+}
+
+impl std::ops::DerefMut for Session {
+    fn deref_mut(&mut self) -> &mut Training {
+        &mut self.run
+    }
 }
 
 impl Session {
@@ -64,108 +67,59 @@ impl Session {
         settings: Settings,
         target: impl Into<Data>,
     ) -> Result<Self, SettingsError> {
-        let target = target.into();
-        let trainer = Trainer::new(settings.clone(), &target)?;
-        let first = trainer.snapshot();
-        Ok(Self::assemble(
+        Ok(Self::watching(
             name.into(),
-            settings,
-            target,
-            vec![first],
-            Some(trainer),
+            Training::new(settings, target)?,
         ))
     }
 
     /// A saved run: replayed, and continued from its last snapshot when that kept the
     /// optimiser state (runs saved by ginn do).
     pub fn from_run(name: impl Into<String>, run: Run) -> Self {
-        let mut error = None;
-        let seconds = run.seconds;
-        let last = run.last();
-        let trainer = match (
-            &last.adam,
-            run.stopped.as_ref().is_none_or(|s| s.resumable())
-                && last.iteration < run.settings.iterations,
-        ) {
-            (Some(_), true) => {
-                match Trainer::from_snapshot(run.settings.clone(), &run.target, last) {
-                    Ok(t) => Some(t),
-                    Err(e) => {
-                        // Say why, rather than silently replaying only.
-                        error = Some(format!("replay only: training cannot continue ({e})"));
-                        None
-                    }
-                }
-            }
-            _ => None,
-        };
-        let mut s = Self::assemble(
-            name.into(),
-            run.settings,
-            run.target,
-            run.snapshots,
-            trainer,
-        );
+        let (training, why) = Training::reopen(run);
+        let mut s = Self::watching(name.into(), training);
         s.cursor = Cursor::Snapshot(0);
         s.saved_at = Some(s.head_iteration());
-        s.seconds = seconds;
-        s.error = error;
+        s.error = why;
         s
     }
 
-    fn assemble(
-        name: String,
-        settings: Settings,
-        target: Data,
-        snapshots: Vec<Snapshot>,
-        trainer: Option<Trainer>,
-    ) -> Self {
-        let plan = settings.snapshots.iterations(settings.iterations);
-        let head = snapshots.last().map_or(0, |s| s.iteration);
-        let next_plan = plan.partition_point(|&i| i <= head);
+    fn watching(name: String, mut run: Training) -> Self {
+        // The viewer branches from any snapshot, so every one keeps Adam's state.
+        run.keep_adam = true;
         static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
         Self {
             id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             name,
-            settings,
-            target,
-            snapshots,
-            trainer,
+            run,
             cursor: Cursor::Live,
             playing: true,
             iterations_per_frame: 100,
             replay_speed: 1,
             error: None,
-            stopped: None,
-            plan,
-            next_plan,
             version: 0,
             rate: 0.0,
             saved_at: None,
-            seconds: 0.0,
         }
     }
 
     /// Whether the live head can still train.
     pub fn can_train(&self) -> bool {
-        self.error.is_none() && self.trainer.as_ref().is_some_and(|t| !t.finished())
+        self.error.is_none() && self.run.can_step()
     }
 
     pub fn is_live(&self) -> bool {
-        self.cursor == Cursor::Live && self.trainer.is_some()
+        self.cursor == Cursor::Live && self.run.trainer().is_some()
     }
 
     /// Iteration of the live head (or of the last snapshot of a replay).
     pub fn head_iteration(&self) -> u64 {
-        self.trainer.as_ref().map_or_else(
-            || self.snapshots.last().map_or(0, |s| s.iteration),
-            |t| t.iteration,
-        )
+        self.run.iteration()
     }
 
     /// Parameters of the shown network and its iteration.
     pub fn shown(&self) -> (&[f32], u64) {
-        match (self.cursor, &self.trainer) {
+        match (self.cursor, self.run.trainer()) {
             (Cursor::Live, Some(t)) => (&t.net.params, t.iteration),
             (Cursor::Live, None) => {
                 let s = self.snapshots.last().expect("a session has a snapshot");
@@ -204,7 +158,7 @@ impl Session {
                 let next = i + self.replay_speed.max(1);
                 if next > last {
                     // Reaching the end of the recording joins the live head, if there is one.
-                    if self.trainer.is_some() && self.can_train() {
+                    if self.can_train() {
                         self.cursor = Cursor::Live;
                     } else {
                         self.cursor = Cursor::Snapshot(last);
@@ -227,33 +181,16 @@ impl Session {
             return 0;
         }
         let start = Instant::now();
-        let trainer = self.trainer.as_mut().expect("can_train");
-        let mut on = OnPlan {
-            plan: &self.plan,
-            next: &mut self.next_plan,
-            snapshots: &mut self.snapshots,
-            keep_adam: true,
-        };
-        let mut done = 0;
-        while done < count && !trainer.finished() {
-            if let Err(d) = on.step(trainer) {
-                self.error = Some(d.to_string());
-                self.stopped = Some(d.into());
-                self.playing = false;
-                break;
-            }
-            done += 1;
-            // Check the clock every 16 steps: cheap, and fine-grained enough for a frame.
-            if done % 16 == 0 && start.elapsed() >= budget {
-                break;
-            }
+        let done = self.run.steps(count, budget);
+        if let Some(d) = self.run.diverged() {
+            self.error = Some(d.to_string());
+            self.playing = false;
         }
-        if trainer.finished() {
+        if !self.run.can_step() {
             // The end of the run: playback stops there (the button offers play again).
             self.playing = false;
         }
         let secs = start.elapsed().as_secs_f64();
-        self.seconds += secs;
         if done > 0 && secs > 0.0 {
             let now = done as f64 / secs;
             self.rate = if self.rate == 0.0 {
@@ -308,7 +245,7 @@ impl Session {
     /// Jumps to the end (⏭): the live head when there is one, else the last snapshot.
     pub fn to_end(&mut self) {
         self.playing = false;
-        if self.trainer.is_some() {
+        if self.run.trainer().is_some() {
             self.go_live();
         } else {
             self.scrub(self.snapshots.len() - 1);
@@ -344,7 +281,7 @@ impl Session {
 
     /// Back to the live head.
     pub fn go_live(&mut self) {
-        if self.trainer.is_some() {
+        if self.run.trainer().is_some() {
             self.cursor = Cursor::Live;
             self.version += 1;
         }
@@ -357,12 +294,10 @@ impl Session {
             Cursor::Snapshot(_) => self.go_live(),
             Cursor::Live => {
                 // At the head: advance training to the next planned snapshot.
-                let target = self
-                    .plan
-                    .get(self.next_plan)
-                    .copied()
-                    .unwrap_or(self.settings.iterations);
-                let n = target.saturating_sub(self.head_iteration());
+                let n = self
+                    .run
+                    .next_planned()
+                    .saturating_sub(self.head_iteration());
                 self.train(n, Duration::from_secs(5));
             }
         }
@@ -391,48 +326,19 @@ impl Session {
         lr: Option<f64>,
         batch: Option<usize>,
     ) -> Result<Session, SettingsError> {
-        let snap = &self.snapshots[i.min(self.snapshots.len() - 1)];
         let settings = Settings {
             lr: lr.unwrap_or(self.settings.lr),
             batch: batch.unwrap_or(self.settings.batch),
             ..self.settings.clone()
         };
-        let trainer = Trainer::from_snapshot(settings.clone(), &self.target, snap)?;
-        let kept: Vec<Snapshot> = self
-            .snapshots
-            .iter()
-            .take_while(|s| s.iteration <= snap.iteration)
-            .cloned()
-            .collect();
-        let name = format!("{}, branch at {}", self.name, snap.iteration);
-        Ok(Self::assemble(
-            name,
-            settings,
-            self.target.clone(),
-            kept,
-            Some(trainer),
-        ))
+        let at = self.snapshots[i.min(self.snapshots.len() - 1)].iteration;
+        let name = format!("{}, branch at {at}", self.name);
+        Ok(Self::watching(name, self.run.branch(i, settings)?))
     }
 
     /// The session as a run (for saving).
     pub fn to_run(&self) -> Run {
-        let mut snapshots = self.snapshots.clone();
-        if let Some(t) = &self.trainer
-            && snapshots.last().is_none_or(|s| s.iteration < t.iteration)
-        {
-            snapshots.push(t.snapshot());
-        }
-        let last = snapshots.len() - 1;
-        for s in &mut snapshots[..last] {
-            s.adam = None;
-        }
-        Run {
-            settings: self.settings.clone(),
-            target: self.target.clone(),
-            snapshots,
-            stopped: self.stopped.clone(),
-            seconds: self.seconds,
-        }
+        self.run.to_run(None)
     }
 
     pub fn save(&mut self, path: &Path) -> Result<(), crate::run::RunFileError> {
@@ -455,7 +361,7 @@ impl Session {
     /// Whether training has gone further than the last save (or load): what closing the
     /// window would lose.
     pub fn has_unsaved_progress(&self) -> bool {
-        self.trainer.is_some()
+        self.run.trainer().is_some()
             && self.saved_at.is_none_or(|at| self.head_iteration() > at)
             && self.head_iteration() > 0
     }
@@ -617,12 +523,9 @@ mod tests {
         s.advance(Duration::from_secs(10));
         let b = s.branch(2, Some(5e-3), None).unwrap();
         assert_eq!(b.head_iteration(), 100);
+        assert_eq!(b.run.trainer().unwrap().net.params, s.snapshots[2].params);
         assert_eq!(
-            b.trainer.as_ref().unwrap().net.params,
-            s.snapshots[2].params
-        );
-        assert_eq!(
-            Some(&b.trainer.as_ref().unwrap().adam),
+            Some(&b.run.trainer().unwrap().adam),
             s.snapshots[2].adam.as_ref()
         );
         assert_eq!(b.settings.lr, 5e-3);
@@ -632,8 +535,8 @@ mod tests {
         let mut same = s.branch(2, None, None).unwrap();
         same.train(100, Duration::from_secs(10));
         assert_eq!(
-            same.trainer.unwrap().net.params,
-            s.trainer.unwrap().net.params
+            same.run.trainer().unwrap().net.params,
+            s.run.trainer().unwrap().net.params
         );
     }
 

@@ -1,6 +1,8 @@
-//! A run being trained to its planned end — from the start, or from where an earlier
-//! process stopped — with what a long job needs: a stop flag (Ctrl-C, SIGTERM), periodic
-//! checkpoints and progress reports. `ginn train` and [`Run::train`] use this one loop.
+//! A run being trained — from the start, from where an earlier process stopped, or from
+//! any of its snapshots — with what a long job needs: a stop flag (Ctrl-C, SIGTERM),
+//! periodic checkpoints and progress reports. The one type that trains a run: `ginn train`
+//! drives it in a loop ([`Training::run`]), [`Run::train`] too, and the viewer's
+//! [`crate::run::session::Session`] wraps one and drives it a frame at a time.
 //!
 //! Resuming is exact: the last snapshot of a stopped run keeps Adam's moments and the
 //! position of the batch stream, so a run stopped anywhere (even between two planned
@@ -8,56 +10,32 @@
 
 use crate::run::{Progress, Run};
 use crate::targets::Data;
-use crate::train::snapshot::Snapshot;
-use crate::train::{Settings, SettingsError, Stopped, Trainer};
+use crate::train::{Settings, SettingsError, Snapshot, Stopped, Trainer};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-/// A run in training: the trainer at its head and the planned snapshots so far.
+/// A run in training: its settings and data, the snapshots recorded so far, and the
+/// trainer at its head (none for a recording that cannot continue).
 pub struct Training {
-    trainer: Trainer,
-    target: Data,
-    /// Planned snapshots recorded so far; only the newest keeps Adam's state (it is all a
-    /// resume needs, and keeping it everywhere would triple memory and files).
-    snapshots: Vec<Snapshot>,
+    pub settings: Settings,
+    pub target: Data,
+    /// Recorded snapshots, ascending by iteration. Only the newest keeps Adam's state
+    /// unless [`keep_adam`](Self::keep_adam) is set.
+    pub snapshots: Vec<Snapshot>,
+    trainer: Option<Trainer>,
+    /// The planned snapshot iterations, and the next one not yet recorded.
     plan: Vec<u64>,
     next: usize,
+    /// Set when the loss or a parameter stopped being finite; the run so far is kept.
     diverged: Option<Stopped>,
     /// Training time of this run, earlier processes included.
-    seconds: f64,
+    pub seconds: f64,
+    /// Keep Adam's state in every snapshot (the viewer branches from any of them); else
+    /// only in the newest (all a resume needs, and a third of the memory and file).
+    pub keep_adam: bool,
     /// Time spent writing checkpoints in this process, and how many were written.
     pub checkpoint_seconds: f64,
     pub checkpoints: u32,
-}
-
-/// The step every training loop takes — `ginn train`'s ([`Training`]) and the viewer's
-/// ([`crate::run::session::Session`]): one optimiser step, then a snapshot when the plan keeps
-/// the new iteration.
-pub struct OnPlan<'a> {
-    /// The planned iterations, ascending.
-    pub plan: &'a [u64],
-    /// The next planned iteration not yet recorded.
-    pub next: &'a mut usize,
-    pub snapshots: &'a mut Vec<Snapshot>,
-    /// Keep Adam's state in every snapshot (the viewer branches from any of them); else
-    /// only in the newest (all a resume needs; a third of the memory).
-    pub keep_adam: bool,
-}
-
-impl OnPlan<'_> {
-    pub fn step(&mut self, trainer: &mut Trainer) -> Result<f32, crate::train::Diverged> {
-        let out = trainer.step()?;
-        if self.plan.get(*self.next) == Some(&trainer.iteration) {
-            if !self.keep_adam
-                && let Some(prev) = self.snapshots.last_mut()
-            {
-                prev.adam = None;
-            }
-            self.snapshots.push(trainer.snapshot());
-            *self.next += 1;
-        }
-        Ok(out.loss)
-    }
 }
 
 impl Run {
@@ -129,14 +107,15 @@ impl Training {
     /// A fresh run from its settings.
     pub fn new(settings: Settings, target: impl Into<Data>) -> Result<Self, SettingsError> {
         let target = target.into();
-        let trainer = Trainer::new(settings, &target)?;
+        let trainer = Trainer::new(settings.clone(), &target)?;
         let first = trainer.snapshot();
-        Ok(Self::assemble(trainer, target, vec![first], 0.0))
+        Ok(Self::assemble(settings, target, vec![first], Some(trainer)))
     }
 
-    /// Continues a stopped or checkpointed run from its last snapshot. A last snapshot that
-    /// the plan does not have (taken where training was interrupted) is dropped once
-    /// training continues from it, so the finished run equals one that never stopped.
+    /// Continues a stopped or checkpointed run from its last snapshot, exactly
+    /// (`ginn train --resume`). A last snapshot that the plan does not have (taken where
+    /// training was interrupted) is dropped, so the finished run equals one that never
+    /// stopped.
     pub fn resume(run: Run) -> Result<Self, ResumeError> {
         if let Some(s) = &run.stopped
             && !s.resumable()
@@ -167,38 +146,112 @@ impl Training {
                 prev.adam = None;
             }
         }
-        Ok(Self::assemble(trainer, target, snapshots, seconds))
+        let mut t = Self::assemble(settings, target, snapshots, Some(trainer));
+        t.seconds = seconds;
+        Ok(t)
     }
 
-    fn assemble(trainer: Trainer, target: Data, snapshots: Vec<Snapshot>, seconds: f64) -> Self {
-        let s = &trainer.settings;
-        let plan = s.snapshots.iterations(s.iterations);
-        let next = plan.partition_point(|&i| i <= trainer.iteration);
-        Self {
-            trainer,
+    /// A saved run, to replay and — when its last snapshot kept the optimiser state and
+    /// the plan goes on — to continue training (the viewer's open). The second value says
+    /// why a run that could have gone on cannot.
+    pub fn reopen(run: Run) -> (Self, Option<String>) {
+        let last = run.last();
+        let mut why = None;
+        let can_go_on = last.adam.is_some()
+            && run.stopped.as_ref().is_none_or(|s| s.resumable())
+            && last.iteration < run.settings.iterations;
+        let trainer = if can_go_on {
+            Trainer::from_snapshot(run.settings.clone(), &run.target, last)
+                .map_err(|e| why = Some(format!("replay only: training cannot continue ({e})")))
+                .ok()
+        } else {
+            None
+        };
+        let Run {
+            settings,
             target,
             snapshots,
+            seconds,
+            stopped,
+        } = run;
+        let mut t = Self::assemble(settings, target, snapshots, trainer);
+        t.seconds = seconds;
+        // A run that diverged says so again when saved.
+        t.diverged = stopped.filter(|s| !s.resumable());
+        (t, why)
+    }
+
+    /// A new run that continues from snapshot `i` under `settings` (a changed learning
+    /// rate or batch size); the snapshots up to it are kept, this one is left as it was.
+    pub fn branch(&self, i: usize, settings: Settings) -> Result<Self, SettingsError> {
+        let snap = &self.snapshots[i.min(self.snapshots.len() - 1)];
+        let trainer = Trainer::from_snapshot(settings.clone(), &self.target, snap)?;
+        let kept: Vec<Snapshot> = self
+            .snapshots
+            .iter()
+            .take_while(|s| s.iteration <= snap.iteration)
+            .cloned()
+            .collect();
+        let mut t = Self::assemble(settings, self.target.clone(), kept, Some(trainer));
+        t.keep_adam = self.keep_adam;
+        Ok(t)
+    }
+
+    fn assemble(
+        settings: Settings,
+        target: Data,
+        snapshots: Vec<Snapshot>,
+        trainer: Option<Trainer>,
+    ) -> Self {
+        let plan = settings.snapshots.iterations(settings.iterations);
+        let head = trainer.as_ref().map_or_else(
+            || snapshots.last().map_or(0, |s| s.iteration),
+            |t| t.iteration,
+        );
+        let next = plan.partition_point(|&i| i <= head);
+        Self {
+            settings,
+            target,
+            snapshots,
+            trainer,
             plan,
             next,
             diverged: None,
-            seconds,
+            seconds: 0.0,
+            keep_adam: false,
             checkpoint_seconds: 0.0,
             checkpoints: 0,
         }
     }
 
     pub fn settings(&self) -> &Settings {
-        &self.trainer.settings
+        &self.settings
     }
 
-    /// Iterations done so far.
+    /// The trainer at the head (`None` for a recording that cannot continue).
+    pub fn trainer(&self) -> Option<&Trainer> {
+        self.trainer.as_ref()
+    }
+
+    /// Iterations done so far: the head's (or the last snapshot's, without a trainer).
     pub fn iteration(&self) -> u64 {
-        self.trainer.iteration
+        self.trainer.as_ref().map_or_else(
+            || self.snapshots.last().map_or(0, |s| s.iteration),
+            |t| t.iteration,
+        )
+    }
+
+    /// The next planned snapshot's iteration (the run's end after the last).
+    pub fn next_planned(&self) -> u64 {
+        self.plan
+            .get(self.next)
+            .copied()
+            .unwrap_or(self.settings.iterations)
     }
 
     /// Whether the last step ran with denormals flushed, as read back from the CPU.
     pub fn last_step_flushed(&self) -> bool {
-        self.trainer.last_step_flushed
+        self.trainer.as_ref().is_some_and(|t| t.last_step_flushed)
     }
 
     /// Training seconds so far, earlier processes included.
@@ -206,25 +259,56 @@ impl Training {
         self.seconds
     }
 
+    /// Why training stopped early (a divergence), if it did.
+    pub fn diverged(&self) -> Option<&Stopped> {
+        self.diverged.as_ref()
+    }
+
+    /// Whether the head can take another step.
+    pub fn can_step(&self) -> bool {
+        self.diverged.is_none() && self.trainer.as_ref().is_some_and(|t| !t.finished())
+    }
+
     /// One step; records a snapshot when the plan keeps this iteration. `None` when
-    /// training cannot go on (finished, or diverged now or before).
+    /// training cannot go on (finished, no trainer, or diverged now or before).
     pub fn step(&mut self) -> Option<f32> {
-        if self.diverged.is_some() || self.trainer.finished() {
+        if !self.can_step() {
             return None;
         }
-        let mut on = OnPlan {
-            plan: &self.plan,
-            next: &mut self.next,
-            snapshots: &mut self.snapshots,
-            keep_adam: false,
-        };
-        match on.step(&mut self.trainer) {
-            Ok(loss) => Some(loss),
+        let trainer = self.trainer.as_mut().expect("can_step");
+        match trainer.step() {
+            Ok(out) => {
+                if self.plan.get(self.next) == Some(&trainer.iteration) {
+                    if !self.keep_adam
+                        && let Some(prev) = self.snapshots.last_mut()
+                    {
+                        prev.adam = None;
+                    }
+                    self.snapshots.push(trainer.snapshot());
+                    self.next += 1;
+                }
+                Some(out.loss)
+            }
             Err(d) => {
                 self.diverged = Some(d.into());
                 None
             }
         }
+    }
+
+    /// Up to `count` steps, stopping early once `budget` is spent (the clock is read every
+    /// 16 steps); the steps taken. Their time is added to the run's seconds.
+    pub fn steps(&mut self, count: u64, budget: Duration) -> u64 {
+        let start = Instant::now();
+        let mut done = 0;
+        while done < count && self.step().is_some() {
+            done += 1;
+            if done % 16 == 0 && start.elapsed() >= budget {
+                break;
+            }
+        }
+        self.seconds += start.elapsed().as_secs_f64();
+        done
     }
 
     /// Trains until the end of the run, a divergence, or a stop.
@@ -233,31 +317,34 @@ impl Training {
         let base = self.seconds;
         let mut last_checkpoint = Instant::now();
         let every = hooks.progress_every.max(1);
+        let total = self.settings.iterations;
         let ending = loop {
             if self.diverged.is_some() {
                 break Ending::Diverged;
             }
-            if self.trainer.finished() {
+            if !self.can_step() {
                 break Ending::Finished;
             }
+            let it = self.iteration();
             let stop_flag = hooks.stop.is_some_and(|f| f.load(Ordering::Relaxed));
-            if stop_flag || hooks.stop_at.is_some_and(|n| self.trainer.iteration >= n) {
+            if stop_flag || hooks.stop_at.is_some_and(|n| it >= n) {
                 break Ending::Stopped;
             }
             let Some(loss) = self.step() else { continue };
-            let it = self.trainer.iteration;
-            if !it.is_multiple_of(every) && !self.trainer.finished() {
+            let it = self.iteration();
+            let finished = !self.can_step();
+            if !it.is_multiple_of(every) && !finished {
                 continue;
             }
             if let Some(p) = hooks.progress.as_mut() {
                 p(Progress {
                     iteration: it,
-                    total: self.trainer.settings.iterations,
+                    total,
                     batch_loss: loss,
                 });
             }
             if let Some(c) = hooks.checkpoint.as_mut()
-                && !self.trainer.finished()
+                && !finished
                 && last_checkpoint.elapsed() >= c.every
             {
                 let t = Instant::now();
@@ -272,8 +359,9 @@ impl Training {
         ending
     }
 
-    /// The run so far, with the head as its last snapshot (keeping Adam's state). `stopped`
-    /// says why it ends early; a divergence is recorded without being asked.
+    /// The run so far, with the head as its last snapshot (the only one keeping Adam's
+    /// state). `stopped` says why it ends early; a divergence is recorded without being
+    /// asked, and a finished run has none.
     pub fn to_run(&self, stopped: Option<Stopped>) -> Run {
         let mut snapshots = self.snapshots.clone();
         self.push_head(&mut snapshots);
@@ -288,21 +376,22 @@ impl Training {
     }
 
     fn push_head(&self, snapshots: &mut Vec<Snapshot>) {
-        if snapshots
-            .last()
-            .is_none_or(|s| s.iteration < self.trainer.iteration)
+        if let Some(t) = &self.trainer
+            && snapshots.last().is_none_or(|s| s.iteration < t.iteration)
         {
-            if let Some(prev) = snapshots.last_mut() {
-                prev.adam = None;
+            snapshots.push(t.snapshot());
+        }
+        if let Some((_, earlier)) = snapshots.split_last_mut() {
+            for s in earlier {
+                s.adam = None;
             }
-            snapshots.push(self.trainer.snapshot());
         }
     }
 
     fn assemble_run(&self, snapshots: Vec<Snapshot>, stopped: Option<Stopped>) -> Run {
-        let finished = self.trainer.finished() && self.diverged.is_none();
+        let finished = self.trainer.as_ref().is_some_and(|t| t.finished());
         Run {
-            settings: self.trainer.settings.clone(),
+            settings: self.settings.clone(),
             target: self.target.clone(),
             snapshots,
             stopped: self

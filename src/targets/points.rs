@@ -194,6 +194,9 @@ fn default_count() -> usize {
     DEFAULT_COUNT
 }
 
+/// Playground's share of points held out for testing (half).
+pub const DEFAULT_TEST_FRACTION: f64 = 0.5;
+
 /// Playground's number of points.
 pub const DEFAULT_COUNT: usize = 500;
 

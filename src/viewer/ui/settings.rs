@@ -3,7 +3,7 @@
 
 use super::super::state::{RunCommand, Sessions};
 use crate::nn::Activation;
-use crate::targets::points::{DEFAULT_COUNT, PointSource};
+use crate::targets::points::{DEFAULT_COUNT, DEFAULT_TEST_FRACTION, PointSource};
 use crate::targets::{DEFAULT_THRESHOLD, Generator, PointSpec, TargetSource};
 use crate::train::Settings;
 use bevy_egui::egui;
@@ -58,14 +58,19 @@ impl Default for RunSettings {
         let s = Settings::default();
         Self {
             data: DataChoice::Image,
-            target: "bottle".into(),
+            target: s.target.name(),
             noise: 0,
             count: DEFAULT_COUNT,
-            test_fraction: 0.5,
+            test_fraction: DEFAULT_TEST_FRACTION,
             activation: s.activation.to_string(),
             outputs: s.outputs,
             resolution: s.resolution,
-            widths: "16,16,16".into(),
+            widths: s
+                .widths
+                .iter()
+                .map(usize::to_string)
+                .collect::<Vec<_>>()
+                .join(","),
             iterations: s.iterations,
             batch: s.batch,
             lr: s.lr,
