@@ -2,7 +2,7 @@
 
 use super::args::load_run;
 use clap::Args;
-use ginn::analysis::{Analysis, Measures, Thresholds, analyze_with};
+use ginn::analysis::{Analysis, Measures, analyze_with};
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use std::path::PathBuf;
@@ -15,23 +15,22 @@ pub struct AnalyzeCmd {
     /// Print one JSON object per run (every figure, time series by iteration, thresholds).
     #[arg(long)]
     json: bool,
-    /// Only these measures: bias, critical, copycats, symmetry, failure, complexity
-    /// (comma-separated; the target's features and the region counts always come).
-    #[arg(long, value_parser = Measures::parse)]
-    only: Option<Measures>,
-    /// Change a threshold, e.g. `--set copycat_cosine=0.98` (repeatable; the names are the
-    /// `thresholds` of the JSON output).
-    #[arg(long = "set", value_name = "NAME=VALUE")]
-    set: Vec<String>,
+    /// Only these measures, comma-separated (the target's features and the region counts
+    /// always come).
+    #[arg(long, value_delimiter = ',',
+          value_parser = clap::builder::PossibleValuesParser::new(Measures::NAMES))]
+    only: Option<Vec<String>>,
+    #[command(flatten)]
+    thresholds: super::args::ThresholdArgs,
 }
 
 impl AnalyzeCmd {
     pub fn run(self) -> anyhow::Result<()> {
-        let mut th = Thresholds::default();
-        for a in &self.set {
-            th = th.with(a).map_err(anyhow::Error::msg)?;
-        }
-        let measures = self.only.unwrap_or_else(Measures::all);
+        let th = self.thresholds.thresholds()?;
+        let measures = match &self.only {
+            Some(names) => Measures::parse(&names.join(",")).map_err(anyhow::Error::msg)?,
+            None => Measures::all(),
+        };
         let runs: Vec<ginn::run::Run> = self
             .runs
             .iter()

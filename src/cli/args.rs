@@ -158,6 +158,26 @@ fn settings_fields() -> &'static [&'static str] {
     probe.0
 }
 
+/// `--set NAME=VALUE`: a threshold of the analysis changed, for every command that
+/// analyses (`analyze`, `figure` and `render` overlays, `view`).
+#[derive(Args, Clone, Debug, Default)]
+pub struct ThresholdArgs {
+    /// Change a threshold of the analysis, e.g. `--set copycat_cosine=0.98` (repeatable;
+    /// the names are the `thresholds` of `ginn analyze --json`).
+    #[arg(long = "set", value_name = "NAME=VALUE")]
+    pub set: Vec<String>,
+}
+
+impl ThresholdArgs {
+    pub fn thresholds(&self) -> anyhow::Result<ginn::analysis::Thresholds> {
+        let mut th = ginn::analysis::Thresholds::default();
+        for a in &self.set {
+            th = th.with(a).map_err(anyhow::Error::msg)?;
+        }
+        Ok(th)
+    }
+}
+
 /// The training flags alone, as a command.
 #[derive(clap::Parser)]
 struct Wrapper {

@@ -14,6 +14,8 @@ use ginn::run::Run;
 /// Flags shared by `render` and `figure` for how a panel looks.
 #[derive(Args, Clone)]
 pub struct LookArgs {
+    #[command(flatten)]
+    pub thresholds: super::args::ThresholdArgs,
     /// The report's 2D overlay, or the layer planes seen obliquely.
     #[arg(long, value_enum, default_value = "2d")]
     pub view: View,
@@ -143,7 +145,7 @@ impl Extras {
     /// For the snapshots `picked` of `run` (indices, in order).
     pub fn for_run(run: &Run, look: &LookArgs, picked: &[usize]) -> anyhow::Result<Self> {
         let arg = look.overlays();
-        let thresholds = Thresholds::default();
+        let thresholds = look.thresholds.thresholds()?;
         let o = arg.shapes;
         let analysis = match picked.iter().max() {
             Some(&last) if o.need_history() => {

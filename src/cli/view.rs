@@ -14,6 +14,8 @@ pub struct ViewCmd {
     recover: bool,
     #[command(flatten)]
     train: Option<TrainArgs>,
+    #[command(flatten)]
+    thresholds: super::args::ThresholdArgs,
     /// Start in the 3D layer-plane view or the report's 2D overlay.
     #[arg(long, value_enum, default_value = "3d")]
     view: ginn::render::frame::View,
@@ -154,6 +156,7 @@ impl ViewCmd {
             line_width: self.line_width,
             overlays: self.overlay.unwrap_or_default(),
             surface: self.surface,
+            thresholds: self.thresholds.thresholds()?,
         };
         ginn::viewer::run(session, options)
     }
@@ -176,6 +179,7 @@ impl ViewCmd {
             self.record_frames,
             self.overlay,
             self.surface,
+            self.thresholds.thresholds()?,
         );
         let _ = load_run;
         anyhow::bail!(

@@ -42,6 +42,8 @@ pub struct ViewerOptions {
     /// Overlays and surface shown from the start (`--overlay`, `--surface`).
     pub overlays: crate::overlays::Overlays,
     pub surface: Option<crate::render::frame::SurfaceKind>,
+    /// The analysis's thresholds (`--set`).
+    pub thresholds: crate::analysis::Thresholds,
 }
 
 /// 3D layer planes, or the report's top-down overlay (the renderer's view enum).
@@ -134,6 +136,7 @@ pub fn run(session: Session, options: ViewerOptions) -> anyhow::Result<()> {
         ..default()
     });
     app.insert_resource(state::ViewState::new(options.view));
+    app.insert_resource(state::AnalysisThresholds(options.thresholds.clone()));
     app.insert_resource(state::Selection {
         neuron: options.select,
         ..default()

@@ -5,9 +5,8 @@
 //! indecisive unit. The shapes come from the core (`overlays`); this module only places them.
 
 use super::phenomena::Phenomena;
-use super::state::{Display, Lift, Sessions, Shown};
+use super::state::{AnalysisThresholds, Display, Lift, Sessions, Shown};
 use super::{ViewerSet, WORLD_SIZE, layer_height, world};
-use crate::analysis::Thresholds;
 use crate::overlays::{Context, Shapes, accuracy_color, heat_color};
 use crate::render::layer_color;
 use bevy::asset::RenderAssetUsages;
@@ -17,6 +16,7 @@ use bevy::prelude::*;
 use bevy::render::render_resource::{Extent3d, TextureDimension, TextureFormat};
 
 pub fn plugin(app: &mut App) {
+    app.init_resource::<AnalysisThresholds>();
     app.add_systems(Update, rebuild_overlays.in_set(ViewerSet::Meshes));
 }
 
@@ -32,6 +32,7 @@ pub struct OverlayInputs<'w> {
     sessions: Res<'w, Sessions>,
     phenomena: Res<'w, Phenomena>,
     lift: Option<Res<'w, Lift>>,
+    thresholds: Res<'w, AnalysisThresholds>,
 }
 
 /// Where the overlays' (and the surfaces') assets go.
@@ -57,6 +58,7 @@ pub fn rebuild_overlays(
         sessions,
         phenomena,
         lift,
+        thresholds,
     } = inputs;
     let lift = lift.map_or(1.0, |l| l.0);
     let which = display.overlays;
@@ -83,7 +85,7 @@ pub fn rebuild_overlays(
         return;
     }
     let k = sessions.active().shown_index();
-    let th = Thresholds::default();
+    let th = &thresholds.0;
     let shapes = Shapes::of(
         which,
         &Context {
@@ -95,7 +97,7 @@ pub fn rebuild_overlays(
                 .as_deref()
                 .filter(|a| k < a.samples.len())
                 .map(|a| (a, k)),
-            thresholds: &th,
+            thresholds: th,
         },
     );
     let ground = 0.004;

@@ -4,8 +4,8 @@
 
 use super::ViewerSet;
 use super::boundaries::GeometryJob;
-use super::state::{Display, Sessions};
-use crate::analysis::{Analysis, Analyzer, Measures, Thresholds};
+use super::state::{AnalysisThresholds, Display, Sessions};
+use crate::analysis::{Analysis, Analyzer, Measures};
 use crate::overlays::TargetShapes;
 use bevy::prelude::*;
 use bevy::tasks::{AsyncComputeTaskPool, Task};
@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 pub fn plugin(app: &mut App) {
     app.init_resource::<Phenomena>();
+    app.init_resource::<AnalysisThresholds>();
     app.add_systems(
         Update,
         advance_analysis
@@ -84,11 +85,12 @@ pub fn advance_analysis(
     job: Res<GeometryJob>,
     display: Res<Display>,
     mut ph: ResMut<Phenomena>,
+    thresholds: Res<AnalysisThresholds>,
 ) {
     let key = run_key(&sessions);
     if ph.key != Some(key) {
         let s = sessions.active();
-        let th = Thresholds::default();
+        let th = thresholds.0.clone();
         *ph = Phenomena {
             key: Some(key),
             target: s.target.image().map(|t| Arc::new(TargetShapes::of(t, &th))),

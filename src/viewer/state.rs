@@ -174,6 +174,10 @@ impl Sessions {
 
 /// How much of each frame training may take, so the window stays responsive at any
 /// iterations-per-frame setting.
+/// The thresholds the phenomena panel and overlays measure with (`ginn view --set`).
+#[derive(Resource, Default, Clone, Debug, PartialEq)]
+pub struct AnalysisThresholds(pub crate::analysis::Thresholds);
+
 #[derive(Resource)]
 pub struct FrameBudget(pub Duration);
 

@@ -307,6 +307,58 @@ fn analyze_reports_the_target_and_copycats_as_text_and_json() {
     assert_eq!(area, 48 * 48);
 }
 
+#[test]
+fn every_command_that_analyses_takes_the_same_thresholds_and_measures() {
+    let run = small_run().to_str().unwrap();
+    let dir = temp_dir("set-everywhere");
+    let png = dir.join("f.png");
+    // A changed threshold reaches the analysis of figure's overlays as it reaches analyze's.
+    let o = ginn(&["analyze", run, "--json", "--set", "copycat_cosine=0.5"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["thresholds"]["copycat_cosine"], 0.5);
+    for cmd in [
+        &["analyze", run][..],
+        &[
+            "figure",
+            run,
+            "--out",
+            png.to_str().unwrap(),
+            "--overlay",
+            "corners",
+        ],
+    ] {
+        let mut args = cmd.to_vec();
+        args.extend(["--set", "no_such_threshold=1"]);
+        let o = ginn(&args);
+        assert_eq!(o.status.code(), Some(1), "{cmd:?}");
+        assert!(
+            stderr(&o).contains("no threshold `no_such_threshold`"),
+            "{}",
+            stderr(&o)
+        );
+    }
+    let o = ginn(&[
+        "figure",
+        run,
+        "--out",
+        png.to_str().unwrap(),
+        "--overlay",
+        "corners",
+        "--set",
+        "capture_snapshots=2",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // --only lists every measure, indecisive included, and refuses others by name.
+    let o = ginn(&["analyze", run, "--only", "nonsense"]);
+    assert!(!o.status.success());
+    for name in ginn::analysis::Measures::NAMES {
+        assert!(stderr(&o).contains(name), "{name}: {}", stderr(&o));
+    }
+    let o = ginn(&["analyze", run, "--json", "--only", "indecisive,copycats"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["computed"], serde_json::json!(["copycats", "indecisive"]));
+}
+
 /// The README's seed table: the report's full run for seeds 1–8, analysed; every run learns
 /// every thick component, and every run misses the thin label outline (reported as thin,
 /// not failed). Long (about a minute on 2 cores in release):
