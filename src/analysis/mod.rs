@@ -374,6 +374,15 @@ mod tests {
         paired.sort_unstable();
         paired.dedup();
         assert_eq!(named, paired);
+        // The verdict names three pairs and counts the rest, so its numbers add up.
+        let listed = row.verdict.matches('≈').count() + row.verdict.matches('↔').count();
+        let total = s.copycats + s.mirrors;
+        assert!(total > 3, "{}", row.verdict);
+        assert!(
+            row.verdict.contains(&format!("and {} more", total - listed)),
+            "{}",
+            row.verdict
+        );
         assert!(rows.iter().any(|r| r.name == "complexity"));
         assert!(a.summary().contains("§3–4 local complexity"));
         // §10's resources: two lines on each side of the edge pass through each half.

@@ -122,10 +122,19 @@ pub fn rows(a: &Analysis, k: usize) -> Vec<Row> {
             section: "§7",
             verdict: match (now.copycats, now.mirrors) {
                 (0, 0) => "none".into(),
-                (c, m) => format!(
-                    "{c} copycat, {m} mirror pair(s): {}",
-                    pairs.iter().take(3).map(name).collect::<Vec<_>>().join(" ")
-                ),
+                (c, m) => {
+                    // Three named, the rest counted: the row stays one line.
+                    let named: Vec<String> = pairs.iter().take(3).map(name).collect();
+                    let more = match pairs.len().saturating_sub(named.len()) {
+                        0 => String::new(),
+                        n => format!(" and {n} more"),
+                    };
+                    format!(
+                        "{c} copycat and {m} mirror {}: {}{more}",
+                        if c + m == 1 { "pair" } else { "pairs" },
+                        named.join(" ")
+                    )
+                }
             },
             figure: "copycat and mirror pairs",
             series: series(&|s| Some((s.copycats + s.mirrors) as f64)),

@@ -161,7 +161,13 @@ pub fn run(session: Session, options: ViewerOptions) -> anyhow::Result<()> {
         recording::plugin,
         autosave::plugin,
     ));
-    app.run();
+    // The app (and with it the runs, autosaving what is unsaved) is dropped inside `run`.
+    if let AppExit::Error(code) = app.run()
+        && code.get() > 128
+    {
+        // Ended by a signal: say so in the exit status, as `ginn train` does (143: SIGTERM).
+        std::process::exit(i32::from(code.get()));
+    }
     Ok(())
 }
 

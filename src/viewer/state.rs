@@ -138,6 +138,20 @@ impl Status {
 pub struct Sessions {
     pub list: Vec<Session>,
     pub active: usize,
+    /// Where unsaved training goes when the app ends by any road (set by the autosave
+    /// plugin; `None`: scripted runs and apps without it write nothing).
+    pub autosave_to: Option<PathBuf>,
+}
+
+/// The last door: however the app ends — a closed or destroyed window, a render error, a
+/// signal, a panic unwinding through a system — its world is dropped, and with it the
+/// runs; whatever trained further than its last save is written first.
+impl Drop for Sessions {
+    fn drop(&mut self) {
+        if let Some(dir) = self.autosave_to.clone() {
+            self.autosave_unsaved(&dir);
+        }
+    }
 }
 
 impl Sessions {
@@ -146,7 +160,29 @@ impl Sessions {
         Self {
             list: vec![session],
             active: 0,
+            autosave_to: None,
         }
+    }
+
+    /// Writes every run that trained further than its last save to the autosave folder
+    /// `dir`, says where on the terminal, and returns the files written.
+    pub fn autosave_unsaved(&mut self, dir: &std::path::Path) -> Vec<PathBuf> {
+        let mut written = Vec::new();
+        for s in self.list.iter_mut().filter(|s| s.has_unsaved_progress()) {
+            match s.autosave(dir) {
+                Ok(w) => {
+                    eprintln!(
+                        "ginn: unsaved training of \"{}\" (iteration {}) saved to {}; reopen it with `ginn view --recover`",
+                        s.name,
+                        s.head_iteration(),
+                        w.path.display()
+                    );
+                    written.push(w.path);
+                }
+                Err(e) => eprintln!("ginn: could not autosave \"{}\": {e}", s.name),
+            }
+        }
+        written
     }
 
     pub fn active(&self) -> &Session {
@@ -172,11 +208,12 @@ impl Sessions {
     }
 }
 
-/// How much of each frame training may take, so the window stays responsive at any
-/// iterations-per-frame setting.
 /// The thresholds the phenomena panel and overlays measure with (`ginn view --set`).
 #[derive(Resource, Default, Clone, Debug, PartialEq)]
 pub struct AnalysisThresholds(pub crate::analysis::Thresholds);
+
+/// How much of each frame training may take, so the window stays responsive at any
+/// iterations-per-frame setting.
 
 #[derive(Resource)]
 pub struct FrameBudget(pub Duration);

@@ -268,6 +268,120 @@ fn closing_the_window_autosaves_unsaved_training_and_only_that() {
     assert_eq!(ginn::run::autosave::list(&dir).len(), 1);
 }
 
+/// An app that trains with the autosave plugin, writing into a folder of its own.
+fn autosaving_app(name: &str) -> (App, std::path::PathBuf) {
+    use ginn::viewer::autosave::AutosaveDir;
+    let dir = temp_dir(name);
+    let mut app = app(120);
+    app.add_plugins(ginn::viewer::autosave::plugin);
+    app.insert_resource(AutosaveDir(dir.clone()));
+    app.update();
+    app.update();
+    assert!(ginn::run::autosave::list(&dir).is_empty());
+    (app, dir)
+}
+
+#[test]
+fn any_ending_of_the_app_autosaves_unsaved_training() {
+    // Dropped without a close (a destroyed window, a render error: Bevy quits after the
+    // frame's last system has run).
+    let (app, dir) = autosaving_app("autosave-drop");
+    let head = app.world().resource::<Sessions>().active().head_iteration();
+    drop(app);
+    let saved = ginn::run::autosave::list(&dir);
+    assert_eq!(saved.len(), 1);
+    assert_eq!(ginn::run::Run::load(&saved[0]).unwrap().last().iteration, head);
+
+    // A panic in a system, unwinding through the frame.
+    #[derive(Resource)]
+    struct Explode;
+    let (mut app, dir) = autosaving_app("autosave-panic");
+    app.add_systems(Update, |e: Option<Res<Explode>>| {
+        assert!(e.is_none(), "a system panics");
+    });
+    app.insert_resource(Explode);
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || app.update()));
+    assert!(result.is_err());
+    assert_eq!(ginn::run::autosave::list(&dir).len(), 1);
+
+    // A SIGTERM or SIGHUP (as its handler records it): the app exits, saving first.
+    let (mut app, dir) = autosaving_app("autosave-signal");
+    let signals = app
+        .world()
+        .resource::<ginn::viewer::autosave::TermSignals>()
+        .clone();
+    signals.0.store(15, std::sync::atomic::Ordering::Relaxed);
+    app.update();
+    assert_eq!(ginn::run::autosave::list(&dir).len(), 1);
+    assert_eq!(app.should_exit(), Some(AppExit::from_code(143)));
+    drop(app);
+    assert_eq!(ginn::run::autosave::list(&dir).len(), 1, "saved once");
+
+    // Scripted runs end by design and write nothing.
+    let (mut app, dir) = autosaving_app("autosave-scripted");
+    app.insert_resource(ginn::viewer::capture::Script {
+        frames: Some(3),
+        screenshot: None,
+        done: false,
+    });
+    app.update();
+    drop(app);
+    assert!(ginn::run::autosave::list(&dir).is_empty());
+}
+
+#[test]
+fn sigterm_to_a_live_viewer_autosaves_and_exits_143() {
+    let Some(icd) = display_stack() else { return };
+    let dir = temp_dir("sigterm-window");
+    // Our own Xvfb (xvfb-run would stand between the signal and the viewer).
+    let mut xvfb = std::process::Command::new("Xvfb")
+        .args(["-displayfd", "1", "-screen", "0", "1024x640x24"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("Xvfb starts");
+    let mut display = String::new();
+    {
+        use std::io::BufRead;
+        let out = xvfb.stdout.take().unwrap();
+        std::io::BufReader::new(out).read_line(&mut display).unwrap();
+    }
+    let mut viewer = std::process::Command::new(env!("CARGO_BIN_EXE_ginn"))
+        .args(["view", "--iterations", "200000", "--size", "1024x640"])
+        .env("DISPLAY", format!(":{}", display.trim()))
+        .env("WGPU_BACKEND", "vulkan")
+        .env("VK_ICD_FILENAMES", icd)
+        .env("GINN_AUTOSAVE_DIR", &dir)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(12));
+    // SAFETY: sending a signal to our own child process.
+    unsafe { libc::kill(viewer.id() as i32, libc::SIGTERM) };
+    let start = std::time::Instant::now();
+    let status = loop {
+        if let Some(s) = viewer.try_wait().unwrap() {
+            break Some(s);
+        }
+        if start.elapsed() > Duration::from_secs(60) {
+            let _ = viewer.kill();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let _ = xvfb.kill();
+    let mut err = String::new();
+    use std::io::Read;
+    viewer.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    let status = status.expect("the viewer ends after SIGTERM");
+    assert_eq!(status.code(), Some(143), "{err}");
+    let saved = ginn::run::autosave::list(&dir);
+    assert_eq!(saved.len(), 1, "{err}");
+    let run = ginn::run::Run::load(&saved[0]).unwrap();
+    assert!(run.last().iteration > 0 && run.resumable(), "{err}");
+    assert!(err.contains("ginn view --recover"), "{err}");
+}
+
 /// Xvfb and Mesa's lavapipe, if installed: under CI they must be (`.ci/run` installs them);
 /// elsewhere the window tests are skipped with a note.
 fn display_stack() -> Option<&'static str> {
@@ -699,6 +813,49 @@ fn status_messages_expire() {
         "errors stay longer"
     );
     assert!(s.at(Duration::from_secs(60)).is_none());
+}
+
+#[test]
+fn every_key_press_counts_even_several_in_one_frame() {
+    use bevy::input::ButtonState;
+    use bevy::input::keyboard::{Key, KeyboardInput};
+    let mut app = app(100);
+    app.add_message::<KeyboardInput>();
+    app.add_plugins(ginn::viewer::ui::keys_plugin);
+    for _ in 0..8 {
+        app.update();
+    }
+    let press = |app: &mut App, key_code: KeyCode, repeat: bool| {
+        app.world_mut().write_message(KeyboardInput {
+            key_code,
+            logical_key: Key::Unidentified(bevy::input::keyboard::NativeKey::Unidentified),
+            state: ButtonState::Pressed,
+            text: None,
+            repeat,
+            window: Entity::PLACEHOLDER,
+        });
+    };
+    // Pause, then go back to the last snapshot.
+    press(&mut app, KeyCode::Space, false);
+    press(&mut app, KeyCode::ArrowLeft, false);
+    app.update();
+    let at = |app: &App| app.world().resource::<Sessions>().active().shown_index();
+    let start = at(&app);
+    assert!(start >= 3, "{start}");
+    // Three presses within one frame step three snapshots back.
+    for _ in 0..3 {
+        press(&mut app, KeyCode::ArrowLeft, false);
+    }
+    app.update();
+    assert_eq!(at(&app), start - 3);
+    // An arrow's auto-repeat steps on; Space's does not toggle again.
+    press(&mut app, KeyCode::ArrowRight, true);
+    app.update();
+    assert_eq!(at(&app), start - 2);
+    press(&mut app, KeyCode::Space, false);
+    press(&mut app, KeyCode::Space, true);
+    app.update();
+    assert!(app.world().resource::<Sessions>().active().playing);
 }
 
 /// Recording the view alone draws nothing over it; the window title counts the frames.

@@ -30,10 +30,9 @@ use bevy_egui::{
 };
 
 pub(super) fn plugin(app: &mut App) {
-    app.init_resource::<Panels>();
+    app.add_plugins(keys_plugin);
     app.add_systems(PreStartup, manual_egui_context);
     app.add_systems(Startup, spawn_ui_camera);
-    app.add_systems(Update, playback_keys.in_set(ViewerSet::Input));
     app.add_systems(EguiPrimaryContextPass, show_panels);
     app.add_systems(
         PreUpdate,
@@ -79,34 +78,42 @@ fn spawn_ui_camera(mut commands: Commands) {
     ));
 }
 
-/// Space plays/pauses, ←/→ step, +/− change speed, H or ? toggles help.
+/// The playback keys alone (tests add this without egui).
+pub fn keys_plugin(app: &mut App) {
+    app.init_resource::<Panels>();
+    app.add_systems(Update, playback_keys.in_set(ViewerSet::Input));
+}
+
+/// Space plays/pauses, ←/→ step, +/− change speed, H or ? toggles help. Every press
+/// counts, however many arrive in one (slow) frame: they are read as messages, not as
+/// the keys' state at the frame (which sees three quick presses as one). Holding an arrow
+/// key steps on with the key's auto-repeat.
 pub fn playback_keys(
-    keys: Res<ButtonInput<KeyCode>>,
+    mut keys: MessageReader<bevy::input::keyboard::KeyboardInput>,
     area: Res<UiArea>,
     mut sessions: ResMut<Sessions>,
     mut panels: ResMut<Panels>,
 ) {
+    let presses: Vec<KeyCode> = keys
+        .read()
+        .filter(|k| k.state == bevy::input::ButtonState::Pressed)
+        .filter(|k| !k.repeat || matches!(k.key_code, KeyCode::ArrowLeft | KeyCode::ArrowRight))
+        .map(|k| k.key_code)
+        .collect();
     if !area.keyboard_free {
         return;
     }
-    let s = sessions.active_mut();
-    if keys.just_pressed(KeyCode::Space) {
-        s.toggle_play();
-    }
-    if keys.just_pressed(KeyCode::ArrowRight) {
-        s.step_forward();
-    }
-    if keys.just_pressed(KeyCode::ArrowLeft) {
-        s.step_back();
-    }
-    if keys.any_just_pressed([KeyCode::Equal, KeyCode::NumpadAdd]) {
-        s.faster();
-    }
-    if keys.any_just_pressed([KeyCode::Minus, KeyCode::NumpadSubtract]) {
-        s.slower();
-    }
-    if keys.just_pressed(KeyCode::KeyH) || keys.just_pressed(KeyCode::Slash) {
-        panels.help = !panels.help;
+    for key in presses {
+        let s = sessions.active_mut();
+        match key {
+            KeyCode::Space => s.toggle_play(),
+            KeyCode::ArrowRight => s.step_forward(),
+            KeyCode::ArrowLeft => s.step_back(),
+            KeyCode::Equal | KeyCode::NumpadAdd => s.faster(),
+            KeyCode::Minus | KeyCode::NumpadSubtract => s.slower(),
+            KeyCode::KeyH | KeyCode::Slash => panels.help = !panels.help,
+            _ => {}
+        }
     }
 }
 
