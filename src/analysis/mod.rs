@@ -379,7 +379,8 @@ mod tests {
         let total = s.copycats + s.mirrors;
         assert!(total > 3, "{}", row.verdict);
         assert!(
-            row.verdict.contains(&format!("and {} more", total - listed)),
+            row.verdict
+                .contains(&format!("and {} more", total - listed)),
             "{}",
             row.verdict
         );

@@ -36,8 +36,14 @@ pub struct Session {
     /// counter because Bevy's change detection cannot see inside a session: the viewer's
     /// `Sessions` resource is written every frame by training, changed or not.
     pub version: u64,
-    /// Measured training speed (iterations per second) of recent frames.
+    /// Training speed while training (iterations per second of training time) of recent
+    /// frames: what the kernel does, not what the window shows.
     pub rate: f64,
+    /// Iterations per second of wall time over recent frames (what the counter shows),
+    /// and whether the last frame's training stopped at the frame budget rather than at
+    /// the set iterations per frame.
+    pub wall_rate: f64,
+    pub budget_limited: bool,
     /// Head iteration when the run was last saved or loaded (`None`: never).
     saved_at: Option<u64>,
 }
@@ -99,6 +105,8 @@ impl Session {
             error: None,
             version: 0,
             rate: 0.0,
+            wall_rate: 0.0,
+            budget_limited: false,
             saved_at: None,
         }
     }
@@ -170,8 +178,57 @@ impl Session {
                 self.version += 1;
                 0
             }
-            Cursor::Live => self.train(self.iterations_per_frame, budget),
+            Cursor::Live => {
+                let count = self.iterations_per_frame;
+                let done = self.train(count, budget);
+                self.budget_limited = done < count && self.can_train();
+                done
+            }
         }
+    }
+
+    /// Takes one frame's training (`done` iterations in a frame of `seconds` of wall
+    /// time) into the wall-clock rate; a frame without training resets it.
+    pub fn note_frame(&mut self, done: u64, seconds: f64) {
+        if done == 0 || seconds <= 0.0 {
+            self.wall_rate = 0.0;
+            self.budget_limited = false;
+            return;
+        }
+        let now = done as f64 / seconds;
+        self.wall_rate = if self.wall_rate == 0.0 {
+            now
+        } else {
+            0.8 * self.wall_rate + 0.2 * now
+        };
+    }
+
+    /// What the status line says about playback: the state, and while it moves, how
+    /// fast in the units that +/− change and what holds it back.
+    pub fn pace(&self) -> String {
+        if !self.is_live() {
+            return if self.is_running() {
+                format!("replay · {} snapshot(s)/frame", self.replay_speed)
+            } else {
+                "replay · paused".into()
+            };
+        }
+        if !self.is_running() {
+            return if self.can_train() || self.error.is_some() {
+                "paused".into()
+            } else {
+                "finished".into()
+            };
+        }
+        let limit = if self.budget_limited {
+            "held by the frame budget: the window stays responsive"
+        } else {
+            "held by the frame rate: + trains more per frame"
+        };
+        format!(
+            "training · {:.0} it/s ({} it/frame; {limit})",
+            self.wall_rate, self.iterations_per_frame
+        )
     }
 
     /// Up to `count` iterations at the live head within `budget`, recording snapshots
@@ -394,6 +451,39 @@ mod tests {
             ..Settings::default()
         };
         Session::new("test", settings, Shape::Disc.draw(24)).unwrap()
+    }
+
+    #[test]
+    fn the_pace_shown_is_wall_clock_and_names_its_limit() {
+        let mut s = session();
+        s.iterations_per_frame = 40;
+        let done = s.advance(Duration::from_secs(10));
+        assert_eq!(done, 40);
+        assert!(!s.budget_limited);
+        // 40 iterations in a 0.1 s frame: 400 it/s, whatever the kernel's own speed.
+        for _ in 0..30 {
+            s.note_frame(40, 0.1);
+        }
+        assert!((s.wall_rate - 400.0).abs() < 1.0, "{}", s.wall_rate);
+        assert!(
+            s.pace().contains("400 it/s") && s.pace().contains("frame rate"),
+            "{}",
+            s.pace()
+        );
+        // A budget spent before the set amount: the budget holds it back.
+        s.iterations_per_frame = 1 << 20;
+        let done = s.advance(Duration::ZERO);
+        assert!(done < 1 << 20 && s.budget_limited);
+        assert!(s.pace().contains("frame budget"), "{}", s.pace());
+        // Paused: no rate.
+        s.toggle_play();
+        let done = s.advance(Duration::from_secs(1));
+        s.note_frame(done, 0.1);
+        assert_eq!(s.pace(), "paused");
+        // A replay speaks of snapshots per frame.
+        s.scrub(0);
+        s.playing = true;
+        assert!(s.pace().contains("snapshot(s)/frame"), "{}", s.pace());
     }
 
     /// The viewer and `ginn train` share one training loop: the same settings give the same

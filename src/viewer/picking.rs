@@ -96,14 +96,49 @@ struct Drawn<'w> {
     lift: Res<'w, Lift>,
 }
 
+/// A press in the view, followed until its release: a click when the pointer stayed
+/// within a few pixels of where it went down, else a drag (orbit or pan). The way is
+/// summed from the pointer's moves, so a drag that starts and ends in one slow frame, or
+/// comes back to where it started, is still a drag.
+#[derive(Default, Debug, Clone, Copy, PartialEq)]
+pub struct Press {
+    at: Option<Vec2>,
+    travelled: f32,
+}
+
+impl Press {
+    /// Pixels a click may wander.
+    pub const SLOP: f32 = 4.0;
+
+    pub fn down(&mut self, at: Vec2) {
+        *self = Self {
+            at: Some(at),
+            travelled: 0.0,
+        };
+    }
+
+    pub fn moved(&mut self, by: f32) {
+        if self.at.is_some() {
+            self.travelled += by;
+        }
+    }
+
+    /// Ends the press: `true` for a click.
+    pub fn up(&mut self, at: Vec2) -> bool {
+        let start = self.at.take();
+        start.is_some_and(|s| s.distance(at).max(self.travelled) <= Self::SLOP)
+    }
+}
+
 /// A left click (press and release without dragging) in the view picks or clears.
 fn pick_on_click(
     buttons: Res<ButtonInput<MouseButton>>,
+    mut moves: MessageReader<bevy::window::CursorMoved>,
     window: Option<Single<&Window, With<PrimaryWindow>>>,
     camera: Query<(&Camera, &GlobalTransform), With<MainCamera>>,
     drawn: Drawn,
     mut selection: ResMut<Selection>,
-    mut pressed_at: Local<Option<Vec2>>,
+    mut press: Local<Press>,
 ) {
     let Drawn {
         area,
@@ -115,16 +150,25 @@ fn pick_on_click(
     let Some(cursor) = window.cursor_position() else {
         return;
     };
+    let way: f32 = moves
+        .read()
+        .filter_map(|m| m.delta)
+        .map(|d| d.length())
+        .sum();
     if buttons.just_pressed(MouseButton::Left) {
-        *pressed_at = area.contains(cursor).then_some(cursor);
+        if area.contains(cursor) {
+            press.down(cursor);
+        } else {
+            *press = Press::default();
+        }
     }
+    // Moves seen in the frame of the press count too: a press and release within one
+    // frame after a sweep of the pointer is a quick drag, not a click.
+    press.moved(way);
     if !buttons.just_released(MouseButton::Left) {
         return;
     }
-    let Some(start) = pressed_at.take() else {
-        return;
-    };
-    if start.distance(cursor) > 4.0 || !area.contains(cursor) {
+    if !press.up(cursor) || !area.contains(cursor) {
         return; // a drag (orbit or pan), or released over a panel
     }
     let (Ok((cam, tf)), Some(geom)) = (camera.single(), &shown.geometry) else {
@@ -154,5 +198,28 @@ pub fn click(
 ) {
     if area.contains(cursor) {
         selection.select(pick(cam, cursor, geom, display, lift));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_press_that_wanders_is_a_drag_even_when_it_comes_back() {
+        let mut p = Press::default();
+        p.down(Vec2::new(100.0, 100.0));
+        p.moved(2.0);
+        assert!(p.up(Vec2::new(102.0, 100.0)), "a click");
+        // Out and back: released where it went down, yet a drag.
+        p.down(Vec2::new(100.0, 100.0));
+        p.moved(40.0);
+        p.moved(40.0);
+        assert!(!p.up(Vec2::new(100.0, 100.0)));
+        // Far from where it went down.
+        p.down(Vec2::new(100.0, 100.0));
+        assert!(!p.up(Vec2::new(110.0, 100.0)));
+        // A release without a press in the view (it went down on a panel) is nothing.
+        assert!(!p.up(Vec2::new(100.0, 100.0)));
     }
 }

@@ -271,6 +271,9 @@ pub struct UiArea {
     pub min: Vec2,
     pub max: Vec2,
     pub keyboard_free: bool,
+    /// The pointer is over a floating window or popup drawn over the view (the
+    /// inspector, a menu) or egui is using it: the view does not take it then.
+    pub pointer_on_window: bool,
 }
 
 impl Default for UiArea {
@@ -279,14 +282,20 @@ impl Default for UiArea {
             min: Vec2::ZERO,
             max: Vec2::splat(f32::INFINITY),
             keyboard_free: true,
+            pointer_on_window: false,
         }
     }
 }
 
 impl UiArea {
-    /// Whether a cursor position (logical pixels) is over the view, not a panel.
+    /// Whether a cursor position (logical pixels) is over the view, not a panel nor a
+    /// window over it: no click or drag on a panel or window may reach the scene.
     pub fn contains(&self, p: Vec2) -> bool {
-        p.x >= self.min.x && p.y >= self.min.y && p.x < self.max.x && p.y < self.max.y
+        !self.pointer_on_window
+            && p.x >= self.min.x
+            && p.y >= self.min.y
+            && p.x < self.max.x
+            && p.y < self.max.y
     }
 
     pub fn rect_height(&self) -> f32 {

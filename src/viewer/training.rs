@@ -13,6 +13,7 @@ pub fn advance_training(
     mut sessions: ResMut<Sessions>,
     budget: Res<FrameBudget>,
     recorder: Option<ResMut<super::recording::Recorder>>,
+    time: Res<Time<Real>>,
 ) {
     let s = sessions.active_mut();
     if let Some(mut rec) = recorder.filter(|r| r.active) {
@@ -27,5 +28,6 @@ pub fn advance_training(
         }
         return;
     }
-    s.advance(budget.0);
+    let done = s.advance(budget.0);
+    s.note_frame(done, time.delta_secs_f64());
 }

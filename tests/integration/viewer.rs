@@ -290,7 +290,10 @@ fn any_ending_of_the_app_autosaves_unsaved_training() {
     drop(app);
     let saved = ginn::run::autosave::list(&dir);
     assert_eq!(saved.len(), 1);
-    assert_eq!(ginn::run::Run::load(&saved[0]).unwrap().last().iteration, head);
+    assert_eq!(
+        ginn::run::Run::load(&saved[0]).unwrap().last().iteration,
+        head
+    );
 
     // A panic in a system, unwinding through the frame.
     #[derive(Resource)]
@@ -344,7 +347,9 @@ fn sigterm_to_a_live_viewer_autosaves_and_exits_143() {
     {
         use std::io::BufRead;
         let out = xvfb.stdout.take().unwrap();
-        std::io::BufReader::new(out).read_line(&mut display).unwrap();
+        std::io::BufReader::new(out)
+            .read_line(&mut display)
+            .unwrap();
     }
     let mut viewer = std::process::Command::new(env!("CARGO_BIN_EXE_ginn"))
         .args(["view", "--iterations", "200000", "--size", "1024x640"])
@@ -372,7 +377,12 @@ fn sigterm_to_a_live_viewer_autosaves_and_exits_143() {
     let _ = xvfb.kill();
     let mut err = String::new();
     use std::io::Read;
-    viewer.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    viewer
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
     let status = status.expect("the viewer ends after SIGTERM");
     assert_eq!(status.code(), Some(143), "{err}");
     let saved = ginn::run::autosave::list(&dir);
@@ -623,6 +633,7 @@ mod picking {
             min: Vec2::new(250.0, 0.0),
             max: Vec2::new(1050.0, 600.0),
             keyboard_free: true,
+            ..Default::default()
         };
         let mut sel = Selection::default();
         click(&mut sel, &area, &cam, on_line, &g, &display, 0.0);

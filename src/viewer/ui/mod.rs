@@ -149,6 +149,7 @@ fn show_panels(
         st.area.min = Vec2::ZERO;
         st.area.max = Vec2::new(window.width(), window.height());
         st.area.keyboard_free = true;
+        st.area.pointer_on_window = false;
         for mut cam in &mut camera {
             cam.viewport = None;
         }
@@ -193,6 +194,7 @@ fn show_panels(
     st.area.min = Vec2::new(central.min.x, central.min.y);
     st.area.max = Vec2::new(central.max.x, central.max.y);
     st.area.keyboard_free = !text_edit_focused(ctx);
+    st.area.pointer_on_window = ctx.is_pointer_over_area() || ctx.is_using_pointer();
     let s = window.scale_factor();
     let (pos, size) = (
         UVec2::new((central.min.x * s) as u32, (central.min.y * s) as u32),
@@ -414,18 +416,9 @@ fn status(ui: &mut egui::Ui, sessions: &Sessions, shown: &Shown, computing: bool
     if computing {
         ui.label("computing geometry…");
     }
-    let state = if !s.is_live() {
-        "replay"
-    } else if s.is_running() {
-        "training"
-    } else if s.can_train() || s.error.is_some() {
-        "paused"
-    } else {
-        "finished"
-    };
-    ui.label(format!(
-        "{state} · {:.0} it/s · {:.0} fps",
-        s.rate,
-        1.0 / dt.max(1e-3)
-    ));
+    ui.label(format!("{} · {:.0} fps", s.pace(), 1.0 / dt.max(1e-3)))
+        .on_hover_text(format!(
+            "training alone runs at {:.0} it/s on this machine; the window shows what fits in its frames",
+            s.rate
+        ));
 }

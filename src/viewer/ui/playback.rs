@@ -56,7 +56,13 @@ impl Playback {
             if ui.button("+").on_hover_text("faster (+)").clicked() {
                 s.faster();
             }
-            ui.label(format!("replay ×{}", s.replay_speed));
+            // +/− change what is moving: snapshots per frame in a replay, iterations per
+            // frame at the live head.
+            if s.is_live() {
+                ui.label("iterations/frame");
+            } else {
+                ui.label(format!("replay ×{} snapshot(s)/frame", s.replay_speed));
+            }
         });
         ui.add(
             egui::Slider::new(&mut s.iterations_per_frame, 1..=100_000)
