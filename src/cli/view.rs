@@ -97,8 +97,14 @@ impl ViewCmd {
         } else {
             None
         };
-        let session = match self.run.as_ref().or(recovered.as_ref()) {
-            Some(path) => Session::from_run(ginn::run::display_name(path), load_run(path)?),
+        let session = match (&self.run, &recovered) {
+            (_, Some(path)) => {
+                // Named after the run, not the autosave's file name.
+                let run = load_run(path)?;
+                let name = format!("{} (recovered)", Session::default_name(&run.settings));
+                Session::from_run(name, run)
+            }
+            (Some(path), None) => Session::from_run(ginn::run::display_name(path), load_run(path)?),
             None => {
                 let train = self.train.clone().unwrap_or_else(TrainArgs::defaults);
                 let (settings, target) = train.settings_and_target()?;
@@ -108,11 +114,12 @@ impl ViewCmd {
         };
         let mut session = session;
         if self.recover && self.at.is_none() {
-            // Back where the window was closed: at the head, training on.
+            // Back where the window was closed: at the head, paused until Space.
             session.go_live();
             if !session.can_train() {
                 session.scrub(session.snapshots.len() - 1);
             }
+            session.playing = false;
         }
         if let (Some(at), Some(_)) = (self.at, self.run.as_ref().or(recovered.as_ref())) {
             let i = match at {

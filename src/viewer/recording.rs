@@ -21,17 +21,18 @@ pub fn plugin(app: &mut App) {
     );
 }
 
-/// While recording, the window title counts the frames: it is the one indicator that is
-/// not captured into the movie (recording without panels shows nothing in the window).
+/// The window title names the shown run and, while recording, counts the frames: it is
+/// the one indicator that is not captured into the movie (recording without panels shows
+/// nothing in the window).
 fn show_in_title(
     rec: Res<Recorder>,
+    sessions: Res<super::state::Sessions>,
     mut windows: Query<&mut Window, With<bevy::window::PrimaryWindow>>,
-    mut plain: Local<Option<String>>,
 ) {
     let Ok(mut w) = windows.single_mut() else {
         return;
     };
-    let base = plain.get_or_insert_with(|| w.title.clone()).clone();
+    let base = format!("ginn — {}", sessions.active().name);
     let title = if rec.active {
         match rec.limit {
             Some(n) => format!("● recording {}/{n} — {base}", rec.captured()),
@@ -69,6 +70,9 @@ impl MovieKind {
 pub struct Recorder {
     /// Folder for the frames and the movie.
     pub dir: String,
+    /// Where this recording goes: `dir` for the first, then `dir/recording-2`, … so a
+    /// second recording never overwrites the first one's frames or movie.
+    pub take: PathBuf,
     pub kind: MovieKind,
     pub fps: u32,
     /// Width of the encoded movie in pixels (height keeps the window's aspect).
@@ -98,6 +102,7 @@ impl Default for Recorder {
     fn default() -> Self {
         Self {
             dir: "ginn-recording".into(),
+            take: PathBuf::new(),
             kind: MovieKind::Gif,
             fps: 30,
             width: 800,
@@ -138,14 +143,11 @@ impl Recorder {
             *self.status.lock().expect("status") = format!("cannot record: {e}");
             return;
         }
-        // Old frames from an earlier recording would end up in this movie.
-        if let Ok(entries) = std::fs::read_dir(&self.dir) {
-            for e in entries
-                .flatten()
-                .filter(|e| e.file_name().to_string_lossy().starts_with("frame_"))
-            {
-                let _ = std::fs::remove_file(e.path());
-            }
+        self.take = free_take(Path::new(&self.dir));
+        if let Err(e) = std::fs::create_dir_all(&self.take) {
+            *self.status.lock().expect("status") =
+                format!("cannot record: {}: {e}", self.take.display());
+            return;
         }
         self.active = true;
         self.stopping = false;
@@ -192,7 +194,7 @@ fn request_frame(mut commands: Commands, mut rec: ResMut<Recorder>) {
     rec.due = false;
     rec.waiting = true;
     rec.requested += 1;
-    let path = Path::new(&rec.dir).join(format!("frame_{:05}.png", rec.requested));
+    let path = rec.take.join(format!("frame_{:05}.png", rec.requested));
     let (captured, status) = (rec.captured.clone(), rec.status.clone());
     commands.spawn(Screenshot::primary_window()).observe(
         move |shot: On<ScreenshotCaptured>, mut rec: ResMut<Recorder>| {
@@ -219,7 +221,7 @@ fn finish_recording(mut rec: ResMut<Recorder>, mut exit: MessageWriter<AppExit>)
         rec.active = false;
         rec.stopping = false;
         let (dir, kind, fps, width, status) = (
-            PathBuf::from(&rec.dir),
+            rec.take.clone(),
             rec.kind,
             rec.fps,
             rec.width,
@@ -261,6 +263,26 @@ fn finish_recording(mut rec: ResMut<Recorder>, mut exit: MessageWriter<AppExit>)
     }
 }
 
+/// The first folder of a recording into `dir` that holds no earlier one: `dir` itself,
+/// then `dir/recording-2`, `dir/recording-3`, …
+pub fn free_take(dir: &Path) -> PathBuf {
+    let taken = |d: &Path| {
+        std::fs::read_dir(d).is_ok_and(|entries| {
+            entries.flatten().any(|e| {
+                let n = e.file_name().to_string_lossy().into_owned();
+                n.starts_with("frame_") || n.starts_with("movie.")
+            })
+        })
+    };
+    (1u32..)
+        .map(|n| match n {
+            1 => dir.to_path_buf(),
+            n => dir.join(format!("recording-{n}")),
+        })
+        .find(|d| !taken(d))
+        .expect("a free folder")
+}
+
 /// Encodes the numbered PNG frames of `dir` into `dir/movie.<ext>`, scaled to `width`.
 pub fn encode(dir: &Path, kind: MovieKind, fps: u32, width: u32) -> Result<PathBuf, String> {
     let mut frames: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -293,4 +315,33 @@ pub fn encode(dir: &Path, kind: MovieKind, fps: u32, width: u32) -> Result<PathB
             .map_err(|e| e.to_string())?;
     }
     writer.finish().map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_second_recording_goes_to_a_new_folder() {
+        let dir = std::env::temp_dir().join(format!("ginn-takes-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let mut rec = Recorder {
+            dir: dir.display().to_string(),
+            ..Recorder::default()
+        };
+        rec.start();
+        assert_eq!(rec.take, dir);
+        std::fs::write(rec.take.join("frame_00001.png"), b"first").unwrap();
+        rec.active = false;
+        rec.start();
+        assert_eq!(rec.take, dir.join("recording-2"));
+        std::fs::write(rec.take.join("movie.gif"), b"second").unwrap();
+        assert_eq!(free_take(&dir), dir.join("recording-3"));
+        // The first recording's frame is still there.
+        assert_eq!(
+            std::fs::read(dir.join("frame_00001.png")).unwrap(),
+            b"first"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

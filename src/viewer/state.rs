@@ -164,6 +164,40 @@ impl Sessions {
         }
     }
 
+    /// The run list's labels: each run's name, numbered where names repeat (two runs
+    /// applied with the same seed, a file opened twice).
+    pub fn labels(&self) -> Vec<String> {
+        self.list
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let same = |t: &&Session| t.name == s.name;
+                match self.list.iter().filter(same).count() {
+                    1 => s.name.clone(),
+                    _ => {
+                        let k = self.list[..=i].iter().filter(same).count();
+                        format!("{} ({k})", s.name)
+                    }
+                }
+            })
+            .collect()
+    }
+
+    /// What tells runs apart: their settings and how far they trained.
+    pub fn describe(s: &Session) -> String {
+        let st = &s.settings;
+        format!(
+            "{}; widths {:?}, lr {}, batch {}, {} at iteration {} of {}",
+            st.target.name(),
+            st.widths,
+            st.lr,
+            st.batch,
+            st.activation,
+            s.head_iteration(),
+            st.iterations
+        )
+    }
+
     /// Writes every run that trained further than its last save to the autosave folder
     /// `dir`, says where on the terminal, and returns the files written.
     pub fn autosave_unsaved(&mut self, dir: &std::path::Path) -> Vec<PathBuf> {

@@ -379,6 +379,35 @@ fn every_glyph_the_panels_show_is_in_the_bundled_fonts() {
             .flat_map(|(k, w)| [k.to_string(), w.to_string()]),
     );
     assert!(texts.iter().any(|t| t.contains("branch at")), "{texts:?}");
+    // And every string the UI can show but that this screen does not (tooltips, messages,
+    // formatted labels, the phenomena rows, the status line and messages): the literals
+    // of the files that write them (the window title is the system's font, not egui's).
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = vec![
+        root.join("analysis/rows.rs"),
+        root.join("run/session.rs"),
+        root.join("viewer/state.rs"),
+    ];
+    let mut dirs = vec![root.join("viewer/ui")];
+    while let Some(d) = dirs.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                files.push(p);
+            }
+        }
+    }
+    let literals: Vec<String> = files
+        .iter()
+        .flat_map(|f| string_literals(&std::fs::read_to_string(f).unwrap()))
+        .collect();
+    assert!(
+        literals.iter().any(|l| l.contains("copycat and")),
+        "rows.rs was read"
+    );
+    texts.extend(literals);
     // What egui draws (its bundled default fonts, as the viewer's): its own answer, which
     // is a false "no" for characters of the font that also holds its replacement glyph
     // (Ubuntu Light), so those are looked up there directly.
@@ -394,6 +423,39 @@ fn every_glyph_the_panels_show_is_in_the_bundled_fonts() {
             );
         }
     }
+}
+
+/// The string literals of Rust source, outside comments (char literals and escapes aside).
+fn string_literals(src: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in src.lines() {
+        let code = line.trim_start();
+        if code.starts_with("//") {
+            continue;
+        }
+        let mut chars = code.chars().peekable();
+        let (mut inside, mut cur, mut prev) = (false, String::new(), ' ');
+        while let Some(c) = chars.next() {
+            if inside {
+                match c {
+                    '\\' => {
+                        chars.next();
+                    }
+                    '"' => {
+                        inside = false;
+                        out.push(std::mem::take(&mut cur));
+                    }
+                    _ => cur.push(c),
+                }
+            } else if c == '"' && prev != '\'' {
+                inside = true;
+            } else if c == '/' && chars.peek() == Some(&'/') {
+                break;
+            }
+            prev = c;
+        }
+    }
+    out
 }
 
 /// At 1024×640 the timeline's controls wrap instead of running under the right panel

@@ -869,6 +869,30 @@ fn every_key_press_counts_even_several_in_one_frame() {
     assert!(app.world().resource::<Sessions>().active().playing);
 }
 
+#[test]
+fn runs_with_the_same_name_are_told_apart_in_the_run_list() {
+    let mut app = app(10);
+    let mut sessions = app.world_mut().resource_mut::<Sessions>();
+    let twin = Session::new(
+        "test",
+        Settings {
+            resolution: 32,
+            iterations: 5000,
+            lr: 3e-3,
+            ..Settings::default()
+        },
+        Shape::Bottle.draw(32),
+    )
+    .unwrap();
+    sessions.push(twin);
+    assert_eq!(sessions.labels(), ["test (1)", "test (2)"]);
+    let (a, b) = (
+        Sessions::describe(&sessions.list[0]),
+        Sessions::describe(&sessions.list[1]),
+    );
+    assert!(a != b && b.contains("lr 0.003"), "{a} / {b}");
+}
+
 /// Recording the view alone draws nothing over it; the window title counts the frames.
 #[test]
 fn recording_counts_frames_in_the_window_title() {
@@ -902,5 +926,9 @@ fn recording_counts_frames_in_the_window_title() {
     );
     app.world_mut().resource_mut::<Recorder>().active = false;
     app.update();
-    assert_eq!(title(&mut app), "ginn");
+    assert_eq!(title(&mut app), "ginn — test");
+    // The title follows the shown run.
+    app.world_mut().resource_mut::<Sessions>().active_mut().name = "another".into();
+    app.update();
+    assert_eq!(title(&mut app), "ginn — another");
 }

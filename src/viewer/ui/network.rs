@@ -49,7 +49,7 @@ pub fn ui(ui: &mut egui::Ui, net: &Network, selection: &mut Selection) {
                         hovered_edge = Some((
                             d,
                             format!(
-                                "{} {} → {} {}: {v:+.4}",
+                                "{} {} to {} {}: {v:+.4}",
                                 name(l, i, arch.layers()),
                                 i + 1,
                                 name(l + 1, o, arch.layers()),

@@ -19,6 +19,16 @@ pub fn ui(ui: &mut egui::Ui, rec: &mut Recorder) {
         ui.add(egui::Slider::new(&mut rec.width, 160..=1920).text("width px"));
         ui.checkbox(&mut rec.with_panels, "include the panels");
     });
+    if !rec.with_panels && !rec.active {
+        // The panels go away while recording the view alone: say now how it ends.
+        ui.label("without the panels the window shows the view alone: press R to stop (the window title counts the frames)");
+    }
+    if rec.active || rec.captured() > 0 {
+        ui.label(format!("this recording: {}", rec.take.display()));
+    }
+    ui.label(
+        "each recording keeps its own frames and movie: the folder, then folder/recording-2, …",
+    );
     ui.label(
         "each frame advances one step: the iterations/frame setting, or one snapshot in a replay",
     );

@@ -281,8 +281,12 @@ impl RunSettings {
         }
         ui.separator();
         ui.label("Runs");
-        for (i, s) in sessions.list.iter().enumerate() {
-            if ui.selectable_label(i == sessions.active, &s.name).clicked() && i != sessions.active
+        for (i, (s, label)) in sessions.list.iter().zip(sessions.labels()).enumerate() {
+            if ui
+                .selectable_label(i == sessions.active, label)
+                .on_hover_text(super::super::state::Sessions::describe(s))
+                .clicked()
+                && i != sessions.active
             {
                 outbox.push(RunCommand::Activate(i));
             }
