@@ -18,6 +18,10 @@ pub struct Row {
     pub series: Vec<(u64, f64)>,
     /// The units involved at the snapshot, most telling first.
     pub units: Vec<NeuronId>,
+    /// The overlay that shows the phenomenon in the view (a name of `Overlays::NAMES`).
+    pub overlay: Option<&'static str>,
+    /// What the row measures, in a sentence (for a row that names no units).
+    pub about: &'static str,
 }
 
 fn unit(layer: usize, u: usize) -> NeuronId {
@@ -73,6 +77,8 @@ pub fn rows(a: &Analysis, k: usize) -> Vec<Row> {
             figure: "share of the boundaries' motion that is shift, step by step",
             series: series(&|s| s.shift_share),
             units: vec![],
+            overlay: None,
+            about: "§5: whether a unit's boundary first moves by its bias (a shift) before its weights turn it (a tilt): β, the shift's share of the motion per decade of iterations, against β₀ of random steps of the same size",
         });
     }
     // §6.
@@ -85,6 +91,8 @@ pub fn rows(a: &Analysis, k: usize) -> Vec<Row> {
             figure: "share of the target's corners captured by a kink or crossing",
             series: series(&|s| Some(s.corners_captured as f64 / total as f64)),
             units: vec![],
+            overlay: Some("corners"),
+            about: "§6: the target's corners that a kink or crossing of the boundaries has held for the last few snapshots",
         });
     }
     // §7: the pairs holding at this snapshot.
@@ -139,6 +147,8 @@ pub fn rows(a: &Analysis, k: usize) -> Vec<Row> {
             figure: "copycat and mirror pairs",
             series: series(&|s| Some((s.copycats + s.mirrors) as f64)),
             units,
+            overlay: None,
+            about: "§7: pairs of units of a layer that compute nearly the same function (copycats) or its negation (mirror pairs)",
         });
     }
     // §8: the late window's verdict; the series is the first indecisive unit's state.
@@ -180,6 +190,8 @@ pub fn rows(a: &Analysis, k: usize) -> Vec<Row> {
             figure: "the first indecisive unit's state in the late window (0 or 1)",
             series: series(&|s| state.get(&s.iteration).copied()),
             units: found.iter().map(|h| unit(h.layer, h.unit)).collect(),
+            overlay: Some("indecisive"),
+            about: "§8: units whose boundary switches between two states late in training, changing almost no pixel",
         });
     }
     // §9: about the target's first mirror axis.
@@ -220,6 +232,8 @@ pub fn rows(a: &Analysis, k: usize) -> Vec<Row> {
             figure: "share of the boundaries whose mirror image is a boundary",
             series: series(&|s| s.symmetry.first().and_then(mean)),
             units,
+            overlay: Some("mirror"),
+            about: "§9: the share of the boundaries whose mirror image about the target's axis is a boundary too",
         });
     }
     // §10: the components at this snapshot.
@@ -263,6 +277,8 @@ pub fn rows(a: &Analysis, k: usize) -> Vec<Row> {
                 })
                 .collect(),
             units: vec![],
+            overlay: Some("components"),
+            about: "§10: the target's components the network leaves wrong (thin ones are reported, never failed)",
         });
     }
     // §3–4.
@@ -281,6 +297,8 @@ pub fn rows(a: &Analysis, k: usize) -> Vec<Row> {
                 _ => None,
             }),
             units: vec![],
+            overlay: Some("complexity"),
+            about: "§3–4: how many units' boundaries pass near the target's contour, against far from it",
         });
     }
     out

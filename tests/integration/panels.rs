@@ -569,6 +569,21 @@ fn clicking_a_phenomenon_selects_the_units_it_names() {
     for name in ["§5 bias first", "§7 copycats", "§9 symmetry", "§10 failure"] {
         assert!(h.query_by_label(name).is_some(), "no row {name}");
     }
+    // A row that names no units switches its overlay on and says what it measures.
+    assert!(!h.state().display.overlays.components);
+    click(&mut h, "§10 failure");
+    step(&mut h);
+    assert!(h.state().display.overlays.components);
+    assert!(
+        h.query_by_label_contains("components the network leaves wrong")
+            .is_some()
+    );
+    click(&mut h, "§5 bias first");
+    step(&mut h);
+    assert!(
+        h.query_by_label_contains("before its weights turn it")
+            .is_some()
+    );
     // Clicking a unit in the view afterwards selects that one alone.
     h.state_mut()
         .selection

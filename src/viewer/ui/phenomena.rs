@@ -58,29 +58,53 @@ pub fn ui(
     }
     let k = shown.min(a.samples.len() - 1);
     for row in rows(a, k) {
-        row_ui(ui, &row, a.samples[k].iteration, selection);
+        row_ui(ui, &row, a.samples[k].iteration, selection, display);
     }
 }
 
-fn row_ui(ui: &mut egui::Ui, row: &Row, iteration: u64, selection: &mut Selection) {
+/// A row: its name (a click selects the units it names, switches on its overlay, and
+/// opens or closes a sentence on what it measures), its sparkline, its verdict.
+fn row_ui(
+    ui: &mut egui::Ui,
+    row: &Row,
+    iteration: u64,
+    selection: &mut Selection,
+    display: &mut Display,
+) {
+    let explained = ui.id().with(("explained", row.name));
+    let mut open = ui.data(|d| d.get_temp::<bool>(explained).unwrap_or(false));
     ui.horizontal(|ui| {
         let chosen = !row.units.is_empty() && selection.units() == row.units;
+        let what = match (row.units.len(), row.overlay) {
+            (0, Some(o)) => format!("show the {o} overlay; what it measures"),
+            (0, None) => "what it measures".to_string(),
+            (n, _) => format!("select {n} unit(s)"),
+        };
         let name = ui
-            .selectable_label(chosen, format!("{} {}", row.section, row.name))
-            .on_hover_text(if row.units.is_empty() {
-                "no units to select".to_string()
+            .selectable_label(chosen || open, format!("{} {}", row.section, row.name))
+            .on_hover_text(what);
+        if name.clicked() {
+            if !row.units.is_empty() {
+                selection.select_all(&row.units);
             } else {
-                format!("select {} unit(s)", row.units.len())
-            });
-        if name.clicked() && !row.units.is_empty() {
-            selection.select_all(&row.units);
+                open = !open;
+                ui.data_mut(|d| d.insert_temp(explained, open));
+            }
+            if let Some(flag) = row.overlay.and_then(|o| display.overlays.flag(o))
+                && (open || !row.units.is_empty())
+            {
+                *flag = true;
+            }
         }
         // At the right edge, so the sparklines line up whatever the names' lengths.
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             sparkline(ui, row, iteration).on_hover_text(row.figure);
         });
     });
-    ui.add(egui::Label::new(egui::RichText::new(&row.verdict).small()).wrap());
+    ui.add(egui::Label::new(&row.verdict).wrap());
+    if open {
+        ui.add(egui::Label::new(egui::RichText::new(row.about).weak()).wrap());
+    }
 }
 
 /// The series over log-iteration, scaled to its range, with the shown snapshot marked.
