@@ -192,6 +192,37 @@ pub fn parameter_history(arch: &Architecture, snapshots: &[Snapshot], n: NeuronI
     h
 }
 
+/// Nets up to this many hidden units get the inspector's figures over the whole square
+/// even while the view is zoomed (one more partition per change, well under a millisecond
+/// for the report's net); wider ones say their figures are of the part in view.
+pub const WHOLE_SQUARE_UNITS: usize = 256;
+
+/// What the inspector's figures cover.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// The whole input square, whatever the view shows.
+    Square,
+    /// Only the part of the square in view (zoomed, and the net too wide to partition the
+    /// whole square again).
+    InView,
+}
+
+/// The report of `n` over the whole square when `shown` covers only part of it (a zoomed
+/// view), computed anew for nets up to [`WHOLE_SQUARE_UNITS`]; otherwise of `shown`, and
+/// says which.
+pub fn report_of_square(net: &Network, shown: &Geometry, n: NeuronId) -> (NeuronReport, Scope) {
+    if shown.rect == Rect::UNIT {
+        (report(net, shown, n), Scope::Square)
+    } else if net.arch.neuron_count() <= WHOLE_SQUARE_UNITS {
+        (
+            report(net, &Geometry::new(net, Rect::UNIT), n),
+            Scope::Square,
+        )
+    } else {
+        (report(net, shown, n), Scope::InView)
+    }
+}
+
 /// The boundary of `n` at one snapshot (exact geometry of the whole square).
 pub fn boundary_at(arch: &Architecture, s: &Snapshot, n: NeuronId) -> Option<NeuronBoundary> {
     let net = s.network(arch)?;
@@ -224,6 +255,29 @@ mod tests {
             r.copycats.iter().any(|(n, d)| n.index == 1 && *d < 0.005),
             "{:?}",
             r.copycats
+        );
+        // Zoomed in, the figures are still the whole square's.
+        let zoomed = Geometry::new(
+            &net,
+            Rect {
+                x0: 0.6,
+                y0: 0.1,
+                x1: 0.8,
+                y1: 0.3,
+            },
+        );
+        let (z, scope) = report_of_square(&net, &zoomed, NeuronId { layer: 0, index: 0 });
+        assert_eq!(scope, Scope::Square);
+        assert_eq!(
+            (z.active_fraction, z.boundary_length, z.pieces),
+            (r.active_fraction, r.boundary_length, r.pieces)
+        );
+        assert_ne!(
+            zoomed
+                .neuron_stats(NeuronId { layer: 0, index: 0 })
+                .active_fraction,
+            r.active_fraction,
+            "the view alone would say otherwise"
         );
         let dead = report(&net, &g, NeuronId { layer: 0, index: 2 });
         assert!(dead.dead && dead.pieces == 0);

@@ -18,6 +18,8 @@ pub struct Inspector {
     /// (neuron, geometry generation) the cached report and heatmap belong to.
     key: Option<(NeuronId, u64)>,
     report: Option<NeuronReport>,
+    /// What the report's figures cover (the whole square, or only the zoomed view).
+    scope: Option<inspect::Scope>,
     /// Activation heatmap cells, row-major (painted as rectangles: user textures are not
     /// available on every backend bevy_egui runs on).
     heat: Vec<egui::Color32>,
@@ -44,7 +46,9 @@ impl Inspector {
     ) {
         let Some(n) = selection.neuron else { return };
         if self.key != Some((n, generation)) {
-            self.report = Some(inspect::report(net, geom, n));
+            let (report, scope) = inspect::report_of_square(net, geom, n);
+            self.report = Some(report);
+            self.scope = Some(scope);
             let map = if geom.rect == crate::geometry::Rect::UNIT {
                 inspect::activation_map_exact(net, geom, n, HEAT)
             } else {
@@ -63,12 +67,16 @@ impl Inspector {
             }
         });
         ui.label(format!("bias {:+.4}", r.bias));
+        let within = match self.scope {
+            Some(inspect::Scope::InView) => "of the part in view",
+            _ => "of the square",
+        };
         ui.label(format!(
-            "active on {:.1}% of the square",
+            "active on {:.1}% {within}",
             100.0 * r.active_fraction
         ));
         ui.label(format!(
-            "boundary length {:.3} in {} piece(s)",
+            "boundary length {:.3} in {} piece(s) ({within})",
             r.boundary_length, r.pieces
         ));
         ui.checkbox(&mut selection.dim_others, "dim other units");
