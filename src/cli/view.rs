@@ -105,7 +105,7 @@ impl ViewCmd {
                 Session::from_run(name, run)
             }
             (Some(path), None) => Session::from_run(ginn::run::display_name(path), load_run(path)?),
-            None => {
+            (None, None) => {
                 let train = self.train.clone().unwrap_or_else(TrainArgs::defaults);
                 let (settings, target) = train.settings_and_target()?;
                 let name = Session::default_name(&settings);

@@ -75,7 +75,7 @@ impl Session {
     ) -> Result<Self, SettingsError> {
         Ok(Self::watching(
             name.into(),
-            Training::new(settings, target)?,
+            Training::new_deferred(settings, target)?,
         ))
     }
 
@@ -91,8 +91,10 @@ impl Session {
     }
 
     fn watching(name: String, mut run: Training) -> Self {
-        // The viewer branches from any snapshot, so every one keeps Adam's state.
+        // The viewer branches from any snapshot, so every one keeps Adam's state; and the
+        // frame never waits for a snapshot's evaluation (a second for a wide net).
         run.keep_adam = true;
+        run.defer_evaluation();
         static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
         Self {
             id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
@@ -484,6 +486,33 @@ mod tests {
         s.scrub(0);
         s.playing = true;
         assert!(s.pace().contains("snapshot(s)/frame"), "{}", s.pace());
+    }
+
+    #[test]
+    fn snapshots_are_evaluated_off_the_frame_to_the_same_numbers() {
+        let mut s = session();
+        s.iterations_per_frame = 400;
+        s.advance(Duration::from_secs(10));
+        for i in 0..s.snapshots.len() {
+            if !s.is_evaluated(i) {
+                assert!(
+                    s.snapshots[i].loss.is_nan(),
+                    "pending snapshots wait for theirs"
+                );
+            }
+        }
+        s.run.finish_evaluations();
+        assert_eq!(s.evaluations_pending(), 0);
+        let theirs = Run::train(s.settings.clone(), s.target.clone(), 1000, |_| {}).unwrap();
+        for (a, b) in s.snapshots.iter().zip(&theirs.snapshots) {
+            assert_eq!(
+                (a.loss, a.accuracy),
+                (b.loss, b.accuracy),
+                "{}",
+                a.iteration
+            );
+            assert!(a.loss.is_finite());
+        }
     }
 
     /// The viewer and `ginn train` share one training loop: the same settings give the same

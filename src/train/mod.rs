@@ -384,19 +384,72 @@ impl Trainer {
 
     /// The current state as a snapshot (with optimiser state and stream position).
     pub fn snapshot(&self) -> Snapshot {
-        let eval = self.evaluate();
-        let test = self.test.as_ref().map(|(x, t)| evaluate(&self.net, x, t));
+        let mut snap = self.snapshot_unevaluated();
+        self.evaluation().fill(&mut snap);
+        snap
+    }
+
+    /// The current state as a snapshot whose loss and accuracy are left for later (NaN
+    /// until a [`SnapshotEvaluation`] fills them in): a wide net's evaluation over every
+    /// pixel takes far longer than a step.
+    pub fn snapshot_unevaluated(&self) -> Snapshot {
         Snapshot {
             iteration: self.iteration,
             lr: self.lr(),
-            loss: eval.loss,
-            accuracy: eval.accuracy,
-            test_loss: test.map(|e| e.loss),
-            test_accuracy: test.map(|e| e.accuracy),
+            loss: f64::NAN,
+            accuracy: f64::NAN,
+            test_loss: None,
+            test_accuracy: None,
             params: self.net.params.clone(),
             adam: Some(self.adam.clone()),
             rng_word_pos: Some(self.rng.get_word_pos()),
         }
+    }
+
+    /// What a snapshot of the current network says about the data: loss and accuracy on
+    /// the training data and on the held-out points.
+    pub fn evaluation(&self) -> SnapshotEvaluation {
+        SnapshotEvaluation::of(&self.net, (&self.inputs, &self.labels), self.test_data())
+    }
+
+    /// The data a snapshot is evaluated on: training inputs and labels, and the held-out
+    /// points when there are any.
+    pub fn data(&self) -> ((&[f32], &[u8]), Option<(&[f32], &[u8])>) {
+        ((&self.inputs, &self.labels), self.test_data())
+    }
+
+    fn test_data(&self) -> Option<(&[f32], &[u8])> {
+        self.test
+            .as_ref()
+            .map(|(x, t)| (x.as_slice(), t.as_slice()))
+    }
+}
+
+/// A snapshot's loss and accuracy, on the training data and on the held-out points.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SnapshotEvaluation {
+    pub train: Evaluation,
+    pub test: Option<Evaluation>,
+}
+
+impl SnapshotEvaluation {
+    pub fn of(
+        net: &Network,
+        (inputs, labels): (&[f32], &[u8]),
+        test: Option<(&[f32], &[u8])>,
+    ) -> Self {
+        Self {
+            train: evaluate(net, inputs, labels),
+            test: test.map(|(x, t)| evaluate(net, x, t)),
+        }
+    }
+
+    /// Writes the figures into the snapshot.
+    pub fn fill(&self, snap: &mut Snapshot) {
+        snap.loss = self.train.loss;
+        snap.accuracy = self.train.accuracy;
+        snap.test_loss = self.test.map(|e| e.loss);
+        snap.test_accuracy = self.test.map(|e| e.accuracy);
     }
 }
 

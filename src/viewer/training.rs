@@ -15,6 +15,9 @@ pub fn advance_training(
     recorder: Option<ResMut<super::recording::Recorder>>,
     time: Res<Time<Real>>,
 ) {
+    for s in &mut sessions.list {
+        s.run.collect_evaluations();
+    }
     let s = sessions.active_mut();
     if let Some(mut rec) = recorder.filter(|r| r.active) {
         // Recording: one fixed step per captured frame, whatever the frame time; at the

@@ -590,3 +590,22 @@ fn clicking_a_phenomenon_selects_the_units_it_names() {
         .select(Some(NeuronId { layer: 0, index: 0 }));
     assert_eq!(h.state().selection.units().len(), 1);
 }
+
+/// The inspector is a window over the view: the view must not take a click on it.
+#[test]
+fn the_pointer_on_the_inspector_is_the_windows_not_the_views() {
+    let v = Viewer::new(&[16, 16, 16], true, Some(NeuronId { layer: 0, index: 1 }));
+    let mut h = harness(v);
+    step(&mut h);
+    step(&mut h);
+    let on = h.get_by_label("layer 1 · unit 2").rect().center();
+    h.input_mut().events.push(egui::Event::PointerMoved(on));
+    step(&mut h);
+    assert!(ginn::viewer::ui::pointer_on_window(&h.ctx));
+    // Off the window (at the panels' edge, the background layer): not a window.
+    h.input_mut()
+        .events
+        .push(egui::Event::PointerMoved(egui::pos2(3.0, 797.0)));
+    step(&mut h);
+    assert!(!ginn::viewer::ui::pointer_on_window(&h.ctx));
+}

@@ -101,6 +101,60 @@ fn a_wide_net_keeps_frames_short_while_its_geometry_is_computed_off_the_frame() 
     );
 }
 
+/// `ginn view --widths 256,256,256,256` as a user starts it (the report's data, batch and
+/// snapshot plan; the viewer's frame budget and iterations per frame): every frame from the
+/// first is short — a step of this net takes tens of milliseconds, so training follows
+/// its cost; each snapshot's evaluation over the 40,000 pixels (a second or more) and the
+/// partition go off the frame — and a pause takes effect in the next frame.
+#[test]
+fn a_wide_net_stays_interactive_from_the_first_frame() {
+    let settings = Settings {
+        widths: vec![256; 4],
+        ..Settings::default()
+    };
+    let mut app = app_with(settings, 200);
+    app.insert_resource(FrameBudget::default());
+    let (mut slowest, mut frames) = (Duration::ZERO, 0u32);
+    let start = std::time::Instant::now();
+    while start.elapsed() < Duration::from_secs(4)
+        || app.world().resource::<Shown>().geometry.is_none()
+    {
+        let t = std::time::Instant::now();
+        app.update();
+        slowest = slowest.max(t.elapsed());
+        frames += 1;
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "no geometry after 2 minutes"
+        );
+    }
+    eprintln!("4×256: {frames} frames, slowest {slowest:?}");
+    let s = app.world().resource::<Sessions>().active();
+    assert!(s.head_iteration() > 10, "it trains: {}", s.head_iteration());
+    assert!(
+        s.snapshots.len() > 5,
+        "the paper plan records early snapshots"
+    );
+    // Generous for a loaded 2-core machine running other tests; evaluating one snapshot in
+    // the frame takes a second or more.
+    assert!(
+        slowest < Duration::from_millis(300),
+        "slowest frame {slowest:?}"
+    );
+    // Space: the next frame trains no more.
+    app.world_mut()
+        .resource_mut::<Sessions>()
+        .active_mut()
+        .toggle_play();
+    let head = app.world().resource::<Sessions>().active().head_iteration();
+    app.update();
+    app.update();
+    assert_eq!(
+        app.world().resource::<Sessions>().active().head_iteration(),
+        head
+    );
+}
+
 #[test]
 fn training_advances_by_the_set_amount_each_frame() {
     let mut app = app(250);

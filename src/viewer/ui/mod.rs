@@ -78,6 +78,17 @@ fn spawn_ui_camera(mut commands: Commands) {
     ));
 }
 
+/// Whether the pointer is over a window, popup or tooltip drawn above the panels (the
+/// panels themselves are on the background layer and are excluded by the view's rect), or
+/// egui is dragging one of its widgets.
+pub fn pointer_on_window(ctx: &egui::Context) -> bool {
+    let over = ctx
+        .pointer_latest_pos()
+        .and_then(|p| ctx.layer_id_at(p))
+        .is_some_and(|l| l.order != egui::Order::Background);
+    over || ctx.egui_is_using_pointer()
+}
+
 /// The playback keys alone (tests add this without egui).
 pub fn keys_plugin(app: &mut App) {
     app.init_resource::<Panels>();
@@ -194,7 +205,7 @@ fn show_panels(
     st.area.min = Vec2::new(central.min.x, central.min.y);
     st.area.max = Vec2::new(central.max.x, central.max.y);
     st.area.keyboard_free = !text_edit_focused(ctx);
-    st.area.pointer_on_window = ctx.is_pointer_over_area() || ctx.is_using_pointer();
+    st.area.pointer_on_window = pointer_on_window(ctx);
     let s = window.scale_factor();
     let (pos, size) = (
         UVec2::new((central.min.x * s) as u32, (central.min.y * s) as u32),
@@ -382,7 +393,13 @@ fn status(ui: &mut egui::Ui, sessions: &Sessions, shown: &Shown, computing: bool
         "iteration {iteration} of {}",
         s.settings.iterations
     ));
-    if snap.loss.is_finite() {
+    if !s.is_evaluated(s.shown_index()) {
+        ui.label(format!(
+            "loss and accuracy being evaluated… (at {}; {} snapshot(s) waiting)",
+            snap.iteration,
+            s.evaluations_pending()
+        ));
+    } else if snap.loss.is_finite() {
         ui.label(format!(
             "loss {:.4}  accuracy {:.2}%  (at {})",
             snap.loss,
