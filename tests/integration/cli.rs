@@ -316,17 +316,15 @@ fn every_command_that_analyses_takes_the_same_thresholds_and_measures() {
     let o = ginn(&["analyze", run, "--json", "--set", "copycat_cosine=0.5"]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["thresholds"]["copycat_cosine"], 0.5);
-    for cmd in [
-        &["analyze", run][..],
-        &[
-            "figure",
-            run,
-            "--out",
-            png.to_str().unwrap(),
-            "--overlay",
-            "corners",
-        ],
-    ] {
+    let figure = [
+        "figure",
+        run,
+        "--out",
+        png.to_str().unwrap(),
+        "--overlay",
+        "corners",
+    ];
+    for cmd in [&["analyze", run][..], &figure] {
         let mut args = cmd.to_vec();
         args.extend(["--set", "no_such_threshold=1"]);
         let o = ginn(&args);
@@ -337,16 +335,7 @@ fn every_command_that_analyses_takes_the_same_thresholds_and_measures() {
             stderr(&o)
         );
     }
-    let o = ginn(&[
-        "figure",
-        run,
-        "--out",
-        png.to_str().unwrap(),
-        "--overlay",
-        "corners",
-        "--set",
-        "capture_snapshots=2",
-    ]);
+    let o = ginn(&[&figure[..], &["--set", "capture_snapshots=2"]].concat());
     assert!(o.status.success(), "{}", stderr(&o));
     // --only lists every measure, indecisive included, and refuses others by name.
     let o = ginn(&["analyze", run, "--only", "nonsense"]);

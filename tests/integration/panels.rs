@@ -86,6 +86,10 @@ impl Viewer {
         if stale(&self.sessions, &self.selection) {
             self.selection.select(None);
         }
+        // As the viewer's training system does each frame.
+        for s in &mut self.sessions.list {
+            s.run.collect_evaluations();
+        }
         let s = self.sessions.active();
         let net = s.shown_network();
         self.shown.geometry = Some(Geometry::new(&net, Rect::UNIT));
@@ -409,15 +413,23 @@ fn every_glyph_the_panels_show_is_in_the_bundled_fonts() {
     );
     texts.extend(literals);
     // What egui draws (its bundled default fonts, as the viewer's): its own answer, which
-    // is a false "no" for characters of the font that also holds its replacement glyph
-    // (Ubuntu Light), so those are looked up there directly.
+    // is a false "no" for characters of the fonts of the proportional family that come
+    // before the last (Ubuntu Light, Noto Emoji), so those are looked up there directly.
     use ab_glyph::Font;
-    let ubuntu = ab_glyph::FontRef::try_from_slice(epaint_default_fonts::UBUNTU_LIGHT).unwrap();
+    let direct: Vec<ab_glyph::FontRef> = [
+        epaint_default_fonts::UBUNTU_LIGHT,
+        epaint_default_fonts::NOTO_EMOJI_REGULAR,
+        epaint_default_fonts::EMOJI_ICON,
+    ]
+    .iter()
+    .map(|f| ab_glyph::FontRef::try_from_slice(f).unwrap())
+    .collect();
     let font = egui::FontId::proportional(14.0);
     for t in &texts {
         for c in t.chars().filter(|c| !c.is_whitespace()) {
             assert!(
-                ubuntu.glyph_id(c).0 != 0 || h.ctx.fonts_mut(|fs| fs.has_glyph(&font, c)),
+                direct.iter().any(|f| f.glyph_id(c).0 != 0)
+                    || h.ctx.fonts_mut(|fs| fs.has_glyph(&font, c)),
                 "`{c}` (U+{:04X}) in \"{t}\" has no glyph",
                 c as u32
             );
@@ -520,6 +532,7 @@ fn the_run_settings_start_a_run_on_points() {
     click(&mut h, "xor points");
     click(&mut h, "Apply");
     step(&mut h);
+    h.state_mut().sessions.active_mut().run.finish_evaluations();
     let s = h.state().sessions.active();
     let p = s.target.points().expect("a point dataset");
     assert_eq!(p.len(), ginn::targets::points::DEFAULT_COUNT);

@@ -394,11 +394,12 @@ fn status(ui: &mut egui::Ui, sessions: &Sessions, shown: &Shown, computing: bool
         s.settings.iterations
     ));
     if !s.is_evaluated(s.shown_index()) {
-        ui.label(format!(
-            "loss and accuracy being evaluated… (at {}; {} snapshot(s) waiting)",
-            snap.iteration,
-            s.evaluations_pending()
-        ));
+        // As wide as the figures that replace it, so the panel does not shift.
+        ui.label(format!("loss …  accuracy …  (at {})", snap.iteration))
+            .on_hover_text(format!(
+                "being evaluated off the frame ({} snapshot(s) waiting)",
+                s.evaluations_pending()
+            ));
     } else if snap.loss.is_finite() {
         ui.label(format!(
             "loss {:.4}  accuracy {:.2}%  (at {})",
