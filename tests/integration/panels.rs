@@ -31,6 +31,11 @@ struct Viewer {
     recorder: Recorder,
     outbox: Vec<RunCommand>,
     analysis: Option<ginn::analysis::Analysis>,
+    /// A partition is being computed off the frame, and the analysis's progress.
+    computing: bool,
+    analysed: (usize, usize),
+    /// The part left for the view by the last draw.
+    central: egui::Rect,
 }
 
 impl Viewer {
@@ -72,6 +77,9 @@ impl Viewer {
             recorder,
             outbox: vec![],
             analysis: None,
+            computing: false,
+            analysed: (0, 0),
+            central: egui::Rect::NOTHING,
         };
         v.frame();
         v
@@ -107,7 +115,7 @@ fn harness(v: Viewer) -> Harness<'static, Viewer> {
 fn harness_sized(v: Viewer, size: egui::Vec2) -> Harness<'static, Viewer> {
     Harness::builder().with_size(size).build_ui_state(
         |ui, v: &mut Viewer| {
-            let (out, _) = draw(
+            let (out, central) = draw(
                 ui,
                 Panes {
                     sessions: &mut v.sessions,
@@ -115,18 +123,21 @@ fn harness_sized(v: Viewer, size: egui::Vec2) -> Harness<'static, Viewer> {
                     view: &mut v.view,
                     panels: &mut v.panels,
                     shown: &v.shown,
-                    computing: false,
+                    computing: v.computing,
                     selection: &mut v.selection,
                     recorder: &mut v.recorder,
                     status: None,
                     dt: 0.016,
                     phenomena: ginn::viewer::ui::phenomena::Analysed {
                         analysis: v.analysis.as_ref(),
-                        ..Default::default()
+                        done: v.analysed.0,
+                        total: v.analysed.1,
+                        failed: None,
                     },
                 },
             );
             v.outbox.extend(out);
+            v.central = central;
         },
         v,
     )
@@ -621,4 +632,41 @@ fn the_pointer_on_the_inspector_is_the_windows_not_the_views() {
         .push(egui::Event::PointerMoved(egui::pos2(3.0, 797.0)));
     step(&mut h);
     assert!(!ginn::viewer::ui::pointer_on_window(&h.ctx));
+}
+
+/// While training, status lines change (geometry computing, snapshots analysed, a
+/// snapshot's loss pending): nothing below them moves, and the right panel keeps its width
+/// when the surface options appear.
+#[test]
+fn panels_keep_their_layout_while_a_run_trains() {
+    let mut v = Viewer::new(&[16, 16, 16], true, None);
+    let run = v.sessions.active().to_run();
+    v.analysis = Some(ginn::analysis::analyze(&run, &Default::default()).unwrap());
+    v.analysed = (run.snapshots.len(), run.snapshots.len());
+    let mut h = harness(v);
+    step(&mut h);
+    let places = |h: &Harness<'static, Viewer>| {
+        (
+            h.get_by_label("Run settings").rect(),
+            h.get_by_label("Files").rect(),
+            h.get_by_label("§7 copycats").rect(),
+            h.get_by_label("Overlays").rect(),
+        )
+    };
+    let before = places(&h);
+    let central = h.state().central;
+    h.state_mut().computing = true;
+    h.state_mut().analysed = (1, 40);
+    step(&mut h);
+    assert_eq!(places(&h), before, "computing and analysing");
+    h.state_mut().computing = false;
+    h.state_mut().analysed = (40, 40);
+    h.state_mut().display.surfaces.output = true;
+    step(&mut h);
+    step(&mut h);
+    assert_eq!(
+        h.state().central.max.x,
+        central.max.x,
+        "the right panel widened"
+    );
 }

@@ -412,28 +412,41 @@ fn status(ui: &mut egui::Ui, sessions: &Sessions, shown: &Shown, computing: bool
     } else {
         ui.label(format!("loss not finite (at {})", snap.iteration));
     }
-    if let (Some(l), Some(a)) = (snap.test_loss, snap.test_accuracy) {
-        ui.label(format!("test: loss {l:.4}  accuracy {:.2}%", 100.0 * a));
+    // Lines that come and go while training would move every widget below them (and the
+    // one being clicked or typed in): each of these is always one line.
+    let held_out =
+        matches!(&s.target, crate::targets::Data::Points(p) if p.test.iter().any(|&t| t));
+    match (snap.test_loss, snap.test_accuracy) {
+        (Some(l), Some(a)) => {
+            ui.label(format!("test: loss {l:.4}  accuracy {:.2}%", 100.0 * a));
+        }
+        _ if held_out => {
+            ui.label("test: loss …  accuracy …");
+        }
+        _ => {}
     }
     if let Some(p) = s.target.points() {
         ui.label(format!("{} points; {}", p.len(), p.mapping.ranges()))
             .on_hover_text("the square's edges in the data's own coordinates (y grows upwards)");
     }
-    if let Some(g) = &shown.geometry {
-        match &g.truncated {
+    let busy = if computing { " · computing…" } else { "" };
+    match &shown.geometry {
+        Some(g) => match &g.truncated {
             // Zoomed in 2D, the partition covers only the visible part of the square.
-            None if g.rect != crate::geometry::Rect::UNIT => {
-                ui.label(format!("{} linear regions in view", g.regions().len()))
-            }
-            None => ui.label(format!("{} linear regions", g.regions().len())),
+            None if g.rect != crate::geometry::Rect::UNIT => ui.label(format!(
+                "{} linear regions in view{busy}",
+                g.regions().len()
+            )),
+            None => ui.label(format!("{} linear regions{busy}", g.regions().len())),
             Some(t) => ui
-                .colored_label(egui::Color32::from_rgb(230, 170, 60), t.showing())
+                .colored_label(
+                    egui::Color32::from_rgb(230, 170, 60),
+                    format!("{}{busy}", t.showing()),
+                )
                 .on_hover_text(format!("{t}; GINN_MAX_REGIONS raises the limit")),
-        };
-    }
-    if computing {
-        ui.label("computing geometry…");
-    }
+        },
+        None => ui.label("computing the linear regions…"),
+    };
     ui.label(format!("{} · {:.0} fps", s.pace(), 1.0 / dt.max(1e-3)))
         .on_hover_text(format!(
             "training alone runs at {:.0} it/s on this machine; the window shows what fits in its frames",

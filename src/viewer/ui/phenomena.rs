@@ -47,15 +47,17 @@ pub fn ui(
     if let Some(e) = failed {
         ui.colored_label(egui::Color32::from_rgb(230, 170, 60), e);
     }
-    if done < total {
-        ui.label(format!("analysing… {done} of {total} snapshots"));
-    }
+    // One line, always: a line that came and went while training moved the rows under
+    // the pointer.
+    let behind = analysis.is_some_and(|a| shown >= a.samples.len() && !a.samples.is_empty());
+    ui.label(match (done < total, behind) {
+        (true, true) => format!("analysing… {done} of {total}; verdicts of the last analysed"),
+        (true, false) => format!("analysing… {done} of {total} snapshots"),
+        (false, _) => format!("analysed: {total} snapshots"),
+    });
     let Some(a) = analysis.filter(|a| !a.samples.is_empty()) else {
         return;
     };
-    if shown >= a.samples.len() {
-        ui.weak("(the shown snapshot is not analysed yet: verdicts of the last analysed one)");
-    }
     let k = shown.min(a.samples.len() - 1);
     for row in rows(a, k) {
         row_ui(ui, &row, a.samples[k].iteration, selection, display);
@@ -166,7 +168,8 @@ pub fn controls(ui: &mut egui::Ui, d: &mut Display, selected: bool, has_next: bo
         ui.checkbox(&mut s.bends, "bends");
     });
     if s.output {
-        ui.horizontal(|ui| {
+        // Wrapped, so the panel keeps its width when these appear.
+        ui.horizontal_wrapped(|ui| {
             ui.radio_value(&mut s.by_class, false, "by region");
             ui.radio_value(&mut s.by_class, true, "by class");
             ui.checkbox(&mut s.below, "below ground");
