@@ -46,6 +46,8 @@ pub struct Session {
     pub budget_limited: bool,
     /// Head iteration when the run was last saved or loaded (`None`: never).
     saved_at: Option<u64>,
+    /// Something to tell the user once (the viewer shows it as a message and clears it).
+    pub notice: Option<String>,
 }
 
 impl std::ops::Deref for Session {
@@ -107,6 +109,7 @@ impl Session {
             error: None,
             version: 0,
             rate: 0.0,
+            notice: None,
             wall_rate: 0.0,
             budget_limited: false,
             saved_at: None,
@@ -262,8 +265,27 @@ impl Session {
         done
     }
 
+    /// Plays or pauses. Play at the end of a recording that kept no optimiser state (an
+    /// imported network) trains on from there with fresh Adam moments, and says so.
     pub fn toggle_play(&mut self) {
         self.playing = !self.playing;
+        let at_end = self.cursor == Cursor::Snapshot(self.snapshots.len() - 1);
+        if self.playing && at_end && self.run.trainer().is_none() && self.error.is_none() {
+            self.notice = Some(match self.run.continue_fresh() {
+                Ok(lr) => {
+                    self.cursor = Cursor::Live;
+                    self.version += 1;
+                    format!(
+                        "training on from iteration {} with fresh Adam state (the file kept none), learning rate {lr:.2e}",
+                        self.head_iteration()
+                    )
+                }
+                Err(why) => {
+                    self.playing = false;
+                    why
+                }
+            });
+        }
     }
 
     /// Doubles the speed: iterations per frame at the live head, snapshots per frame in a
@@ -513,6 +535,42 @@ mod tests {
             );
             assert!(a.loss.is_finite());
         }
+    }
+
+    #[test]
+    fn a_network_without_optimiser_state_trains_on_from_its_last_snapshot() {
+        // As `ginn import --target` makes it: one snapshot, no Adam state, the plan ending
+        // at its iteration.
+        let mut run = session().to_run();
+        run.snapshots.truncate(1);
+        run.snapshots[0].adam = None;
+        run.snapshots[0].rng_word_pos = None;
+        run.snapshots[0].iteration = 3;
+        run.settings.iterations = 3;
+        let mut s = Session::from_run("imported", run.clone());
+        s.advance(Duration::from_secs(1));
+        assert!(!s.can_train() && !s.playing, "a replay to start with");
+        s.toggle_play();
+        assert!(s.can_train(), "{:?}", s.notice);
+        let notice = s.notice.take().expect("says so");
+        assert!(notice.contains("fresh Adam"), "{notice}");
+        assert_eq!(s.settings.iterations, 3 + Settings::default().iterations);
+        s.iterations_per_frame = 60;
+        assert_eq!(s.advance(Duration::from_secs(10)), 60);
+        assert_eq!(s.head_iteration(), 63);
+        assert!(s.notice.is_none(), "once");
+        // Branching from it trains to a plan of the default length too.
+        let b = Session::from_run("imported", run.clone())
+            .branch(0, Some(1e-3), None)
+            .unwrap();
+        assert_eq!(b.settings.iterations, 3 + Settings::default().iterations);
+        // Without data there is nothing to learn from: it says so and stays a replay.
+        run.target = Data::Nothing;
+        let mut s = Session::from_run("no data", run);
+        s.advance(Duration::from_secs(1));
+        s.toggle_play();
+        assert!(!s.can_train() && !s.playing);
+        assert!(s.notice.unwrap().contains("--target"));
     }
 
     /// The viewer and `ginn train` share one training loop: the same settings give the same

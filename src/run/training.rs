@@ -260,10 +260,47 @@ impl Training {
         (t, why)
     }
 
+    /// Continues a recording that kept no optimiser state (an imported network) from its
+    /// last snapshot, with fresh Adam moments, when it has data to learn from; a run that
+    /// ended there gets the default run's length more to train. Returns the learning rate
+    /// of the next step, or says why it cannot.
+    pub fn continue_fresh(&mut self) -> Result<f64, String> {
+        if self.trainer.is_some() {
+            return Err("this run is already training".into());
+        }
+        if let Some(d) = &self.diverged {
+            return Err(format!("{d}: branch it with a lower learning rate"));
+        }
+        if self.target.training().1.is_empty() {
+            return Err(
+                "this network has no data to learn from (import it with --target or --points to train it)"
+                    .into(),
+            );
+        }
+        let last = self.snapshots.last().expect("a run has a snapshot").clone();
+        let mut settings = self.settings.clone();
+        if settings.iterations <= last.iteration {
+            settings.iterations = last.iteration + Settings::default().iterations;
+        }
+        let trainer = Trainer::from_snapshot(settings.clone(), &self.target, &last)
+            .map_err(|e| e.to_string())?;
+        let lr = trainer.lr();
+        self.plan = settings.snapshots.iterations(settings.iterations);
+        self.next = self.plan.partition_point(|&i| i <= last.iteration);
+        self.settings = settings;
+        self.trainer = Some(trainer);
+        Ok(lr)
+    }
+
     /// A new run that continues from snapshot `i` under `settings` (a changed learning
     /// rate or batch size); the snapshots up to it are kept, this one is left as it was.
-    pub fn branch(&self, i: usize, settings: Settings) -> Result<Self, SettingsError> {
+    pub fn branch(&self, i: usize, mut settings: Settings) -> Result<Self, SettingsError> {
         let snap = &self.snapshots[i.min(self.snapshots.len() - 1)];
+        // A recording that ends at this snapshot (an imported network) trains on for the
+        // default run's length, not for the one iteration left of its plan.
+        if settings.iterations <= snap.iteration + 1 {
+            settings.iterations = snap.iteration + Settings::default().iterations;
+        }
         let trainer = Trainer::from_snapshot(settings.clone(), &self.target, snap)?;
         let mut kept: Vec<Snapshot> = self
             .snapshots

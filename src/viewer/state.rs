@@ -72,6 +72,8 @@ pub enum Message {
         fell_back: bool,
     },
     Failed(String),
+    /// Something the run itself says (training on from an imported network).
+    Notice(String),
 }
 
 impl Message {
@@ -106,7 +108,7 @@ impl std::fmt::Display for Message {
             Message::Opened { name } => write!(f, "opened {name}"),
             Message::Showing { name } => write!(f, "showing {name}"),
             Message::Saved { describe, .. } => write!(f, "{describe}"),
-            Message::Failed(e) => write!(f, "{e}"),
+            Message::Failed(e) | Message::Notice(e) => write!(f, "{e}"),
         }
     }
 }

@@ -2,7 +2,7 @@
 //! budget, or steps through recorded snapshots.
 
 use super::ViewerSet;
-use super::state::{FrameBudget, Sessions};
+use super::state::{FrameBudget, Message, Sessions, Status};
 use bevy::prelude::*;
 
 pub(super) fn plugin(app: &mut App) {
@@ -14,9 +14,13 @@ pub fn advance_training(
     budget: Res<FrameBudget>,
     recorder: Option<ResMut<super::recording::Recorder>>,
     time: Res<Time<Real>>,
+    mut status: ResMut<Status>,
 ) {
     for s in &mut sessions.list {
         s.run.collect_evaluations();
+        if let Some(n) = s.notice.take() {
+            status.show(Message::Notice(n), time.elapsed());
+        }
     }
     let s = sessions.active_mut();
     if let Some(mut rec) = recorder.filter(|r| r.active) {

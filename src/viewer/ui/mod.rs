@@ -386,20 +386,19 @@ fn keep_keys_from_egui(area: Res<UiArea>, mut inputs: Query<&mut EguiInput>) {
 
 fn status(ui: &mut egui::Ui, sessions: &Sessions, shown: &Shown, computing: bool, dt: f32) {
     let s = sessions.active();
-    let snap = &s.snapshots[s.shown_index()];
     let (_, iteration) = s.shown();
     ui.label(format!("run: {}", s.name));
     ui.label(format!(
         "iteration {iteration} of {}",
         s.settings.iterations
     ));
-    if !s.is_evaluated(s.shown_index()) {
-        // As wide as the figures that replace it, so the panel does not shift.
+    // A snapshot just recorded is evaluated off the frame: until it is in, the last
+    // evaluated one's figures stand (no flicker between figures and dots).
+    let evaluated = (0..=s.shown_index()).rev().find(|&i| s.is_evaluated(i));
+    let snap = &s.snapshots[evaluated.unwrap_or(s.shown_index())];
+    if evaluated.is_none() {
         ui.label(format!("loss …  accuracy …  (at {})", snap.iteration))
-            .on_hover_text(format!(
-                "being evaluated off the frame ({} snapshot(s) waiting)",
-                s.evaluations_pending()
-            ));
+            .on_hover_text("being evaluated off the frame");
     } else if snap.loss.is_finite() {
         ui.label(format!(
             "loss {:.4}  accuracy {:.2}%  (at {})",

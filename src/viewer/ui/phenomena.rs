@@ -50,11 +50,16 @@ pub fn ui(
     // One line, always: a line that came and went while training moved the rows under
     // the pointer.
     let behind = analysis.is_some_and(|a| shown >= a.samples.len() && !a.samples.is_empty());
-    ui.label(match (done < total, behind) {
-        (true, true) => format!("analysing… {done} of {total}; verdicts of the last analysed"),
-        (true, false) => format!("analysing… {done} of {total} snapshots"),
-        (false, _) => format!("analysed: {total} snapshots"),
+    let line = ui.label(if done < total {
+        format!("analysing… {done} of {total} snapshots")
+    } else {
+        format!("analysed: {total} snapshots")
     });
+    if behind {
+        line.on_hover_text(
+            "the shown snapshot is not analysed yet: the rows are the last analysed one's",
+        );
+    }
     let Some(a) = analysis.filter(|a| !a.samples.is_empty()) else {
         return;
     };
