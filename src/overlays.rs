@@ -331,13 +331,20 @@ pub fn heat_color(count: u16, max: u16) -> [u8; 4] {
     if count == 0 || max == 0 {
         return [0, 0, 0, 0];
     }
-    let t = count as f32 / max as f32;
-    [
-        255,
-        (20.0 + 210.0 * (1.0 - t)) as u8,
-        (30.0 + 40.0 * (1.0 - t)) as u8,
-        (60.0 + 180.0 * t * t.sqrt()) as u8,
-    ]
+    // A graded map, deep blue → purple → orange → yellow (dark where few units pass, so it
+    // shows on the white ground; bright where many do, so it shows on the black), mostly
+    // opaque: the grades read on either ground.
+    const STOPS: [[f32; 3]; 4] = [
+        [40.0, 50.0, 170.0],
+        [150.0, 40.0, 160.0],
+        [240.0, 120.0, 30.0],
+        [255.0, 230.0, 40.0],
+    ];
+    let t = (count as f32 / max as f32).clamp(0.0, 1.0) * 3.0;
+    let k = (t.floor() as usize).min(2);
+    let f = t - k as f32;
+    let mix = |c: usize| (STOPS[k][c] + (STOPS[k + 1][c] - STOPS[k][c]) * f) as u8;
+    [mix(0), mix(1), mix(2), (160.0 + 70.0 * t / 3.0) as u8]
 }
 
 #[cfg(test)]
@@ -345,6 +352,18 @@ mod tests {
     use super::*;
     use crate::nn::Architecture;
     use rand::SeedableRng;
+
+    #[test]
+    fn the_heat_map_is_graded_and_shows_on_white_and_black() {
+        let lum = |c: [u8; 4]| 0.3 * c[0] as f32 + 0.59 * c[1] as f32 + 0.11 * c[2] as f32;
+        assert_eq!(heat_color(0, 10)[3], 0, "no unit near: nothing drawn");
+        let grades: Vec<f32> = (1..=10).map(|k| lum(heat_color(k, 10))).collect();
+        assert!(grades.windows(2).all(|w| w[1] > w[0]), "{grades:?}");
+        // Few units: dark enough over white; many: bright enough over black; and opaque
+        // enough everywhere to be seen.
+        assert!(grades[0] < 90.0 && grades[9] > 180.0, "{grades:?}");
+        assert!((1..=10).all(|k| heat_color(k, 10)[3] >= 160));
+    }
 
     #[test]
     fn overlay_names_parse_and_bad_ones_are_named() {

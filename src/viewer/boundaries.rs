@@ -38,7 +38,8 @@ pub const GEOMETRY_FRAME_BUDGET_MS: f64 = 6.0;
 /// regions grow roughly with the square of the number of units).
 const UNITS_OFF_FRAME: usize = 256;
 
-type GeometryKey = (usize, u64, [u64; 4]);
+/// The shown run (its session's id), its version, and the visible rectangle.
+type GeometryKey = (u64, u64, [u64; 4]);
 
 struct Built {
     geometry: Geometry,
@@ -87,7 +88,7 @@ pub fn rebuild_geometry(
     let s = sessions.active();
     let rect = zoom.0;
     let key = (
-        sessions.active,
+        s.id,
         s.version,
         [
             rect.x0.to_bits(),

@@ -25,7 +25,7 @@ pub fn plugin(app: &mut App) {
 /// The analysis of the shown run so far.
 #[derive(Resource, Default)]
 pub struct Phenomena {
-    /// Which run it is of (see [`run_key`]).
+    /// Which run it is of (its session's id).
     key: Option<RunKey>,
     /// Held here between batches; a batch's task holds it while it runs.
     analyzer: Option<Analyzer>,
@@ -45,25 +45,12 @@ struct Batch {
     failed: Option<String>,
 }
 
-/// The shown run: its place in the list and its first snapshot (a new run at the same
-/// place, after Reset, starts from other parameters or settings).
-type RunKey = (usize, u64, usize, u64);
+/// The shown run, by the one identity every view keys on: its session's id (a new run,
+/// a reset or a branch is a new session).
+type RunKey = u64;
 
 fn run_key(sessions: &Sessions) -> RunKey {
-    let s = sessions.active();
-    let first = s.snapshots.first();
-    let fingerprint = first.map_or(0, |f| {
-        f.params
-            .iter()
-            .take(64)
-            .fold(0u64, |h, p| h.rotate_left(5) ^ u64::from(p.to_bits()))
-    });
-    (
-        sessions.active,
-        fingerprint,
-        s.settings.widths.iter().sum(),
-        s.settings.lr.to_bits(),
-    )
+    sessions.active().id
 }
 
 /// Nets with more hidden units than this are analysed only when asked

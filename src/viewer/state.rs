@@ -354,8 +354,8 @@ pub struct Shown {
     pub network: Option<Network>,
     pub geometry: Option<Geometry>,
     pub iteration: u64,
-    /// (session index, session version, rect) the geometry was built for.
-    pub built_for: Option<(usize, u64, [u64; 4])>,
+    /// (session id, session version, rect) the geometry was built for.
+    pub built_for: Option<(u64, u64, [u64; 4])>,
     /// Bumped on every rebuild: egui panels cache on it (they are not systems, so Bevy's
     /// change ticks do not reach them).
     pub generation: u64,

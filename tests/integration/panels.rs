@@ -36,6 +36,8 @@ struct Viewer {
     analysed: (usize, usize),
     /// The part left for the view by the last draw.
     central: egui::Rect,
+    /// Where the selected unit's boundary is on screen.
+    avoid: Option<egui::Rect>,
 }
 
 impl Viewer {
@@ -80,6 +82,7 @@ impl Viewer {
             computing: false,
             analysed: (0, 0),
             central: egui::Rect::NOTHING,
+            avoid: None,
         };
         v.frame();
         v
@@ -128,6 +131,7 @@ fn harness_sized(v: Viewer, size: egui::Vec2) -> Harness<'static, Viewer> {
                     recorder: &mut v.recorder,
                     status: None,
                     dt: 0.016,
+                    avoid: v.avoid,
                     phenomena: ginn::viewer::ui::phenomena::Analysed {
                         analysis: v.analysis.as_ref(),
                         done: v.analysed.0,
@@ -669,4 +673,28 @@ fn panels_keep_their_layout_while_a_run_trains() {
         central.max.x,
         "the right panel widened"
     );
+}
+
+/// The inspector opens in a corner of the view clear of the selected unit's boundary.
+#[test]
+fn the_inspector_opens_clear_of_the_selected_boundary() {
+    let n = NeuronId { layer: 0, index: 1 };
+    let mut v = Viewer::new(&[16, 16, 16], true, None);
+    // The boundary across the view's top left.
+    v.avoid = Some(egui::Rect::from_min_max(
+        egui::pos2(260.0, 0.0),
+        egui::pos2(600.0, 300.0),
+    ));
+    let mut h = harness(v);
+    step(&mut h);
+    h.state_mut().selection.select(Some(n));
+    step(&mut h);
+    step(&mut h);
+    let window = h.get_by_label("layer 1 · unit 2").rect();
+    let avoid = h.state().avoid.unwrap();
+    assert!(!window.intersects(avoid), "{window:?} covers {avoid:?}");
+    assert!(h.state().central.contains(window.center()));
+    // Without a boundary on screen it opens top left, as before.
+    let p = ginn::viewer::ui::inspector_corner(h.state().central, egui::vec2(340.0, 400.0), None);
+    assert_eq!(p, h.state().central.min + egui::vec2(12.0, 12.0));
 }

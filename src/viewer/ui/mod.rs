@@ -145,13 +145,14 @@ struct PanelState<'w> {
     phenomena: Res<'w, super::phenomena::Phenomena>,
     time: Res<'w, Time<Real>>,
     commands: MessageWriter<'w, RunCommand>,
+    lift: Option<Res<'w, super::state::Lift>>,
 }
 
 fn show_panels(
     mut contexts: EguiContexts,
     mut st: PanelState,
     window: Single<&Window, With<PrimaryWindow>>,
-    mut camera: Query<&mut Camera, With<MainCamera>>,
+    mut camera: Query<(&mut Camera, &GlobalTransform), With<MainCamera>>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
     if st.recorder.active && !st.recorder.with_panels {
@@ -161,7 +162,7 @@ fn show_panels(
         st.area.max = Vec2::new(window.width(), window.height());
         st.area.keyboard_free = true;
         st.area.pointer_on_window = false;
-        for mut cam in &mut camera {
+        for (mut cam, _) in &mut camera {
             cam.viewport = None;
         }
         return Ok(());
@@ -177,6 +178,15 @@ fn show_panels(
     // Edited as copies and written back only when they differ, so that Bevy's change
     // detection sees real changes and not every frame the panels are drawn.
     let (mut display, mut selection) = (st.display.clone(), st.selection.clone());
+    let avoid = camera.single().ok().and_then(|(cam, tf)| {
+        selected_on_screen(
+            &st.shown,
+            &selection,
+            st.lift.as_ref().map_or(1.0, |l| l.0),
+            cam,
+            tf,
+        )
+    });
     let total = st.sessions.active().snapshots.len();
     let (outbox, central) = draw(
         &mut root,
@@ -191,6 +201,7 @@ fn show_panels(
             recorder: &mut st.recorder,
             status: st.status.at(now),
             dt: st.time.delta_secs(),
+            avoid,
             phenomena: phenomena::Analysed {
                 analysis: st.phenomena.latest.as_deref(),
                 done: st.phenomena.done,
@@ -212,7 +223,7 @@ fn show_panels(
         UVec2::new((central.width() * s) as u32, (central.height() * s) as u32),
     );
     let physical = UVec2::new(window.physical_width(), window.physical_height());
-    for mut cam in &mut camera {
+    for (mut cam, _) in &mut camera {
         if size.x > 0 && size.y > 0 && pos.x + size.x <= physical.x && pos.y + size.y <= physical.y
         {
             cam.viewport = Some(Viewport {
@@ -239,6 +250,8 @@ pub struct Panes<'a> {
     pub status: Option<&'a Message>,
     /// Seconds the last frame took.
     pub dt: f32,
+    /// Where the selected unit's boundary is on screen: the inspector opens clear of it.
+    pub avoid: Option<egui::Rect>,
     /// The shown run's phenomena as analysed so far.
     pub phenomena: phenomena::Analysed<'a>,
 }
@@ -259,6 +272,7 @@ pub fn draw(root: &mut egui::Ui, p: Panes) -> (Vec<RunCommand>, egui::Rect) {
         recorder,
         status: message,
         dt,
+        avoid,
         phenomena: analysed,
     } = p;
     egui::Panel::left("controls")
@@ -332,14 +346,16 @@ pub fn draw(root: &mut egui::Ui, p: Panes) -> (Vec<RunCommand>, egui::Rect) {
         && let (Some(net), Some(geom)) = (&shown.network, &shown.geometry)
     {
         let mut open = true;
+        let height = (central.height() * 0.75).max(200.0);
         egui::Window::new("Neuron")
+            // A window of its own per unit, so each opens where it is placed here.
+            .id(egui::Id::new(("inspector", selection.neuron)))
             .open(&mut open)
             // Scrolls rather than covering the whole view in a small window.
             .vscroll(true)
-            .default_height((central.height() * 0.75).max(200.0))
-            // In the top-left corner of the view, away from the middle where boundaries
-            // are clicked.
-            .default_pos(central.min + egui::vec2(12.0, 12.0))
+            .default_height(height)
+            // In a corner of the view clear of the unit's boundary.
+            .default_pos(inspector_corner(central, egui::vec2(340.0, height), avoid))
             .show(&ctx, |ui| {
                 panels.inspector.ui(
                     ui,
@@ -382,6 +398,55 @@ fn keep_keys_from_egui(area: Res<UiArea>, mut inputs: Query<&mut EguiInput>) {
     for mut input in &mut inputs {
         filter_egui_keys(&mut input.0, area.keyboard_free);
     }
+}
+
+/// Where the inspector opens: the corner of the view (top-left first) whose window of
+/// `size` covers least of `avoid`, the selected unit's boundary on screen.
+pub fn inspector_corner(
+    central: egui::Rect,
+    size: egui::Vec2,
+    avoid: Option<egui::Rect>,
+) -> egui::Pos2 {
+    let m = 12.0;
+    let corners = [
+        central.min + egui::vec2(m, m),
+        egui::pos2(central.max.x - size.x - m, central.min.y + m),
+        egui::pos2(central.min.x + m, central.max.y - size.y - m),
+        central.max - size - egui::vec2(m, m),
+    ];
+    let covered = |p: &egui::Pos2| {
+        avoid.map_or(0.0, |a| {
+            let i = egui::Rect::from_min_size(*p, size).intersect(a);
+            if i.is_positive() { i.area() } else { 0.0 }
+        })
+    };
+    corners
+        .into_iter()
+        .min_by(|a, b| covered(a).total_cmp(&covered(b)))
+        .unwrap_or(corners[0])
+}
+
+/// The screen rectangle of the selected unit's boundary (on its plane, as drawn).
+fn selected_on_screen(
+    shown: &Shown,
+    selection: &Selection,
+    lift: f32,
+    cam: &Camera,
+    tf: &GlobalTransform,
+) -> Option<egui::Rect> {
+    let (n, geom) = (selection.neuron?, shown.geometry.as_ref()?);
+    let height = super::layer_height(n.layer) * lift;
+    // Viewport positions are from the view's corner; the window's are from the window's.
+    let origin = cam.logical_viewport_rect().map_or(Vec2::ZERO, |r| r.min);
+    let mut r = egui::Rect::NOTHING;
+    for line in &geom.boundary(n).polylines {
+        for &p in line.iter() {
+            if let Ok(v) = cam.world_to_viewport(tf, super::world(p, height)) {
+                r.extend_with(egui::pos2(origin.x + v.x, origin.y + v.y));
+            }
+        }
+    }
+    r.is_positive().then_some(r)
 }
 
 fn status(ui: &mut egui::Ui, sessions: &Sessions, shown: &Shown, computing: bool, dt: f32) {

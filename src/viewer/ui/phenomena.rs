@@ -164,6 +164,9 @@ pub fn controls(ui: &mut egui::Ui, d: &mut Display, selected: bool, has_next: bo
             ui.checkbox(flag, name);
         }
     });
+    if d.overlays.complexity {
+        heat_legend(ui);
+    }
     ui.label("Surfaces (3D)");
     let s = &mut d.surfaces;
     ui.horizontal_wrapped(|ui| {
@@ -192,4 +195,26 @@ pub fn controls(ui: &mut egui::Ui, d: &mut Display, selected: bool, has_next: bo
                 .logarithmic(true),
         );
     }
+}
+
+/// The complexity overlay's scale: how many units' boundaries pass within 2 px, from one to
+/// the most anywhere in view.
+fn heat_legend(ui: &mut egui::Ui) {
+    ui.horizontal(|ui| {
+        ui.label("units near: 1");
+        let (rect, _) = ui.allocate_exact_size(egui::vec2(90.0, 12.0), egui::Sense::hover());
+        let painter = ui.painter_at(rect);
+        const STEPS: u16 = 30;
+        let w = rect.width() / STEPS as f32;
+        for k in 1..=STEPS {
+            let [r, g, b, a] = crate::overlays::heat_color(k, STEPS);
+            let min = rect.min + egui::vec2((k - 1) as f32 * w, 0.0);
+            painter.rect_filled(
+                egui::Rect::from_min_size(min, egui::vec2(w + 0.5, rect.height())),
+                0.0,
+                egui::Color32::from_rgba_unmultiplied(r, g, b, a),
+            );
+        }
+        ui.label("most");
+    });
 }
