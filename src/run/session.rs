@@ -208,31 +208,35 @@ impl Session {
         };
     }
 
-    /// What the status line says about playback: the state, and while it moves, how
-    /// fast in the units that +/− change and what holds it back.
-    pub fn pace(&self) -> String {
+    /// What the status line says about playback, as two short lines (each always there,
+    /// so the panel never shifts): the state with its speed, then the speed in the units
+    /// that +/− change and what holds it back.
+    pub fn pace(&self) -> (String, String) {
         if !self.is_live() {
             return if self.is_running() {
-                format!("replay · {} snapshot(s)/frame", self.replay_speed)
+                (
+                    "replay".into(),
+                    format!("{} snapshot(s)/frame", self.replay_speed),
+                )
             } else {
-                "replay · paused".into()
+                ("replay · paused".into(), "Space plays".into())
             };
         }
         if !self.is_running() {
             return if self.can_train() || self.error.is_some() {
-                "paused".into()
+                ("paused".into(), "Space plays".into())
             } else {
-                "finished".into()
+                ("finished".into(), "the end of its plan".into())
             };
         }
         let limit = if self.budget_limited {
-            "held by the frame budget: the window stays responsive"
+            "frame budget full"
         } else {
-            "held by the frame rate: + trains more per frame"
+            "+ trains more"
         };
-        format!(
-            "training · {:.0} it/s ({} it/frame; {limit})",
-            self.wall_rate, self.iterations_per_frame
+        (
+            format!("training · {:.0} it/s", self.wall_rate),
+            format!("{} it/frame; {limit}", self.iterations_per_frame),
         )
     }
 
@@ -489,25 +493,26 @@ mod tests {
             s.note_frame(40, 0.1);
         }
         assert!((s.wall_rate - 400.0).abs() < 1.0, "{}", s.wall_rate);
+        let pace = |s: &Session| format!("{} / {}", s.pace().0, s.pace().1);
         assert!(
-            s.pace().contains("400 it/s") && s.pace().contains("frame rate"),
+            pace(&s).contains("400 it/s") && pace(&s).contains("+ trains more"),
             "{}",
-            s.pace()
+            pace(&s)
         );
         // A budget spent before the set amount: the budget holds it back.
         s.iterations_per_frame = 1 << 20;
         let done = s.advance(Duration::ZERO);
         assert!(done < 1 << 20 && s.budget_limited);
-        assert!(s.pace().contains("frame budget"), "{}", s.pace());
+        assert!(pace(&s).contains("frame budget"), "{}", pace(&s));
         // Paused: no rate.
         s.toggle_play();
         let done = s.advance(Duration::from_secs(1));
         s.note_frame(done, 0.1);
-        assert_eq!(s.pace(), "paused");
+        assert_eq!(s.pace().0, "paused");
         // A replay speaks of snapshots per frame.
         s.scrub(0);
         s.playing = true;
-        assert!(s.pace().contains("snapshot(s)/frame"), "{}", s.pace());
+        assert!(pace(&s).contains("snapshot(s)/frame"), "{}", pace(&s));
     }
 
     #[test]

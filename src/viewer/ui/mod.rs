@@ -511,9 +511,11 @@ fn status(ui: &mut egui::Ui, sessions: &Sessions, shown: &Shown, computing: bool
         },
         None => ui.label("computing the linear regions…"),
     };
-    ui.label(format!("{} · {:.0} fps", s.pace(), 1.0 / dt.max(1e-3)))
+    let (state, detail) = s.pace();
+    ui.label(format!("{state} · {:.0} fps", 1.0 / dt.max(1e-3)))
         .on_hover_text(format!(
             "training alone runs at {:.0} it/s on this machine; the window shows what fits in its frames",
             s.rate
         ));
+    ui.weak(detail);
 }

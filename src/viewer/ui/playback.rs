@@ -67,7 +67,7 @@ impl Playback {
         ui.add(
             egui::Slider::new(&mut s.iterations_per_frame, 1..=100_000)
                 .logarithmic(true)
-                .text("iterations/frame"),
+                .text("it/frame"),
         );
         ui.horizontal(|ui| {
             ui.label("view");
