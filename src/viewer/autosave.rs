@@ -57,8 +57,8 @@ impl Default for TermSignals {
 
 /// Whether the app ends by design (`--frames`, `--record`) rather than by a person.
 fn scripted(
-    script: Option<Res<super::capture::Script>>,
-    recorder: Option<Res<super::recording::Recorder>>,
+    script: Option<Res<super::state::Script>>,
+    recorder: Option<Res<super::state::Recorder>>,
 ) -> bool {
     script.is_some_and(|s| s.frames.is_some()) || recorder.is_some_and(|r| r.exit_when_done)
 }
@@ -67,8 +67,8 @@ fn scripted(
 fn arm_autosave_on_drop(
     dir: Res<AutosaveDir>,
     mut sessions: ResMut<Sessions>,
-    script: Option<Res<super::capture::Script>>,
-    recorder: Option<Res<super::recording::Recorder>>,
+    script: Option<Res<super::state::Script>>,
+    recorder: Option<Res<super::state::Recorder>>,
 ) {
     let want = (!scripted(script, recorder)).then(|| dir.0.clone());
     if sessions.autosave_to != want {
@@ -90,8 +90,8 @@ fn autosave_on_close(
     mut exits: MessageReader<AppExit>,
     mut sessions: ResMut<Sessions>,
     dir: Res<AutosaveDir>,
-    script: Option<Res<super::capture::Script>>,
-    recorder: Option<Res<super::recording::Recorder>>,
+    script: Option<Res<super::state::Script>>,
+    recorder: Option<Res<super::state::Recorder>>,
     mut commands: Commands,
 ) {
     let closing = closed.read().count() + exits.read().count() > 0;

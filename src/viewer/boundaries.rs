@@ -1,14 +1,16 @@
 //! Exact geometry of the shown network, rebuilt whenever it changes, and each layer's
 //! boundary lines as a retained gizmo (wide, anti-aliased lines at any zoom).
 
-use super::state::{Display, Lift, Selection, Sessions, Shown, ZoomRect};
+use super::state::{
+    Built, Display, GeometryJob, GeometryKey, Lift, Selection, Sessions, Shown, ZoomRect,
+};
 use super::{ViewerSet, layer_height, world};
 use crate::geometry::{Geometry, Rect};
 use crate::nn::{Network, NeuronId};
 use crate::render::layer_color;
 use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
-use bevy::tasks::{AsyncComputeTaskPool, Task};
+use bevy::tasks::AsyncComputeTaskPool;
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<GeometryJob>();
@@ -16,37 +18,11 @@ pub(super) fn plugin(app: &mut App) {
     app.add_systems(Update, rebuild_boundary_lines.in_set(ViewerSet::Meshes));
 }
 
-/// A partition that may take longer than a frame allows: computed on Bevy's async compute
-/// pool while the view keeps showing the last finished geometry (and says "computing…").
-#[derive(Resource, Default)]
-pub struct GeometryJob {
-    task: Option<(GeometryKey, Task<Built>)>,
-    /// Milliseconds the last partition took: past the budget, the next one goes off-frame.
-    pub last_ms: f64,
-}
-
-impl GeometryJob {
-    /// Whether a partition is being computed off the frame.
-    pub fn computing(&self) -> bool {
-        self.task.is_some()
-    }
-}
-
 /// Partitions expected to take longer than this run off the frame.
 pub const GEOMETRY_FRAME_BUDGET_MS: f64 = 6.0;
 /// Networks with more hidden units than this start off the frame (cost unknown, and large:
 /// regions grow roughly with the square of the number of units).
 const UNITS_OFF_FRAME: usize = 256;
-
-/// The shown run (its session's id), its version, and the visible rectangle.
-type GeometryKey = (u64, u64, [u64; 4]);
-
-struct Built {
-    geometry: Geometry,
-    network: Network,
-    iteration: u64,
-    ms: f64,
-}
 
 fn build(net: Network, rect: Rect, iteration: u64) -> Built {
     let t = std::time::Instant::now();

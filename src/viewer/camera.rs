@@ -2,7 +2,7 @@
 //! a smooth animated switch between the two; zooming in 2D narrows the geometry to the
 //! visible part of the square. Mouse input is ignored while the pointer is over a panel.
 
-use super::state::{Lift, UiArea, ViewState, ZoomRect};
+use super::state::{Lift, MainCamera, UiArea, ViewState, ZoomRect};
 use super::{View, ViewerSet, WORLD_SIZE};
 use bevy::camera::ScalingMode;
 use bevy::core_pipeline::tonemapping::Tonemapping;
@@ -56,9 +56,6 @@ fn smoothstep(t: f32) -> f32 {
     let t = t.clamp(0.0, 1.0);
     t * t * (3.0 - 2.0 * t)
 }
-
-#[derive(Component)]
-pub struct MainCamera;
 
 fn spawn_camera(mut commands: Commands, view: Res<ViewState>) {
     let (transform, projection) = view.pose();

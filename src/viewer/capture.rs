@@ -2,22 +2,15 @@
 //! PNG and exits. Training per frame is then exact (no time budget), so the picture is
 //! reproducible.
 
-use super::state::FrameBudget;
+use super::save_png;
+use super::state::{FrameBudget, Script};
 use bevy::prelude::*;
 use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured};
-use std::path::PathBuf;
 use std::time::Duration;
 
 pub(super) fn plugin(app: &mut App) {
     app.add_systems(Startup, exact_frames);
     app.add_systems(Last, count_frames);
-}
-
-#[derive(Resource, Default)]
-pub struct Script {
-    pub frames: Option<u32>,
-    pub screenshot: Option<PathBuf>,
-    pub done: bool,
 }
 
 fn exact_frames(script: Res<Script>, mut budget: ResMut<FrameBudget>) {
@@ -60,15 +53,4 @@ fn count_frames(
             exit.write(AppExit::Success);
         }
     }
-}
-
-/// Writes a captured frame as a PNG (atomically).
-pub fn save_png(image: &Image, path: &std::path::Path) -> Result<(), String> {
-    let img = image
-        .clone()
-        .try_into_dynamic()
-        .map_err(|e| e.to_string())?
-        .to_rgba8();
-    let png = crate::render::frame::png_bytes(img.as_raw(), img.width(), img.height());
-    crate::run::fsutil::write_atomic(path, &png).map_err(|e| e.to_string())
 }

@@ -49,12 +49,15 @@ pub struct ViewerOptions {
 /// 3D layer planes, or the report's top-down overlay (the renderer's view enum).
 pub use crate::render::frame::View;
 
-/// The frame, in order: train, then geometry, then meshes and textures, then the UI.
+/// The frame, in order: train, then geometry, then the analysis, then meshes and textures,
+/// then the UI.
 #[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ViewerSet {
     Input,
     Train,
     Geometry,
+    /// The analysis, after the frame's geometry (which goes first on the shared pool).
+    Analyse,
     Meshes,
     Ui,
 }
@@ -78,6 +81,26 @@ pub fn layer_height(l: usize) -> f32 {
     (l as f32 + 1.0) * LAYER_SPACING
 }
 
+/// Lines through the points of each polyline, at `height`.
+pub fn polylines(g: &mut GizmoAsset, lines: &[crate::geometry::Polyline], height: f32, c: Color) {
+    for line in lines {
+        for w in line.windows(2) {
+            g.line(world(w[0], height), world(w[1], height), c);
+        }
+    }
+}
+
+/// Writes a captured frame as a PNG (atomically).
+pub fn save_png(image: &Image, path: &std::path::Path) -> Result<(), String> {
+    let img = image
+        .clone()
+        .try_into_dynamic()
+        .map_err(|e| e.to_string())?
+        .to_rgba8();
+    let png = crate::render::frame::png_bytes(img.as_raw(), img.width(), img.height());
+    crate::run::fsutil::write_atomic(path, &png).map_err(|e| e.to_string())
+}
+
 /// Everything but the window: used by the real app and by headless tests.
 pub fn plugin(app: &mut App) {
     app.configure_sets(
@@ -86,6 +109,7 @@ pub fn plugin(app: &mut App) {
             ViewerSet::Input,
             ViewerSet::Train,
             ViewerSet::Geometry,
+            ViewerSet::Analyse,
             ViewerSet::Meshes,
             ViewerSet::Ui,
         )
@@ -142,9 +166,9 @@ pub fn run(session: Session, options: ViewerOptions) -> anyhow::Result<()> {
         ..default()
     });
     if let Some((dir, frames)) = &options.record {
-        app.insert_resource(recording::Recorder::scripted(dir, *frames));
+        app.insert_resource(state::Recorder::scripted(dir, *frames));
     }
-    app.insert_resource(capture::Script {
+    app.insert_resource(state::Script {
         frames: options.frames,
         screenshot: options.screenshot.clone(),
         done: false,

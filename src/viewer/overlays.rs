@@ -4,9 +4,8 @@
 //! each layer's plane the mirror image of its boundaries and the two states of each
 //! indecisive unit. The shapes come from the core (`overlays`); this module only places them.
 
-use super::phenomena::Phenomena;
-use super::state::{AnalysisThresholds, Display, Lift, Sessions, Shown};
-use super::{ViewerSet, WORLD_SIZE, layer_height, world};
+use super::state::{AnalysisThresholds, Display, Lift, OverlayAssets, Phenomena, Sessions, Shown};
+use super::{ViewerSet, WORLD_SIZE, layer_height, polylines, world};
 use crate::overlays::{Context, Shapes, accuracy_color, heat_color};
 use crate::render::layer_color;
 use bevy::asset::RenderAssetUsages;
@@ -33,15 +32,6 @@ pub struct OverlayInputs<'w> {
     phenomena: Res<'w, Phenomena>,
     lift: Option<Res<'w, Lift>>,
     thresholds: Res<'w, AnalysisThresholds>,
-}
-
-/// Where the overlays' (and the surfaces') assets go.
-#[derive(SystemParam)]
-pub struct OverlayAssets<'w> {
-    pub(super) gizmos: ResMut<'w, Assets<GizmoAsset>>,
-    pub(super) meshes: ResMut<'w, Assets<Mesh>>,
-    pub(super) materials: ResMut<'w, Assets<StandardMaterial>>,
-    pub(super) images: ResMut<'w, Assets<Image>>,
 }
 
 /// Respawns the overlays' entities when what they show changes.
@@ -203,15 +193,6 @@ pub fn rebuild_overlays(
                 (r.y1 - r.y0) as f32 * WORLD_SIZE,
             )),
         ));
-    }
-}
-
-/// Lines through the points of each polyline, at `height`.
-pub fn polylines(g: &mut GizmoAsset, lines: &[crate::geometry::Polyline], height: f32, c: Color) {
-    for line in lines {
-        for w in line.windows(2) {
-            g.line(world(w[0], height), world(w[1], height), c);
-        }
     }
 }
 

@@ -3,60 +3,24 @@
 //! overlays fill in while a replay is explored and keep up while training adds snapshots.
 
 use super::ViewerSet;
-use super::boundaries::GeometryJob;
-use super::state::{AnalysisThresholds, Display, Sessions};
-use crate::analysis::{Analysis, Analyzer, Measures};
+use super::state::{
+    AnalysisThresholds, Batch, Display, GeometryJob, Phenomena, RunKey, Sessions, WIDE_NET_UNITS,
+};
+use crate::analysis::{Analyzer, Measures};
 use crate::overlays::TargetShapes;
 use bevy::prelude::*;
-use bevy::tasks::{AsyncComputeTaskPool, Task};
+use bevy::tasks::AsyncComputeTaskPool;
 use std::sync::Arc;
 
 pub fn plugin(app: &mut App) {
     app.init_resource::<Phenomena>();
     app.init_resource::<AnalysisThresholds>();
-    app.add_systems(
-        Update,
-        advance_analysis
-            .in_set(ViewerSet::Geometry)
-            .after(super::boundaries::rebuild_geometry),
-    );
+    app.add_systems(Update, advance_analysis.in_set(ViewerSet::Analyse));
 }
-
-/// The analysis of the shown run so far.
-#[derive(Resource, Default)]
-pub struct Phenomena {
-    /// Which run it is of (its session's id).
-    key: Option<RunKey>,
-    /// Held here between batches; a batch's task holds it while it runs.
-    analyzer: Option<Analyzer>,
-    task: Option<Task<Batch>>,
-    /// What the snapshots analysed so far say (also read by the overlays).
-    pub latest: Option<Arc<Analysis>>,
-    /// The target's shapes for the overlays (image runs).
-    pub target: Option<Arc<TargetShapes>>,
-    /// Snapshots analysed, and why the analysis stopped early (a partition over the limit).
-    pub done: usize,
-    pub failed: Option<String>,
-}
-
-struct Batch {
-    analyzer: Analyzer,
-    analysis: Analysis,
-    failed: Option<String>,
-}
-
-/// The shown run, by the one identity every view keys on: its session's id (a new run,
-/// a reset or a branch is a new session).
-type RunKey = u64;
 
 fn run_key(sessions: &Sessions) -> RunKey {
     sessions.active().id
 }
-
-/// Nets with more hidden units than this are analysed only when asked
-/// (`Display::analyse_wide_nets`): a snapshot's analysis then takes seconds and would hold
-/// back the view's own geometry, which shares the pool.
-pub const WIDE_NET_UNITS: usize = 256;
 
 /// Snapshots one background batch analyses: a dozen for the report's 3×16 net (about 4 ms
 /// each), fewer for wider nets (their partitions grow with the square of the units), so a

@@ -3,7 +3,7 @@
 //! there, and the closest one on screen within a few pixels wins. A click on empty space
 //! clears the selection; clicks over panels never pick.
 
-use super::camera::MainCamera;
+use super::state::MainCamera;
 use super::state::{Display, Lift, Selection, Shown, UiArea};
 use super::{ViewerSet, WORLD_SIZE, layer_height, world};
 use crate::geometry::Geometry;

@@ -1,7 +1,7 @@
 //! The scene: the prediction (or target) texture on the ground plane and one translucent
 //! plane per hidden layer above it, optionally shaded by that layer's regions.
 
-use super::state::{Display, Lift, Selection, Sessions, Shown};
+use super::state::{Display, Ground, Lift, Selection, Sessions, Shown};
 use super::{ViewerSet, WORLD_SIZE, layer_height};
 use crate::render::{region_color, region_index};
 use bevy::asset::RenderAssetUsages;
@@ -19,11 +19,6 @@ pub fn plugin(app: &mut App) {
 
 /// Texture side of the ground plane and the layer planes.
 const TEXTURE: u32 = 256;
-
-#[derive(Component)]
-pub struct Ground {
-    image: Handle<Image>,
-}
 
 #[derive(Component)]
 pub struct LayerPlane {

@@ -4,9 +4,8 @@
 //! unit's activation over its plane (the hinge); arrows of where the selected unit's boundary
 //! moves by the next snapshot; and faint copies of the lower layers' boundaries on each plane.
 
-use super::overlays::polylines;
-use super::scene::Ground;
-use super::state::{Display, Lift, Selection, Sessions, Shown};
+use super::polylines;
+use super::state::{Display, Ground, Lift, Selection, Sessions, Shown};
 use super::{LAYER_SPACING, ViewerSet, layer_height, world};
 use crate::geometry::{Surface, boundary_velocity};
 use crate::render::{layer_color, region_color};
@@ -52,7 +51,7 @@ pub struct SurfaceInputs<'w> {
 pub fn rebuild_surfaces(
     mut commands: Commands,
     inputs: SurfaceInputs,
-    assets: super::overlays::OverlayAssets,
+    assets: super::state::OverlayAssets,
     existing: Query<Entity, With<SurfaceMark>>,
     mut ground: Query<&mut Visibility, With<Ground>>,
     mut last: Local<Option<SurfaceKey>>,
@@ -64,7 +63,7 @@ pub fn rebuild_surfaces(
         sessions,
         lift,
     } = inputs;
-    let super::overlays::OverlayAssets {
+    let super::state::OverlayAssets {
         mut gizmos,
         mut meshes,
         mut materials,

@@ -12,7 +12,7 @@ pub(super) fn plugin(app: &mut App) {
 pub fn advance_training(
     mut sessions: ResMut<Sessions>,
     budget: Res<FrameBudget>,
-    recorder: Option<ResMut<super::recording::Recorder>>,
+    recorder: Option<ResMut<super::state::Recorder>>,
     time: Res<Time<Real>>,
     mut status: ResMut<Status>,
 ) {

@@ -15,8 +15,8 @@ use ginn::run::session::Session;
 use ginn::targets::Shape;
 use ginn::train::{Settings, SnapshotPlan};
 use ginn::viewer::View;
-use ginn::viewer::recording::Recorder;
 use ginn::viewer::runs::{apply, stale};
+use ginn::viewer::state::Recorder;
 use ginn::viewer::state::{Display, RunCommand, Selection, Sessions, Shown, ViewState};
 use ginn::viewer::ui::{Panels, Panes, draw, filter_egui_keys};
 
@@ -402,12 +402,8 @@ fn every_glyph_the_panels_show_is_in_the_bundled_fonts() {
     // formatted labels, the phenomena rows, the status line and messages): the literals
     // of the files that write them (the window title is the system's font, not egui's).
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut files = vec![
-        root.join("analysis/rows.rs"),
-        root.join("run/session.rs"),
-        root.join("viewer/state.rs"),
-    ];
-    let mut dirs = vec![root.join("viewer/ui")];
+    let mut files = vec![root.join("analysis/rows.rs"), root.join("run/session.rs")];
+    let mut dirs = vec![root.join("viewer/ui"), root.join("viewer/state")];
     while let Some(d) = dirs.pop() {
         for e in std::fs::read_dir(&d).unwrap().flatten() {
             let p = e.path();

@@ -6,7 +6,7 @@ use ginn::run::session::Session;
 use ginn::targets::Shape;
 use ginn::train::{Settings, SnapshotPlan};
 use ginn::viewer::overlays::OverlayMark;
-use ginn::viewer::phenomena::Phenomena;
+use ginn::viewer::state::Phenomena;
 use ginn::viewer::state::{Display, FrameBudget, Lift, Selection, Sessions, Shown};
 use ginn::viewer::surfaces::SurfaceMark;
 use std::time::{Duration, Instant};

@@ -62,7 +62,7 @@ fn drawn_segments(app: &mut App) -> Vec<(usize, usize)> {
 
 #[test]
 fn a_wide_net_keeps_frames_short_while_its_geometry_is_computed_off_the_frame() {
-    use ginn::viewer::boundaries::GeometryJob;
+    use ginn::viewer::state::GeometryJob;
     // 4 × 256 units: its partition (~11,000 regions) takes far longer than a frame.
     let settings = Settings {
         resolution: 32,
@@ -376,7 +376,7 @@ fn any_ending_of_the_app_autosaves_unsaved_training() {
 
     // Scripted runs end by design and write nothing.
     let (mut app, dir) = autosaving_app("autosave-scripted");
-    app.insert_resource(ginn::viewer::capture::Script {
+    app.insert_resource(ginn::viewer::state::Script {
         frames: Some(3),
         screenshot: None,
         done: false,
@@ -950,7 +950,7 @@ fn runs_with_the_same_name_are_told_apart_in_the_run_list() {
 /// Recording the view alone draws nothing over it; the window title counts the frames.
 #[test]
 fn recording_counts_frames_in_the_window_title() {
-    use ginn::viewer::recording::Recorder;
+    use ginn::viewer::state::Recorder;
     let dir = temp_dir("title");
     let mut app = app(10);
     app.init_resource::<ButtonInput<KeyCode>>();

@@ -13,9 +13,9 @@ pub mod settings;
 pub mod timeline;
 
 use super::ViewerSet;
-use super::boundaries::GeometryJob;
-use super::camera::MainCamera;
-use super::recording::Recorder;
+use super::state::GeometryJob;
+use super::state::MainCamera;
+use super::state::Recorder;
 use super::state::{
     Display, Message, RunCommand, Selection, Sessions, Shown, Status, UiArea, ViewState,
 };
@@ -142,7 +142,7 @@ struct PanelState<'w> {
     selection: ResMut<'w, Selection>,
     recorder: ResMut<'w, Recorder>,
     status: Res<'w, Status>,
-    phenomena: Res<'w, super::phenomena::Phenomena>,
+    phenomena: Res<'w, super::state::Phenomena>,
     time: Res<'w, Time<Real>>,
     commands: MessageWriter<'w, RunCommand>,
     lift: Option<Res<'w, super::state::Lift>>,

@@ -28,7 +28,7 @@ pub fn ui(
     display: &mut Display,
     units: usize,
 ) {
-    use super::super::phenomena::WIDE_NET_UNITS;
+    use super::super::state::WIDE_NET_UNITS;
     if units > WIDE_NET_UNITS && !display.analyse_wide_nets {
         ui.label(format!(
             "{units} hidden units: the analysis of such a wide net takes seconds a snapshot"

@@ -1,7 +1,7 @@
 //! The Record panel: where, what format, frame rate, size, panels or not; start/stop (R);
 //! a frame counter while it runs.
 
-use super::super::recording::{MovieKind, Recorder};
+use super::super::state::{MovieKind, Recorder};
 use bevy_egui::egui;
 
 pub fn ui(ui: &mut egui::Ui, rec: &mut Recorder) {

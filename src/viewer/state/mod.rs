@@ -10,6 +10,19 @@
 //! - [`ViewState`], [`Lift`]: the camera's pose and how far layers are lifted (`camera`).
 //! - [`UiArea`]: the part of the window left to the view, and whether keys are free (`ui`).
 //! - [`Status`]: the message line under the panels; messages expire.
+//! - Work off the frame (`jobs.rs`): [`GeometryJob`] (the partition, `boundaries`) and
+//!   [`Phenomena`] (the analysis, `phenomena`; the panel and overlays read it).
+//! - Recording (`recording.rs`): [`Recorder`] (`recording` captures, the Record panel and
+//!   training read it) and [`Script`] (`--frames`, `capture`).
+//! - The scene (`scene.rs`): [`MainCamera`], [`Ground`], [`OverlayAssets`].
+
+mod jobs;
+mod recording;
+mod scene;
+
+pub use jobs::{Batch, Built, GeometryJob, GeometryKey, Phenomena, RunKey, WIDE_NET_UNITS};
+pub use recording::{MovieKind, Recorder, Script, free_take};
+pub use scene::{Ground, MainCamera, OverlayAssets};
 
 use super::{LAYER_SPACING, View, WORLD_SIZE};
 use crate::geometry::{Geometry, Rect};
