@@ -2,12 +2,12 @@
 //! the report's 2D overlay, or an oblique 3D view with each layer on its own plane.
 
 pub use super::style::{FrameStyle, SurfaceKind, View};
-use super::style::{Projection, add_polyline, projection, stroke};
+use super::style::{Projection, add_polyline, fill, projection, stroke};
 use super::{layer_color, point_color, point_radius, prediction, text};
 use crate::geometry::Geometry;
 use crate::nn::Network;
 use crate::targets::Points;
-use tiny_skia::{Color, FillRule, Paint, PathBuilder, Pixmap, PixmapPaint, Stroke, Transform};
+use tiny_skia::{Color, Paint, PathBuilder, Pixmap, PixmapPaint, Stroke, Transform};
 
 #[derive(Clone, Debug, Default)]
 pub struct Overlay {
@@ -239,13 +239,7 @@ fn draw_points(pm: &mut Pixmap, proj: &Projection, points: &Points, side: f32) {
             pm.stroke_path(&path, &paint, &ring, Transform::identity(), None);
         } else {
             paint.set_color_rgba8(cr, cg, cb, 255);
-            pm.fill_path(
-                &path,
-                &paint,
-                FillRule::Winding,
-                Transform::identity(),
-                None,
-            );
+            fill(pm, &path, &paint);
             paint.set_color_rgba8(255, 255, 255, 230);
             pm.stroke_path(&path, &paint, &outline, Transform::identity(), None);
         }
@@ -262,13 +256,7 @@ fn plane(pm: &mut Pixmap, proj: &Projection, height: f32) {
     let mut paint = Paint::default();
     paint.set_color_rgba8(200, 205, 220, 40);
     paint.anti_alias = true;
-    pm.fill_path(
-        &path,
-        &paint,
-        FillRule::Winding,
-        Transform::identity(),
-        None,
-    );
+    fill(pm, &path, &paint);
     paint.set_color_rgba8(90, 95, 110, 200);
     pm.stroke_path(
         &path,

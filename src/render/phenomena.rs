@@ -4,10 +4,10 @@
 //! indecisive units and, in 3D, faint copies of the lower layers' boundaries (the bends).
 
 use super::layer_color;
-use super::style::{FrameStyle, Projection, View, stroke};
+use super::style::{FrameStyle, Projection, View, fill, stroke};
 use crate::geometry::Geometry;
 use crate::overlays::{Shapes, accuracy_color, heat_color};
-use tiny_skia::{FillRule, Paint, PathBuilder, Pixmap, PixmapPaint, Stroke, Transform};
+use tiny_skia::{Paint, PathBuilder, Pixmap, PixmapPaint, Stroke, Transform};
 
 /// The overlays that belong on the ground: heat map, component outlines, corners.
 pub(super) fn draw_ground(pm: &mut Pixmap, proj: &Projection, shapes: &Shapes, style: &FrameStyle) {
@@ -62,13 +62,7 @@ pub(super) fn draw_ground(pm: &mut Pixmap, proj: &Projection, shapes: &Shapes, s
         pm.stroke_path(&path, &paint, &ring(3.5), Transform::identity(), None);
         paint.set_color_rgba8(255, 60, 160, 255);
         if c.captured {
-            pm.fill_path(
-                &path,
-                &paint,
-                FillRule::Winding,
-                Transform::identity(),
-                None,
-            );
+            fill(pm, &path, &paint);
         }
         pm.stroke_path(&path, &paint, &ring(1.6), Transform::identity(), None);
     }

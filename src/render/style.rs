@@ -3,7 +3,7 @@
 //! ([`Projection`]), with the stroke and path helpers the painters draw with.
 
 use std::sync::Arc;
-use tiny_skia::{Paint, PathBuilder, Pixmap, Stroke, StrokeDash, Transform};
+use tiny_skia::{FillRule, Paint, Path, PathBuilder, Pixmap, Stroke, StrokeDash, Transform};
 
 use crate::geometry::Polyline;
 use crate::nn::NeuronId;
@@ -231,4 +231,9 @@ pub(super) fn stroke<'a>(
         ..Default::default()
     };
     pm.stroke_path(&path, &paint, &stroke, Transform::identity(), None);
+}
+
+/// Fills a path already in pixels (non-zero winding), as every painter does.
+pub(super) fn fill(pm: &mut Pixmap, path: &Path, paint: &Paint) {
+    pm.fill_path(path, paint, FillRule::Winding, Transform::identity(), None);
 }

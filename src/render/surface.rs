@@ -2,10 +2,12 @@
 //! shaded flat facet per linear region drawn back to front; the selected unit's activation
 //! over its plane; and arrows of where its boundary moves by the next snapshot.
 
-use super::style::{AMPLITUDE, FrameStyle, Projection, SurfaceKind, View, add_polyline, stroke};
+use super::style::{
+    AMPLITUDE, FrameStyle, Projection, SurfaceKind, View, add_polyline, fill, stroke,
+};
 use super::{layer_color, region_color};
 use crate::geometry::{Geometry, Surface};
-use tiny_skia::{FillRule, Paint, PathBuilder, Pixmap, Transform};
+use tiny_skia::{Paint, PathBuilder, Pixmap, Transform};
 
 /// The output surface in the ground's place, its zero level outlined, the decision
 /// boundary on it.
@@ -133,13 +135,7 @@ fn facets(
         let light = shade(&pts);
         let c = color(f).map(|v| (v as f32 * light).min(255.0) as u8);
         paint.set_color_rgba8(c[0], c[1], c[2], alpha);
-        pm.fill_path(
-            &path,
-            &paint,
-            FillRule::Winding,
-            Transform::identity(),
-            None,
-        );
+        fill(pm, &path, &paint);
         paint.set_color_rgba8(20, 20, 30, alpha / 4);
         let edge = tiny_skia::Stroke {
             width: 0.6,
