@@ -331,16 +331,16 @@ pub fn heat_color(count: u16, max: u16) -> [u8; 4] {
     if count == 0 || max == 0 {
         return [0, 0, 0, 0];
     }
-    // A graded map, deep blue → purple → orange → yellow (dark where few units pass, so it
-    // shows on the white ground; bright where many do, so it shows on the black), mostly
-    // opaque: the grades read on either ground.
+    // A graded map by hue, blue → violet → red → orange, every grade of middling
+    // brightness and mostly opaque, so each reads on the white ground and the black alike;
+    // the square root spreads the common low counts over more of the scale.
     const STOPS: [[f32; 3]; 4] = [
-        [40.0, 50.0, 170.0],
-        [150.0, 40.0, 160.0],
-        [240.0, 120.0, 30.0],
-        [255.0, 230.0, 40.0],
+        [50.0, 120.0, 255.0],
+        [190.0, 70.0, 220.0],
+        [255.0, 60.0, 90.0],
+        [255.0, 140.0, 0.0],
     ];
-    let t = (count as f32 / max as f32).clamp(0.0, 1.0) * 3.0;
+    let t = (count as f32 / max as f32).clamp(0.0, 1.0).sqrt() * 3.0;
     let k = (t.floor() as usize).min(2);
     let f = t - k as f32;
     let mix = |c: usize| (STOPS[k][c] + (STOPS[k + 1][c] - STOPS[k][c]) * f) as u8;
@@ -355,14 +355,32 @@ mod tests {
 
     #[test]
     fn the_heat_map_is_graded_and_shows_on_white_and_black() {
-        let lum = |c: [u8; 4]| 0.3 * c[0] as f32 + 0.59 * c[1] as f32 + 0.11 * c[2] as f32;
+        let lum = |c: [f32; 3]| 0.3 * c[0] + 0.59 * c[1] + 0.11 * c[2];
+        // The colour seen over a ground of grey level `g`.
+        let over = |c: [u8; 4], g: f32| {
+            let a = c[3] as f32 / 255.0;
+            [0, 1, 2].map(|i| a * c[i] as f32 + (1.0 - a) * g)
+        };
         assert_eq!(heat_color(0, 10)[3], 0, "no unit near: nothing drawn");
-        let grades: Vec<f32> = (1..=10).map(|k| lum(heat_color(k, 10))).collect();
-        assert!(grades.windows(2).all(|w| w[1] > w[0]), "{grades:?}");
-        // Few units: dark enough over white; many: bright enough over black; and opaque
-        // enough everywhere to be seen.
-        assert!(grades[0] < 90.0 && grades[9] > 180.0, "{grades:?}");
-        assert!((1..=10).all(|k| heat_color(k, 10)[3] >= 160));
+        for k in 1..=10 {
+            let c = heat_color(k, 10);
+            for ground in [0.0, 255.0] {
+                let seen = lum(over(c, ground));
+                assert!(
+                    (seen - ground).abs() > 60.0,
+                    "{k} of 10 over {ground}: {seen}"
+                );
+            }
+        }
+        // Graded: the hue runs from blue to red as more units pass.
+        let grades: Vec<[u8; 4]> = (1..=10).map(|k| heat_color(k, 10)).collect();
+        assert!(
+            grades
+                .windows(2)
+                .all(|w| w[1][0] >= w[0][0] && w[1] != w[0]),
+            "{grades:?}"
+        );
+        assert!(grades[0][2] > grades[0][0] && grades[9][0] > grades[9][2]);
     }
 
     #[test]
