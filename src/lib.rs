@@ -1,10 +1,13 @@
 //! ginn: Geometric Illustration of Neural Networks.
 //!
-//! The plain-Rust core: the report's network and its training ([`nn`], [`train`]), the
-//! targets it learns ([`targets`]), runs and their files ([`run`], [`snapshot`]), the training loop that long jobs need
-//! (stops, checkpoints, resuming: [`training`], [`interrupt`]), the exact
-//! boundary geometry ([`geometry`]), PyTorch networks in and out ([`pytorch`]), and CPU rendering of figures and movies ([`render`]).
-//! None of it knows about Bevy; the viewer (feature `viewer`) is a thin shell over it.
+//! The plain-Rust core, in layers that import only downwards: the report's network and its
+//! training ([`nn`], [`train`]), the targets it learns ([`targets`]), the exact boundary
+//! geometry ([`geometry`]), PyTorch networks in and out ([`pytorch`]); a run's life — its
+//! file, the one type that trains it, the viewer's session around it, autosaves and
+//! interrupts ([`run`]); the report's phenomena measured ([`analysis`]) and drawn
+//! ([`overlays`]); per-neuron reports ([`inspect`]) and CPU rendering of figures and movies
+//! ([`render`]). None of it knows about Bevy; the viewer (feature `viewer`) is a thin
+//! shell over it.
 
 pub mod analysis;
 pub mod bench;
