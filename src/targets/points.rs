@@ -462,6 +462,21 @@ fn parse_csv(text: &str) -> Result<(Vec<[f64; 2]>, Vec<u8>), String> {
             pts.len()
         ));
     }
+    // Finite values can still span more than a float holds (1e308 and -1e308): the map
+    // into the square would divide by infinity and training "diverge" at its first step.
+    for (k, name) in [(0, "x"), (1, "y")] {
+        let (lo, hi) = pts
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| {
+                (lo.min(p[k]), hi.max(p[k]))
+            });
+        let span = hi - lo;
+        if !(lo - 0.05 * span).is_finite() || !(hi + 0.05 * span).is_finite() {
+            return Err(format!(
+                "column {name} runs from {lo:e} to {hi:e}, a range too wide to map (its width overflows); rescale it"
+            ));
+        }
+    }
     Ok((pts, labels))
 }
 
@@ -573,6 +588,16 @@ mod tests {
         assert!(e("1,2,1\n3,4,2\n").contains("line 2: the label is `2`"));
         assert!(e("x,y,label\n").contains("0 rows"));
         assert!(e("1,2,1\n3,inf,0\n").contains("line 2"));
+    }
+
+    #[test]
+    fn a_csv_whose_range_overflows_is_refused_naming_the_column() {
+        let e = parse_csv("x,y,label\n1e308,0,1\n-1e308,1,0\n").unwrap_err();
+        assert!(e.contains("column x") && e.contains("rescale"), "{e}");
+        let e = parse_csv("x,y,label\n0,1.7e308,1\n1,-1e308,0\n").unwrap_err();
+        assert!(e.contains("column y"), "{e}");
+        // Large but mappable values are fine.
+        assert!(parse_csv("x,y,label\n1e300,0,1\n-1e300,1,0\n").is_ok());
     }
 
     #[test]
