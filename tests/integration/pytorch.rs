@@ -1,6 +1,8 @@
 //! Networks PyTorch made and saved with safetensors (`tests/fixtures/pytorch-models/`,
 //! made by its `make.py`): imported, they give PyTorch's own logits, their exact geometry
-//! agrees with dense sampling, and an export loads back to the same parameters.
+//! agrees with dense sampling, and an export loads back to the same parameters. The same
+//! weights saved with `torch.save` in PyTorch's own forms (`tests/fixtures/pytorch-pt/`)
+//! import to the same network.
 
 use super::common::{ginn, stderr, stdout, temp_dir};
 use ginn::geometry::{Geometry, Rect};
@@ -278,4 +280,82 @@ fn import_and_export_on_the_command_line() {
         stderr(&o)
     );
     assert!(!dir.join("x.json").exists());
+}
+
+fn pt(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/pytorch-pt")
+        .join(name)
+}
+
+/// `torch.save` in its common forms holds the weights of `sequential_relu_16x3`: a state
+/// dict, the tutorial's training checkpoint, a Lightning `.ckpt` (keys under `model.`), and
+/// the state dict in float16.
+#[test]
+fn torch_save_checkpoints_import_to_the_same_network() {
+    let (want, r) = imported("sequential_relu_16x3");
+    for f in ["state_dict.pt", "checkpoint.pth", "lightning.ckpt"] {
+        let run = import(&[pt(f)], &options(None)).unwrap().run;
+        let net = run.last().network(&run.architecture()).unwrap();
+        assert_eq!(net.params, want.params, "{f}");
+        // PyTorch's own logits, as for the safetensors file.
+        let p = &r["points"][5];
+        let (x, y) = (p[0].as_f64().unwrap(), p[1].as_f64().unwrap());
+        let theirs = r["logits"][5][0].as_f64().unwrap();
+        assert!((net.outputs(x, y)[0] - theirs).abs() <= 1e-5 * theirs.abs().max(1.0));
+    }
+    // Lightning's checkpoint records its step; the tutorial's only an epoch.
+    let at = |f: &str| {
+        import(&[pt(f)], &options(None))
+            .unwrap()
+            .run
+            .last()
+            .iteration
+    };
+    assert_eq!((at("lightning.ckpt"), at("checkpoint.pth")), (1200, 0));
+    let run = import(&[pt("half.pt")], &options(None)).unwrap().run;
+    let rounded: Vec<f32> = want
+        .params
+        .iter()
+        .map(|&v| half::f16::from_f32(v).to_f32())
+        .collect();
+    assert_eq!(run.last().params, rounded, "float16, read exactly");
+}
+
+/// What ginn cannot read gets one line naming the file and what to do instead; a damaged
+/// or hostile file is an error, never a panic.
+#[test]
+fn torch_save_files_ginn_cannot_read_say_what_to_do() {
+    let err = |path: PathBuf| match import(&[path], &options(None)) {
+        Err(e) => e.to_string(),
+        Ok(_) => panic!("imported"),
+    };
+    let legacy = err(pt("state_dict_legacy.pt"));
+    assert!(
+        legacy.contains("state_dict_legacy.pt: ") && legacy.contains("before 1.6"),
+        "{legacy}"
+    );
+    let module = err(pt("whole_module.pt"));
+    assert!(
+        module.contains("whole_module.pt: ") && module.contains("model.state_dict()"),
+        "{module}"
+    );
+    // Every byte of a good file changed in turn (and the file cut short): errors or the
+    // same network, never a panic or a hang.
+    let good = std::fs::read(pt("state_dict.pt")).unwrap();
+    let dir = temp_dir("pt-damaged");
+    let bad = dir.join("bad.pt");
+    for i in (0..good.len()).step_by(7) {
+        let mut b = good.clone();
+        b[i] ^= 0x5a;
+        std::fs::write(&bad, &b).unwrap();
+        let _ = import(&[bad.clone()], &options(None));
+    }
+    for cut in [10, good.len() / 3, good.len() - 5] {
+        std::fs::write(&bad, &good[..cut]).unwrap();
+        assert!(
+            import(&[bad.clone()], &options(None)).is_err(),
+            "cut at {cut}"
+        );
+    }
 }

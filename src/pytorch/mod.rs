@@ -8,6 +8,8 @@
 //! than one order (square hidden layers), layers are taken in their names' natural order
 //! (`2` before `10`) and the import says so; `--layers` names the order outright.
 
+mod pt;
+
 use crate::nn::{Activation, Architecture, INPUTS, MAX_HIDDEN_LAYERS, MAX_WIDTH, Network};
 use crate::run::Run;
 use crate::targets::TargetSource;
@@ -45,30 +47,63 @@ pub struct Linear {
 pub struct Checkpoint {
     pub layers: Vec<Linear>,
     pub activation: Option<Activation>,
+    /// The training step the file records (`global_step`, `step` or `iteration` of a
+    /// `torch.save` checkpoint), if it records one.
+    pub iteration: Option<u64>,
 }
 
-/// Reads the linear layers of a safetensors state dict. Every tensor must be the weight
-/// (2-D) or bias (1-D) of a linear layer, in f32, f16, bf16 or f64.
+/// Reads the linear layers of a state dict saved with safetensors or with `torch.save`
+/// (the zip format; a training checkpoint or Lightning `.ckpt` that holds one too). Every
+/// tensor must be the weight (2-D) or bias (1-D) of a linear layer, in f32, f16, bf16 or
+/// f64.
 pub fn read(bytes: &[u8]) -> Result<Checkpoint, String> {
-    let st =
-        SafeTensors::deserialize(bytes).map_err(|e| format!("not a safetensors file ({e})"))?;
+    if bytes.starts_with(b"PK\x03\x04") {
+        let saved = pt::read_state_dict(bytes)?;
+        let tensors = saved
+            .tensors
+            .into_iter()
+            .map(|(key, t)| (key, t.shape, Ok(t.values)));
+        let mut c = linear_layers(tensors, None)?;
+        c.iteration = saved.step;
+        return Ok(c);
+    }
+    // The legacy format opens with a pickled magic number (0x1950a86a20f9469cfc6c).
+    const LEGACY: [u8; 14] = [
+        0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19,
+    ];
+    if bytes.starts_with(&LEGACY) {
+        return Err("a torch.save file in PyTorch's format before 1.6, which ginn does not read; load it and save it again with torch.save(model.state_dict(), path) (zip, the default since 1.6), or with safetensors' save_file".into());
+    }
+    let st = SafeTensors::deserialize(bytes).map_err(|e| {
+        format!("not a safetensors file ({e}), nor a torch.save checkpoint (a zip archive)")
+    })?;
     let (_, meta) = SafeTensors::read_metadata(bytes).map_err(|e| e.to_string())?;
     let activation = meta
         .metadata()
         .as_ref()
         .and_then(|m| m.get(ACTIVATION_KEY))
         .and_then(|a| a.parse().ok());
+    let tensors = st.iter().map(|(key, view)| {
+        let values = to_f32(&key, &view);
+        (key.to_string(), view.shape().to_vec(), values)
+    });
+    linear_layers(tensors, activation)
+}
+
+/// The linear layers of a state dict's tensors (name, shape, values): every tensor the
+/// weight or bias of one.
+fn linear_layers(
+    tensors: impl Iterator<Item = (String, Vec<usize>, Result<Vec<f32>, String>)>,
+    activation: Option<Activation>,
+) -> Result<Checkpoint, String> {
     let mut weights: Vec<(String, Vec<usize>, Vec<f32>)> = Vec::new();
     let mut biases: HashMap<String, (Vec<usize>, Vec<f32>)> = HashMap::new();
-    for (key, view) in st.iter() {
-        let (name, kind) = key.rsplit_once('.').unwrap_or(("", key));
-        let shape = view.shape().to_vec();
+    for (key, shape, values) in tensors {
+        let (name, kind) = key.rsplit_once('.').unwrap_or(("", &key));
         match kind {
-            "weight" if shape.len() == 2 => {
-                weights.push((name.to_string(), shape, to_f32(key, &view)?))
-            }
+            "weight" if shape.len() == 2 => weights.push((name.to_string(), shape, values?)),
             "bias" if shape.len() == 1 => {
-                biases.insert(name.to_string(), (shape, to_f32(key, &view)?));
+                biases.insert(name.to_string(), (shape, values?));
             }
             "weight" | "bias" => {
                 return Err(format!(
@@ -110,7 +145,11 @@ pub fn read(bytes: &[u8]) -> Result<Checkpoint, String> {
         return Err("no linear layers (no 2-D `*.weight` tensors)".into());
     }
     layers.sort_by(|a, b| natural_cmp(&a.name, &b.name));
-    Ok(Checkpoint { layers, activation })
+    Ok(Checkpoint {
+        layers,
+        activation,
+        iteration: None,
+    })
 }
 
 fn to_f32(key: &str, view: &TensorView<'_>) -> Result<Vec<f32>, String> {
@@ -426,7 +465,12 @@ pub fn import(paths: &[PathBuf], options: &ImportOptions) -> Result<Imported, Im
         nets.push(network(&c.layers, &order, activation).map_err(|e| fail(p, e))?);
     }
 
-    let numbered: Vec<Option<u64>> = paths.iter().map(|p| iteration_in_name(p)).collect();
+    // The step a checkpoint records, else the number in its name.
+    let numbered: Vec<Option<u64>> = paths
+        .iter()
+        .zip(&checkpoints)
+        .map(|(p, c)| c.iteration.or_else(|| iteration_in_name(p)))
+        .collect();
     let mut distinct: Vec<u64> = numbered.iter().flatten().copied().collect();
     distinct.sort_unstable();
     distinct.dedup();
