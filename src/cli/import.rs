@@ -1,4 +1,5 @@
-//! `ginn import` and `ginn export`: PyTorch networks (safetensors state dicts) in and out.
+//! `ginn import` and `ginn export`: PyTorch networks in (safetensors or `torch.save` state
+//! dicts) and out (safetensors).
 
 use super::args::{At, load_run};
 use clap::Args;
@@ -10,9 +11,11 @@ use std::path::PathBuf;
 
 #[derive(Args)]
 pub struct ImportCmd {
-    /// `.safetensors` files from `safetensors.torch.save_file(model.state_dict(), path)`,
-    /// one per snapshot. Iterations come from the last number in each file name (when every
-    /// name has its own), else from the files' order.
+    /// Checkpoints, one per snapshot: `.safetensors` files (`save_file(model.state_dict(),
+    /// path)`) or `torch.save` files (`.pt`, `.pth`, Lightning `.ckpt`: a state dict, or a
+    /// checkpoint holding one). Iterations come from the step a checkpoint records, else
+    /// the last number in each file name (when every name has its own), else the files'
+    /// order.
     #[arg(required = true)]
     checkpoints: Vec<PathBuf>,
     /// The run file to write.
@@ -29,7 +32,7 @@ pub struct ImportCmd {
     noise: u32,
     #[arg(long, default_value_t = ginn::targets::points::DEFAULT_COUNT, requires = "points")]
     count: usize,
-    #[arg(long, default_value_t = 0.5, requires = "points")]
+    #[arg(long, default_value_t = ginn::targets::points::DEFAULT_TEST_FRACTION, requires = "points")]
     test_fraction: f64,
     #[arg(long, default_value_t = 0, requires = "points")]
     data_seed: u64,
