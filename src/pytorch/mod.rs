@@ -84,7 +84,7 @@ pub fn read(bytes: &[u8]) -> Result<Checkpoint, String> {
         .and_then(|m| m.get(ACTIVATION_KEY))
         .and_then(|a| a.parse().ok());
     let tensors = st.iter().map(|(key, view)| {
-        let values = to_f32(&key, &view);
+        let values = to_f32(key, &view);
         (key.to_string(), view.shape().to_vec(), values)
     });
     linear_layers(tensors, activation)

@@ -349,12 +349,12 @@ fn torch_save_files_ginn_cannot_read_say_what_to_do() {
         let mut b = good.clone();
         b[i] ^= 0x5a;
         std::fs::write(&bad, &b).unwrap();
-        let _ = import(&[bad.clone()], &options(None));
+        let _ = import(std::slice::from_ref(&bad), &options(None));
     }
     for cut in [10, good.len() / 3, good.len() - 5] {
         std::fs::write(&bad, &good[..cut]).unwrap();
         assert!(
-            import(&[bad.clone()], &options(None)).is_err(),
+            import(std::slice::from_ref(&bad), &options(None)).is_err(),
             "cut at {cut}"
         );
     }

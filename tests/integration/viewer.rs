@@ -429,6 +429,7 @@ fn sigterm_to_a_live_viewer_autosaves_and_exits_143() {
         std::thread::sleep(Duration::from_millis(100));
     };
     let _ = xvfb.kill();
+    let _ = xvfb.wait();
     let mut err = String::new();
     use std::io::Read;
     viewer
