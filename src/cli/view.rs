@@ -12,6 +12,11 @@ pub struct ViewCmd {
     /// training (the folder is named in the message it printed then).
     #[arg(long, conflicts_with = "run")]
     recover: bool,
+    /// Follow a PyTorch run: show the checkpoints (safetensors or torch.save files) that a
+    /// training loop writes into this folder, as they appear, in iteration order; with
+    /// --target or --points, their loss and accuracy too.
+    #[arg(long, conflicts_with_all = ["run", "recover"])]
+    follow: Option<PathBuf>,
     #[command(flatten)]
     train: Option<TrainArgs>,
     #[command(flatten)]
@@ -97,7 +102,13 @@ impl ViewCmd {
         } else {
             None
         };
+        let mut follow = None;
         let session = match (&self.run, &recovered) {
+            (None, None) if self.follow.is_some() => {
+                let (f, s) = self.start_following()?;
+                follow = Some(f);
+                s
+            }
             (_, Some(path)) => {
                 // Named after the run, not the autosave's file name.
                 let run = load_run(path)?;
@@ -164,8 +175,56 @@ impl ViewCmd {
             overlays: self.overlay.unwrap_or_default(),
             surface: self.surface,
             thresholds: self.thresholds.thresholds()?,
+            follow,
         };
         ginn::viewer::run(session, options)
+    }
+
+    /// Waits for the first checkpoint in the `--follow` folder and makes the run of it.
+    #[cfg(feature = "viewer")]
+    fn start_following(
+        &self,
+    ) -> anyhow::Result<(ginn::pytorch::follow::Follow, ginn::run::session::Session)> {
+        let dir = self.follow.clone().expect("--follow given");
+        anyhow::ensure!(dir.is_dir(), "--follow {}: not a folder", dir.display());
+        let (target, resolution) = match &self.train {
+            Some(t) if t.points.is_some() || t.target != TrainArgs::defaults().target => {
+                (t.settings_unchecked()?.target, t.resolution)
+            }
+            _ => (ginn::targets::TargetSource::None, 200),
+        };
+        let mut follow = ginn::pytorch::follow::Follow::new(
+            &dir,
+            ginn::pytorch::ImportOptions {
+                layers: None,
+                activation: None,
+                target,
+                resolution,
+            },
+        );
+        let mut said = false;
+        loop {
+            let found = follow.look(None);
+            for why in &found.refused {
+                eprintln!("note: {why}");
+            }
+            if let Some(run) = found.run {
+                let name = format!("{} (followed)", ginn::run::display_name(&dir));
+                let mut s = ginn::run::session::Session::from_run(name, run);
+                for snap in found.snapshots {
+                    s.add_snapshot(snap);
+                }
+                return Ok((follow, s));
+            }
+            if !said {
+                eprintln!(
+                    "waiting for the first checkpoint in {} (Ctrl-C to stop)…",
+                    dir.display()
+                );
+                said = true;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(500));
+        }
     }
 
     #[cfg(not(feature = "viewer"))]
@@ -173,6 +232,7 @@ impl ViewCmd {
         let _ = (
             &self.run,
             self.recover,
+            &self.follow,
             &self.train,
             self.view,
             self.frames,

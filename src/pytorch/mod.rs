@@ -8,6 +8,7 @@
 //! than one order (square hidden layers), layers are taken in their names' natural order
 //! (`2` before `10`) and the import says so; `--layers` names the order outright.
 
+pub mod follow;
 mod pt;
 
 use crate::nn::{Activation, Architecture, INPUTS, MAX_HIDDEN_LAYERS, MAX_WIDTH, Network};

@@ -6,6 +6,7 @@ use crate::nn::Network;
 use crate::run::Run;
 use crate::run::training::Training;
 use crate::targets::Data;
+use crate::train::Snapshot;
 use crate::train::{Settings, SettingsError};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -356,6 +357,26 @@ impl Session {
             }
             Cursor::Snapshot(_) => false,
         }
+    }
+
+    /// Adds a snapshot that arrived from elsewhere (a followed PyTorch run), in iteration
+    /// order (one at an iteration already held replaces it). A view on the newest snapshot
+    /// moves on to the new newest.
+    pub fn add_snapshot(&mut self, snap: Snapshot) {
+        let on_newest = self.shown_index() + 1 == self.snapshots.len();
+        let at = self
+            .snapshots
+            .partition_point(|s| s.iteration < snap.iteration);
+        let it = snap.iteration;
+        match self.snapshots.get(at) {
+            Some(s) if s.iteration == it => self.run.snapshots[at] = snap,
+            _ => self.run.snapshots.insert(at, snap),
+        }
+        self.run.settings.iterations = self.run.settings.iterations.max(it);
+        if on_newest {
+            self.cursor = Cursor::Snapshot(self.snapshots.len() - 1);
+        }
+        self.version += 1;
     }
 
     /// Shows snapshot `i` (clamped).

@@ -8,6 +8,7 @@ pub mod autosave;
 pub mod boundaries;
 pub mod camera;
 pub mod capture;
+pub mod follow;
 pub mod overlays;
 pub mod phenomena;
 pub mod picking;
@@ -44,6 +45,8 @@ pub struct ViewerOptions {
     pub surface: Option<crate::render::frame::SurfaceKind>,
     /// The analysis's thresholds (`--set`).
     pub thresholds: crate::analysis::Thresholds,
+    /// A folder of PyTorch checkpoints followed live (`--follow`).
+    pub follow: Option<crate::pytorch::follow::Follow>,
 }
 
 /// 3D layer planes, or the report's top-down overlay (the renderer's view enum).
@@ -125,10 +128,13 @@ pub fn plugin(app: &mut App) {
 }
 
 /// Opens the window and runs until it is closed (or the scripted frames are done).
-pub fn run(session: Session, options: ViewerOptions) -> anyhow::Result<()> {
+pub fn run(session: Session, mut options: ViewerOptions) -> anyhow::Result<()> {
     check_display()?;
     install_panic_message();
     let mut app = App::new();
+    if let Some(f) = options.follow.take() {
+        app.insert_resource(follow::Following::new(f, session.id));
+    }
     app.add_plugins(
         DefaultPlugins
             .set(WindowPlugin {
@@ -184,6 +190,7 @@ pub fn run(session: Session, options: ViewerOptions) -> anyhow::Result<()> {
         picking::click_plugin,
         recording::plugin,
         autosave::plugin,
+        follow::plugin,
     ));
     // The app (and with it the runs, autosaving what is unsaved) is dropped inside `run`.
     if let AppExit::Error(code) = app.run()

@@ -447,6 +447,79 @@ fn sigterm_to_a_live_viewer_autosaves_and_exits_143() {
     assert!(err.contains("ginn view --recover"), "{err}");
 }
 
+/// A PyTorch run followed live: a process writes checkpoints (one of them first half-way,
+/// in place) while the viewer follows the folder; each appears once, in order, and the
+/// view stays on the newest.
+#[test]
+fn a_followed_folder_shows_each_checkpoint_once_in_order() {
+    use ginn::nn::{Architecture, Network};
+    use ginn::pytorch::follow::Follow;
+    use ginn::pytorch::{ImportOptions, export};
+    use ginn::viewer::follow::Following;
+    use rand::SeedableRng;
+    let dir = temp_dir("follow");
+    let checkpoint = |seed: u64| {
+        let net = Network::init(
+            Architecture::new(&[6, 6]).unwrap(),
+            &mut rand_chacha::ChaCha8Rng::seed_from_u64(seed),
+        );
+        export(&net)
+    };
+    std::fs::write(dir.join("step_100.safetensors"), checkpoint(1)).unwrap();
+    let mut follow = Follow::new(
+        &dir,
+        ImportOptions {
+            layers: None,
+            activation: None,
+            target: ginn::targets::TargetSource::None,
+            resolution: 16,
+        },
+    );
+    let first = follow.look(None);
+    let session = Session::from_run("followed", first.run.unwrap());
+    let id = session.id;
+    let mut app = App::new();
+    app.add_plugins((MinimalPlugins, AssetPlugin::default()));
+    app.init_asset::<GizmoAsset>();
+    app.add_plugins((ginn::viewer::plugin, ginn::viewer::follow::plugin));
+    app.insert_resource(Sessions::new(session, 1));
+    let mut following = Following::new(follow, id);
+    following.every = Duration::from_millis(20);
+    app.insert_resource(following);
+    let writer_dir = dir.clone();
+    let writer = std::thread::spawn(move || {
+        for k in 2..=6u64 {
+            std::thread::sleep(Duration::from_millis(60));
+            let bytes = checkpoint(k);
+            let path = writer_dir.join(format!("step_{}.safetensors", 100 * k));
+            if k == 4 {
+                // Written in place, slowly: half of it first.
+                std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
+                std::thread::sleep(Duration::from_millis(120));
+                std::fs::write(&path, &bytes).unwrap();
+            } else {
+                let tmp = path.with_extension("tmp");
+                std::fs::write(&tmp, &bytes).unwrap();
+                std::fs::rename(&tmp, &path).unwrap();
+            }
+        }
+    });
+    let start = std::time::Instant::now();
+    while app.world().resource::<Sessions>().active().snapshots.len() < 6 {
+        app.update();
+        std::thread::sleep(Duration::from_millis(5));
+        assert!(start.elapsed() < Duration::from_secs(30), "not all arrived");
+    }
+    writer.join().unwrap();
+    for _ in 0..10 {
+        app.update();
+    }
+    let s = app.world().resource::<Sessions>().active();
+    let its: Vec<u64> = s.snapshots.iter().map(|x| x.iteration).collect();
+    assert_eq!(its, [100, 200, 300, 400, 500, 600]);
+    assert_eq!(s.shown_index(), 5, "the view follows the newest");
+}
+
 /// Xvfb and Mesa's lavapipe, if installed: under CI they must be (`.ci/run` installs them);
 /// elsewhere the window tests are skipped with a note.
 fn display_stack() -> Option<&'static str> {
