@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 const CHECKPOINTS: [&str; 4] = ["safetensors", "pt", "pth", "ckpt"];
 
 /// A folder of checkpoints, and which of its files have been taken in.
+#[derive(Clone, Debug)]
 pub struct Follow {
     pub dir: PathBuf,
     options: ImportOptions,

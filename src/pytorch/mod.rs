@@ -370,6 +370,7 @@ pub fn iteration_in_name(path: &Path) -> Option<u64> {
 }
 
 /// What `ginn import` is asked for.
+#[derive(Clone, Debug)]
 pub struct ImportOptions {
     /// Layer names in order, input to output (`--layers`).
     pub layers: Option<Vec<String>>,
