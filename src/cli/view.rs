@@ -187,11 +187,10 @@ impl ViewCmd {
     ) -> anyhow::Result<(ginn::pytorch::follow::Follow, ginn::run::session::Session)> {
         let dir = self.follow.clone().expect("--follow given");
         anyhow::ensure!(dir.is_dir(), "--follow {}: not a folder", dir.display());
+        // Any data flag (--target, --points, --resolution, …) measures against that data.
         let (target, resolution) = match &self.train {
-            Some(t) if t.points.is_some() || t.target != TrainArgs::defaults().target => {
-                (t.settings_unchecked()?.target, t.resolution)
-            }
-            _ => (ginn::targets::TargetSource::None, 200),
+            Some(t) => (t.settings_unchecked()?.target, t.resolution),
+            None => (ginn::targets::TargetSource::None, 200),
         };
         let mut follow = ginn::pytorch::follow::Follow::new(
             &dir,

@@ -97,7 +97,9 @@ impl Timeline {
         }
         let regions = &self.regions;
         let value = |i: usize, snap: &crate::train::snapshot::Snapshot| match self.series {
-            Series::Loss => snap.loss.max(1e-6).log10(),
+            // No loss (an imported network without data) is no point, not the floor.
+            Series::Loss if snap.loss.is_finite() => snap.loss.max(1e-6).log10(),
+            Series::Loss => f64::NAN,
             Series::Accuracy => snap.accuracy,
             Series::LearningRate => snap.lr,
             Series::Regions => regions.get(i).copied().unwrap_or(f64::NAN),
