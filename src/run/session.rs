@@ -275,7 +275,15 @@ impl Session {
     pub fn toggle_play(&mut self) {
         self.playing = !self.playing;
         let at_end = self.cursor == Cursor::Snapshot(self.snapshots.len() - 1);
-        if self.playing && at_end && self.run.trainer().is_none() && self.error.is_none() {
+        // Only a recording without optimiser state (an imported network): a finished run of
+        // ginn's own replays, as before, and does not train past its plan.
+        let imported = self.snapshots.last().is_some_and(|s| s.adam.is_none());
+        if self.playing
+            && at_end
+            && imported
+            && self.run.trainer().is_none()
+            && self.error.is_none()
+        {
             self.notice = Some(match self.run.continue_fresh() {
                 Ok(lr) => {
                     self.cursor = Cursor::Live;
@@ -597,6 +605,17 @@ mod tests {
         s.toggle_play();
         assert!(!s.can_train() && !s.playing);
         assert!(s.notice.unwrap().contains("--target"));
+        // A finished run of ginn's own (its last snapshot keeps Adam's state) replays at its
+        // end rather than training past its plan.
+        let mut done = session();
+        done.iterations_per_frame = 1000;
+        done.advance(Duration::from_secs(10));
+        let mut s = Session::from_run("done", done.to_run());
+        s.scrub(s.snapshots.len() - 1);
+        s.playing = false;
+        s.toggle_play();
+        assert!(!s.can_train() && s.notice.is_none());
+        assert_eq!(s.settings.iterations, 400);
     }
 
     /// The viewer and `ginn train` share one training loop: the same settings give the same

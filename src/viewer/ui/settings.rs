@@ -198,12 +198,13 @@ impl RunSettings {
             ui.text_edit_singleline(&mut self.activation)
                 .on_hover_text("relu or leaky_relu:SLOPE (e.g. leaky_relu:0.1)");
             ui.end_row();
-            ui.label("outputs");
+            // Short labels: the row fits the panel at 1024×640.
+            ui.label("logits");
             ui.horizontal(|ui| {
-                ui.radio_value(&mut self.outputs, 2, "2 logits")
-                    .on_hover_text("softmax cross-entropy, as the report");
-                ui.radio_value(&mut self.outputs, 1, "1 logit")
-                    .on_hover_text("binary cross-entropy on one logit");
+                ui.radio_value(&mut self.outputs, 2, "2")
+                    .on_hover_text("two logits: softmax cross-entropy, as the report");
+                ui.radio_value(&mut self.outputs, 1, "1")
+                    .on_hover_text("one logit: binary cross-entropy");
             });
             ui.end_row();
             ui.label("iterations");
