@@ -450,13 +450,20 @@ impl Session {
         Ok(Self::watching(name, self.run.branch(i, settings)?))
     }
 
-    /// The session as a run (for saving).
+    /// The session as a run (for saving). Snapshots still on the evaluation worker are
+    /// evaluated in the copy; saving waits for the worker instead (no work done twice).
     pub fn to_run(&self) -> Run {
         self.run.to_run(None)
     }
 
+    /// The run to write: the worker's evaluations brought in first.
+    fn finished_run(&mut self) -> Run {
+        self.run.finish_evaluations();
+        self.run.to_run(None)
+    }
+
     pub fn save(&mut self, path: &Path) -> Result<(), crate::run::RunFileError> {
-        self.to_run().save(path)?;
+        self.finished_run().save(path)?;
         self.saved_at = Some(self.head_iteration());
         Ok(())
     }
@@ -467,7 +474,7 @@ impl Session {
         &mut self,
         path: &Path,
     ) -> Result<crate::run::fsutil::Written, crate::run::RunFileError> {
-        let written = self.to_run().save_or_fallback(path)?;
+        let written = self.finished_run().save_or_fallback(path)?;
         self.saved_at = Some(self.head_iteration());
         Ok(written)
     }
@@ -483,7 +490,7 @@ impl Session {
     /// Writes the run to the autosave folder `dir`, marked as interrupted when it could
     /// train on (so `ginn train --resume` continues it too).
     pub fn autosave(&mut self, dir: &Path) -> Result<crate::run::fsutil::Written, String> {
-        let mut run = self.to_run();
+        let mut run = self.finished_run();
         if self.can_train() {
             run.stopped = Some(crate::train::Stopped::interrupted(run.last().iteration));
         }

@@ -64,9 +64,7 @@ impl Evaluator {
             done.try_recv().ok()
         }
     }
-}
 
-impl Evaluator {
     fn start(trainer: &Trainer) -> Self {
         let ((x, t), test) = trainer.data();
         let (x, t) = (x.to_vec(), t.to_vec());
@@ -389,7 +387,8 @@ impl Training {
         self.pending.len()
     }
 
-    /// Evaluates in place, in a copy, the snapshots the worker has not finished.
+    /// Evaluates in a copy the snapshots the worker has not finished (for a run made
+    /// without waiting: `to_run` on a shared training, a branch).
     fn complete(&self, snapshots: &mut [Snapshot]) {
         let (Some(t), arch) = (&self.trainer, self.settings.architecture()) else {
             return;
