@@ -223,9 +223,14 @@ pub fn report_of_square(net: &Network, shown: &Geometry, n: NeuronId) -> (Neuron
     }
 }
 
-/// The boundary of `n` at one snapshot (exact geometry of the whole square).
-pub fn boundary_at(arch: &Architecture, s: &Snapshot, n: NeuronId) -> Option<NeuronBoundary> {
-    let net = s.network(arch)?;
+/// The boundary of `n` at one snapshot (exact geometry of the whole view square).
+pub fn boundary_at(
+    arch: &Architecture,
+    s: &Snapshot,
+    n: NeuronId,
+    domain: &crate::domain::Domain,
+) -> Option<NeuronBoundary> {
+    let net = domain.fold(&s.network(arch)?);
     Some(Geometry::new(&net, Rect::UNIT).boundary(n).clone())
 }
 

@@ -11,6 +11,7 @@
 
 pub mod analysis;
 pub mod bench;
+pub mod domain;
 pub mod geometry;
 pub mod inspect;
 pub mod nn;

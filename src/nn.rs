@@ -247,6 +247,11 @@ impl Architecture {
 pub struct Network {
     pub arch: Architecture,
     pub params: Vec<f32>,
+    /// The first layer's weights then biases in `f64`, when they are not exactly the
+    /// `f32` ones: a domain folded in ([`crate::domain::Domain::fold`]). Everything that
+    /// computes in `f64` (the geometry, [`Network::pre_activations`]) reads these, so the
+    /// fold costs no precision; `params` holds them rounded.
+    pub first_f64: Option<std::sync::Arc<[f64]>>,
 }
 
 impl Network {
@@ -258,11 +263,19 @@ impl Network {
             let count = arch.fan_out(l) * (arch.fan_in(l) + 1);
             params.extend((0..count).map(|_| rng.random_range(-bound..bound)));
         }
-        Self { arch, params }
+        Self {
+            arch,
+            params,
+            first_f64: None,
+        }
     }
 
     pub fn from_params(arch: Architecture, params: Vec<f32>) -> Option<Self> {
-        (params.len() == arch.parameter_count()).then_some(Self { arch, params })
+        (params.len() == arch.parameter_count()).then_some(Self {
+            arch,
+            params,
+            first_f64: None,
+        })
     }
 
     /// Weight `[out][in]` of affine layer `l`, row-major.
@@ -274,6 +287,22 @@ impl Network {
     pub fn bias(&self, l: usize) -> &[f32] {
         let o = self.arch.offset(l) + self.arch.fan_out(l) * self.arch.fan_in(l);
         &self.params[o..o + self.arch.fan_out(l)]
+    }
+
+    /// Weight `[out][in]` of layer `l` in `f64` (the exact fold for the first layer).
+    pub fn weight_f64(&self, l: usize) -> Vec<f64> {
+        match (&self.first_f64, l) {
+            (Some(f), 0) => f[..2 * self.arch.fan_out(0)].to_vec(),
+            _ => self.weight(l).iter().map(|&v| v as f64).collect(),
+        }
+    }
+
+    /// Bias of layer `l` in `f64` (the exact fold for the first layer).
+    pub fn bias_f64(&self, l: usize) -> Vec<f64> {
+        match (&self.first_f64, l) {
+            (Some(f), 0) => f[2 * self.arch.fan_out(0)..].to_vec(),
+            _ => self.bias(l).iter().map(|&v| v as f64).collect(),
+        }
     }
 
     /// Incoming weights of one hidden unit.
@@ -299,7 +328,15 @@ impl Network {
         let mut act = vec![x, y];
         let mut out = Vec::with_capacity(self.arch.layers());
         for l in 0..self.arch.layers() {
-            let z = affine_f64(self.weight(l), self.bias(l), &act);
+            let z = match (&self.first_f64, l) {
+                (Some(_), 0) => {
+                    let (w, b) = (self.weight_f64(0), self.bias_f64(0));
+                    (0..b.len())
+                        .map(|j| b[j] + w[2 * j] * x + w[2 * j + 1] * y)
+                        .collect()
+                }
+                _ => affine_f64(self.weight(l), self.bias(l), &act),
+            };
             act = z.iter().map(|&v| activation.apply(v)).collect();
             out.push(z);
         }
@@ -316,6 +353,12 @@ impl Network {
             let (before, rest) = out.split_at_mut(l);
             let z = &mut rest[0];
             z.clear();
+            if let (Some(f), 0) = (&self.first_f64, l) {
+                let units = self.arch.fan_out(0);
+                let (w, b) = f.split_at(2 * units);
+                z.extend((0..units).map(|j| b[j] + w[2 * j] * x + w[2 * j + 1] * y));
+                continue;
+            }
             let (w, b) = (self.weight(l), self.bias(l));
             let fan_in = self.arch.fan_in(l);
             for (row, &bj) in w.chunks_exact(fan_in).zip(b) {
@@ -354,9 +397,9 @@ impl Network {
         let slope = net.arch.activation().slope() as f64;
         // Rows: d z_l[j] / d (x, y).
         let mut jac: Vec<[f64; 2]> = net
-            .weight(0)
+            .weight_f64(0)
             .chunks_exact(2)
-            .map(|r| [r[0] as f64, r[1] as f64])
+            .map(|r| [r[0], r[1]])
             .collect();
         for l in 1..=n.layer {
             let fan_in = net.arch.fan_in(l);

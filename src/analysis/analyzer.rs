@@ -7,6 +7,7 @@ use super::{
     Analysis, Episode, Measures, PairKind, SCHEMA, Sample, TargetFeatures, Thresholds, bias_first,
     complexity, copycats, critical, failure, indecisive, symmetry,
 };
+use crate::domain::Domain;
 use crate::geometry::{Geometry, Rect, Truncation};
 use crate::nn::{Architecture, Network};
 use crate::targets::Data;
@@ -17,6 +18,8 @@ use crate::train::snapshot::Snapshot;
 pub struct Analyzer {
     arch: Architecture,
     data: Data,
+    /// Folded into each snapshot's network: the analysis works on the view square.
+    domain: Domain,
     th: Thresholds,
     measures: Measures,
     target: Option<TargetFeatures>,
@@ -46,6 +49,7 @@ impl Analyzer {
     pub fn new(
         arch: Architecture,
         data: Data,
+        domain: Domain,
         lr: f64,
         th: Thresholds,
         measures: Measures,
@@ -69,6 +73,7 @@ impl Analyzer {
             late_lr: 0.1 * lr,
             arch,
             data,
+            domain,
             measures,
             target,
             probes,
@@ -91,6 +96,7 @@ impl Analyzer {
         Self::new(
             run.architecture(),
             run.target.clone(),
+            run.domain,
             run.settings.lr,
             th,
             measures,
@@ -116,6 +122,7 @@ impl Analyzer {
         let net = snap
             .network(&self.arch)
             .expect("a snapshot of this run's architecture");
+        let net = self.domain.fold(&net);
         let geom = Geometry::complete(&net, Rect::UNIT)?;
         self.add_network(snap, net, geom);
         Ok(())

@@ -323,6 +323,7 @@ mod tests {
                 ..Settings::default()
             },
             target: Data::Image(target),
+            domain: crate::domain::Domain::UNIT,
             snapshots: vec![Snapshot {
                 iteration: 0,
                 lr: 1e-3,

@@ -1,6 +1,6 @@
 //! `ginn analyze`: the report's phenomena measured over runs (see `ginn::analysis`).
 
-use super::args::load_run;
+use super::args::At;
 use clap::Args;
 use ginn::analysis::{Analysis, Measures, analyze_with};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -22,6 +22,8 @@ pub struct AnalyzeCmd {
     only: Option<Vec<String>>,
     #[command(flatten)]
     thresholds: super::args::ThresholdArgs,
+    #[command(flatten)]
+    domain: super::args::DomainArgs,
 }
 
 impl AnalyzeCmd {
@@ -34,7 +36,7 @@ impl AnalyzeCmd {
         let runs: Vec<ginn::run::Run> = self
             .runs
             .iter()
-            .map(|p| load_run(p))
+            .map(|p| self.domain.load(p, At::Last))
             .collect::<anyhow::Result<_>>()?;
         // A bar over every snapshot of every run (drawn only on a terminal).
         let bar = ProgressBar::new(runs.iter().map(|r| r.snapshots.len() as u64).sum());
@@ -58,15 +60,37 @@ impl AnalyzeCmd {
             all.push(r?);
         }
         if self.json {
-            for (p, a) in self.runs.iter().zip(&all) {
+            for ((p, a), run) in self.runs.iter().zip(&all).zip(&runs) {
                 let mut v = serde_json::to_value(a)?;
                 v["run"] = serde_json::Value::String(p.display().to_string());
+                let d = run.domain;
+                v["domain"] = serde_json::json!([d.x0, d.x1, d.y0, d.y1]);
+                if !d.is_unit() {
+                    v["thresholds_in_domain_units"] = serde_json::Value::Object(
+                        in_domain_units(&a.thresholds, &d)
+                            .into_iter()
+                            .map(|(k, x, y)| (k.to_string(), serde_json::json!({ "x": x, "y": y })))
+                            .collect(),
+                    );
+                }
                 println!("{}", serde_json::to_string(&v)?);
             }
             return Ok(());
         }
-        for (p, a) in self.runs.iter().zip(&all) {
+        for ((p, a), run) in self.runs.iter().zip(&all).zip(&runs) {
             println!("== {}", p.display());
+            if !run.domain.is_unit() {
+                let d = run.domain;
+                let th: Vec<String> = in_domain_units(&a.thresholds, &d)
+                    .into_iter()
+                    .map(|(k, x, y)| format!("{k} {} (x) / {} (y)", ginn::domain::short(x), ginn::domain::short(y)))
+                    .collect();
+                println!(
+                    "domain {}; distances measured on it: {}",
+                    d.ranges(),
+                    th.join(", ")
+                );
+            }
             print!("{}", a.summary());
         }
         if all.len() > 1 {
@@ -74,6 +98,23 @@ impl AnalyzeCmd {
         }
         Ok(())
     }
+}
+
+/// The thresholds given as distances in the view square (`--set` takes them so), in the
+/// domain's units along x and along y.
+fn in_domain_units(
+    th: &ginn::analysis::Thresholds,
+    d: &ginn::domain::Domain,
+) -> Vec<(&'static str, f64, f64)> {
+    let [sx, sy] = d.scale();
+    [
+        ("copycat_hausdorff", th.copycat_hausdorff),
+        ("hausdorff_step", th.hausdorff_step),
+        ("indecisive_separation", th.indecisive_separation),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k, v * sx, v * sy))
+    .collect()
 }
 
 /// One row per run, one column per headline figure.

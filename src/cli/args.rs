@@ -178,6 +178,65 @@ impl ThresholdArgs {
     }
 }
 
+/// `--domain`: which rectangle of a run's input to show, for every command that shows or
+/// measures one (`view`, `regions`, `render`, `figure`, `analyze`).
+#[derive(Args, Clone, Debug, Default)]
+pub struct DomainArgs {
+    /// The rectangle of the network's input to show, in its own coordinates: X0,X1,Y0,Y1
+    /// (e.g. -6,6,-6,6), or `all`: a box holding every vertex of the whole plane's linear
+    /// regions. Default: the run's own (its points' box, else the unit square).
+    #[arg(long, allow_hyphen_values = true, value_name = "X0,X1,Y0,Y1|all")]
+    pub domain: Option<ginn::domain::DomainArg>,
+}
+
+impl DomainArgs {
+    /// Loads a run and sets its domain; `all` is the whole plane of the snapshot `at`.
+    pub fn load(&self, path: &std::path::Path, at: At) -> anyhow::Result<ginn::run::Run> {
+        let mut run = load_run(path)?;
+        self.apply(&mut run, at)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        Ok(run)
+    }
+
+    /// Sets `run`'s domain from `--domain` (nothing when it is not given).
+    pub fn apply(&self, run: &mut ginn::run::Run, at: At) -> anyhow::Result<()> {
+        let snap = at.pick(run);
+        let net = snap.network(&run.architecture());
+        run.domain = self.resolve(run.domain, &run.target, snap.iteration, net)?;
+        Ok(())
+    }
+
+    /// The domain `--domain` makes of a run's `current` one; `all` looks at `net`, the
+    /// network at `iteration`.
+    pub fn resolve(
+        &self,
+        current: ginn::domain::Domain,
+        data: &ginn::targets::Data,
+        iteration: u64,
+        net: Option<ginn::nn::Network>,
+    ) -> anyhow::Result<ginn::domain::Domain> {
+        use ginn::domain::{Domain, DomainArg, MAX_SPAN};
+        let Some(arg) = self.domain else {
+            return Ok(current);
+        };
+        if data.image().is_some() {
+            anyhow::bail!(
+                "--domain: an image run's domain is its image, the unit square (zoom in the viewer to look closer)"
+            );
+        }
+        let rect = match arg {
+            DomainArg::Rect(d) => d,
+            DomainArg::All => {
+                let net = net.ok_or_else(|| anyhow::anyhow!("snapshot does not fit the architecture"))?;
+                let [x0, x1, y0, y1] = ginn::geometry::whole_plane_box(&net, MAX_SPAN)
+                    .map_err(|e| anyhow::anyhow!("--domain all at iteration {iteration}: {e}"))?;
+                Domain::new(x0, x1, y0, y1)?
+            }
+        };
+        Ok(current.with_rect(rect))
+    }
+}
+
 /// The training flags alone, as a command.
 #[derive(clap::Parser)]
 struct Wrapper {
@@ -230,16 +289,14 @@ impl std::str::FromStr for At {
 }
 
 impl At {
-    /// The picked snapshot and its network.
-    pub fn network(
+    /// The picked snapshot and its network as the views take it (on the view square:
+    /// the run's domain folded into its first layer).
+    pub fn view_network(
         self,
         run: &ginn::run::Run,
-    ) -> anyhow::Result<(&ginn::train::snapshot::Snapshot, ginn::nn::Network)> {
+    ) -> (&ginn::train::snapshot::Snapshot, ginn::nn::Network) {
         let snap = self.pick(run);
-        let net = snap
-            .network(&run.architecture())
-            .ok_or_else(|| anyhow::anyhow!("snapshot does not fit the architecture"))?;
-        Ok((snap, net))
+        (snap, run.view_network(snap))
     }
 
     pub fn pick(self, run: &ginn::run::Run) -> &ginn::train::snapshot::Snapshot {

@@ -100,10 +100,7 @@ impl BenchCmd {
         let from_run = match &self.run {
             Some(p) => {
                 let run = super::args::load_run(p)?;
-                let net = run
-                    .last()
-                    .network(&run.architecture())
-                    .expect("validated on load");
+                let net = run.view_network(run.last());
                 Some(geometry_timing(&net, self.reps))
             }
             None => None,

@@ -1,7 +1,7 @@
 //! `ginn figure`: panels of chosen snapshots side by side, like the report's Figure 3,
 //! as PNG or as SVG with true vector boundaries.
 
-use super::args::{At, load_run};
+use super::args::At;
 use super::look::{Extras, LookArgs, complete_geometry, frame_of};
 use anyhow::Context;
 use clap::Args;
@@ -36,7 +36,7 @@ const GAP: u32 = 10;
 
 impl FigureCmd {
     pub fn run(self) -> anyhow::Result<()> {
-        let run = load_run(&self.run)?;
+        let run = self.look.domain.load(&self.run, At::Last)?;
         if self.at.is_empty() || self.at.len() > 64 {
             anyhow::bail!("--at needs 1 to 64 snapshots");
         }
@@ -85,9 +85,7 @@ impl FigureCmd {
                 }
                 let mut body = String::new();
                 for (k, &i) in indices.iter().enumerate() {
-                    let net = run.snapshots[i]
-                        .network(&run.architecture())
-                        .expect("validated");
+                    let net = run.view_network(&run.snapshots[i]);
                     let geom = complete_geometry(&run, i, &net)?;
                     let res = self.size.min(512);
                     let gray: Vec<u8> = ginn::render::prediction(&geom, &net, res, res)
@@ -101,6 +99,7 @@ impl FigureCmd {
                         layers: style.layers.clone(),
                         decision_boundary: style.decision_boundary,
                         points: style.points.clone(),
+                        domain: style.domain,
                         shapes: overlay.shapes,
                         velocity: overlay.velocity,
                     };

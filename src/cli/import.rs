@@ -47,6 +47,21 @@ pub struct ImportCmd {
     /// recorded in the file, else relu).
     #[arg(long)]
     activation: Option<Activation>,
+    /// The rectangle of the network's input it was trained on, X0,X1,Y0,Y1 (e.g.
+    /// -6,6,-6,6): what the views show. Default: the points' box with --points, else the
+    /// unit square.
+    #[arg(long, allow_hyphen_values = true, value_parser = parse_rect)]
+    domain: Option<ginn::domain::Domain>,
+}
+
+/// A `--domain` that must be a rectangle (`all` needs a network to look at).
+pub fn parse_rect(s: &str) -> Result<ginn::domain::Domain, String> {
+    match s.parse::<ginn::domain::DomainArg>().map_err(|e| e.to_string())? {
+        ginn::domain::DomainArg::Rect(d) => Ok(d),
+        ginn::domain::DomainArg::All => {
+            Err("--domain all is for showing a run (ginn regions, view, figure, …); give a rectangle here".into())
+        }
+    }
 }
 
 impl ImportCmd {
@@ -70,6 +85,7 @@ impl ImportCmd {
                 activation: self.activation,
                 target,
                 resolution: self.resolution,
+                domain: self.domain,
             },
         )?;
         for n in &imported.notes {
@@ -116,7 +132,11 @@ pub struct ExportCmd {
 impl ExportCmd {
     pub fn run(self) -> anyhow::Result<()> {
         let run = load_run(&self.run)?;
-        let (snap, net) = self.at.network(&run)?;
+        // The network as it is (in its own input coordinates), not as the views take it.
+        let snap = self.at.pick(&run);
+        let net = snap
+            .network(&run.architecture())
+            .expect("checked when the run was loaded");
         let bytes = export(&net);
         prepare_output(&self.out, bytes.len() as u64)?;
         let written = write_with_fallback(&self.out, &bytes, write_atomic)

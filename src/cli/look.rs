@@ -16,6 +16,8 @@ use ginn::run::Run;
 pub struct LookArgs {
     #[command(flatten)]
     pub thresholds: super::args::ThresholdArgs,
+    #[command(flatten)]
+    pub domain: super::args::DomainArgs,
     /// The report's 2D overlay, or the layer planes seen obliquely.
     #[arg(long, value_enum, default_value = "2d")]
     pub view: View,
@@ -98,6 +100,7 @@ impl LookArgs {
             decision_boundary: self.decision_boundary,
             yaw: -20.0,
             points: run.target.points().cloned().map(std::sync::Arc::new),
+            domain: run.domain,
             surface: self.surface,
             unit: self.unit(run)?,
             surface_by_class: self.by_class,
@@ -193,9 +196,7 @@ impl Extras {
         );
         let velocity = match (self.velocity, run.snapshots.get(i + 1)) {
             (Some(n), Some(next)) => {
-                let next = next
-                    .network(&run.architecture())
-                    .expect("validated on load");
+                let next = run.view_network(next);
                 boundary_velocity(&geom.boundary(n).polylines, net, &next, n, 16)
             }
             _ => vec![],
@@ -228,8 +229,8 @@ pub fn numbers(run: &Run, i: usize) -> Vec<String> {
     if let (Some(l), Some(a)) = (s.test_loss, s.test_accuracy) {
         lines.push(format!("test: loss {l:.4}   accuracy {:.2}%", 100.0 * a));
     }
-    if let Some(p) = run.target.points() {
-        lines.push(p.mapping.ranges());
+    if !run.domain.is_unit() {
+        lines.push(run.domain.ranges());
     }
     lines
 }
@@ -242,9 +243,7 @@ pub fn frame_of(
     style: &FrameStyle,
     extras: &Extras,
 ) -> anyhow::Result<tiny_skia::Pixmap> {
-    let net = run.snapshots[i]
-        .network(&run.architecture())
-        .expect("validated on load");
+    let net = run.view_network(&run.snapshots[i]);
     let geom = complete_geometry(run, i, &net)?;
     let overlay = extras.overlay(run, i, &geom, &net);
     Ok(render(&geom, &net, style, &overlay))

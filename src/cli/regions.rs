@@ -1,6 +1,6 @@
 //! `ginn regions`: the exact partition of one snapshot, as numbers, JSON or SVG.
 
-use super::args::{At, load_run};
+use super::args::At;
 use anyhow::Context;
 use clap::Args;
 use ginn::geometry::{Geometry, Rect};
@@ -18,7 +18,10 @@ pub struct RegionsCmd {
     /// Which snapshot: an iteration (the last snapshot at or before it) or `last`.
     #[arg(long, default_value = "last")]
     at: At,
-    /// Print one JSON object: regions, regions_per_layer, milliseconds, neurons (polylines).
+    #[command(flatten)]
+    domain: super::args::DomainArgs,
+    /// Print one JSON object: domain, regions, regions_per_layer, milliseconds, neurons
+    /// (polylines in the network's own input coordinates).
     #[arg(long)]
     json: bool,
     /// Also write the boundaries over the prediction as an SVG file.
@@ -28,8 +31,8 @@ pub struct RegionsCmd {
 
 impl RegionsCmd {
     pub fn run(self) -> anyhow::Result<()> {
-        let run = load_run(&self.run)?;
-        let (snap, net) = self.at.network(&run)?;
+        let run = self.domain.load(&self.run, self.at)?;
+        let (snap, net) = self.at.view_network(&run);
         // Median of a few repetitions: one cold run is dominated by allocation warm-up.
         let mut times = Vec::new();
         let mut geom = None;
@@ -63,6 +66,7 @@ impl RegionsCmd {
             let style = svg::PanelStyle {
                 size,
                 points: run.target.points().cloned().map(std::sync::Arc::new),
+                domain: run.domain,
                 ..Default::default()
             };
             let caption = format!("iteration {}", snap.iteration);
@@ -78,27 +82,30 @@ impl RegionsCmd {
             // Written as it goes, one neuron at a time, rather than built whole in memory
             // first (a wide net's boundaries are tens of megabytes as JSON).
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            let d = run.domain;
             let head = json!({
                 "iteration": snap.iteration,
+                "domain": [d.x0, d.x1, d.y0, d.y1],
                 "regions": geom.regions().len(),
                 "regions_per_layer": geom.regions_per_layer(),
                 "milliseconds": ms,
             })
             .to_string();
             write!(out, "{},\"decision_boundary\":", head.trim_end_matches('}'))?;
-            serde_json::to_writer(&mut out, &geom.decision)?;
+            serde_json::to_writer(&mut out, &in_domain(&run.domain, &geom.decision))?;
             write!(out, ",\"neurons\":[")?;
             for (k, b) in geom.boundaries.iter().enumerate() {
                 if k > 0 {
                     write!(out, ",")?;
                 }
-                let neuron = json!({ "layer": b.neuron.layer + 1, "index": b.neuron.index + 1, "length": b.length() });
+                let lines = in_domain(&run.domain, &b.polylines);
+                let neuron = json!({ "layer": b.neuron.layer + 1, "index": b.neuron.index + 1, "length": length(&lines) });
                 write!(
                     out,
                     "{},\"polylines\":",
                     neuron.to_string().trim_end_matches('}')
                 )?;
-                serde_json::to_writer(&mut out, &b.polylines)?;
+                serde_json::to_writer(&mut out, &lines)?;
                 write!(out, "}}")?;
             }
             writeln!(out, "]}}")?;
@@ -117,6 +124,9 @@ impl RegionsCmd {
             geom.regions().len(),
             per_layer.join(", ")
         );
+        if !run.domain.is_unit() {
+            println!("domain {} (lengths in its units)", run.domain.ranges());
+        }
         println!("unit        length  pieces  active");
         for b in &geom.boundaries {
             let s = geom.neuron_stats(b.neuron);
@@ -124,7 +134,7 @@ impl RegionsCmd {
                 "L{}:{:<3}  {:>10.4}  {:>6}  {:>5.1}%",
                 b.neuron.layer + 1,
                 b.neuron.index + 1,
-                s.boundary_length,
+                length(&in_domain(&run.domain, &b.polylines)),
                 s.pieces,
                 100.0 * s.active_fraction
             );
@@ -134,4 +144,20 @@ impl RegionsCmd {
         }
         Ok(())
     }
+}
+
+/// Polylines of the view square in the network's own input coordinates.
+fn in_domain(d: &ginn::domain::Domain, lines: &[Vec<[f64; 2]>]) -> Vec<Vec<[f64; 2]>> {
+    lines
+        .iter()
+        .map(|l| l.iter().map(|p| d.to_input(p[0], p[1])).collect())
+        .collect()
+}
+
+fn length(lines: &[Vec<[f64; 2]>]) -> f64 {
+    lines
+        .iter()
+        .flat_map(|l| l.windows(2))
+        .map(|w| (w[1][0] - w[0][0]).hypot(w[1][1] - w[0][1]))
+        .sum()
 }

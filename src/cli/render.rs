@@ -1,6 +1,6 @@
 //! `ginn render`: a training movie from a run file, on the CPU, no window or GPU needed.
 
-use super::args::load_run;
+use super::args::At;
 use super::look::{Extras, LookArgs, frame_of};
 use anyhow::Context;
 use clap::Args;
@@ -57,7 +57,7 @@ pub fn parse_frame_size(s: &str) -> Result<(u32, u32), String> {
 
 impl RenderCmd {
     pub fn run(self) -> anyhow::Result<()> {
-        let run = load_run(&self.run)?;
+        let run = self.look.domain.load(&self.run, At::Last)?;
         let to = self.to.unwrap_or(u64::MAX);
         let picked: Vec<usize> = (0..run.snapshots.len())
             .filter(|&i| (self.from..=to).contains(&run.snapshots[i].iteration))

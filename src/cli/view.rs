@@ -21,6 +21,8 @@ pub struct ViewCmd {
     train: Option<TrainArgs>,
     #[command(flatten)]
     thresholds: super::args::ThresholdArgs,
+    #[command(flatten)]
+    domain: super::args::DomainArgs,
     /// Start in the 3D layer-plane view or the report's 2D overlay.
     #[arg(long, value_enum, default_value = "3d")]
     view: ginn::render::frame::View,
@@ -124,6 +126,10 @@ impl ViewCmd {
             }
         };
         let mut session = session;
+        let (iteration, net) = (session.shown().1, session.shown_network());
+        session.run.domain =
+            self.domain
+                .resolve(session.domain, &session.target, iteration, Some(net))?;
         if self.recover && self.at.is_none() {
             // Back where the window was closed: at the head, paused until Space.
             session.go_live();
@@ -199,6 +205,10 @@ impl ViewCmd {
                 activation: None,
                 target,
                 resolution,
+                domain: match self.domain.domain {
+                    Some(ginn::domain::DomainArg::Rect(d)) => Some(d),
+                    _ => None,
+                },
             },
         );
         let mut said = false;
@@ -246,6 +256,7 @@ impl ViewCmd {
             self.overlay,
             self.surface,
             self.thresholds.thresholds()?,
+            &self.domain,
         );
         let _ = load_run;
         anyhow::bail!(

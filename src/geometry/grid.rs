@@ -52,12 +52,7 @@ pub fn patterns(net: &Network, rect: Rect, n: usize) -> GridPatterns {
     let hidden = net.arch.hidden();
     let stride: usize = hidden.iter().map(|&w| super::partition::words(w)).sum();
     let layers: Vec<(Vec<f64>, Vec<f64>)> = (0..hidden.len())
-        .map(|l| {
-            (
-                net.weight(l).iter().map(|&v| v as f64).collect(),
-                net.bias(l).iter().map(|&v| v as f64).collect(),
-            )
-        })
+        .map(|l| (net.weight_f64(l), net.bias_f64(l)))
         .collect();
     let widest = net.arch.widest();
     let activation = net.arch.activation();

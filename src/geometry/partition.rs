@@ -248,12 +248,8 @@ fn split_avx2(net: &Network, rect: Rect, limit: Limit) -> Split {
 fn split_any(net: &Network, rect: Rect, limit: Limit) -> Split {
     let arch = &net.arch;
     let hidden = arch.hidden().len();
-    let weights: Vec<Vec<f64>> = (0..arch.layers())
-        .map(|l| net.weight(l).iter().map(|&v| v as f64).collect())
-        .collect();
-    let biases: Vec<Vec<f64>> = (0..arch.layers())
-        .map(|l| net.bias(l).iter().map(|&v| v as f64).collect())
-        .collect();
+    let weights: Vec<Vec<f64>> = (0..arch.layers()).map(|l| net.weight_f64(l)).collect();
+    let biases: Vec<Vec<f64>> = (0..arch.layers()).map(|l| net.bias_f64(l)).collect();
 
     let mut vertices = rect.corners().to_vec();
     let whole = LayerPartition {

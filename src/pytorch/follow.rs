@@ -121,6 +121,7 @@ mod tests {
             activation: None,
             target: TargetSource::None,
             resolution: 16,
+            domain: None,
         };
         let mut f = Follow::new(&dir, options);
         assert!(f.look(None).run.is_none(), "nothing yet");

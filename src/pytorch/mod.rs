@@ -13,7 +13,8 @@ mod pt;
 
 use crate::nn::{Activation, Architecture, INPUTS, MAX_HIDDEN_LAYERS, MAX_WIDTH, Network};
 use crate::run::Run;
-use crate::targets::TargetSource;
+use crate::domain::Domain;
+use crate::targets::{Data, TargetSource};
 use crate::train::snapshot::Snapshot;
 use crate::train::{Settings, SnapshotPlan, evaluate};
 use safetensors::{Dtype, SafeTensors, tensor::TensorView};
@@ -379,6 +380,9 @@ pub struct ImportOptions {
     /// The target to measure loss and accuracy against (`TargetSource::None`: none).
     pub target: TargetSource,
     pub resolution: u32,
+    /// `--domain`: the rectangle of the network's inputs to show; else the points' own,
+    /// else the unit square.
+    pub domain: Option<Domain>,
 }
 
 /// A run made from checkpoints, and what the user should know about how it was read.
@@ -524,9 +528,19 @@ pub fn import(paths: &[PathBuf], options: &ImportOptions) -> Result<Imported, Im
         outputs: arch.outputs(),
         ..Settings::default()
     };
+    let domain = options.domain.unwrap_or_else(|| {
+        if matches!(data, Data::Nothing) {
+            notes.push(format!(
+                "shown on the unit square (x 0 to 1, y 0 to 1, y down as in ginn's image runs); if the network was trained on other inputs, give them with --domain X0,X1,Y0,Y1 (e.g. --domain {})",
+                Domain::PLAYGROUND.arg()
+            ));
+        }
+        data.default_domain()
+    });
     let run = Run {
         settings,
         target: data,
+        domain,
         snapshots,
         stopped: None,
         seconds: 0.0,

@@ -6,6 +6,7 @@ use super::style::{Projection, add_polyline, fill, projection, stroke};
 use super::{layer_color, point_color, point_radius, prediction, text};
 use crate::geometry::Geometry;
 use crate::nn::Network;
+use crate::domain::Domain;
 use crate::targets::Points;
 use tiny_skia::{Color, Paint, PathBuilder, Pixmap, PixmapPaint, Stroke, Transform};
 
@@ -51,7 +52,8 @@ pub fn render(geom: &Geometry, net: &Network, style: &FrameStyle, overlay: &Over
     super::phenomena::draw_ground(&mut pm, &proj, &overlay.shapes, style);
     // In 3D the points lie on the ground, under the planes; in 2D over the lines.
     if let Some(points) = style.points.as_ref().filter(|_| style.view == View::ThreeD) {
-        draw_points(&mut pm, &proj, points, style.width.min(style.height) as f32);
+        let side = style.width.min(style.height) as f32;
+        draw_points(&mut pm, &proj, points, &style.domain, side);
     }
 
     for l in 0..layers {
@@ -117,10 +119,14 @@ pub fn render(geom: &Geometry, net: &Network, style: &FrameStyle, overlay: &Over
         }
     }
     if let Some(points) = style.points.as_ref().filter(|_| style.view == View::TwoD) {
-        draw_points(&mut pm, &proj, points, style.width.min(style.height) as f32);
-        // The axes in the data's own units, at the square's bottom-left and top-right.
+        let side = style.width.min(style.height) as f32;
+        draw_points(&mut pm, &proj, points, &style.domain, side);
+    }
+    if style.view == View::TwoD && !style.domain.is_unit() {
+        // The axes in the domain's own units, at the shown rectangle's corners.
         let size = (style.height as f32 / 40.0).clamp(10.0, 20.0);
-        let [low, high] = points.mapping.corner_labels();
+        let r = geom.rect;
+        let [low, high] = style.domain.corner_labels([r.x0, r.y0, r.x1, r.y1]);
         let (x0, y1) = proj.point([geom.rect.x0, geom.rect.y1], 0.0);
         let (x1, y0) = proj.point([geom.rect.x1, geom.rect.y0], 0.0);
         let w = text::width(&high, size);
@@ -168,6 +174,7 @@ pub fn ground_texture(
     geom: &Geometry,
     net: &Network,
     data: &crate::targets::Data,
+    domain: &Domain,
     show_prediction: bool,
     side: u32,
 ) -> Vec<u8> {
@@ -176,7 +183,12 @@ pub fn ground_texture(
     let gray: Vec<u8> = match (show_prediction, data) {
         (false, Data::Image(t)) => (0..side * side)
             .map(|i| {
-                let [x, y] = rect.pixel_centre(i as usize, side as usize, side as usize);
+                let [u, v] = rect.pixel_centre(i as usize, side as usize, side as usize);
+                // The image covers the unit square of the input; beyond it, mid grey.
+                let [x, y] = domain.to_input(u, v);
+                if !(0.0..1.0).contains(&x) || !(0.0..1.0).contains(&y) {
+                    return 128;
+                }
                 let (c, r) = ((x * t.width as f64) as u32, (y * t.height as f64) as u32);
                 let white = t.white[(r.min(t.height - 1) * t.width + c.min(t.width - 1)) as usize];
                 if white { 255 } else { 0 }
@@ -198,12 +210,12 @@ pub fn ground_texture(
         height: side,
         ..Default::default()
     };
-    draw_points(&mut pm, &projection(&style, 0, rect), points, side as f32);
+    draw_points(&mut pm, &projection(&style, 0, rect), points, domain, side as f32);
     rgba(&pm)
 }
 
 /// Dots on the ground plane: filled for training points, rings for test points.
-fn draw_points(pm: &mut Pixmap, proj: &Projection, points: &Points, side: f32) {
+fn draw_points(pm: &mut Pixmap, proj: &Projection, points: &Points, domain: &Domain, side: f32) {
     let r = point_radius(side);
     let mut paint = Paint {
         anti_alias: true,
@@ -218,7 +230,7 @@ fn draw_points(pm: &mut Pixmap, proj: &Projection, points: &Points, side: f32) {
         ..Default::default()
     };
     for ((p, &label), &test) in points.xy.iter().zip(&points.label).zip(&points.test) {
-        let (x, y) = proj.point([p[0] as f64, p[1] as f64], 0.0);
+        let (x, y) = proj.point(domain.to_view(p[0] as f64, p[1] as f64), 0.0);
         let Some(path) = PathBuilder::from_circle(x, y, r) else {
             continue;
         };

@@ -7,6 +7,7 @@ use tiny_skia::{FillRule, Paint, Path, PathBuilder, Pixmap, Stroke, StrokeDash, 
 
 use crate::geometry::Polyline;
 use crate::nn::NeuronId;
+use crate::domain::Domain;
 use crate::targets::Points;
 
 /// How far below the ground the output surface reaches, in plane spacings: it takes the
@@ -50,6 +51,8 @@ pub struct FrameStyle {
     pub yaw: f32,
     /// Data points drawn on the ground (test points hollow), for point datasets.
     pub points: Option<Arc<Points>>,
+    /// The run's input domain: where the points go, and the axes' labels.
+    pub domain: Domain,
     /// 3D: a surface of the network's function (`--surface`).
     pub surface: Option<SurfaceKind>,
     /// The unit whose activation surface and boundary velocity are drawn (`--unit`).
@@ -85,6 +88,7 @@ impl Default for FrameStyle {
             decision_boundary: false,
             yaw: -20.0,
             points: None,
+            domain: Domain::UNIT,
             surface: None,
             unit: None,
             surface_by_class: false,

@@ -19,6 +19,8 @@ pub struct PanelStyle {
     pub decision_boundary: bool,
     /// Data points, one `<circle>` each in a group `points` (test points hollow).
     pub points: Option<Arc<Points>>,
+    /// The run's input domain: where the points go, and the axes' labels.
+    pub domain: crate::domain::Domain,
     /// The phenomena overlays, each in its own group (`overlay-complexity`, …).
     pub shapes: crate::overlays::Shapes,
     /// The selected unit's boundary velocity (group `velocity`).
@@ -33,6 +35,7 @@ impl Default for PanelStyle {
             layers: super::LayerMask::default(),
             decision_boundary: false,
             points: None,
+            domain: Default::default(),
             shapes: Default::default(),
             velocity: vec![],
         }
@@ -119,8 +122,9 @@ pub fn panel(
         let rad = point_radius(size as f32) as f64;
         let _ = writeln!(s, r#"<g id="points" stroke-width="{:.2}">"#, rad * 0.45);
         for ((p, &label), &test) in points.xy.iter().zip(&points.label).zip(&points.test) {
-            let (x, y) = to_px([p[0] as f64, p[1] as f64]);
-            if !r.contains([p[0] as f64, p[1] as f64]) {
+            let at = style.domain.to_view(p[0] as f64, p[1] as f64);
+            let (x, y) = to_px(at);
+            if !r.contains(at) {
                 continue;
             }
             let c = hex(point_color(label));
@@ -136,8 +140,10 @@ pub fn panel(
             );
         }
         let _ = writeln!(s, "</g>");
-        // The axes in the data's own units, at the bottom-left and top-right corners.
-        let [low, high] = points.mapping.corner_labels();
+    }
+    if !style.domain.is_unit() {
+        // The axes in the domain's own units, at the bottom-left and top-right corners.
+        let [low, high] = style.domain.corner_labels([r.x0, r.y0, r.x1, r.y1]);
         let _ = writeln!(
             s,
             r##"<g id="axes" font-family="sans-serif" font-size="11" fill="#222"><text x="3" y="{:.1}">{}</text><text x="{:.1}" y="12" text-anchor="end">{}</text></g>"##,

@@ -10,7 +10,8 @@ pub mod interrupt;
 pub mod session;
 pub mod training;
 
-use crate::nn::Architecture;
+use crate::domain::Domain;
+use crate::nn::{Architecture, Network};
 use crate::targets::{Data, Target};
 use crate::train::snapshot::Snapshot;
 use crate::train::{Settings, Stopped};
@@ -28,6 +29,9 @@ const LAYOUT: &str = "params: for each layer (hidden layers, then the output lay
 pub struct Run {
     pub settings: Settings,
     pub target: Data,
+    /// The rectangle of the network's input coordinates the views show (a file without
+    /// one: the points' own, else the unit square drawn as an image).
+    pub domain: Domain,
     pub snapshots: Vec<Snapshot>,
     /// Set when the run ends before its planned last iteration: diverged (the snapshots
     /// before it are kept), interrupted, or a checkpoint written during training.
@@ -52,6 +56,8 @@ struct RunFile {
     settings: Settings,
     /// `null` for a run without a target (an imported network).
     target: Option<TargetFile>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    domain: Option<Domain>,
     snapshots: Vec<Snapshot>,
     #[serde(default)]
     stopped: Option<Stopped>,
@@ -138,6 +144,15 @@ impl Run {
         &self.snapshots[crate::train::snapshot::index_at(&self.snapshots, iteration)]
     }
 
+    /// A snapshot's network as the views take it: on the view square, the domain folded
+    /// into its first layer ([`Domain::fold`]).
+    pub fn view_network(&self, snap: &Snapshot) -> Network {
+        let net = snap
+            .network(&self.architecture())
+            .expect("checked when the run was made or loaded");
+        self.domain.fold(&net)
+    }
+
     /// Whether training can continue from the last snapshot (`ginn train --resume`).
     pub fn resumable(&self) -> bool {
         self.last().iteration < self.settings.iterations
@@ -152,6 +167,7 @@ impl Run {
             layout: LAYOUT.into(),
             settings: self.settings.clone(),
             target: TargetFile::new(&self.target),
+            domain: Some(self.domain),
             snapshots: self.snapshots.clone(),
             stopped: self.stopped.clone(),
             seconds: self.seconds,
@@ -234,6 +250,10 @@ impl Run {
             Some(t) => t.data()?,
             None => Data::Nothing,
         };
+        let domain = file.domain.unwrap_or_else(|| target.default_domain());
+        domain
+            .check()
+            .map_err(|e| format!("bad domain: {}", e.to_string().replace("--domain ", "")))?;
         if file.snapshots.is_empty() {
             return Err("the run has no snapshots".into());
         }
@@ -256,6 +276,7 @@ impl Run {
         Ok(Run {
             settings: file.settings,
             target,
+            domain,
             snapshots: file.snapshots,
             stopped: file.stopped,
             seconds: file.seconds,

@@ -146,9 +146,16 @@ impl Session {
         }
     }
 
+    /// The shown network in its own input coordinates (its weights, as saved).
     pub fn shown_network(&self) -> Network {
         let arch = self.settings.architecture().expect("validated");
         Network::from_params(arch, self.shown().0.to_vec()).expect("parameter count fits")
+    }
+
+    /// The shown network on the view square (the domain folded into its first layer):
+    /// what the geometry, rasters and analysis take.
+    pub fn shown_view_network(&self) -> Network {
+        self.domain.fold(&self.shown_network())
     }
 
     /// Index of the shown snapshot (for the live head: the latest recorded).

@@ -8,6 +8,7 @@
 //! position of the batch stream, so a run stopped anywhere (even between two planned
 //! snapshots) and resumed ends with the same snapshots, bit for bit, as one never stopped.
 
+use crate::domain::Domain;
 use crate::nn::Network;
 use crate::run::{Progress, Run};
 use crate::targets::Data;
@@ -21,6 +22,8 @@ use std::time::{Duration, Instant};
 pub struct Training {
     pub settings: Settings,
     pub target: Data,
+    /// The rectangle of the network's inputs the views show.
+    pub domain: Domain,
     /// Recorded snapshots, ascending by iteration. Only the newest keeps Adam's state
     /// unless [`keep_adam`](Self::keep_adam) is set.
     pub snapshots: Vec<Snapshot>,
@@ -210,6 +213,7 @@ impl Training {
         let Run {
             settings,
             target,
+            domain,
             mut snapshots,
             seconds,
             ..
@@ -225,6 +229,7 @@ impl Training {
         }
         let mut t = Self::assemble(settings, target, snapshots, Some(trainer));
         t.seconds = seconds;
+        t.domain = domain;
         Ok(t)
     }
 
@@ -247,12 +252,14 @@ impl Training {
         let Run {
             settings,
             target,
+            domain,
             snapshots,
             seconds,
             stopped,
         } = run;
         let mut t = Self::assemble(settings, target, snapshots, trainer);
         t.seconds = seconds;
+        t.domain = domain;
         // A run that diverged says so again when saved.
         t.diverged = stopped.filter(|s| !s.resumable());
         (t, why)
@@ -309,6 +316,7 @@ impl Training {
         self.complete(&mut kept);
         let mut t = Self::assemble(settings, self.target.clone(), kept, Some(trainer));
         t.keep_adam = self.keep_adam;
+        t.domain = self.domain;
         Ok(t)
     }
 
@@ -326,6 +334,7 @@ impl Training {
         let next = plan.partition_point(|&i| i <= head);
         Self {
             settings,
+            domain: target.default_domain(),
             target,
             snapshots,
             trainer,
@@ -586,6 +595,7 @@ impl Training {
         Run {
             settings: self.settings.clone(),
             target: self.target.clone(),
+            domain: self.domain,
             snapshots,
             stopped: self
                 .diverged

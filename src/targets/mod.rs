@@ -13,7 +13,7 @@ pub mod points;
 mod shapes;
 
 pub use image_file::{DEFAULT_THRESHOLD, load_image};
-pub use points::{Generator, Mapping, PointSpec, Points, PointsError};
+pub use points::{Generator, PointSpec, Points, PointsError};
 pub use shapes::Shape;
 
 use serde::{Deserialize, Serialize};
@@ -69,6 +69,15 @@ impl Data {
         match self {
             Data::Points(p) => Some(p),
             _ => None,
+        }
+    }
+
+    /// The domain a run on this data shows unless told otherwise: the points' own, else
+    /// the unit square drawn as an image.
+    pub fn default_domain(&self) -> crate::domain::Domain {
+        match self {
+            Data::Points(p) => p.domain,
+            _ => crate::domain::Domain::UNIT,
         }
     }
 }

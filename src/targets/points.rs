@@ -1,5 +1,6 @@
 //! Point datasets: TensorFlow Playground's four (circle, XOR, Gaussian clusters, spiral)
-//! and CSV files of labelled points, each mapped into the unit square ginn works in.
+//! and CSV files of labelled points, kept in their own coordinates (the network is trained
+//! on them as they are, as PyTorch would be), with the domain the views show by default.
 //!
 //! The generators follow Playground's `dataset.ts` (same shapes, noise and ±6 domain),
 //! with ginn's own random stream, so a run file records the exact points it trained on.
@@ -7,95 +8,26 @@
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
+use crate::domain::Domain;
 use std::path::{Path, PathBuf};
 
 /// Most points a dataset may hold (a CSV larger than this is refused, not truncated).
 pub const MAX_POINTS: usize = 1_000_000;
 
-/// Where the unit square sits in the data's own coordinates: the square's left edge is
-/// `x_min`, its right edge `x_max`, its top edge `y_max` and its bottom edge `y_min` (data
-/// `y` grows upwards, as in a plot; ginn's `y` grows downwards, as in an image).
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Mapping {
-    pub x_min: f64,
-    pub x_max: f64,
-    pub y_min: f64,
-    pub y_max: f64,
-}
-
-impl Mapping {
-    /// Data coordinates → the unit square.
-    pub fn to_unit(&self, x: f64, y: f64) -> [f64; 2] {
-        [
-            (x - self.x_min) / (self.x_max - self.x_min),
-            (self.y_max - y) / (self.y_max - self.y_min),
-        ]
-    }
-
-    /// The square's edges in data units, for status lines and frames:
-    /// `x 90 to 310, y 4.5 to 15.5` (y grows upwards in the data).
-    pub fn ranges(&self) -> String {
-        let n = |v: f64| (v * 1e3).round() / 1e3;
-        format!(
-            "x {} to {}, y {} to {}",
-            n(self.x_min),
-            n(self.x_max),
-            n(self.y_min),
-            n(self.y_max)
-        )
-    }
-
-    /// The square's bottom-left and top-right corners in data units, as axis labels:
-    /// `(-6, -6)` and `(6, 6)`.
-    pub fn corner_labels(&self) -> [String; 2] {
-        let n = |v: f64| (v * 1e3).round() / 1e3;
-        [
-            format!("({}, {})", n(self.x_min), n(self.y_min)),
-            format!("({}, {})", n(self.x_max), n(self.y_max)),
-        ]
-    }
-
-    /// The unit square → data coordinates (for axis labels).
-    pub fn to_data(&self, u: f64, v: f64) -> [f64; 2] {
-        [
-            self.x_min + u * (self.x_max - self.x_min),
-            self.y_max - v * (self.y_max - self.y_min),
-        ]
-    }
-
-    /// The square around the data's bounding box with a 5 % margin on each side, so no
-    /// point sits on the square's edge (a degenerate range gets a width of 1).
-    fn around(xs: impl Iterator<Item = [f64; 2]> + Clone) -> Self {
-        let range = |k: usize| {
-            let (lo, hi) = xs
-                .clone()
-                .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| {
-                    (lo.min(p[k]), hi.max(p[k]))
-                });
-            let span = if hi > lo { hi - lo } else { 1.0 };
-            (lo - 0.05 * span, hi + 0.05 * span)
-        };
-        let ((x_min, x_max), (y_min, y_max)) = (range(0), range(1));
-        Self {
-            x_min,
-            x_max,
-            y_min,
-            y_max,
-        }
-    }
-}
-
-/// Labelled points in the unit square, some held out for testing.
+/// Labelled points, some held out for testing.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Points {
-    /// Positions in ginn's unit square (`y` down).
+    /// Positions: the network's inputs, in the data's own coordinates (run files before
+    /// domains held them mapped into the unit square, and their networks took them so).
     pub xy: Vec<[f32; 2]>,
     /// 1 = the white class (Playground's orange, +1), 0 = the other.
     pub label: Vec<u8>,
     /// Held out: never drawn into a batch, only evaluated.
     pub test: Vec<bool>,
-    /// How the data's own coordinates map into the square.
-    pub mapping: Mapping,
+    /// What the views show of them by default: Playground's ±6 for its generators, the
+    /// points' box and a 5 % margin for a CSV (the unit square, `y` down, in older files).
+    #[serde(default)]
+    pub domain: Domain,
 }
 
 impl Points {
@@ -257,23 +189,17 @@ impl PointSpec {
         // A stream of its own, apart from the training stream of the same seed.
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         rng.set_stream(0x90_1D75);
-        let (data, labels, mapping) = match &self.source {
+        let (data, labels, domain) = match &self.source {
             PointSource::Generator(g) => {
                 if !(2..=MAX_POINTS).contains(&self.count) {
                     return Err(PointsError::Count(self.count));
                 }
                 let (d, l) = generate(*g, self.count, self.noise as f64 / 100.0, &mut rng);
-                let six = Mapping {
-                    x_min: -6.0,
-                    x_max: 6.0,
-                    y_min: -6.0,
-                    y_max: 6.0,
-                };
-                (d, l, six)
+                (d, l, Domain::PLAYGROUND)
             }
             PointSource::Csv(path) => {
                 let (d, l) = read_csv(path)?;
-                let m = Mapping::around(d.iter().copied());
+                let m = Domain::around(d.iter().copied());
                 (d, l, m)
             }
         };
@@ -289,18 +215,13 @@ impl PointSpec {
         for &i in &order[..held] {
             test[i] = true;
         }
-        let xy = data
-            .iter()
-            .map(|p| {
-                let u = mapping.to_unit(p[0], p[1]);
-                [u[0] as f32, u[1] as f32]
-            })
-            .collect();
+        // 32-bit, as the network computes (the CSV check keeps every value in range).
+        let xy = data.iter().map(|p| [p[0] as f32, p[1] as f32]).collect();
         Ok(Points {
             xy,
             label: labels,
             test,
-            mapping,
+            domain,
         })
     }
 }
@@ -462,18 +383,24 @@ fn parse_csv(text: &str) -> Result<(Vec<[f64; 2]>, Vec<u8>), String> {
             pts.len()
         ));
     }
-    // Finite values can still span more than a float holds (1e308 and -1e308): the map
-    // into the square would divide by infinity and training "diverge" at its first step.
+    // Finite values can still span more than a float holds (1e308 and -1e308), or more
+    // than 32-bit weights can draw: the run's domain would be empty or meaningless and
+    // training would "diverge" at its first step.
+    let domain = Domain::around(pts.iter().copied());
     for (k, name) in [(0, "x"), (1, "y")] {
         let (lo, hi) = pts
             .iter()
             .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| {
                 (lo.min(p[k]), hi.max(p[k]))
             });
-        let span = hi - lo;
-        if !(lo - 0.05 * span).is_finite() || !(hi + 0.05 * span).is_finite() {
+        let one = if k == 0 {
+            Domain::new(domain.x0, domain.x1, 0.0, 1.0)
+        } else {
+            Domain::new(0.0, 1.0, domain.y0, domain.y1)
+        };
+        if one.is_err() {
             return Err(format!(
-                "column {name} runs from {lo:e} to {hi:e}, a range too wide to map (its width overflows); rescale it"
+                "column {name} runs from {lo:e} to {hi:e}, a range too wide (or too narrow beside its size) for 32-bit inputs; rescale it"
             ));
         }
     }
@@ -501,9 +428,10 @@ mod tests {
             p.check().unwrap();
             assert_eq!(p.len(), 400);
             assert!(
-                p.xy.iter().flatten().all(|v| (0.0..=1.0).contains(v)),
-                "{g:?}"
+                p.xy.iter().flatten().all(|v| (-6.5..=6.5).contains(v)),
+                "{g:?}: Playground's coordinates"
             );
+            assert_eq!(p.domain, Domain::PLAYGROUND);
             let white = p.label.iter().filter(|&&l| l == 1).count();
             assert!(
                 (100..300).contains(&white),
@@ -518,10 +446,7 @@ mod tests {
 
     #[test]
     fn noiseless_shapes_are_what_playground_draws() {
-        let m = |p: &Points, i: usize| {
-            let [u, v] = p.xy[i];
-            p.mapping.to_data(u as f64, v as f64)
-        };
+        let m = |p: &Points, i: usize| p.xy[i].map(f64::from);
         let c = spec(Generator::Circle, 0).build().unwrap();
         for i in 0..c.len() {
             let [x, y] = m(&c, i);
@@ -596,12 +521,16 @@ mod tests {
         assert!(e.contains("column x") && e.contains("rescale"), "{e}");
         let e = parse_csv("x,y,label\n0,1.7e308,1\n1,-1e308,0\n").unwrap_err();
         assert!(e.contains("column y"), "{e}");
-        // Large but mappable values are fine.
-        assert!(parse_csv("x,y,label\n1e300,0,1\n-1e300,1,0\n").is_ok());
+        // Past what 32-bit inputs hold, or too thin a range beside its size.
+        assert!(parse_csv("x,y,label\n1e300,0,1\n-1e300,1,0\n").is_err());
+        let e = parse_csv("x,y,label\n1e9,0,1\n1e9,1,0\n").unwrap_err();
+        assert!(e.contains("column x"), "{e}");
+        // Large but drawable values are fine.
+        assert!(parse_csv("x,y,label\n1e9,0,1\n-1e9,1,0\n").is_ok());
     }
 
     #[test]
-    fn csv_data_is_mapped_into_the_square_with_a_margin_and_y_up() {
+    fn csv_points_keep_their_coordinates_in_a_box_with_a_margin_and_y_up() {
         let dir = std::env::temp_dir().join(format!("ginn-points-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("d.csv");
@@ -609,16 +538,13 @@ mod tests {
         let s = PointSpec::parse(path.to_str().unwrap(), 0, 0, 0.0, 0);
         let p = s.build().unwrap();
         // x 100–300 with 5 % margins: 90–310; y 5–15 → 4.5–15.5, larger y higher up.
-        assert_eq!(p.mapping.x_min, 90.0);
-        assert_eq!(p.mapping.y_max, 15.5);
-        assert!((p.xy[0][0] - 10.0 / 220.0).abs() < 1e-6);
-        assert!(
-            p.xy[1][1] < p.xy[0][1],
-            "larger y is higher (smaller ginn y)"
-        );
+        assert_eq!((p.domain.x0, p.domain.x1), (90.0, 310.0));
+        assert_eq!((p.domain.y0, p.domain.y1), (4.5, 15.5));
+        assert!(p.domain.y_up);
+        assert_eq!(p.xy, vec![[100.0, 5.0], [300.0, 15.0], [200.0, 10.0]]);
+        let [u, v] = p.domain.to_view(100.0, 5.0);
+        assert!((u - 10.0 / 220.0).abs() < 1e-12 && (v - 10.5 / 11.0).abs() < 1e-12);
         assert!(p.test.iter().all(|&t| !t));
-        let back = p.mapping.to_data(p.xy[2][0] as f64, p.xy[2][1] as f64);
-        assert!((back[0] - 200.0).abs() < 1e-3 && (back[1] - 10.0).abs() < 1e-4);
         std::fs::remove_dir_all(&dir).ok();
     }
 }

@@ -508,7 +508,7 @@ mod tests {
     /// trainer that learns only from the training points fits them and fails the test set.
     #[test]
     fn held_out_points_are_never_trained_on() {
-        use crate::targets::{Mapping, Points};
+        use crate::targets::Points;
         let mut xy = Vec::new();
         for i in 0..200 {
             xy.push([
@@ -521,12 +521,7 @@ mod tests {
             xy: xy.clone(),
             label: label.clone(),
             test: vec![false; 200],
-            mapping: Mapping {
-                x_min: 0.0,
-                x_max: 1.0,
-                y_min: 0.0,
-                y_max: 1.0,
-            },
+            domain: crate::domain::Domain::UNIT,
         };
         points.xy.extend(&xy);
         points.label.extend(label.iter().map(|l| 1 - l));

@@ -76,7 +76,7 @@ pub fn rebuild_geometry(
     if shown.built_for == Some(key) && shown.geometry.is_some() {
         return;
     }
-    let net = s.shown_network();
+    let net = s.shown_view_network();
     let iteration = s.shown().1;
     let many_units = net.arch.neuron_count() > UNITS_OFF_FRAME;
     let new_run = shown.built_for.is_none_or(|k| k.0 != key.0);

@@ -112,6 +112,7 @@ fn update_ground_texture(
         geom,
         net,
         &sessions.active().target,
+        &sessions.active().domain,
         display.show_prediction,
         TEXTURE,
     );

@@ -170,7 +170,8 @@ pub fn rebuild_surfaces(
         let next = session
             .snapshots
             .get(session.shown_index() + 1)
-            .and_then(|snap| snap.network(&net.arch));
+            .and_then(|snap| snap.network(&net.arch))
+            .map(|next| session.domain.fold(&next));
         if let Some(next) = next {
             let v = boundary_velocity(&geom.boundary(n).polylines, net, &next, n, 16);
             let longest = v.iter().map(|(_, d)| d[0].hypot(d[1])).fold(0.0, f64::max);

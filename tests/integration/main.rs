@@ -2,6 +2,7 @@
 
 mod cli;
 mod common;
+mod domain;
 mod fixture;
 #[cfg(feature = "viewer")]
 mod panels;

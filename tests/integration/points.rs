@@ -107,11 +107,12 @@ fn csv_points_train_and_bad_csvs_name_the_line() {
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let run = Run::load(&out).unwrap();
-    let m = run.target.points().unwrap().mapping;
+    let m = run.domain;
     assert!(
-        m.x_min < 100.0 && m.x_max > 277.0 && m.y_min < -5.0 && m.y_max > 1.0,
+        m.x0 < 100.0 && m.x1 > 277.0 && m.y0 < -5.0 && m.y1 > 1.0 && m.y_up,
         "{m:?}"
     );
+    assert_eq!(run.target.points().unwrap().xy[1], [103.0, -4.0], "own coordinates");
     assert!(run.last().test_loss.is_none());
 
     for (name, body, want) in [

@@ -36,6 +36,7 @@ fn options(activation: Option<Activation>) -> ImportOptions {
         activation,
         target: TargetSource::None,
         resolution: 64,
+        domain: None,
     }
 }
 

@@ -473,6 +473,7 @@ fn a_followed_folder_shows_each_checkpoint_once_in_order() {
             activation: None,
             target: ginn::targets::TargetSource::None,
             resolution: 16,
+            domain: None,
         },
     );
     let first = follow.look(None);

@@ -46,7 +46,11 @@ impl Inspector {
     ) {
         let Some(n) = selection.neuron else { return };
         if self.key != Some((n, generation)) {
-            let (report, scope) = inspect::report_of_square(net, geom, n);
+            let (mut report, scope) = inspect::report_of_square(net, geom, n);
+            // The weights as the network has them (`net` has the domain folded in).
+            let own = session.shown_network();
+            report.bias = own.bias(n.layer)[n.index];
+            report.incoming = own.incoming(n).to_vec();
             self.report = Some(report);
             self.scope = Some(scope);
             let map = if geom.rect == crate::geometry::Rect::UNIT {
@@ -209,7 +213,7 @@ impl Inspector {
             let Some(snap) = s.snapshots.get(i) else {
                 break;
             };
-            let b = inspect::boundary_at(&arch, snap, n);
+            let b = inspect::boundary_at(&arch, snap, n, &s.domain);
             if let (Some(prev), Some(cur)) = (&self.previous, &b) {
                 self.history.boundary_motion[i] = inspect::boundary_distance(prev, cur);
             }

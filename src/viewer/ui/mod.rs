@@ -210,6 +210,9 @@ fn show_panels(
             },
         },
     );
+    if let Ok((cam, tf)) = camera.single() {
+        axis_labels(ctx, central, &st.sessions, &st.shown, cam, tf);
+    }
     st.commands.write_batch(outbox);
     st.display.set_if_neq(display);
     st.selection.set_if_neq(selection);
@@ -311,10 +314,9 @@ pub fn draw(root: &mut egui::Ui, p: Panes) -> (Vec<RunCommand>, egui::Rect) {
                 layers::ui(ui, display, sessions.active().settings.widths.as_slice());
                 ui.separator();
                 ui.checkbox(&mut panels.diagram, "network diagram");
-                if panels.diagram
-                    && let Some(net) = &shown.network
-                {
-                    network::ui(ui, net, selection);
+                if panels.diagram {
+                    // The weights as the network has them, not with its domain folded in.
+                    network::ui(ui, &sessions.active().shown_network(), selection);
                 }
                 ui.separator();
                 egui::CollapsingHeader::new("Phenomena")
@@ -426,6 +428,49 @@ pub fn inspector_corner(
         .unwrap_or(corners[0])
 }
 
+/// The shown rectangle's bottom-left and top-right corners labelled in the domain's units
+/// (runs on a domain other than the image's unit square), next to where the ground's
+/// corners are on screen.
+fn axis_labels(
+    ctx: &egui::Context,
+    central: egui::Rect,
+    sessions: &Sessions,
+    shown: &Shown,
+    cam: &Camera,
+    tf: &GlobalTransform,
+) {
+    let domain = sessions.active().domain;
+    let Some(geom) = shown.geometry.as_ref().filter(|_| !domain.is_unit()) else {
+        return;
+    };
+    let r = geom.rect;
+    let labels = domain.corner_labels([r.x0, r.y0, r.x1, r.y1]);
+    let origin = cam.logical_viewport_rect().map_or(Vec2::ZERO, |v| v.min);
+    let painter = ctx
+        .layer_painter(egui::LayerId::new(egui::Order::Middle, "axes".into()))
+        .with_clip_rect(central);
+    let font = egui::FontId::proportional(13.0);
+    for (text, corner, align) in [
+        (&labels[0], [r.x0, r.y1], egui::Align2::LEFT_BOTTOM),
+        (&labels[1], [r.x1, r.y0], egui::Align2::RIGHT_TOP),
+    ] {
+        let Ok(v) = cam.world_to_viewport(tf, super::world(corner, 0.0)) else {
+            continue;
+        };
+        // Inside the corner, so the label stays on the ground it names.
+        let inward = if align == egui::Align2::LEFT_BOTTOM {
+            egui::vec2(4.0, -4.0)
+        } else {
+            egui::vec2(-4.0, 4.0)
+        };
+        let at = egui::pos2(origin.x + v.x, origin.y + v.y) + inward;
+        let galley = painter.layout_no_wrap(text.clone(), font.clone(), egui::Color32::from_gray(20));
+        let rect = align.anchor_size(at, galley.size()).expand(3.0);
+        painter.rect_filled(rect, 3.0, egui::Color32::from_white_alpha(200));
+        painter.galley(rect.min + egui::vec2(3.0, 3.0), galley, egui::Color32::from_gray(20));
+    }
+}
+
 /// The screen rectangle of the selected unit's boundary (on its plane, as drawn).
 fn selected_on_screen(
     shown: &Shown,
@@ -489,9 +534,10 @@ fn status(ui: &mut egui::Ui, sessions: &Sessions, shown: &Shown, computing: bool
         }
         _ => {}
     }
-    if let Some(p) = s.target.points() {
-        ui.label(format!("{} points; {}", p.len(), p.mapping.ranges()))
-            .on_hover_text("the square's edges in the data's own coordinates (y grows upwards)");
+    let points = s.target.points().map(|p| format!("{} points; ", p.len()));
+    if points.is_some() || !s.domain.is_unit() {
+        ui.label(format!("{}{}", points.unwrap_or_default(), s.domain.ranges()))
+            .on_hover_text("the square's edges in the network's own input coordinates (y grows upwards)");
     }
     let busy = if computing { " · computing…" } else { "" };
     match &shown.geometry {

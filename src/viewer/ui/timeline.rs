@@ -54,7 +54,7 @@ impl Timeline {
             if start.elapsed() > REGIONS_FRAME_BUDGET {
                 break;
             }
-            if let Some(net) = s.snapshots[i].network(&arch) {
+            if let Some(net) = s.snapshots[i].network(&arch).map(|n| s.domain.fold(&n)) {
                 let one = std::time::Instant::now();
                 let g = crate::geometry::Geometry::new(&net, crate::geometry::Rect::UNIT);
                 self.regions_too_slow = one.elapsed() > 10 * REGIONS_FRAME_BUDGET;
