@@ -13,7 +13,7 @@ pub mod whole;
 pub use partition::{Exceeded, LayerPartition, Limit, Region, Truncation, neuron_at, pattern_id};
 pub use polyline::{chain_points, point_segment, spread_along};
 pub use surface::{Facet, Surface, boundary_velocity};
-pub use whole::{WholePlaneError, whole_plane_box};
+pub use whole::{WholePlaneError, affine_maps, whole_plane_box};
 
 use crate::nn::{Network, NeuronId};
 use partition::{bit, region_bit_offset};

@@ -168,12 +168,27 @@ fn witnesses(net: &Network, active: &dyn Fn(NeuronId) -> bool, near: &Rect) -> V
 /// One half-plane `a·x + b·y + c ≥ 0` per hidden unit: its pre-activation under the
 /// pattern, negated where the unit is off.
 fn half_planes(net: &Network, active: &dyn Fn(NeuronId) -> bool) -> Vec<[f64; 3]> {
+    let (pre, _) = affine_maps(net, active);
+    net.arch
+        .neurons()
+        .zip(pre)
+        .map(|(n, m)| if active(n) { m } else { m.map(|v| -v) })
+        .collect()
+}
+
+/// Under one activation pattern, every hidden unit's pre-activation and every logit as
+/// an affine map `[a, b, c]` of the input (`a·x + b·y + c`): hidden units layer by layer,
+/// then the logits.
+pub fn affine_maps(
+    net: &Network,
+    active: &dyn Fn(NeuronId) -> bool,
+) -> (Vec<[f64; 3]>, Vec<[f64; 3]>) {
     let slope = net.arch.activation().slope() as f64;
     let hidden = net.arch.hidden().len();
     // The layer's input as affine maps of (x, y): start with x and y themselves.
     let mut maps: Vec<[f64; 3]> = vec![[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]];
-    let mut out = Vec::new();
-    for l in 0..hidden {
+    let mut pre = Vec::new();
+    for l in 0..=hidden {
         let (w, b) = (net.weight_f64(l), net.bias_f64(l));
         let fan_in = maps.len();
         let mut next = Vec::with_capacity(b.len());
@@ -185,13 +200,17 @@ fn half_planes(net: &Network, active: &dyn Fn(NeuronId) -> bool) -> Vec<[f64; 3]
                     m[t] += wk * input[t];
                 }
             }
+            if l == hidden {
+                next.push(m);
+                continue;
+            }
+            pre.push(m);
             let on = active(NeuronId { layer: l, index: j });
-            out.push(if on { m } else { m.map(|v| -v) });
             next.push(if on { m } else { m.map(|v| slope * v) });
         }
         maps = next;
     }
-    out
+    (pre, maps)
 }
 
 /// A convex polygon cut by `a·x + b·y + c ≥ 0` (Sutherland–Hodgman, one edge).

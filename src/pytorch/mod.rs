@@ -358,6 +358,29 @@ pub fn network(
     Ok(Network::from_params(arch, params).expect("the chain's shapes make the parameter count"))
 }
 
+/// A network from a state dict already in memory (name, shape, values; the Python
+/// package's `Network.from_state_dict`), by the rules and with the messages of `ginn
+/// import`: the chain of linear layers found from the shapes, or in the order `layers`
+/// names. Returns the notes the import would print.
+pub fn network_from_tensors(
+    tensors: Vec<(String, Vec<usize>, Vec<f32>)>,
+    layers: Option<&[String]>,
+    activation: Option<Activation>,
+) -> Result<(Network, Vec<String>), String> {
+    for (key, shape, values) in &tensors {
+        if shape.iter().product::<usize>() != values.len() {
+            return Err(format!(
+                "tensor `{key}` has shape {shape:?} but {} values",
+                values.len()
+            ));
+        }
+    }
+    let c = linear_layers(tensors.into_iter().map(|(k, s, v)| (k, s, Ok(v))), None)?;
+    let chain = chain(&c.layers, layers)?;
+    let net = network(&c.layers, &chain.order, activation.unwrap_or_default())?;
+    Ok((net, chain.note.into_iter().collect()))
+}
+
 /// The iteration a checkpoint's file name gives: its last run of digits (`step_1200`,
 /// `ckpt-000300.safetensors`, `epoch3`).
 pub fn iteration_in_name(path: &Path) -> Option<u64> {

@@ -445,9 +445,8 @@ fn axis_labels(
     };
     let r = geom.rect;
     let labels = domain.corner_labels([r.x0, r.y0, r.x1, r.y1]);
-    let origin = cam.logical_viewport_rect().map_or(Vec2::ZERO, |v| v.min);
     let painter = ctx
-        .layer_painter(egui::LayerId::new(egui::Order::Middle, "axes".into()))
+        .layer_painter(egui::LayerId::new(egui::Order::Background, "axes".into()))
         .with_clip_rect(central);
     let font = egui::FontId::proportional(13.0);
     for (text, corner, align) in [
@@ -463,7 +462,8 @@ fn axis_labels(
         } else {
             egui::vec2(-4.0, 4.0)
         };
-        let at = egui::pos2(origin.x + v.x, origin.y + v.y) + inward;
+        // Window coordinates already (Bevy adds the viewport's corner).
+        let at = egui::pos2(v.x, v.y) + inward;
         let galley = painter.layout_no_wrap(text.clone(), font.clone(), egui::Color32::from_gray(20));
         let rect = align.anchor_size(at, galley.size()).expand(3.0);
         painter.rect_filled(rect, 3.0, egui::Color32::from_white_alpha(200));
@@ -481,13 +481,12 @@ fn selected_on_screen(
 ) -> Option<egui::Rect> {
     let (n, geom) = (selection.neuron?, shown.geometry.as_ref()?);
     let height = super::layer_height(n.layer) * lift;
-    // Viewport positions are from the view's corner; the window's are from the window's.
-    let origin = cam.logical_viewport_rect().map_or(Vec2::ZERO, |r| r.min);
+    // `world_to_viewport` gives window coordinates: it adds the viewport's corner itself.
     let mut r = egui::Rect::NOTHING;
     for line in &geom.boundary(n).polylines {
         for &p in line.iter() {
             if let Ok(v) = cam.world_to_viewport(tf, super::world(p, height)) {
-                r.extend_with(egui::pos2(origin.x + v.x, origin.y + v.y));
+                r.extend_with(egui::pos2(v.x, v.y));
             }
         }
     }
