@@ -82,7 +82,7 @@ impl Domain {
     /// `f32` weights would lose the picture).
     pub fn check(&self) -> Result<(), DomainError> {
         let (x0, x1, y0, y1) = (self.x0, self.x1, self.y0, self.y1);
-        if !(x0 < x1 && y0 < y1) || ![x0, x1, y0, y1].iter().all(|v| v.is_finite()) {
+        if !(x0 < x1 && y0 < y1 && [x0, x1, y0, y1].iter().all(|v| v.is_finite())) {
             return Err(DomainError::Empty(x0, x1, y0, y1));
         }
         let fits = |a: f64, b: f64| {
@@ -334,10 +334,7 @@ mod tests {
     #[test]
     fn bad_domains_are_refused_with_the_reason() {
         let p = |s: &str| s.parse::<DomainArg>();
-        assert_eq!(
-            p("-6,6,-6,6"),
-            Ok(DomainArg::Rect(Domain::PLAYGROUND))
-        );
+        assert_eq!(p("-6,6,-6,6"), Ok(DomainArg::Rect(Domain::PLAYGROUND)));
         assert_eq!(p("all"), Ok(DomainArg::All));
         assert!(matches!(p("1,2,3"), Err(DomainError::Syntax(_))));
         assert!(matches!(p("a,b,c,d"), Err(DomainError::Syntax(_))));

@@ -159,12 +159,7 @@ impl Tracker {
             hist.decision_per_outline = decision[k] / self.outline[k].max(1e-12);
         }
         for r in geom.regions() {
-            let poly = geom.polygon(r);
-            let n = poly.len() as f64;
-            let c = [
-                poly.iter().map(|p| p[0]).sum::<f64>() / n,
-                poly.iter().map(|p| p[1]).sum::<f64>() / n,
-            ];
+            let c = crate::geometry::corner_mean(&geom.polygon(r));
             let (col, row) = (
                 ((c[0] * self.width as f64) as usize).min(self.width as usize - 1),
                 ((c[1] * self.height as f64) as usize).min(self.height as usize - 1),

@@ -290,6 +290,42 @@ pub fn analyze(run: &Run, th: &Thresholds) -> Result<Analysis, crate::geometry::
 }
 
 /// [`analyze`] computing only `measures`, calling `tick` after each snapshot (progress).
+/// `ginn analyze --json`'s object for one run: the analysis, the run's file name, its
+/// domain, and (on a domain other than the unit square) the distance thresholds in the
+/// domain's units.
+pub fn to_json(file: &str, run: &Run, a: &Analysis) -> serde_json::Value {
+    let mut v = serde_json::to_value(a).expect("an analysis serialises");
+    v["run"] = serde_json::Value::String(file.into());
+    let d = run.domain;
+    v["domain"] = serde_json::json!([d.x0, d.x1, d.y0, d.y1]);
+    if !d.is_unit() {
+        v["thresholds_in_domain_units"] = serde_json::Value::Object(
+            in_domain_units(&a.thresholds, &d)
+                .into_iter()
+                .map(|(k, x, y)| (k.to_string(), serde_json::json!({ "x": x, "y": y })))
+                .collect(),
+        );
+    }
+    v
+}
+
+/// The thresholds given as distances in the view square (`--set` takes them so), in the
+/// domain's units along x and along y.
+pub fn in_domain_units(
+    th: &Thresholds,
+    d: &crate::domain::Domain,
+) -> Vec<(&'static str, f64, f64)> {
+    let [sx, sy] = d.scale();
+    [
+        ("copycat_hausdorff", th.copycat_hausdorff),
+        ("hausdorff_step", th.hausdorff_step),
+        ("indecisive_separation", th.indecisive_separation),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k, v * sx, v * sy))
+    .collect()
+}
+
 pub fn analyze_with(
     run: &Run,
     th: &Thresholds,

@@ -61,18 +61,7 @@ impl AnalyzeCmd {
         }
         if self.json {
             for ((p, a), run) in self.runs.iter().zip(&all).zip(&runs) {
-                let mut v = serde_json::to_value(a)?;
-                v["run"] = serde_json::Value::String(p.display().to_string());
-                let d = run.domain;
-                v["domain"] = serde_json::json!([d.x0, d.x1, d.y0, d.y1]);
-                if !d.is_unit() {
-                    v["thresholds_in_domain_units"] = serde_json::Value::Object(
-                        in_domain_units(&a.thresholds, &d)
-                            .into_iter()
-                            .map(|(k, x, y)| (k.to_string(), serde_json::json!({ "x": x, "y": y })))
-                            .collect(),
-                    );
-                }
+                let v = ginn::analysis::to_json(&p.display().to_string(), run, a);
                 println!("{}", serde_json::to_string(&v)?);
             }
             return Ok(());
@@ -81,9 +70,15 @@ impl AnalyzeCmd {
             println!("== {}", p.display());
             if !run.domain.is_unit() {
                 let d = run.domain;
-                let th: Vec<String> = in_domain_units(&a.thresholds, &d)
+                let th: Vec<String> = ginn::analysis::in_domain_units(&a.thresholds, &d)
                     .into_iter()
-                    .map(|(k, x, y)| format!("{k} {} (x) / {} (y)", ginn::domain::short(x), ginn::domain::short(y)))
+                    .map(|(k, x, y)| {
+                        format!(
+                            "{k} {} (x) / {} (y)",
+                            ginn::domain::short(x),
+                            ginn::domain::short(y)
+                        )
+                    })
                     .collect();
                 println!(
                     "domain {}; distances measured on it: {}",
@@ -98,23 +93,6 @@ impl AnalyzeCmd {
         }
         Ok(())
     }
-}
-
-/// The thresholds given as distances in the view square (`--set` takes them so), in the
-/// domain's units along x and along y.
-fn in_domain_units(
-    th: &ginn::analysis::Thresholds,
-    d: &ginn::domain::Domain,
-) -> Vec<(&'static str, f64, f64)> {
-    let [sx, sy] = d.scale();
-    [
-        ("copycat_hausdorff", th.copycat_hausdorff),
-        ("hausdorff_step", th.hausdorff_step),
-        ("indecisive_separation", th.indecisive_separation),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k, v * sx, v * sy))
-    .collect()
 }
 
 /// One row per run, one column per headline figure.

@@ -227,7 +227,8 @@ impl DomainArgs {
         let rect = match arg {
             DomainArg::Rect(d) => d,
             DomainArg::All => {
-                let net = net.ok_or_else(|| anyhow::anyhow!("snapshot does not fit the architecture"))?;
+                let net =
+                    net.ok_or_else(|| anyhow::anyhow!("snapshot does not fit the architecture"))?;
                 let [x0, x1, y0, y1] = ginn::geometry::whole_plane_box(&net, MAX_SPAN)
                     .map_err(|e| anyhow::anyhow!("--domain all at iteration {iteration}: {e}"))?;
                 Domain::new(x0, x1, y0, y1)?

@@ -14,7 +14,8 @@ pub struct ViewCmd {
     recover: bool,
     /// Follow a PyTorch run: show the checkpoints (safetensors or torch.save files) that a
     /// training loop writes into this folder, as they appear, in iteration order; with
-    /// --target or --points, their loss and accuracy too.
+    /// --target or --points, their loss and accuracy too. Or a run file that grows (the
+    /// Python package's `ginn.Recorder` writes one).
     #[arg(long, conflicts_with_all = ["run", "recover"])]
     follow: Option<PathBuf>,
     #[command(flatten)]
@@ -192,7 +193,11 @@ impl ViewCmd {
         &self,
     ) -> anyhow::Result<(ginn::pytorch::follow::Follow, ginn::run::session::Session)> {
         let dir = self.follow.clone().expect("--follow given");
-        anyhow::ensure!(dir.is_dir(), "--follow {}: not a folder", dir.display());
+        anyhow::ensure!(
+            dir.is_dir() || dir.is_file(),
+            "--follow {}: neither a folder of checkpoints nor a run file",
+            dir.display()
+        );
         // Any data flag (--target, --points, --resolution, …) measures against that data.
         let (target, resolution) = match &self.train {
             Some(t) => (t.settings_unchecked()?.target, t.resolution),

@@ -101,6 +101,15 @@ pub(super) fn polygon_area(p: &[[f64; 2]]) -> f64 {
         / 2.0
 }
 
+/// The mean of a polygon's corners: inside it when it is convex (every region is).
+pub fn corner_mean(p: &[[f64; 2]]) -> [f64; 2] {
+    let n = p.len().max(1) as f64;
+    [
+        p.iter().map(|q| q[0]).sum::<f64>() / n,
+        p.iter().map(|q| q[1]).sum::<f64>() / n,
+    ]
+}
+
 /// Whether `q` lies in the convex polygon `p` (boundary included), either orientation.
 pub(super) fn convex_contains(p: &[[f64; 2]], q: [f64; 2]) -> bool {
     let n = p.len();

@@ -102,7 +102,7 @@ fn grown(points: &[[f64; 2]], limit_span: f64) -> Result<[f64; 4], WholePlaneErr
     };
     let ((x0, x1), (y0, y1)) = (range(0), range(1));
     let far = [x0, x1, y0, y1].iter().fold(0.0f64, |a, v| a.max(v.abs()));
-    if !(x1 - x0 <= limit_span && y1 - y0 <= limit_span) || !far.is_finite() {
+    if !(x1 - x0 <= limit_span && y1 - y0 <= limit_span && far.is_finite()) {
         return Err(WholePlaneError::TooFar(far));
     }
     Ok([x0, x1, y0, y1])
@@ -157,7 +157,10 @@ fn witnesses(net: &Network, active: &dyn Fn(NeuronId) -> bool, near: &Rect) -> V
         let q = poly[(k + 1) % poly.len()];
         let mid = [(p[0] + q[0]) / 2.0, (p[1] + q[1]) / 2.0];
         if on_bound(p) && on_bound(&q) && !on_bound(&mid) {
-            let (d, len2) = ([q[0] - p[0], q[1] - p[1]], (q[0] - p[0]).powi(2) + (q[1] - p[1]).powi(2));
+            let (d, len2) = (
+                [q[0] - p[0], q[1] - p[1]],
+                (q[0] - p[0]).powi(2) + (q[1] - p[1]).powi(2),
+            );
             let t = ((c[0] - p[0]) * d[0] + (c[1] - p[1]) * d[1]) / len2;
             out.push([p[0] + t * d[0], p[1] + t * d[1]]);
         }
@@ -218,7 +221,11 @@ fn clip(poly: &[[f64; 2]], h: [f64; 3]) -> Vec<[f64; 2]> {
     let f = |p: &[f64; 2]| h[0] * p[0] + h[1] * p[1] + h[2];
     if h[0] == 0.0 && h[1] == 0.0 {
         // A constant unit (a dead one): all or nothing, and a tie keeps all.
-        return if h[2] >= 0.0 { poly.to_vec() } else { Vec::new() };
+        return if h[2] >= 0.0 {
+            poly.to_vec()
+        } else {
+            Vec::new()
+        };
     }
     let mut out = Vec::with_capacity(poly.len() + 1);
     for (k, p) in poly.iter().enumerate() {

@@ -1,5 +1,7 @@
 //! A PyTorch run followed live (`ginn view --follow DIR`): the checkpoints a training loop
-//! elsewhere writes into a folder are read as they appear, each once, as snapshots.
+//! elsewhere writes into a folder are read as they appear, each once, as snapshots. A run
+//! file that grows (the Python package's `ginn.Recorder` rewrites it atomically at each
+//! record) is followed the same way: `ginn view --follow run.json`.
 //!
 //! A file still being written does not parse (a zip or safetensors file is read whole and
 //! checked), so it is left for the next look and taken once complete; writing to a
@@ -46,6 +48,9 @@ impl Follow {
 
     /// Reads the checkpoints that appeared (or were completed) since the last look.
     pub fn look(&mut self, arch: Option<&crate::nn::Architecture>) -> Found {
+        if self.dir.is_file() {
+            return self.look_at_run(arch);
+        }
         let mut found = Found::default();
         let mut names: Vec<PathBuf> = std::fs::read_dir(&self.dir)
             .into_iter()
@@ -94,6 +99,38 @@ impl Follow {
         found.snapshots.sort_by_key(|s| s.iteration);
         found
     }
+
+    /// A run file: its snapshots after the last one taken (none while it is unreadable,
+    /// say replaced as this reads it; another network's run is named once).
+    fn look_at_run(&mut self, arch: Option<&crate::nn::Architecture>) -> Found {
+        let mut found = Found::default();
+        let Ok(run) = crate::run::Run::load(&self.dir) else {
+            return found;
+        };
+        if arch.is_some_and(|a| *a != run.architecture()) {
+            if self.taken.insert(self.dir.clone()) {
+                found.refused.push(format!(
+                    "{}: now a network of other widths ({:?}); not part of this run",
+                    self.dir.display(),
+                    run.settings.widths
+                ));
+            }
+            return found;
+        }
+        found.snapshots = run
+            .snapshots
+            .iter()
+            .filter(|s| self.last.is_none_or(|l| s.iteration > l))
+            .cloned()
+            .collect();
+        if let Some(s) = found.snapshots.last() {
+            self.last = Some(s.iteration);
+        }
+        if arch.is_none() && !found.snapshots.is_empty() {
+            found.run = Some(run);
+        }
+        found
+    }
 }
 
 #[cfg(test)]
@@ -111,18 +148,23 @@ mod tests {
         super::super::export(&net)
     }
 
-    #[test]
-    fn checkpoints_are_taken_once_in_order_and_half_written_ones_wait() {
-        let dir = std::env::temp_dir().join(format!("ginn-follow-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let options = ImportOptions {
+    /// Followed without data or domain.
+    fn options() -> ImportOptions {
+        ImportOptions {
             layers: None,
             activation: None,
             target: TargetSource::None,
             resolution: 16,
             domain: None,
-        };
+        }
+    }
+
+    #[test]
+    fn checkpoints_are_taken_once_in_order_and_half_written_ones_wait() {
+        let dir = std::env::temp_dir().join(format!("ginn-follow-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let options = options();
         let mut f = Follow::new(&dir, options);
         assert!(f.look(None).run.is_none(), "nothing yet");
         std::fs::write(dir.join("step_200.safetensors"), checkpoint(2)).unwrap();
@@ -152,6 +194,43 @@ mod tests {
         .unwrap();
         let odd = f.look(Some(&arch));
         assert!(odd.snapshots.is_empty() && odd.refused.len() == 1);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_growing_run_file_gives_each_new_snapshot_once() {
+        let dir = std::env::temp_dir().join(format!("ginn-follow-run-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("rec.json");
+        let ckpt = dir.join("step_5.safetensors");
+        std::fs::write(&ckpt, checkpoint(1)).unwrap();
+        let options = options();
+        let mut run = super::super::import(std::slice::from_ref(&ckpt), &options)
+            .unwrap()
+            .run;
+        let mut f = Follow::new(&path, options);
+        assert!(f.look(None).run.is_none(), "no file yet");
+        run.save(&path).unwrap();
+        let first = f.look(None);
+        assert_eq!(first.snapshots.len(), 1);
+        let arch = first.run.expect("the run").architecture();
+        assert!(f.look(Some(&arch)).snapshots.is_empty(), "once");
+        let mut next = run.last().clone();
+        next.iteration = 9;
+        run.snapshots.push(next);
+        run.save(&path).unwrap();
+        let more = f.look(Some(&arch));
+        assert_eq!(
+            more.snapshots
+                .iter()
+                .map(|s| s.iteration)
+                .collect::<Vec<_>>(),
+            [9]
+        );
+        // A damaged file is skipped until it reads whole again.
+        std::fs::write(&path, b"{\"format\": \"ginn-run\"").unwrap();
+        assert!(f.look(Some(&arch)).snapshots.is_empty());
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

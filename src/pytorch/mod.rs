@@ -11,9 +11,9 @@
 pub mod follow;
 mod pt;
 
+use crate::domain::Domain;
 use crate::nn::{Activation, Architecture, INPUTS, MAX_HIDDEN_LAYERS, MAX_WIDTH, Network};
 use crate::run::Run;
-use crate::domain::Domain;
 use crate::targets::{Data, TargetSource};
 use crate::train::snapshot::Snapshot;
 use crate::train::{Settings, SnapshotPlan, evaluate};
@@ -523,34 +523,12 @@ pub fn import(paths: &[PathBuf], options: &ImportOptions) -> Result<Imported, Im
         .into_iter()
         .zip(&iterations)
         .map(|(net, &iteration)| {
-            let eval = evaluate(&net, &inputs, &labels);
-            let t = test.as_ref().map(|(x, l)| evaluate(&net, x, l));
-            Snapshot {
-                iteration,
-                // Not known: the checkpoints do not record it.
-                lr: 0.0,
-                loss: eval.loss,
-                accuracy: eval.accuracy,
-                test_loss: t.map(|e| e.loss),
-                test_accuracy: t.map(|e| e.accuracy),
-                params: net.params,
-                adam: None,
-                rng_word_pos: None,
-            }
+            recorded_snapshot(net, iteration, (&inputs, &labels), test.as_ref())
         })
         .collect();
     snapshots.sort_by_key(|s| s.iteration);
-    let settings = Settings {
-        target: options.target.clone(),
-        resolution: options.resolution,
-        widths: arch.hidden().to_vec(),
-        iterations: snapshots.last().map_or(1, |s| s.iteration.max(1)),
-        seed: 0,
-        snapshots: SnapshotPlan::Paper,
-        activation,
-        outputs: arch.outputs(),
-        ..Settings::default()
-    };
+    let last = snapshots.last().map_or(0, |s| s.iteration);
+    let settings = recording_settings(&arch, options, last);
     let domain = options.domain.unwrap_or_else(|| {
         if matches!(data, Data::Nothing) {
             notes.push(format!(
@@ -569,6 +547,46 @@ pub fn import(paths: &[PathBuf], options: &ImportOptions) -> Result<Imported, Im
         seconds: 0.0,
     };
     Ok(Imported { run, notes })
+}
+
+/// The settings of a run recorded from outside (imported, followed, or recorded from
+/// Python): the network's shape, the data it is measured on, and its last iteration.
+pub fn recording_settings(arch: &Architecture, options: &ImportOptions, last: u64) -> Settings {
+    Settings {
+        target: options.target.clone(),
+        resolution: options.resolution,
+        widths: arch.hidden().to_vec(),
+        iterations: last.max(1),
+        seed: 0,
+        snapshots: SnapshotPlan::Paper,
+        activation: arch.activation(),
+        outputs: arch.outputs(),
+        ..Settings::default()
+    }
+}
+
+/// A snapshot of a network recorded from outside at `iteration`, measured on the data's
+/// training set (`data.training()`) and test set (`data.testing()`), when it has them.
+pub fn recorded_snapshot(
+    net: Network,
+    iteration: u64,
+    (inputs, labels): (&[f32], &[u8]),
+    test: Option<&(Vec<f32>, Vec<u8>)>,
+) -> Snapshot {
+    let eval = evaluate(&net, inputs, labels);
+    let t = test.map(|(x, l)| evaluate(&net, x, l));
+    Snapshot {
+        iteration,
+        // Not known: a checkpoint does not record it.
+        lr: 0.0,
+        loss: eval.loss,
+        accuracy: eval.accuracy,
+        test_loss: t.map(|e| e.loss),
+        test_accuracy: t.map(|e| e.accuracy),
+        params: net.params,
+        adam: None,
+        rng_word_pos: None,
+    }
 }
 
 /// The network as an `nn.Sequential` state dict (`0.weight`, `0.bias`, `2.weight`, …: the

@@ -4,9 +4,9 @@
 pub use super::style::{FrameStyle, SurfaceKind, View};
 use super::style::{Projection, add_polyline, fill, projection, stroke};
 use super::{layer_color, point_color, point_radius, prediction, text};
+use crate::domain::Domain;
 use crate::geometry::Geometry;
 use crate::nn::Network;
-use crate::domain::Domain;
 use crate::targets::Points;
 use tiny_skia::{Color, Paint, PathBuilder, Pixmap, PixmapPaint, Stroke, Transform};
 
@@ -210,7 +210,13 @@ pub fn ground_texture(
         height: side,
         ..Default::default()
     };
-    draw_points(&mut pm, &projection(&style, 0, rect), points, domain, side as f32);
+    draw_points(
+        &mut pm,
+        &projection(&style, 0, rect),
+        points,
+        domain,
+        side as f32,
+    );
     rgba(&pm)
 }
 

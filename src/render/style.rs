@@ -5,9 +5,9 @@
 use std::sync::Arc;
 use tiny_skia::{FillRule, Paint, Path, PathBuilder, Pixmap, Stroke, StrokeDash, Transform};
 
+use crate::domain::Domain;
 use crate::geometry::Polyline;
 use crate::nn::NeuronId;
-use crate::domain::Domain;
 use crate::targets::Points;
 
 /// How far below the ground the output surface reaches, in plane spacings: it takes the

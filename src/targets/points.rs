@@ -5,10 +5,10 @@
 //! The generators follow Playground's `dataset.ts` (same shapes, noise and ±6 domain),
 //! with ginn's own random stream, so a run file records the exact points it trained on.
 
+use crate::domain::Domain;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
-use crate::domain::Domain;
 use std::path::{Path, PathBuf};
 
 /// Most points a dataset may hold (a CSV larger than this is refused, not truncated).

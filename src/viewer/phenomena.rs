@@ -46,7 +46,14 @@ pub fn advance_analysis(
             key: Some(key),
             target: s.target.image().map(|t| Arc::new(TargetShapes::of(t, &th))),
             analyzer: s.settings.architecture().ok().map(|arch| {
-                Analyzer::new(arch, s.target.clone(), s.domain, s.settings.lr, th, Measures::all())
+                Analyzer::new(
+                    arch,
+                    s.target.clone(),
+                    s.domain,
+                    s.settings.lr,
+                    th,
+                    Measures::all(),
+                )
             }),
             ..default()
         };

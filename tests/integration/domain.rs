@@ -27,7 +27,11 @@ fn xor_rows() -> Vec<(f64, f64, u8)> {
         .skip(1)
         .map(|l| {
             let c: Vec<&str> = l.split(',').collect();
-            (c[0].parse().unwrap(), c[1].parse().unwrap(), c[2].parse().unwrap())
+            (
+                c[0].parse().unwrap(),
+                c[1].parse().unwrap(),
+                c[2].parse().unwrap(),
+            )
         })
         .collect()
 }
@@ -51,12 +55,15 @@ fn a_net_trained_on_its_own_coordinates_imports_with_pytorchs_accuracy_and_logit
         out.to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let reference: Value = serde_json::from_slice(
-        &std::fs::read(fixture("pytorch-pt/xor_pm6.json")).unwrap(),
-    )
-    .unwrap();
+    let reference: Value =
+        serde_json::from_slice(&std::fs::read(fixture("pytorch-pt/xor_pm6.json")).unwrap())
+            .unwrap();
     assert_eq!(reference["accuracy"].as_f64(), Some(1.0));
-    assert!(stdout(&o).contains("last accuracy 100.00 %"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("last accuracy 100.00 %"),
+        "{}",
+        stdout(&o)
+    );
     let run = Run::load(&out).unwrap();
     assert_eq!(run.last().accuracy, 1.0);
     // The domain is the points' box (with its margin), drawn y up.
@@ -67,8 +74,14 @@ fn a_net_trained_on_its_own_coordinates_imports_with_pytorchs_accuracy_and_logit
         .map(|v| v.as_f64().unwrap())
         .collect();
     let d = run.domain;
-    assert!(d.x0 < b[0] && d.x1 > b[1] && d.y0 < b[2] && d.y1 > b[3] && d.y_up, "{d:?}");
-    assert!(d.x1 - d.x0 < 1.2 * (b[1] - b[0]), "a 5 % margin, not more: {d:?}");
+    assert!(
+        d.x0 < b[0] && d.x1 > b[1] && d.y0 < b[2] && d.y1 > b[3] && d.y_up,
+        "{d:?}"
+    );
+    assert!(
+        d.x1 - d.x0 < 1.2 * (b[1] - b[0]),
+        "a 5 % margin, not more: {d:?}"
+    );
 
     // PyTorch's logits at every point: from the network as imported (its own
     // coordinates) and from the network the views take (the domain folded in).
@@ -83,8 +96,14 @@ fn a_net_trained_on_its_own_coordinates_imports_with_pytorchs_accuracy_and_logit
         let [u, v] = d.to_view(*x, *y);
         let shown = view.logits(u, v);
         for k in 0..2 {
-            assert!(close(own[k], want[k], 1e-5), "({x}, {y}): {own:?} vs {want:?}");
-            assert!(close(shown[k], want[k], 1e-5), "({x}, {y}) shown: {shown:?} vs {want:?}");
+            assert!(
+                close(own[k], want[k], 1e-5),
+                "({x}, {y}): {own:?} vs {want:?}"
+            );
+            assert!(
+                close(shown[k], want[k], 1e-5),
+                "({x}, {y}) shown: {shown:?} vs {want:?}"
+            );
         }
     }
 
@@ -97,10 +116,7 @@ fn a_net_trained_on_its_own_coordinates_imports_with_pytorchs_accuracy_and_logit
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let err = stderr(&o);
-    let note: Vec<&str> = err
-        .lines()
-        .filter(|l| l.contains("unit square"))
-        .collect();
+    let note: Vec<&str> = err.lines().filter(|l| l.contains("unit square")).collect();
     assert_eq!(note.len(), 1, "{}", stderr(&o));
     assert!(note[0].contains("--domain"), "{}", note[0]);
     assert!(Run::load(&dir.join("bare.json")).unwrap().domain.is_unit());
@@ -115,7 +131,10 @@ fn a_net_trained_on_its_own_coordinates_imports_with_pytorchs_accuracy_and_logit
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let six = Run::load(&dir.join("six.json")).unwrap().domain;
-    assert_eq!((six.x0, six.x1, six.y0, six.y1, six.y_up), (-6.0, 6.0, -6.5, 6.25, true));
+    assert_eq!(
+        (six.x0, six.x1, six.y0, six.y1, six.y_up),
+        (-6.0, 6.0, -6.5, 6.25, true)
+    );
     assert!(!stderr(&o).contains("unit square"), "{}", stderr(&o));
     for bad in ["6,-6,0,1", "1,2,3", "0,1e300,0,1", "all"] {
         let o = ginn(&[
@@ -154,7 +173,11 @@ fn torch_forward(file: &[u8], x: f64, y: f64) -> Vec<f64> {
         let mut next: Vec<f64> = b
             .iter()
             .enumerate()
-            .map(|(j, bj)| bj + (0..act.len()).map(|c| w[j * act.len() + c] * act[c]).sum::<f64>())
+            .map(|(j, bj)| {
+                bj + (0..act.len())
+                    .map(|c| w[j * act.len() + c] * act[c])
+                    .sum::<f64>()
+            })
             .collect();
         if k + 1 < names.len() {
             next.iter_mut().for_each(|v| *v = v.max(0.0));
@@ -202,7 +225,10 @@ fn a_point_run_exported_classifies_the_csvs_rows_as_ginn_says() {
         let [u, v] = run.domain.to_view(*x, *y);
         let shown = view.logits(u, v);
         for k in 0..2 {
-            assert!(close(torch[k], shown[k], 1e-5), "({x}, {y}): {torch:?} vs {shown:?}");
+            assert!(
+                close(torch[k], shown[k], 1e-5),
+                "({x}, {y}): {torch:?} vs {shown:?}"
+            );
         }
         right += usize::from(u8::from(torch[1] > torch[0]) == *label);
     }
@@ -212,7 +238,10 @@ fn a_point_run_exported_classifies_the_csvs_rows_as_ginn_says() {
         "PyTorch's {accuracy} vs ginn's {}",
         run.last().accuracy
     );
-    assert!(accuracy > 0.9, "it learned XOR in its own coordinates: {accuracy}");
+    assert!(
+        accuracy > 0.9,
+        "it learned XOR in its own coordinates: {accuracy}"
+    );
 }
 
 fn imported(name: &str, domain: Option<Domain>) -> Run {
@@ -239,24 +268,39 @@ fn geometry_on_a_domain_matches_the_network_sampled_in_its_own_coordinates() {
     assert!(geom.regions().len() > 10);
     // Every region's inside has the region's pattern when the network itself is asked, at
     // the input point it stands for; and a dense grid finds no pattern the partition lacks.
-    let patterns: HashSet<Vec<u64>> = geom.regions().iter().map(|r| geom.pattern(r).to_vec()).collect();
+    let patterns: HashSet<Vec<u64>> = geom
+        .regions()
+        .iter()
+        .map(|r| geom.pattern(r).to_vec())
+        .collect();
     for r in geom.regions() {
-        let poly = geom.polygon(r);
-        let n = poly.len() as f64;
-        let c = [poly.iter().map(|p| p[0]).sum::<f64>() / n, poly.iter().map(|p| p[1]).sum::<f64>() / n];
+        let c = ginn::geometry::corner_mean(&geom.polygon(r));
         let [x, y] = run.domain.to_input(c[0], c[1]);
-        assert_eq!(geom.pattern_at(&raw, [x, y]), geom.pattern(r), "region at {c:?}");
+        assert_eq!(
+            geom.pattern_at(&raw, [x, y]),
+            geom.pattern(r),
+            "region at {c:?}"
+        );
     }
     let side = 400;
     for i in 0..side * side {
         let [u, v] = Rect::UNIT.pixel_centre(i, side, side);
         let [x, y] = run.domain.to_input(u, v);
-        assert!(patterns.contains(&geom.pattern_at(&raw, [x, y])), "({x}, {y})");
+        assert!(
+            patterns.contains(&geom.pattern_at(&raw, [x, y])),
+            "({x}, {y})"
+        );
     }
 }
 
 /// Distinct activation patterns on a grid over `b` scaled `zoom` times about its centre.
-fn sampled(net: &Network, geom: &Geometry, b: [f64; 4], zoom: f64, side: usize) -> HashSet<Vec<u64>> {
+fn sampled(
+    net: &Network,
+    geom: &Geometry,
+    b: [f64; 4],
+    zoom: f64,
+    side: usize,
+) -> HashSet<Vec<u64>> {
     let c = [(b[0] + b[1]) / 2.0, (b[2] + b[3]) / 2.0];
     let h = [zoom * (b[1] - b[0]) / 2.0, zoom * (b[3] - b[2]) / 2.0];
     let mut seen = HashSet::new();
@@ -281,31 +325,61 @@ fn the_whole_plane_box_holds_every_region_that_sampling_a_larger_box_finds() {
         let net = run.last().network(&run.architecture()).unwrap();
         let b = whole_plane_box(&net, ginn::domain::MAX_SPAN).unwrap();
         let geom = Geometry::complete(&net, Rect::new(b[0], b[2], b[1], b[3]).unwrap()).unwrap();
-        let counted: HashSet<Vec<u64>> = geom.regions().iter().map(|r| geom.pattern(r).to_vec()).collect();
-        assert_eq!(counted.len(), geom.regions().len(), "{name}: one region per pattern");
+        let counted: HashSet<Vec<u64>> = geom
+            .regions()
+            .iter()
+            .map(|r| geom.pattern(r).to_vec())
+            .collect();
+        assert_eq!(
+            counted.len(),
+            geom.regions().len(),
+            "{name}: one region per pattern"
+        );
         // Sampling a box 8 times as wide never finds a region the count lacks…
         let side = 1500;
         let far = sampled(&net, &geom, b, 8.0, side);
         let extra: Vec<_> = far.difference(&counted).collect();
-        assert!(extra.is_empty(), "{name}: {} regions beyond the box", extra.len());
+        assert!(
+            extra.is_empty(),
+            "{name}: {} regions beyond the box",
+            extra.len()
+        );
         // …and sampling the box itself finds every region much larger than a grid cell.
         let near = sampled(&net, &geom, b, 1.0, side);
         let cell = (b[1] - b[0]) * (b[3] - b[2]) / (side * side) as f64;
         for r in geom.regions() {
             if geom.area(r) > 200.0 * cell {
-                assert!(near.contains(geom.pattern(r)), "{name}: a region of area {} missed", geom.area(r));
+                assert!(
+                    near.contains(geom.pattern(r)),
+                    "{name}: a region of area {} missed",
+                    geom.area(r)
+                );
             }
         }
         // The command counts the same.
         let dir = temp_dir("domain-all");
         let path = dir.join("run.json");
         run.save(&path).unwrap();
-        let o = ginn(&["regions", path.to_str().unwrap(), "--domain", "all", "--json"]);
+        let o = ginn(&[
+            "regions",
+            path.to_str().unwrap(),
+            "--domain",
+            "all",
+            "--json",
+        ]);
         assert!(o.status.success(), "{}", stderr(&o));
         let v: Value = serde_json::from_str(stdout(&o).trim()).unwrap();
-        assert_eq!(v["regions"].as_u64(), Some(geom.regions().len() as u64), "{name}");
+        assert_eq!(
+            v["regions"].as_u64(),
+            Some(geom.regions().len() as u64),
+            "{name}"
+        );
         assert!(
-            geom.regions().len() > Geometry::complete(&run.view_network(run.last()), Rect::UNIT).unwrap().regions().len(),
+            geom.regions().len()
+                > Geometry::complete(&run.view_network(run.last()), Rect::UNIT)
+                    .unwrap()
+                    .regions()
+                    .len(),
             "{name}: the whole plane has more regions than the unit square"
         );
     }

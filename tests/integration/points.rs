@@ -112,7 +112,11 @@ fn csv_points_train_and_bad_csvs_name_the_line() {
         m.x0 < 100.0 && m.x1 > 277.0 && m.y0 < -5.0 && m.y1 > 1.0 && m.y_up,
         "{m:?}"
     );
-    assert_eq!(run.target.points().unwrap().xy[1], [103.0, -4.0], "own coordinates");
+    assert_eq!(
+        run.target.points().unwrap().xy[1],
+        [103.0, -4.0],
+        "own coordinates"
+    );
     assert!(run.last().test_loss.is_none());
 
     for (name, body, want) in [

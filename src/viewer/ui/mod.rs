@@ -464,10 +464,15 @@ fn axis_labels(
         };
         // Window coordinates already (Bevy adds the viewport's corner).
         let at = egui::pos2(v.x, v.y) + inward;
-        let galley = painter.layout_no_wrap(text.clone(), font.clone(), egui::Color32::from_gray(20));
+        let galley =
+            painter.layout_no_wrap(text.clone(), font.clone(), egui::Color32::from_gray(20));
         let rect = align.anchor_size(at, galley.size()).expand(3.0);
         painter.rect_filled(rect, 3.0, egui::Color32::from_white_alpha(200));
-        painter.galley(rect.min + egui::vec2(3.0, 3.0), galley, egui::Color32::from_gray(20));
+        painter.galley(
+            rect.min + egui::vec2(3.0, 3.0),
+            galley,
+            egui::Color32::from_gray(20),
+        );
     }
 }
 
@@ -535,8 +540,14 @@ fn status(ui: &mut egui::Ui, sessions: &Sessions, shown: &Shown, computing: bool
     }
     let points = s.target.points().map(|p| format!("{} points; ", p.len()));
     if points.is_some() || !s.domain.is_unit() {
-        ui.label(format!("{}{}", points.unwrap_or_default(), s.domain.ranges()))
-            .on_hover_text("the square's edges in the network's own input coordinates (y grows upwards)");
+        ui.label(format!(
+            "{}{}",
+            points.unwrap_or_default(),
+            s.domain.ranges()
+        ))
+        .on_hover_text(
+            "the square's edges in the network's own input coordinates (y grows upwards)",
+        );
     }
     let busy = if computing { " · computing…" } else { "" };
     match &shown.geometry {
