@@ -229,6 +229,35 @@ pub struct FrameTiming {
 
 /// Line vertices of every boundary as plain 3D points (what the viewer's line builder
 /// does, without Bevy types).
+/// Milliseconds (median) to make the layer-space sheet of the last hidden layer, with its
+/// decision axes, from a net's partition: what a frame of the layer-space view needs.
+#[derive(Clone, Copy, Debug, serde::Serialize)]
+pub struct LayerSpaceTiming {
+    pub regions: usize,
+    pub sheet_ms: f64,
+    pub axes_ms: f64,
+    pub total_ms: f64,
+}
+
+pub fn layer_space_timing(net: &Network, reps: usize) -> LayerSpaceTiming {
+    let geom = Geometry::new(net, crate::geometry::Rect::UNIT);
+    let l = net.arch.hidden().len();
+    let axes = crate::layer_space::Axes::Decision;
+    let sheet_ms = median_ms(reps, || {
+        std::hint::black_box(crate::layer_space::sheet(net, &geom, l));
+    });
+    let sheet = crate::layer_space::sheet(net, &geom, l);
+    let axes_ms = median_ms(reps, || {
+        std::hint::black_box(crate::layer_space::frame(net, &geom, &sheet, &axes).ok());
+    });
+    LayerSpaceTiming {
+        regions: geom.regions().len(),
+        sheet_ms,
+        axes_ms,
+        total_ms: sheet_ms + axes_ms,
+    }
+}
+
 pub fn line_vertices(g: &Geometry) -> usize {
     let mut v: Vec<[f32; 3]> = Vec::new();
     for b in &g.boundaries {

@@ -14,6 +14,7 @@ pub mod bench;
 pub mod domain;
 pub mod geometry;
 pub mod inspect;
+pub mod layer_space;
 pub mod nn;
 pub mod overlays;
 pub mod pytorch;

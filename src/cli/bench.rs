@@ -64,7 +64,9 @@ impl BenchCmd {
             &mut rand_chacha::ChaCha8Rng::seed_from_u64(1),
         );
         let at_init = geometry_timing(&init, self.reps);
-        let trained = geometry_timing(&trained_net(40_000, self.seed), self.reps);
+        let trained_40k = trained_net(40_000, self.seed);
+        let trained = geometry_timing(&trained_40k, self.reps);
+        let layer_space = ginn::bench::layer_space_timing(&trained_40k, self.reps);
         let frame = frame_work_ms(200, 51, |g| {
             #[cfg(feature = "viewer")]
             {
@@ -108,7 +110,7 @@ impl BenchCmd {
         if self.json {
             println!(
                 "{}",
-                json!({ "training_iterations_per_second": rate, "kernel": kernel.name(), "training": rates, "nalgebra_training_iterations_per_second": nalgebra, "geometry_init": at_init, "geometry_trained": trained, "geometry_run": from_run, "viewer_frame": frame, "geometry_widths": scaling, "viewer_frame_3x64": wide_frame })
+                json!({ "training_iterations_per_second": rate, "kernel": kernel.name(), "training": rates, "nalgebra_training_iterations_per_second": nalgebra, "geometry_init": at_init, "geometry_trained": trained, "geometry_run": from_run, "viewer_frame": frame, "geometry_widths": scaling, "viewer_frame_3x64": wide_frame, "layer_space_sheet": layer_space })
             );
             return Ok(());
         }
@@ -150,6 +152,10 @@ impl BenchCmd {
                 g.grid_ms / g.exact_ms
             );
         }
+        println!(
+            "layer space (3×16, trained 40k, {} regions): sheet {:.2} ms + decision axes {:.2} ms = {:.2} ms",
+            layer_space.regions, layer_space.sheet_ms, layer_space.axes_ms, layer_space.total_ms
+        );
         println!(
             "viewer frame without the GPU ({} iterations): {:.2} ms = train {:.2} + geometry {:.2} + 256² texture {:.2} + lines {:.2} ({} vertices)",
             frame.iterations,

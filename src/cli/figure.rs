@@ -85,6 +85,27 @@ impl FigureCmd {
                 }
                 let mut body = String::new();
                 for (k, &i) in indices.iter().enumerate() {
+                    if let Some((layer, axes)) = &extras.layer_space {
+                        // Each panel a nested SVG of its own, its caption under it.
+                        let net = run.view_network(&run.snapshots[i]);
+                        let geom = complete_geometry(&run, i, &net)?;
+                        let marks = super::look::layer_space_marks(
+                            &run, i, &net, &geom, *layer, axes, &style,
+                        )?;
+                        let panel = ginn::render::layer_space::to_svg(
+                            &marks,
+                            &super::look::sheet_style(&style, vec![]),
+                        );
+                        let (x, y) = (GAP + (k % cols) as u32 * pw, GAP + (k / cols) as u32 * ph);
+                        body += &format!(
+                            "<g transform=\"translate({x},{y})\">{}</g><text x=\"{}\" y=\"{}\" font-family=\"sans-serif\" font-size=\"14\" text-anchor=\"middle\">{}</text>\n",
+                            panel.replacen("<svg ", "<svg x=\"0\" y=\"0\" ", 1),
+                            x + self.size / 2,
+                            y + self.size + 18,
+                            caption(k, i)
+                        );
+                        continue;
+                    }
                     let net = run.view_network(&run.snapshots[i]);
                     let geom = complete_geometry(&run, i, &net)?;
                     let res = self.size.min(512);

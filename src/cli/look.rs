@@ -6,6 +6,7 @@ use super::args::{LayerList, parse_unit};
 use clap::Args;
 use ginn::analysis::{Analysis, Analyzer, Measures, Thresholds};
 use ginn::geometry::{Geometry, Rect, boundary_velocity};
+use ginn::layer_space::Axes;
 use ginn::nn::NeuronId;
 use ginn::overlays::{Context, Overlays, Shapes, TargetShapes};
 use ginn::render::frame::{FrameStyle, Overlay, SurfaceKind, View, render};
@@ -55,6 +56,46 @@ pub struct LookArgs {
     /// Multiplies the surfaces' heights.
     #[arg(long, default_value_t = 1.0)]
     pub height_scale: f32,
+    /// Layer space: the layer whose space is shown, 0 (the input) to L + 1 (the logits);
+    /// default the last hidden layer.
+    #[arg(long)]
+    pub layer: Option<usize>,
+    /// Layer space: the 3D axes, `units:1,4,7` (three of the layer's units), `principal`
+    /// (its directions of greatest variance over the square) or `decision` (the decision
+    /// direction up; the last hidden layer's default).
+    #[arg(long, value_parser = parse_projection)]
+    pub projection: Option<Axes>,
+}
+
+/// `--projection units:1,4,7|principal|decision`.
+fn parse_projection(s: &str) -> Result<Axes, String> {
+    match s {
+        "principal" => Ok(Axes::Principal),
+        "decision" => Ok(Axes::Decision),
+        _ => {
+            let bad = || {
+                format!(
+                    "--projection takes units:A,B,C (three units, from 1), principal or decision; got `{s}`"
+                )
+            };
+            let list = s.strip_prefix("units:").ok_or_else(bad)?;
+            let u: Vec<usize> = list
+                .split(',')
+                .map(|v| {
+                    v.trim()
+                        .parse::<usize>()
+                        .ok()
+                        .filter(|&v| v >= 1)
+                        .map(|v| v - 1)
+                })
+                .collect::<Option<_>>()
+                .ok_or_else(bad)?;
+            match u[..] {
+                [a, b, c] => Ok(Axes::Units([a, b, c])),
+                _ => Err(bad()),
+            }
+        }
+    }
 }
 
 /// `--overlay`: the numbers, and the phenomena overlays.
@@ -137,6 +178,8 @@ impl LookArgs {
 /// for overlays that need the run's history (captured corners, indecisive units), its
 /// analysis up to the last frame.
 pub struct Extras {
+    /// Layer space: the layer and the axes (`--view layer-space`).
+    pub layer_space: Option<(usize, Axes)>,
     pub look: OverlayArg,
     pub velocity: Option<NeuronId>,
     pub target: Option<TargetShapes>,
@@ -163,7 +206,28 @@ impl Extras {
             }
             _ => None,
         };
+        let hidden = run.settings.widths.len();
+        let layer_space = (look.view == View::LayerSpace)
+            .then(|| -> anyhow::Result<(usize, Axes)> {
+                let layer = look.layer.unwrap_or(hidden);
+                anyhow::ensure!(
+                    layer <= hidden + 1,
+                    "--layer {layer}: the network has layers 0 (the input) to {} (the logits)",
+                    hidden + 1
+                );
+                let axes = look.projection.clone().unwrap_or(if layer == hidden {
+                    Axes::Decision
+                } else {
+                    Axes::Principal
+                });
+                Ok((layer, axes))
+            })
+            .transpose()?;
+        if layer_space.is_none() && (look.layer.is_some() || look.projection.is_some()) {
+            anyhow::bail!("--layer and --projection are for --view layer-space");
+        }
         Ok(Self {
+            layer_space,
             look: arg,
             velocity: look.unit(run)?.filter(|_| look.velocity),
             target: run
@@ -245,8 +309,59 @@ pub fn frame_of(
 ) -> anyhow::Result<tiny_skia::Pixmap> {
     let net = run.view_network(&run.snapshots[i]);
     let geom = complete_geometry(run, i, &net)?;
+    if let Some((layer, axes)) = &extras.layer_space {
+        let marks = layer_space_marks(run, i, &net, &geom, *layer, axes, style)?;
+        return Ok(ginn::render::layer_space::to_pixmap(
+            &marks,
+            &sheet_style(style, vec![]),
+        ));
+    }
     let overlay = extras.overlay(run, i, &geom, &net);
     Ok(render(&geom, &net, style, &overlay))
+}
+
+/// The layer-space picture's style from a frame's.
+pub fn sheet_style(
+    style: &FrameStyle,
+    caption: Vec<String>,
+) -> ginn::render::layer_space::SheetStyle {
+    ginn::render::layer_space::SheetStyle {
+        width: style.width,
+        height: style.height,
+        yaw: style.yaw - 10.0,
+        line_width: style.line_width,
+        caption,
+        ..Default::default()
+    }
+}
+
+/// Snapshot `i` of a run seen in layer `layer`'s space.
+pub fn layer_space_marks(
+    run: &Run,
+    i: usize,
+    net: &ginn::nn::Network,
+    geom: &Geometry,
+    layer: usize,
+    axes: &Axes,
+    style: &FrameStyle,
+) -> anyhow::Result<Vec<ginn::render::layer_space::Mark>> {
+    let sheet = ginn::layer_space::sheet(net, geom, layer);
+    let frame = ginn::layer_space::frame(net, geom, &sheet, axes).map_err(anyhow::Error::msg)?;
+    let placed = ginn::render::layer_space::place(&sheet, &frame);
+    let what = match axes {
+        Axes::Units(u) => format!("units {}, {}, {}", u[0] + 1, u[1] + 1, u[2] + 1),
+        Axes::Principal => "principal axes".into(),
+        Axes::Decision => "decision axes".into(),
+    };
+    let caption = vec![format!(
+        "layer {layer} · iteration {} · {what}",
+        run.snapshots[i].iteration
+    )];
+    Ok(ginn::render::layer_space::marks(
+        &sheet,
+        &placed,
+        &sheet_style(style, caption),
+    ))
 }
 
 /// The whole partition of snapshot `i`, or an error naming the snapshot and the limit.

@@ -34,6 +34,10 @@ pub struct RenderCmd {
     /// 3D view: degrees the square turns per frame (0 = fixed camera).
     #[arg(long, default_value_t = 0.0)]
     orbit: f32,
+    /// Layer space: instead of the run, one snapshot (--to, else the last) flown through
+    /// the layers, the square folded layer by layer (--fps frames from each to the next).
+    #[arg(long)]
+    morph: bool,
     #[command(flatten)]
     look: LookArgs,
     /// Print one JSON object with the timing.
@@ -75,6 +79,14 @@ impl RenderCmd {
         let (w, h) = self.size;
         let base = self.look.style(w, h, &run)?;
         let extras = Extras::for_run(&run, &self.look, &picked)?;
+        if self.morph {
+            anyhow::ensure!(
+                extras.layer_space.is_some(),
+                "--morph flies through the layers' spaces: add --view layer-space"
+            );
+            let last = *picked.last().expect("checked above");
+            return self.morph(&run, last, &base);
+        }
         let mut writer = MovieWriter::create(&self.out, w, h, self.fps)?;
         let bar = ProgressBar::new(picked.len() as u64).with_style(
             ProgressStyle::with_template(
@@ -126,6 +138,63 @@ impl RenderCmd {
                 rayon::current_num_threads()
             );
         }
+        Ok(())
+    }
+
+    /// The square folded layer by layer at snapshot `i`: each input point moves straight
+    /// from its image at one layer to the next (all layers share the partition's points).
+    fn morph(&self, run: &ginn::run::Run, i: usize, style: &FrameStyle) -> anyhow::Result<()> {
+        use ginn::layer_space::{Axes, frame, sheet};
+        use ginn::render::layer_space::{between, marks, place, to_pixmap};
+        let net = run.view_network(&run.snapshots[i]);
+        let geom = super::look::complete_geometry(run, i, &net)?;
+        let hidden = run.settings.widths.len();
+        let mut placed = Vec::new();
+        let mut sheets = Vec::new();
+        for l in 0..=hidden {
+            let axes = if l == hidden {
+                Axes::Decision
+            } else {
+                Axes::Principal
+            };
+            let s = sheet(&net, &geom, l);
+            let f = frame(&net, &geom, &s, &axes).map_err(anyhow::Error::msg)?;
+            placed.push(place(&s, &f));
+            sheets.push(s);
+        }
+        let steps = self.fps.max(2) as usize;
+        let (w, h) = self.size;
+        let mut writer = MovieWriter::create(&self.out, w, h, self.fps)?;
+        let iteration = run.snapshots[i].iteration;
+        let mut frames = 0;
+        for l in 0..hidden {
+            for k in 0..steps {
+                let t = k as f64 / steps as f64;
+                // Eased, so each layer's sheet is held a moment.
+                let e = t * t * (3.0 - 2.0 * t);
+                let now = between(&placed[l], &placed[l + 1], e);
+                let caption = vec![format!("layer {l} to {} · iteration {iteration}", l + 1)];
+                let style = super::look::sheet_style(style, caption);
+                // The boundaries of the layer being reached.
+                let m = marks(&sheets[l + 1], &now, &style);
+                writer.push(rgba(&to_pixmap(&m, &style)), w, h)?;
+                frames += 1;
+            }
+        }
+        let caption = vec![format!(
+            "layer {hidden} · iteration {iteration} · decision axes"
+        )];
+        let style = super::look::sheet_style(style, caption);
+        let last = to_pixmap(&marks(&sheets[hidden], &placed[hidden], &style), &style);
+        for _ in 0..steps {
+            writer.push(rgba(&last), w, h)?;
+            frames += 1;
+        }
+        let out = writer.finish()?;
+        println!(
+            "wrote {}: {frames} frames, the square folded through {hidden} layers at iteration {iteration}",
+            out.display()
+        );
         Ok(())
     }
 }

@@ -97,6 +97,11 @@ impl ViewCmd {
     pub fn run(self) -> anyhow::Result<()> {
         use ginn::run::session::Session;
         use ginn::viewer::ViewerOptions;
+        if self.view == ginn::render::frame::View::LayerSpace {
+            anyhow::bail!(
+                "layer space is not in the viewer yet: `ginn figure RUN --view layer-space` and `ginn render RUN --view layer-space [--morph]` draw it"
+            );
+        }
         let recovered = if self.recover {
             Some(
                 ginn::run::autosave::newest(&ginn::run::autosave::dir())

@@ -24,7 +24,7 @@ pub fn render(geom: &Geometry, net: &Network, style: &FrameStyle, overlay: &Over
     let mut pm = Pixmap::new(style.width, style.height).expect("frame size checked by the caller");
     let layers = geom.layers.len();
     pm.fill(match style.view {
-        View::TwoD => Color::WHITE,
+        View::TwoD | View::LayerSpace => Color::WHITE,
         View::ThreeD => Color::from_rgba8(250, 250, 252, 255),
     });
     let proj = projection(style, layers, geom.rect);

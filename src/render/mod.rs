@@ -2,6 +2,7 @@
 //! boundary, as raster frames (tiny-skia, anti-aliased), SVG figures, and movies.
 
 pub mod frame;
+pub mod layer_space;
 pub mod movie;
 mod phenomena;
 pub mod style;

@@ -35,6 +35,10 @@ pub enum View {
     TwoD,
     #[value(name = "3d")]
     ThreeD,
+    /// The square as a layer sees it, folded in the layer's space (`ginn figure` and
+    /// `ginn render`; see `crate::layer_space`).
+    #[value(name = "layer-space")]
+    LayerSpace,
 }
 
 /// How a frame looks.
@@ -157,7 +161,7 @@ pub(super) fn projection(
     );
     let (ox, oy) = (-rect.x0 as f32 * sx, -rect.y0 as f32 * sy);
     let unit_to_px = match style.view {
-        View::TwoD => {
+        View::TwoD | View::LayerSpace => {
             let s = w.min(h);
             ([s, 0.0, 0.0, s, (w - s) / 2.0, (h - s) / 2.0], 0.0)
         }

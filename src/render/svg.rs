@@ -308,7 +308,7 @@ fn path_data(lines: &[Vec<[f64; 2]>], to_px: impl Fn([f64; 2]) -> (f64, f64)) ->
     d.trim_end().to_string()
 }
 
-fn escape(s: &str) -> String {
+pub(super) fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

@@ -4,6 +4,7 @@ mod cli;
 mod common;
 mod domain;
 mod fixture;
+mod layer_space;
 #[cfg(feature = "viewer")]
 mod panels;
 #[cfg(feature = "viewer")]

@@ -502,10 +502,17 @@ fn status(ui: &mut egui::Ui, sessions: &Sessions, shown: &Shown, computing: bool
     let s = sessions.active();
     let (_, iteration) = s.shown();
     ui.label(format!("run: {}", s.name));
-    ui.label(format!(
-        "iteration {iteration} of {}",
-        s.settings.iterations
-    ));
+    // A run with a plan counts towards its end; a recording (an import, a followed run)
+    // has only its snapshots: "iteration 0 of 1" said nothing true.
+    ui.label(if s.can_train() {
+        format!("iteration {iteration} of {}", s.settings.iterations)
+    } else {
+        format!(
+            "iteration {iteration} · snapshot {} of {}",
+            s.shown_index() + 1,
+            s.snapshots.len()
+        )
+    });
     // A snapshot just recorded is evaluated off the frame: until it is in, the last
     // evaluated one's figures stand (no flicker between figures and dots).
     let evaluated = (0..=s.shown_index()).rev().find(|&i| s.is_evaluated(i));
