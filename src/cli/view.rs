@@ -24,9 +24,12 @@ pub struct ViewCmd {
     thresholds: super::args::ThresholdArgs,
     #[command(flatten)]
     domain: super::args::DomainArgs,
-    /// Start in the 3D layer-plane view or the report's 2D overlay.
+    /// Start in the 3D layer-plane view, the report's 2D overlay, or layer space.
     #[arg(long, value_enum, default_value = "3d")]
     view: ginn::render::frame::View,
+    /// Layer space: the layer shown at start, 0 (the input) to L (the last hidden layer).
+    #[arg(long)]
+    layer: Option<usize>,
     /// Training iterations per frame (within a frame-time budget).
     #[arg(long, default_value_t = 200)]
     iterations_per_frame: u64,
@@ -97,11 +100,6 @@ impl ViewCmd {
     pub fn run(self) -> anyhow::Result<()> {
         use ginn::run::session::Session;
         use ginn::viewer::ViewerOptions;
-        if self.view == ginn::render::frame::View::LayerSpace {
-            anyhow::bail!(
-                "layer space is not in the viewer yet: `ginn figure RUN --view layer-space` and `ginn render RUN --view layer-space [--morph]` draw it"
-            );
-        }
         let recovered = if self.recover {
             Some(
                 ginn::run::autosave::newest(&ginn::run::autosave::dir())
@@ -188,6 +186,7 @@ impl ViewCmd {
             surface: self.surface,
             thresholds: self.thresholds.thresholds()?,
             follow,
+            layer: self.layer,
         };
         ginn::viewer::run(session, options)
     }
@@ -254,6 +253,7 @@ impl ViewCmd {
             &self.follow,
             &self.train,
             self.view,
+            self.layer,
             self.frames,
             &self.screenshot,
             self.size,

@@ -41,6 +41,17 @@ pub enum View {
     LayerSpace,
 }
 
+impl View {
+    /// Into layer space, or back to 3D from it (the viewer's L key).
+    pub fn layer_space_toggled(self) -> Self {
+        if self == View::LayerSpace {
+            View::ThreeD
+        } else {
+            View::LayerSpace
+        }
+    }
+}
+
 /// How a frame looks.
 #[derive(Clone, Debug)]
 pub struct FrameStyle {

@@ -9,6 +9,7 @@ pub mod boundaries;
 pub mod camera;
 pub mod capture;
 pub mod follow;
+pub mod layer_space;
 pub mod overlays;
 pub mod phenomena;
 pub mod picking;
@@ -47,6 +48,8 @@ pub struct ViewerOptions {
     pub thresholds: crate::analysis::Thresholds,
     /// A folder of PyTorch checkpoints followed live (`--follow`).
     pub follow: Option<crate::pytorch::follow::Follow>,
+    /// Layer space: the layer shown at start (`--layer`).
+    pub layer: Option<usize>,
 }
 
 /// 3D layer planes, or the report's top-down overlay (the renderer's view enum).
@@ -165,7 +168,11 @@ pub fn run(session: Session, mut options: ViewerOptions) -> anyhow::Result<()> {
         },
         ..default()
     });
-    app.insert_resource(state::ViewState::new(options.view));
+    let mut view = state::ViewState::new(options.view);
+    if let Some(l) = options.layer {
+        view.layer_space.layer = l as f32;
+    }
+    app.insert_resource(view);
     app.insert_resource(state::AnalysisThresholds(options.thresholds.clone()));
     app.insert_resource(state::Selection {
         neuron: options.select,
@@ -184,6 +191,7 @@ pub fn run(session: Session, mut options: ViewerOptions) -> anyhow::Result<()> {
         scene::plugin,
         overlays::plugin,
         surfaces::plugin,
+        layer_space::plugin,
         camera::plugin,
         ui::plugin,
         capture::plugin,

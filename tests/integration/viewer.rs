@@ -1061,3 +1061,78 @@ fn recording_counts_frames_in_the_window_title() {
     app.update();
     assert_eq!(title(&mut app), "ginn — another");
 }
+
+#[test]
+fn layer_space_shows_the_folded_square_on_its_own_render_layer_and_follows_training() {
+    use bevy::camera::visibility::RenderLayers;
+    use ginn::viewer::View;
+    use ginn::viewer::layer_space::SheetMark;
+    use ginn::viewer::state::{MainCamera, ViewState};
+    let mut app = app(100);
+    app.init_asset::<Mesh>();
+    app.init_asset::<StandardMaterial>();
+    app.init_asset::<Image>();
+    app.add_plugins(ginn::viewer::layer_space::plugin);
+    app.insert_resource(ViewState::new(View::LayerSpace));
+    let camera = app.world_mut().spawn(MainCamera).id();
+    app.update();
+    app.update();
+    let facets = |app: &mut App| -> Vec<usize> {
+        let world = app.world_mut();
+        let mut q = world.query_filtered::<&Mesh3d, With<SheetMark>>();
+        let handles: Vec<Handle<Mesh>> = q.iter(world).map(|m| m.0.clone()).collect();
+        let meshes = world.resource::<Assets<Mesh>>();
+        handles
+            .iter()
+            .map(|h| meshes.get(h).unwrap().count_vertices() / 3)
+            .collect()
+    };
+    // The sheet: one triangle fan per region of the shown geometry; and the decision plane
+    // (auto axes at the last hidden layer are decision axes).
+    let geom = geometry(&app);
+    let triangles: usize = geom
+        .regions()
+        .iter()
+        .map(|r| geom.vertex_ids(r).len() - 2)
+        .sum();
+    let mut got = facets(&mut app);
+    got.sort();
+    assert_eq!(got.len(), 2, "the sheet and the decision plane: {got:?}");
+    assert_eq!(*got.last().unwrap(), triangles);
+    assert_eq!(
+        app.world().get::<RenderLayers>(camera),
+        Some(&RenderLayers::layer(1)),
+        "the camera sees the layer-space entities"
+    );
+    // Training goes on: the sheet follows the new geometry.
+    let before = geometry(&app).regions().len();
+    for _ in 0..5 {
+        app.update();
+    }
+    let after = geometry(&app);
+    let t: usize = after
+        .regions()
+        .iter()
+        .map(|r| after.vertex_ids(r).len() - 2)
+        .sum();
+    assert!(
+        facets(&mut app).contains(&t),
+        "rebuilt for the new geometry ({before} → {} regions)",
+        after.regions().len()
+    );
+    // Between layers (a morph) there is no decision plane; back in 3D the sheet is gone.
+    app.world_mut()
+        .resource_mut::<ViewState>()
+        .layer_space
+        .layer = 0.5;
+    app.update();
+    assert_eq!(facets(&mut app).len(), 1);
+    app.world_mut().resource_mut::<ViewState>().mode = View::ThreeD;
+    app.update();
+    app.update();
+    assert!(facets(&mut app).is_empty());
+    assert_eq!(
+        app.world().get::<RenderLayers>(camera),
+        Some(&RenderLayers::layer(0))
+    );
+}

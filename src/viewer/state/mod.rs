@@ -374,6 +374,26 @@ pub struct Shown {
     pub generation: u64,
 }
 
+/// The layer-space view's choices: the layer shown (fractional between two layers: the
+/// morph from one to the next) and the 3D axes (`None`: decision axes at the last hidden
+/// layer, principal axes elsewhere). Part of [`ViewState`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct LayerSpaceView {
+    /// 0 = the input, 1…L the hidden layers; clamped to the shown network's depth.
+    pub layer: f32,
+    pub axes: Option<crate::layer_space::Axes>,
+}
+
+impl Default for LayerSpaceView {
+    fn default() -> Self {
+        // The last hidden layer, whatever the depth.
+        Self {
+            layer: f32::MAX,
+            axes: None,
+        }
+    }
+}
+
 /// The part of the input square being looked at: the whole square, or less when zoomed
 /// in 2D. The camera sets it; the geometry is computed over it.
 #[derive(Resource, Clone, Copy, Debug, PartialEq)]
@@ -487,6 +507,8 @@ pub struct ViewState {
     /// 2D: centre of the view (world XZ) and visible height in world units.
     pub centre_2d: Vec2,
     pub height_2d: f32,
+    /// The layer-space view's layer and axes.
+    pub layer_space: LayerSpaceView,
 }
 
 impl ViewState {
@@ -507,16 +529,18 @@ impl ViewState {
             focus: Vec3::new(0.0, 1.2 * LAYER_SPACING, 0.0),
             centre_2d: Vec2::ZERO,
             height_2d: WORLD_SIZE * 1.05,
+            layer_space: LayerSpaceView::default(),
         }
     }
 
-    /// Back to the starting view, keeping the mode.
+    /// Back to the starting view, keeping the mode and the layer-space choices.
     pub fn reset(&mut self) {
-        let mode = self.mode;
-        let blend = self.blend;
+        let (mode, blend) = (self.mode, self.blend);
+        let layer_space = std::mem::take(&mut self.layer_space);
         *self = Self::default_3d();
         self.mode = mode;
         self.blend = blend;
+        self.layer_space = layer_space;
     }
 
     pub fn toggle(&mut self) {

@@ -20,6 +20,10 @@ pub const KEYS: &[(&str, &str)] = &[
         "Tab",
         "switch between the 3D layer planes and the 2D overlay",
     ),
+    (
+        "L",
+        "layer space: the square as a layer sees it, folded (again: back to 3D)",
+    ),
     ("Home", "reset the view"),
     ("Esc", "leave a text field (keys go to the app again)"),
     ("H or ?", "this help"),

@@ -104,6 +104,7 @@ pub fn playback_keys(
     area: Res<UiArea>,
     mut sessions: ResMut<Sessions>,
     mut panels: ResMut<Panels>,
+    mut view: ResMut<ViewState>,
 ) {
     let presses: Vec<KeyCode> = keys
         .read()
@@ -123,6 +124,7 @@ pub fn playback_keys(
             KeyCode::Equal | KeyCode::NumpadAdd => s.faster(),
             KeyCode::Minus | KeyCode::NumpadSubtract => s.slower(),
             KeyCode::KeyH | KeyCode::Slash => panels.help = !panels.help,
+            KeyCode::KeyL => view.mode = view.mode.layer_space_toggled(),
             _ => {}
         }
     }

@@ -74,6 +74,8 @@ impl Playback {
             let mut mode = view.mode;
             ui.selectable_value(&mut mode, View::ThreeD, "3D");
             ui.selectable_value(&mut mode, View::TwoD, "2D");
+            ui.selectable_value(&mut mode, View::LayerSpace, "layer space")
+                .on_hover_text("the square as a layer sees it, folded (L)");
             if mode != view.mode {
                 view.mode = mode;
             }
@@ -81,5 +83,40 @@ impl Playback {
                 view.reset();
             }
         });
+        if view.mode == View::LayerSpace {
+            layer_space_controls(ui, s, view);
+        }
     }
+}
+
+/// The layer (a slider that morphs between layers) and the axes of the layer-space view.
+fn layer_space_controls(ui: &mut egui::Ui, s: &Session, view: &mut ViewState) {
+    use crate::layer_space::Axes;
+    let hidden = s.settings.widths.len();
+    let choice = &mut view.layer_space;
+    let mut layer = super::super::layer_space::shown_layer(choice, hidden);
+    ui.add(
+        egui::Slider::new(&mut layer, 0.0..=hidden as f32)
+            .step_by(0.0)
+            .text("layer"),
+    )
+    .on_hover_text(
+        "0 is the input square; between two layers the square morphs from one to the next",
+    );
+    if layer != super::super::layer_space::shown_layer(choice, hidden) {
+        choice.layer = layer;
+    }
+    ui.horizontal(|ui| {
+        ui.label("axes");
+        let mut axes = choice.axes.clone();
+        ui.selectable_value(&mut axes, None, "auto")
+            .on_hover_text("decision axes at the last hidden layer, principal elsewhere");
+        ui.selectable_value(&mut axes, Some(Axes::Principal), "principal");
+        ui.selectable_value(&mut axes, Some(Axes::Decision), "decision")
+            .on_hover_text("the last hidden layer: the decision direction up, its plane where the logits are equal");
+        ui.selectable_value(&mut axes, Some(Axes::Units([0, 1, 2])), "units 1-3");
+        if axes != choice.axes {
+            choice.axes = axes;
+        }
+    });
 }

@@ -1,0 +1,228 @@
+//! The layer-space view (`View::LayerSpace`): the input square as a layer sees it, folded
+//! in the layer's space ([`crate::layer_space`]), rebuilt as the network trains. The sheet,
+//! its grid and boundaries and the decision plane live on render layer 1; the main camera
+//! sees layer 1 in this view and layer 0 (planes, lines, surfaces) in the others, so
+//! neither view's systems need to know about the other.
+
+use super::state::{LayerSpaceView, MainCamera, Shown, ViewState};
+use super::{View, ViewerSet};
+use crate::layer_space::{Axes, frame, sheet};
+use crate::render::layer_color;
+use crate::render::layer_space::{Placed, between, place};
+use bevy::asset::RenderAssetUsages;
+use bevy::camera::visibility::RenderLayers;
+use bevy::mesh::PrimitiveTopology;
+use bevy::prelude::*;
+
+/// Partitions with more regions than this are not folded on the frame (a wide net's sheet
+/// takes longer than a frame); the status says so.
+pub const MAX_REGIONS: usize = 30_000;
+
+const LAYER: usize = 1;
+
+pub fn plugin(app: &mut App) {
+    app.add_systems(
+        Update,
+        (switch_render_layers, rebuild_sheet).in_set(ViewerSet::Meshes),
+    );
+}
+
+/// An entity of the layer-space view.
+#[derive(Component)]
+pub struct SheetMark;
+
+/// The main camera sees the layer-space view's entities, or everything else.
+fn switch_render_layers(
+    view: Res<ViewState>,
+    mut camera: Query<(Entity, Option<&RenderLayers>), With<MainCamera>>,
+    mut commands: Commands,
+) {
+    let want = RenderLayers::layer(if view.mode == View::LayerSpace {
+        LAYER
+    } else {
+        0
+    });
+    for (e, has) in &mut camera {
+        if has != Some(&want) {
+            commands.entity(e).insert(want.clone());
+        }
+    }
+}
+
+/// The layer shown: the slider's value clamped to the network (`f32::MAX`: the last hidden).
+pub fn shown_layer(choice: &LayerSpaceView, hidden: usize) -> f32 {
+    choice.layer.clamp(0.0, hidden as f32)
+}
+
+/// The axes at integer layer `l`.
+pub fn axes_at(choice: &LayerSpaceView, l: usize, hidden: usize) -> Axes {
+    match &choice.axes {
+        Some(Axes::Decision) if l != hidden => Axes::Principal,
+        Some(a) => a.clone(),
+        None if l == hidden => Axes::Decision,
+        None => Axes::Principal,
+    }
+}
+
+/// World position of a placed point: the cube [−1, 1]³ (z up) over the ground's square.
+fn to_world(p: [f64; 3]) -> Vec3 {
+    Vec3::new(
+        p[0] as f32 * 2.0,
+        1.3 + p[2] as f32 * 1.2,
+        -p[1] as f32 * 2.0,
+    )
+}
+
+/// Rebuilds the sheet when the network, the layer or the axes change, in layer-space view.
+fn rebuild_sheet(
+    mut commands: Commands,
+    view: Res<ViewState>,
+    shown: Res<Shown>,
+    existing: Query<Entity, With<SheetMark>>,
+    mut assets: super::state::OverlayAssets,
+    mut last: Local<Option<(u64, u32, Option<Axes>)>>,
+) {
+    if view.mode != View::LayerSpace {
+        if last.take().is_some() {
+            for e in &existing {
+                commands.entity(e).despawn();
+            }
+        }
+        return;
+    }
+    let (Some(net), Some(geom)) = (&shown.network, &shown.geometry) else {
+        return;
+    };
+    let choice = &view.layer_space;
+    let hidden = net.arch.hidden().len();
+    let at = shown_layer(choice, hidden);
+    let key = (shown.generation, at.to_bits(), choice.axes.clone());
+    if last.as_ref() == Some(&key) {
+        return;
+    }
+    *last = Some(key);
+    for e in &existing {
+        commands.entity(e).despawn();
+    }
+    if geom.regions().len() > MAX_REGIONS || geom.truncated.is_some() {
+        return;
+    }
+    let (lo, hi) = (at.floor() as usize, at.ceil() as usize);
+    let placed_at = |l: usize| -> Option<(crate::layer_space::Sheet, Placed)> {
+        let s = sheet(net, geom, l);
+        let f = frame(net, geom, &s, &axes_at(choice, l, hidden)).ok()?;
+        let p = place(&s, &f);
+        Some((s, p))
+    };
+    let Some((s_lo, p_lo)) = placed_at(lo) else {
+        return;
+    };
+    let (s, placed) = if hi == lo {
+        (s_lo, p_lo)
+    } else {
+        let Some((s_hi, p_hi)) = placed_at(hi) else {
+            return;
+        };
+        (s_hi, between(&p_lo, &p_hi, (at - lo as f32) as f64))
+    };
+    let super::state::OverlayAssets {
+        gizmos,
+        meshes,
+        materials,
+        ..
+    } = &mut assets;
+    // The facets, flat-shaded so a fold shows as a change of shade.
+    let light = Vec3::new(0.4, 1.0, 0.3).normalize();
+    let (mut positions, mut colors, mut normals) = (Vec::new(), Vec::new(), Vec::new());
+    for (i, poly) in s.polygons.iter().enumerate() {
+        let g = s.probability[i] as f32;
+        for k in 1..poly.len().saturating_sub(1) {
+            let p = [poly[0], poly[k], poly[k + 1]].map(|v| to_world(placed.vertices[v as usize]));
+            let n = (p[1] - p[0]).cross(p[2] - p[0]).normalize_or_zero();
+            let lit = 0.72 + 0.28 * n.dot(light).abs();
+            let c = Color::srgb(0.16 + 0.8 * g, 0.18 + 0.78 * g, 0.24 + 0.74 * g).to_linear();
+            let c = [c.red * lit, c.green * lit, c.blue * lit, 1.0];
+            for q in p {
+                positions.push(q.to_array());
+                colors.push(c);
+                normals.push(n.to_array());
+            }
+        }
+    }
+    let mesh = Mesh::new(
+        PrimitiveTopology::TriangleList,
+        RenderAssetUsages::default(),
+    )
+    .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, positions)
+    .with_inserted_attribute(Mesh::ATTRIBUTE_NORMAL, normals)
+    .with_inserted_attribute(Mesh::ATTRIBUTE_COLOR, colors);
+    let material = |alpha: f32| StandardMaterial {
+        base_color: Color::srgba(1.0, 1.0, 1.0, alpha),
+        alpha_mode: if alpha < 1.0 {
+            AlphaMode::Blend
+        } else {
+            AlphaMode::Opaque
+        },
+        unlit: true,
+        cull_mode: None,
+        double_sided: true,
+        ..default()
+    };
+    commands.spawn((
+        Name::new("layer space: sheet"),
+        SheetMark,
+        RenderLayers::layer(LAYER),
+        Mesh3d(meshes.add(mesh)),
+        MeshMaterial3d(materials.add(material(1.0))),
+    ));
+    // The decision plane, translucent.
+    if let Some(h) = placed.plane {
+        let y = to_world([0.0, 0.0, h]).y;
+        commands.spawn((
+            Name::new("layer space: decision plane"),
+            SheetMark,
+            RenderLayers::layer(LAYER),
+            Mesh3d(meshes.add(Plane3d::default().mesh().size(4.4, 4.4))),
+            MeshMaterial3d(materials.add(StandardMaterial {
+                base_color: Color::srgba(1.0, 0.75, 0.0, 0.25),
+                ..material(0.25)
+            })),
+            Transform::from_xyz(0.0, y, 0.0),
+        ));
+    }
+    // The grid and the boundaries of the layers up to this one.
+    let mut g = GizmoAsset::new();
+    for line in &placed.grid {
+        for w in line.windows(2) {
+            g.line(
+                to_world(w[0]),
+                to_world(w[1]),
+                Color::srgba(0.1, 0.1, 0.15, 0.45),
+            );
+        }
+    }
+    for (n, edges) in &s.boundaries {
+        let [r, gr, b] = layer_color(n.layer);
+        let c = Color::srgb_u8(r, gr, b);
+        for e in edges {
+            g.line(
+                to_world(placed.vertices[e[0] as usize]),
+                to_world(placed.vertices[e[1] as usize]),
+                c,
+            );
+        }
+    }
+    commands.spawn((
+        Name::new("layer space: lines"),
+        SheetMark,
+        RenderLayers::layer(LAYER),
+        Gizmo {
+            handle: gizmos.add(g),
+            line_config: GizmoLineConfig {
+                width: 2.0,
+                ..default()
+            },
+            depth_bias: -0.002,
+        },
+    ));
+}
