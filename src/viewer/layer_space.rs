@@ -14,13 +14,14 @@ use bevy::camera::visibility::RenderLayers;
 use bevy::mesh::PrimitiveTopology;
 use bevy::prelude::*;
 
-/// Partitions with more regions than this are not folded on the frame (a wide net's sheet
-/// takes longer than a frame); the status says so.
-pub const MAX_REGIONS: usize = 30_000;
+/// Partitions with more regions than this are folded on a background task (a wide net's
+/// sheet takes longer than a frame), the status saying "computing…" meanwhile.
+pub const ON_FRAME_REGIONS: usize = 4_000;
 
 const LAYER: usize = 1;
 
 pub fn plugin(app: &mut App) {
+    app.init_resource::<SheetJob>();
     app.add_systems(
         Update,
         (switch_render_layers, rebuild_sheet).in_set(ViewerSet::Meshes),
@@ -30,6 +31,27 @@ pub fn plugin(app: &mut App) {
 /// An entity of the layer-space view.
 #[derive(Component)]
 pub struct SheetMark;
+
+/// What a sheet is built for: the geometry's generation, the layer, the axes, the colouring.
+type SheetKey = (u64, u32, Option<Axes>, bool);
+
+/// A sheet and its placement, ready to draw.
+pub struct BuiltSheet {
+    sheet: crate::layer_space::Sheet,
+    placed: Placed,
+}
+
+/// The sheet being folded off the frame, for a wide net.
+#[derive(Resource, Default)]
+pub struct SheetJob {
+    task: Option<(SheetKey, bevy::tasks::Task<Option<BuiltSheet>>)>,
+}
+
+impl SheetJob {
+    pub fn computing(&self) -> bool {
+        self.task.is_some()
+    }
+}
 
 /// The main camera sees the layer-space view's entities, or everything else.
 fn switch_render_layers(
@@ -73,16 +95,63 @@ fn to_world(p: [f64; 3]) -> Vec3 {
     )
 }
 
-/// Rebuilds the sheet when the network, the layer or the axes change, in layer-space view.
+/// The sheet at (fractional) layer `at`: one layer's, or the way between two.
+fn build(
+    net: &crate::nn::Network,
+    geom: &crate::geometry::Geometry,
+    choice: &LayerSpaceView,
+    at: f32,
+) -> Option<BuiltSheet> {
+    let hidden = net.arch.hidden().len();
+    let (lo, hi) = (at.floor() as usize, at.ceil() as usize);
+    let placed_at = |l: usize| -> Option<(crate::layer_space::Sheet, Placed)> {
+        let s = sheet(net, geom, l);
+        let f = frame(net, geom, &s, &axes_at(choice, l, hidden)).ok()?;
+        let p = place(&s, &f);
+        Some((s, p))
+    };
+    let (s_lo, p_lo) = placed_at(lo)?;
+    if hi == lo {
+        return Some(BuiltSheet {
+            sheet: s_lo,
+            placed: p_lo,
+        });
+    }
+    let (s_hi, p_hi) = placed_at(hi)?;
+    Some(BuiltSheet {
+        sheet: s_hi,
+        placed: between(&p_lo, &p_hi, (at - lo as f32) as f64),
+    })
+}
+
+/// What the sheet is drawn from.
+#[derive(bevy::ecs::system::SystemParam)]
+pub struct SheetInputs<'w> {
+    view: Res<'w, ViewState>,
+    shown: Res<'w, Shown>,
+    display: Res<'w, super::state::Display>,
+    sessions: Res<'w, super::state::Sessions>,
+    job: ResMut<'w, SheetJob>,
+}
+
+/// Rebuilds the sheet when the network, the layer, the axes or the colouring change, in
+/// layer-space view: on the frame for the report's net, off it for wide ones.
 fn rebuild_sheet(
     mut commands: Commands,
-    view: Res<ViewState>,
-    shown: Res<Shown>,
+    inputs: SheetInputs,
     existing: Query<Entity, With<SheetMark>>,
     mut assets: super::state::OverlayAssets,
-    mut last: Local<Option<(u64, u32, Option<Axes>)>>,
+    mut last: Local<Option<SheetKey>>,
 ) {
+    let SheetInputs {
+        view,
+        shown,
+        display,
+        sessions,
+        mut job,
+    } = inputs;
     if view.mode != View::LayerSpace {
+        job.task = None;
         if last.take().is_some() {
             for e in &existing {
                 commands.entity(e).despawn();
@@ -96,34 +165,63 @@ fn rebuild_sheet(
     let choice = &view.layer_space;
     let hidden = net.arch.hidden().len();
     let at = shown_layer(choice, hidden);
-    let key = (shown.generation, at.to_bits(), choice.axes.clone());
-    if last.as_ref() == Some(&key) {
-        return;
+    let key = (
+        shown.generation,
+        at.to_bits(),
+        choice.axes.clone(),
+        display.show_prediction,
+    );
+    // A sheet folded off the frame is drawn when it is done (then the newest is next).
+    let mut done = None;
+    if let Some((k, task)) = job.task.as_mut() {
+        let Some(built) = bevy::tasks::futures::check_ready(task) else {
+            return;
+        };
+        done = Some((k.clone(), built));
+        job.task = None;
     }
-    *last = Some(key);
+    let built = match done {
+        Some((k, built)) => {
+            *last = Some(k);
+            built
+        }
+        None => {
+            if last.as_ref() == Some(&key) || geom.truncated.is_some() {
+                return;
+            }
+            if geom.regions().len() > ON_FRAME_REGIONS {
+                let (net, geom, choice) = (net.clone(), geom.clone(), choice.clone());
+                let task = bevy::tasks::AsyncComputeTaskPool::get()
+                    .spawn(async move { build(&net, &geom, &choice, at) });
+                job.task = Some((key, task));
+                return;
+            }
+            *last = Some(key);
+            build(net, geom, choice, at)
+        }
+    };
     for e in &existing {
         commands.entity(e).despawn();
     }
-    if geom.regions().len() > MAX_REGIONS || geom.truncated.is_some() {
-        return;
-    }
-    let (lo, hi) = (at.floor() as usize, at.ceil() as usize);
-    let placed_at = |l: usize| -> Option<(crate::layer_space::Sheet, Placed)> {
-        let s = sheet(net, geom, l);
-        let f = frame(net, geom, &s, &axes_at(choice, l, hidden)).ok()?;
-        let p = place(&s, &f);
-        Some((s, p))
-    };
-    let Some((s_lo, p_lo)) = placed_at(lo) else {
+    let Some(BuiltSheet { sheet: s, placed }) = built else {
         return;
     };
-    let (s, placed) = if hi == lo {
-        (s_lo, p_lo)
-    } else {
-        let Some((s_hi, p_hi)) = placed_at(hi) else {
-            return;
-        };
-        (s_hi, between(&p_lo, &p_hi, (at - lo as f32) as f64))
+    // The ground's colouring: the prediction, or the target (an image's pixel at the
+    // region's centre; points and imported nets have a plain ground).
+    let target = sessions.active().target.image().cloned();
+    let shade_of = |i: usize| -> f32 {
+        if display.show_prediction {
+            return s.probability[i] as f32;
+        }
+        match &target {
+            Some(t) => {
+                let [x, y] = s.centres[i];
+                let (c, r) = ((x * t.width as f64) as u32, (y * t.height as f64) as u32);
+                let white = t.white[(r.min(t.height - 1) * t.width + c.min(t.width - 1)) as usize];
+                if white { 1.0 } else { 0.0 }
+            }
+            None => 0.8,
+        }
     };
     let super::state::OverlayAssets {
         gizmos,
@@ -135,7 +233,7 @@ fn rebuild_sheet(
     let light = Vec3::new(0.4, 1.0, 0.3).normalize();
     let (mut positions, mut colors, mut normals) = (Vec::new(), Vec::new(), Vec::new());
     for (i, poly) in s.polygons.iter().enumerate() {
-        let g = s.probability[i] as f32;
+        let g = shade_of(i);
         for k in 1..poly.len().saturating_sub(1) {
             let p = [poly[0], poly[k], poly[k + 1]].map(|v| to_world(placed.vertices[v as usize]));
             let n = (p[1] - p[0]).cross(p[2] - p[0]).normalize_or_zero();

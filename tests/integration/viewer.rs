@@ -135,10 +135,11 @@ fn a_wide_net_stays_interactive_from_the_first_frame() {
         s.snapshots.len() > 5,
         "the paper plan records early snapshots"
     );
-    // Generous for a loaded 2-core machine running other tests; evaluating one snapshot in
-    // the frame takes a second or more.
+    // Evaluating one snapshot in the frame takes a second or more; a frame under a second
+    // shows none was (generous: a loaded 2-core machine running other tests has shown
+    // 350 ms frames without any such work).
     assert!(
-        slowest < Duration::from_millis(300),
+        slowest < Duration::from_millis(1000),
         "slowest frame {slowest:?}"
     );
     // Space: the next frame trains no more.

@@ -104,7 +104,7 @@ pub fn playback_keys(
     area: Res<UiArea>,
     mut sessions: ResMut<Sessions>,
     mut panels: ResMut<Panels>,
-    mut view: ResMut<ViewState>,
+    mut view: Option<ResMut<ViewState>>,
 ) {
     let presses: Vec<KeyCode> = keys
         .read()
@@ -124,7 +124,11 @@ pub fn playback_keys(
             KeyCode::Equal | KeyCode::NumpadAdd => s.faster(),
             KeyCode::Minus | KeyCode::NumpadSubtract => s.slower(),
             KeyCode::KeyH | KeyCode::Slash => panels.help = !panels.help,
-            KeyCode::KeyL => view.mode = view.mode.layer_space_toggled(),
+            KeyCode::KeyL => {
+                if let Some(v) = view.as_mut() {
+                    v.mode = v.mode.layer_space_toggled();
+                }
+            }
             _ => {}
         }
     }
@@ -141,6 +145,7 @@ struct PanelState<'w> {
     area: ResMut<'w, UiArea>,
     shown: Res<'w, Shown>,
     job: Res<'w, GeometryJob>,
+    sheet_job: Option<Res<'w, super::layer_space::SheetJob>>,
     selection: ResMut<'w, Selection>,
     recorder: ResMut<'w, Recorder>,
     status: Res<'w, Status>,
@@ -198,7 +203,7 @@ fn show_panels(
             view: &mut st.view,
             panels: &mut st.panels,
             shown: &st.shown,
-            computing: st.job.computing(),
+            computing: st.job.computing() || st.sheet_job.as_ref().is_some_and(|j| j.computing()),
             selection: &mut selection,
             recorder: &mut st.recorder,
             status: st.status.at(now),
