@@ -254,18 +254,7 @@ fn rebuild_sheet(
     .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, positions)
     .with_inserted_attribute(Mesh::ATTRIBUTE_NORMAL, normals)
     .with_inserted_attribute(Mesh::ATTRIBUTE_COLOR, colors);
-    let material = |alpha: f32| StandardMaterial {
-        base_color: Color::srgba(1.0, 1.0, 1.0, alpha),
-        alpha_mode: if alpha < 1.0 {
-            AlphaMode::Blend
-        } else {
-            AlphaMode::Opaque
-        },
-        unlit: true,
-        cull_mode: None,
-        double_sided: true,
-        ..default()
-    };
+    let material = super::surfaces::unlit_material;
     commands.spawn((
         Name::new("layer space: sheet"),
         SheetMark,

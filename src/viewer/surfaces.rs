@@ -264,19 +264,25 @@ fn spawn_mesh(
         Name::new(format!("surface: {name}")),
         SurfaceMark(name),
         Mesh3d(meshes.add(mesh)),
-        MeshMaterial3d(materials.add(StandardMaterial {
-            base_color: Color::srgba(1.0, 1.0, 1.0, alpha),
-            alpha_mode: if alpha < 1.0 {
-                AlphaMode::Blend
-            } else {
-                AlphaMode::Opaque
-            },
-            unlit: true,
-            cull_mode: None,
-            double_sided: true,
-            ..default()
-        })),
+        MeshMaterial3d(materials.add(unlit_material(alpha))),
     ));
+}
+
+/// The material of the viewer's own meshes: unlit (their vertex colours carry the shading),
+/// seen from both sides, translucent below alpha 1.
+pub fn unlit_material(alpha: f32) -> StandardMaterial {
+    StandardMaterial {
+        base_color: Color::srgba(1.0, 1.0, 1.0, alpha),
+        alpha_mode: if alpha < 1.0 {
+            AlphaMode::Blend
+        } else {
+            AlphaMode::Opaque
+        },
+        unlit: true,
+        cull_mode: None,
+        double_sided: true,
+        ..default()
+    }
 }
 
 fn spawn_lines(
