@@ -20,25 +20,108 @@ pub const ON_FRAME_REGIONS: usize = 4_000;
 
 const LAYER: usize = 1;
 
+/// A click on the sheet selects the unit whose boundary passes within this distance of the
+/// clicked point's input point (in the view square).
+pub const PICK_DISTANCE: f64 = 0.02;
+
 pub fn plugin(app: &mut App) {
     app.init_resource::<SheetJob>();
+    app.init_resource::<SheetPick>();
+    app.init_resource::<SheetHover>();
     app.add_systems(
         Update,
-        (switch_render_layers, rebuild_sheet).in_set(ViewerSet::Meshes),
+        (switch_render_layers, rebuild_sheet, hover_sheet)
+            .chain()
+            .in_set(ViewerSet::Meshes),
     );
+}
+
+/// The drawn sheet's triangles in the world, each with its corners in the view square:
+/// the map from the square to the sheet is affine on each triangle, so a point of the
+/// sheet has one input point, by the same barycentric weights.
+#[derive(Resource, Default)]
+pub struct SheetPick {
+    triangles: Vec<([Vec3; 3], [[f64; 2]; 3])>,
+}
+
+/// The input point (view square) under the pointer on the sheet, if any.
+#[derive(Resource, Default, Clone, Copy, Debug, PartialEq)]
+pub struct SheetHover(pub Option<[f64; 2]>);
+
+impl SheetPick {
+    /// The drawn triangles: world corners, and their view-square points.
+    pub fn triangles(&self) -> &[([Vec3; 3], [[f64; 2]; 3])] {
+        &self.triangles
+    }
+
+    /// The input point the ray meets first on the sheet.
+    pub fn point_under(&self, ray: Ray3d) -> Option<[f64; 2]> {
+        let (o, d) = (ray.origin, *ray.direction);
+        let mut best: Option<(f32, [f64; 2])> = None;
+        for (w, input) in &self.triangles {
+            // Möller–Trumbore.
+            let (e1, e2) = (w[1] - w[0], w[2] - w[0]);
+            let p = d.cross(e2);
+            let det = e1.dot(p);
+            if det.abs() < 1e-12 {
+                continue;
+            }
+            let s = o - w[0];
+            let u = s.dot(p) / det;
+            let q = s.cross(e1);
+            let v = d.dot(q) / det;
+            let t = e2.dot(q) / det;
+            if u < 0.0 || v < 0.0 || u + v > 1.0 || t <= 0.0 || best.is_some_and(|b| b.0 <= t) {
+                continue;
+            }
+            let (u, v) = (u as f64, v as f64);
+            let at = [0, 1].map(|k| {
+                input[0][k] + u * (input[1][k] - input[0][k]) + v * (input[2][k] - input[0][k])
+            });
+            best = Some((t, at));
+        }
+        best.map(|b| b.1)
+    }
+}
+
+/// Where on the input square the pointer's point of the sheet comes from.
+fn hover_sheet(
+    view: Res<ViewState>,
+    window: Option<Single<&Window, With<bevy::window::PrimaryWindow>>>,
+    camera: Query<(&Camera, &GlobalTransform), With<MainCamera>>,
+    area: Res<super::state::UiArea>,
+    pick: Res<SheetPick>,
+    mut hover: ResMut<SheetHover>,
+) {
+    let under = (|| {
+        if view.mode != View::LayerSpace {
+            return None;
+        }
+        let cursor = window?.cursor_position()?;
+        if !area.contains(cursor) {
+            return None;
+        }
+        let (cam, tf) = camera.single().ok()?;
+        let ray = cam.viewport_to_world(tf, cursor).ok()?;
+        pick.point_under(ray)
+    })();
+    hover.set_if_neq(SheetHover(under));
 }
 
 /// An entity of the layer-space view.
 #[derive(Component)]
 pub struct SheetMark;
 
-/// What a sheet is built for: the geometry's generation, the layer, the axes, the colouring.
-type SheetKey = (u64, u32, Option<Axes>, bool);
+/// What a sheet is built for: the geometry's generation, the layer, the axes, the colouring,
+/// the selected unit.
+type SheetKey = (u64, u32, Option<Axes>, bool, Option<crate::nn::NeuronId>);
 
-/// A sheet and its placement, ready to draw.
+/// A sheet and its placement, ready to draw, with the partition's vertices it was made
+/// from (the view square's points of its corners).
 pub struct BuiltSheet {
     sheet: crate::layer_space::Sheet,
     placed: Placed,
+    inputs: Vec<[f64; 2]>,
 }
 
 /// The sheet being folded off the frame, for a wide net.
@@ -111,16 +194,19 @@ fn build(
         Some((s, p))
     };
     let (s_lo, p_lo) = placed_at(lo)?;
+    let inputs = geom.vertices.clone();
     if hi == lo {
         return Some(BuiltSheet {
             sheet: s_lo,
             placed: p_lo,
+            inputs,
         });
     }
     let (s_hi, p_hi) = placed_at(hi)?;
     Some(BuiltSheet {
         sheet: s_hi,
         placed: between(&p_lo, &p_hi, (at - lo as f32) as f64),
+        inputs,
     })
 }
 
@@ -132,6 +218,8 @@ pub struct SheetInputs<'w> {
     display: Res<'w, super::state::Display>,
     sessions: Res<'w, super::state::Sessions>,
     job: ResMut<'w, SheetJob>,
+    pick: ResMut<'w, SheetPick>,
+    selection: Res<'w, super::state::Selection>,
 }
 
 /// Rebuilds the sheet when the network, the layer, the axes or the colouring change, in
@@ -149,9 +237,12 @@ fn rebuild_sheet(
         display,
         sessions,
         mut job,
+        mut pick,
+        selection,
     } = inputs;
     if view.mode != View::LayerSpace {
         job.task = None;
+        pick.triangles.clear();
         if last.take().is_some() {
             for e in &existing {
                 commands.entity(e).despawn();
@@ -170,6 +261,7 @@ fn rebuild_sheet(
         at.to_bits(),
         choice.axes.clone(),
         display.show_prediction,
+        selection.neuron,
     );
     // A sheet folded off the frame is drawn when it is done (then the newest is next).
     let mut done = None;
@@ -203,7 +295,13 @@ fn rebuild_sheet(
     for e in &existing {
         commands.entity(e).despawn();
     }
-    let Some(BuiltSheet { sheet: s, placed }) = built else {
+    pick.triangles.clear();
+    let Some(BuiltSheet {
+        sheet: s,
+        placed,
+        inputs,
+    }) = built
+    else {
         return;
     };
     // The ground's colouring: the prediction, or the target (an image's pixel at the
@@ -235,7 +333,10 @@ fn rebuild_sheet(
     for (i, poly) in s.polygons.iter().enumerate() {
         let g = shade_of(i);
         for k in 1..poly.len().saturating_sub(1) {
-            let p = [poly[0], poly[k], poly[k + 1]].map(|v| to_world(placed.vertices[v as usize]));
+            let corners = [poly[0], poly[k], poly[k + 1]];
+            let p = corners.map(|v| to_world(placed.vertices[v as usize]));
+            pick.triangles
+                .push((p, corners.map(|v| inputs[v as usize])));
             let n = (p[1] - p[0]).cross(p[2] - p[0]).normalize_or_zero();
             let lit = 0.72 + 0.28 * n.dot(light).abs();
             let c = Color::srgb(0.16 + 0.8 * g, 0.18 + 0.78 * g, 0.24 + 0.74 * g).to_linear();
@@ -290,7 +391,12 @@ fn rebuild_sheet(
     }
     for (n, edges) in &s.boundaries {
         let [r, gr, b] = layer_color(n.layer);
-        let c = Color::srgb_u8(r, gr, b);
+        // The selected unit in the selection's yellow, as in the other views.
+        let c = if selection.neuron == Some(*n) {
+            Color::srgb_u8(255, 235, 40)
+        } else {
+            Color::srgb_u8(r, gr, b)
+        };
         for e in edges {
             g.line(
                 to_world(placed.vertices[e[0] as usize]),

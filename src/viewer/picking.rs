@@ -94,6 +94,9 @@ struct Drawn<'w> {
     shown: Res<'w, Shown>,
     display: Res<'w, Display>,
     lift: Res<'w, Lift>,
+    /// Layer space: the view's mode, and the input point under the pointer on the sheet.
+    view: Option<Res<'w, super::state::ViewState>>,
+    hover: Option<Res<'w, super::layer_space::SheetHover>>,
 }
 
 /// A press in the view, followed until its release: a click when the pointer stayed
@@ -145,6 +148,8 @@ fn pick_on_click(
         shown,
         display,
         lift,
+        view,
+        hover,
     } = drawn;
     let Some(window) = window else { return };
     let Some(cursor) = window.cursor_position() else {
@@ -170,6 +175,18 @@ fn pick_on_click(
     }
     if !press.up(cursor) || !area.contains(cursor) {
         return; // a drag (orbit or pan), or released over a panel
+    }
+    // Layer space: the unit whose boundary passes nearest the clicked point's input point.
+    if let (Some(view), Some(hover)) = (view, hover)
+        && view.mode == super::View::LayerSpace
+    {
+        let near = hover
+            .0
+            .zip(shown.geometry.as_ref())
+            .and_then(|(p, geom)| geom.nearest_boundary(p, None))
+            .filter(|hit| hit.distance < super::layer_space::PICK_DISTANCE);
+        selection.select(near.map(|hit| hit.neuron));
+        return;
     }
     let (Ok((cam, tf)), Some(geom)) = (camera.single(), &shown.geometry) else {
         return;

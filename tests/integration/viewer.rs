@@ -1121,6 +1121,32 @@ fn layer_space_shows_the_folded_square_on_its_own_render_layer_and_follows_train
         "rebuilt for the new geometry ({before} → {} regions)",
         after.regions().len()
     );
+    // A point of the sheet gives back its input point: the centre of a drawn triangle, met
+    // by a ray along its normal from just above it, is the centre of the triangle's input
+    // corners (unless another fold of the sheet lies within that hair: rare, so nearly all).
+    {
+        let pick = app
+            .world()
+            .resource::<ginn::viewer::layer_space::SheetPick>();
+        let (mut checked, mut right) = (0, 0);
+        for (w, input) in pick.triangles().iter().step_by(7) {
+            let n = (w[1] - w[0]).cross(w[2] - w[0]);
+            if n.length() < 1e-3 {
+                continue;
+            }
+            let c = (w[0] + w[1] + w[2]) / 3.0;
+            let ray = Ray3d::new(c + n.normalize() * 1e-5, Dir3::new(-n).unwrap());
+            let got = pick.point_under(ray).expect("a hit");
+            let want = [0, 1].map(|k| (input[0][k] + input[1][k] + input[2][k]) / 3.0);
+            checked += 1;
+            right +=
+                usize::from((got[0] - want[0]).abs() < 1e-3 && (got[1] - want[1]).abs() < 1e-3);
+        }
+        assert!(
+            checked > 10 && right * 10 >= checked * 9,
+            "{right} of {checked}"
+        );
+    }
     // Between layers (a morph) there is no decision plane; back in 3D the sheet is gone.
     app.world_mut()
         .resource_mut::<ViewState>()

@@ -12,13 +12,13 @@ pub mod record;
 pub mod settings;
 pub mod timeline;
 
-use super::ViewerSet;
 use super::state::GeometryJob;
 use super::state::MainCamera;
 use super::state::Recorder;
 use super::state::{
     Display, Message, RunCommand, Selection, Sessions, Shown, Status, UiArea, ViewState,
 };
+use super::{View, ViewerSet};
 use bevy::camera::{CameraOutputMode, Viewport, visibility::RenderLayers};
 use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
@@ -146,6 +146,7 @@ struct PanelState<'w> {
     shown: Res<'w, Shown>,
     job: Res<'w, GeometryJob>,
     sheet_job: Option<Res<'w, super::layer_space::SheetJob>>,
+    sheet_hover: Option<Res<'w, super::layer_space::SheetHover>>,
     selection: ResMut<'w, Selection>,
     recorder: ResMut<'w, Recorder>,
     status: Res<'w, Status>,
@@ -217,8 +218,15 @@ fn show_panels(
             },
         },
     );
-    if let Ok((cam, tf)) = camera.single() {
+    if let Ok((cam, tf)) = camera.single()
+        && st.view.mode != View::LayerSpace
+    {
         axis_labels(ctx, central, &st.sessions, &st.shown, cam, tf);
+    }
+    if st.view.mode == View::LayerSpace
+        && let Some(p) = st.sheet_hover.as_ref().and_then(|h| h.0)
+    {
+        input_inset(ctx, central, &st.sessions.active().domain, p);
     }
     st.commands.write_batch(outbox);
     st.display.set_if_neq(display);
@@ -481,6 +489,51 @@ fn axis_labels(
             egui::Color32::from_gray(20),
         );
     }
+}
+
+/// Layer space: a small picture of the input square at the view's bottom left, marking
+/// where the point of the sheet under the pointer comes from, with its coordinates.
+fn input_inset(
+    ctx: &egui::Context,
+    central: egui::Rect,
+    domain: &crate::domain::Domain,
+    p: [f64; 2],
+) {
+    let side = 110.0;
+    let square = egui::Rect::from_min_size(
+        egui::pos2(central.min.x + 12.0, central.max.y - side - 30.0),
+        egui::vec2(side, side),
+    );
+    let painter = ctx.layer_painter(egui::LayerId::new(egui::Order::Background, "inset".into()));
+    painter.rect_filled(square.expand(2.0), 2.0, egui::Color32::from_gray(235));
+    painter.rect_stroke(
+        square,
+        0.0,
+        egui::Stroke::new(1.0, egui::Color32::from_gray(90)),
+        egui::StrokeKind::Inside,
+    );
+    let at = square.min + egui::vec2(p[0] as f32, p[1] as f32) * side;
+    painter.circle_filled(at, 4.0, egui::Color32::from_rgb(220, 30, 60));
+    let [x, y] = domain.to_input(p[0], p[1]);
+    let [sx, sy] = domain.scale();
+    let text = format!(
+        "from ({}, {})",
+        crate::domain::to_span(x, sx),
+        crate::domain::to_span(y, sy)
+    );
+    let galley = painter.layout_no_wrap(
+        text,
+        egui::FontId::proportional(13.0),
+        egui::Color32::from_gray(20),
+    );
+    let r = egui::Rect::from_min_size(square.left_bottom() + egui::vec2(0.0, 4.0), galley.size())
+        .expand(2.0);
+    painter.rect_filled(r, 2.0, egui::Color32::from_white_alpha(210));
+    painter.galley(
+        r.min + egui::vec2(2.0, 2.0),
+        galley,
+        egui::Color32::from_gray(20),
+    );
 }
 
 /// The screen rectangle of the selected unit's boundary (on its plane, as drawn).

@@ -114,7 +114,21 @@ fn layer_space_controls(ui: &mut egui::Ui, s: &Session, view: &mut ViewState) {
         ui.selectable_value(&mut axes, Some(Axes::Principal), "principal");
         ui.selectable_value(&mut axes, Some(Axes::Decision), "decision")
             .on_hover_text("the last hidden layer: the decision direction up, its plane where the logits are equal");
-        ui.selectable_value(&mut axes, Some(Axes::Units([0, 1, 2])), "units 1-3");
+        if !matches!(axes, Some(Axes::Units(_))) {
+            ui.selectable_value(&mut axes, Some(Axes::Units([0, 1, 2])), "units");
+        }
+        if let Some(Axes::Units(u)) = &mut axes {
+            // Three units of the layer shown (from 1, as everywhere in the app).
+            let width = match layer.round() as usize {
+                0 => 2,
+                l => s.settings.widths.get(l - 1).copied().unwrap_or(2),
+            };
+            for k in u.iter_mut() {
+                let mut one = *k + 1;
+                ui.add(egui::DragValue::new(&mut one).range(1..=width));
+                *k = one - 1;
+            }
+        }
         if axes != choice.axes {
             choice.axes = axes;
         }
