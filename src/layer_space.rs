@@ -447,7 +447,9 @@ pub fn frame(net: &Network, geom: &Geometry, sheet: &Sheet, axes: &Axes) -> Resu
     }
 }
 
-/// The `k` leading eigenvectors of a symmetric matrix (zero vectors past its size).
+/// The `k` leading eigenvectors of a symmetric matrix (zero vectors past its size), each
+/// signed so that its largest component is positive: an eigenvector's sign is arbitrary,
+/// and without a rule a movie's sheet could flip over from one snapshot to the next.
 fn principal(m: &DMatrix<f64>, k: usize) -> Vec<Vec<f64>> {
     let n = m.nrows();
     let eig = SymmetricEigen::new(m.clone());
@@ -455,7 +457,18 @@ fn principal(m: &DMatrix<f64>, k: usize) -> Vec<Vec<f64>> {
     order.sort_by(|&a, &b| eig.eigenvalues[b].total_cmp(&eig.eigenvalues[a]));
     (0..k)
         .map(|i| match order.get(i) {
-            Some(&c) => eig.eigenvectors.column(c).iter().copied().collect(),
+            Some(&c) => {
+                let v: Vec<f64> = eig.eigenvectors.column(c).iter().copied().collect();
+                let big = v
+                    .iter()
+                    .copied()
+                    .fold(0.0f64, |m, x| if x.abs() > m.abs() { x } else { m });
+                if big < 0.0 {
+                    v.iter().map(|x| -x).collect()
+                } else {
+                    v
+                }
+            }
             None => vec![0.0; n],
         })
         .collect()
@@ -616,6 +629,12 @@ mod tests {
         for (i, a) in f.axes.iter().enumerate() {
             let norm: f64 = a.iter().map(|v| v * v).sum();
             assert!((norm - 1.0).abs() < 1e-9, "axis {i}");
+            // Signed by its largest component, so a movie keeps its orientation.
+            let big = a
+                .iter()
+                .copied()
+                .fold(0.0f64, |m, x| if x.abs() > m.abs() { x } else { m });
+            assert!(big > 0.0, "axis {i}");
         }
     }
 
