@@ -197,9 +197,14 @@ impl ViewCmd {
         &self,
     ) -> anyhow::Result<(ginn::pytorch::follow::Follow, ginn::run::session::Session)> {
         let dir = self.follow.clone().expect("--follow given");
+        // A run file that a recorder has yet to write is waited for, in a folder that is
+        // there; a path in no folder is a typing error.
+        let parent_is_there = dir
+            .parent()
+            .is_some_and(|p| p.as_os_str().is_empty() || p.is_dir());
         anyhow::ensure!(
-            dir.is_dir() || dir.is_file(),
-            "--follow {}: neither a folder of checkpoints nor a run file",
+            dir.is_dir() || dir.is_file() || parent_is_there,
+            "--follow {}: neither a folder of checkpoints nor a run file, and not in a folder that exists",
             dir.display()
         );
         // Any data flag (--target, --points, --resolution, …) measures against that data.
