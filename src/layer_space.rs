@@ -55,15 +55,20 @@ pub struct Sheet {
 
 /// The activation vector of layer `l` at a point of the view square.
 pub fn image(net: &Network, l: usize, p: [f64; 2]) -> Vec<f64> {
+    image_with(net, l, p, &mut Vec::new())
+}
+
+/// [`image`] with a reused buffer for the forward pass (no allocation but the result's).
+fn image_with(net: &Network, l: usize, p: [f64; 2], buf: &mut Vec<Vec<f64>>) -> Vec<f64> {
     if l == 0 {
         return p.to_vec();
     }
-    let pre = net.pre_activations(p[0], p[1]);
+    net.pre_activations_into(p[0], p[1], buf);
     let act = net.arch.activation();
     if l > net.arch.hidden().len() {
-        pre.last().expect("an output layer").clone()
+        buf.last().expect("an output layer").clone()
     } else {
-        pre[l - 1].iter().map(|&z| act.apply(z)).collect()
+        buf[l - 1].iter().map(|&z| act.apply(z)).collect()
     }
 }
 
@@ -113,7 +118,14 @@ pub fn sheet(net: &Network, geom: &Geometry, l: usize) -> Sheet {
         .collect();
     let probability = centres
         .iter()
-        .map(|c| net.probability_white(c[0], c[1]))
+        .map(|c| {
+            net.pre_activations_into(c[0], c[1], &mut buf);
+            match buf.last().expect("an output layer")[..] {
+                [z] => crate::nn::sigmoid(z),
+                [a, b, ..] => crate::nn::sigmoid(b - a),
+                [] => 0.5,
+            }
+        })
         .collect();
     // Every edge once.
     let mut seen = rustc_hash::FxHashSet::default();
@@ -168,6 +180,7 @@ pub fn sheet(net: &Network, geom: &Geometry, l: usize) -> Sheet {
 fn grid_lines(net: &Network, geom: &Geometry, edges: &[[u32; 2]], l: usize) -> Vec<Vec<Vec<f64>>> {
     let r = geom.rect;
     let mut out = Vec::new();
+    let mut buf = Vec::new();
     for axis in 0..2 {
         for k in 0..GRID_LINES {
             let f = k as f64 / (GRID_LINES - 1) as f64;
@@ -189,7 +202,14 @@ fn grid_lines(net: &Network, geom: &Geometry, edges: &[[u32; 2]], l: usize) -> V
             ts.dedup_by(|x, y| (*x - *y).abs() < 1e-12);
             out.push(
                 ts.iter()
-                    .map(|&t| image(net, l, [a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1])]))
+                    .map(|&t| {
+                        image_with(
+                            net,
+                            l,
+                            [a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1])],
+                            &mut buf,
+                        )
+                    })
                     .collect(),
             );
         }
