@@ -47,8 +47,10 @@ pub struct Sheet {
     pub probability: Vec<f64>,
     /// Each region's centre in the view square (for colouring by the target).
     pub centres: Vec<[f64; 2]>,
-    /// The grid lines' images: polylines of `dims`-vectors.
+    /// The grid lines' images: polylines of `dims`-vectors; and their points in the view
+    /// square.
     pub grid: Vec<Vec<Vec<f64>>>,
+    pub grid_inputs: Vec<Vec<[f64; 2]>>,
     /// The boundaries of the units of layers 1…`layer`, as vertex-index edges.
     pub boundaries: Vec<(NeuronId, Vec<[u32; 2]>)>,
 }
@@ -93,9 +95,12 @@ pub fn sheet(net: &Network, geom: &Geometry, l: usize) -> Sheet {
     let mut points = Vec::with_capacity(geom.vertices.len() * dims);
     let mut pre: Vec<f64> = Vec::with_capacity(geom.vertices.len() * units);
     let mut scale = Vec::with_capacity(geom.vertices.len() * hidden);
+    let outputs = net.arch.outputs();
+    let mut logits: Vec<f64> = Vec::with_capacity(geom.vertices.len() * outputs);
     let mut buf = Vec::new();
     for &v in &geom.vertices {
         net.pre_activations_into(v[0], v[1], &mut buf);
+        logits.extend(&buf[hidden]);
         match l {
             0 => points.extend(v),
             l if l <= hidden => points.extend(buf[l - 1].iter().map(|&z| act.apply(z))),
@@ -116,14 +121,20 @@ pub fn sheet(net: &Network, geom: &Geometry, l: usize) -> Sheet {
         .iter()
         .map(|r| corner_mean(&geom.polygon(r)))
         .collect();
-    let probability = centres
+    // The logits are affine on a region, so at its corners' mean they are the mean of its
+    // corners' logits: no pass through the network per region.
+    let probability = polygons
         .iter()
-        .map(|c| {
-            net.pre_activations_into(c[0], c[1], &mut buf);
-            match buf.last().expect("an output layer")[..] {
-                [z] => crate::nn::sigmoid(z),
-                [a, b, ..] => crate::nn::sigmoid(b - a),
-                [] => 0.5,
+        .map(|poly| {
+            let mean = |k: usize| {
+                poly.iter()
+                    .map(|&v| logits[v as usize * outputs + k])
+                    .sum::<f64>()
+                    / poly.len() as f64
+            };
+            match outputs {
+                1 => crate::nn::sigmoid(mean(0)),
+                _ => crate::nn::sigmoid(mean(1) - mean(0)),
             }
         })
         .collect();
@@ -162,7 +173,7 @@ pub fn sheet(net: &Network, geom: &Geometry, l: usize) -> Sheet {
             }
         }
     }
-    let grid = grid_lines(net, geom, &edges, l);
+    let (grid, grid_inputs) = grid_lines(net, geom, &edges, l, &points, dims);
     Sheet {
         layer: l,
         dims,
@@ -171,15 +182,26 @@ pub fn sheet(net: &Network, geom: &Geometry, l: usize) -> Sheet {
         probability,
         centres,
         grid,
+        grid_inputs,
         boundaries,
     }
 }
 
 /// The grid lines `u = k/10` and `v = k/10` of the geometry's rectangle, cut at every
-/// partition edge they cross, mapped to layer `l`.
-fn grid_lines(net: &Network, geom: &Geometry, edges: &[[u32; 2]], l: usize) -> Vec<Vec<Vec<f64>>> {
+/// partition edge they cross, mapped to layer `l`: a cut's image is interpolated along its
+/// edge from the edge's ends' images (`points`; the map is affine along an edge), only the
+/// lines' ends take a pass through the network.
+fn grid_lines(
+    net: &Network,
+    geom: &Geometry,
+    edges: &[[u32; 2]],
+    l: usize,
+    points: &[f64],
+    dims: usize,
+) -> (Vec<Vec<Vec<f64>>>, Vec<Vec<[f64; 2]>>) {
     let r = geom.rect;
     let mut out = Vec::new();
+    let mut inputs = Vec::new();
     let mut buf = Vec::new();
     for axis in 0..2 {
         for k in 0..GRID_LINES {
@@ -191,34 +213,47 @@ fn grid_lines(net: &Network, geom: &Geometry, edges: &[[u32; 2]], l: usize) -> V
                 let y = r.y0 + f * (r.y1 - r.y0);
                 ([r.x0, y], [r.x1, y])
             };
-            let mut ts = vec![0.0, 1.0];
+            // The line's parameter at each cut, and where on which edge it is.
+            let mut ts: Vec<(f64, Option<([u32; 2], f64)>)> = vec![(0.0, None), (1.0, None)];
             for e in edges {
                 let (p, q) = (geom.vertices[e[0] as usize], geom.vertices[e[1] as usize]);
-                if let Some(t) = crossing(a, b, p, q) {
-                    ts.push(t);
+                if let Some((t, s)) = crossing(a, b, p, q) {
+                    ts.push((t, Some((*e, s))));
                 }
             }
-            ts.sort_by(f64::total_cmp);
-            ts.dedup_by(|x, y| (*x - *y).abs() < 1e-12);
+            ts.sort_by(|x, y| x.0.total_cmp(&y.0));
+            ts.dedup_by(|x, y| (x.0 - y.0).abs() < 1e-12);
+            inputs.push(
+                ts.iter()
+                    .map(|&(t, _)| [a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1])])
+                    .collect(),
+            );
             out.push(
                 ts.iter()
-                    .map(|&t| {
-                        image_with(
+                    .map(|&(t, on)| match on {
+                        Some((e, s)) => {
+                            let (pa, pb) = (e[0] as usize * dims, e[1] as usize * dims);
+                            (0..dims)
+                                .map(|k| points[pa + k] + s * (points[pb + k] - points[pa + k]))
+                                .collect()
+                        }
+                        None => image_with(
                             net,
                             l,
                             [a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1])],
                             &mut buf,
-                        )
+                        ),
                     })
                     .collect(),
             );
         }
     }
-    out
+    (out, inputs)
 }
 
-/// The parameter `t` in [0, 1] where segment a→b crosses segment p→q, if it does.
-fn crossing(a: [f64; 2], b: [f64; 2], p: [f64; 2], q: [f64; 2]) -> Option<f64> {
+/// The parameters `(t, s)` in [0, 1] where segment a→b (at `t`) crosses segment p→q (at
+/// `s`), if it does.
+fn crossing(a: [f64; 2], b: [f64; 2], p: [f64; 2], q: [f64; 2]) -> Option<(f64, f64)> {
     let d = [b[0] - a[0], b[1] - a[1]];
     let e = [q[0] - p[0], q[1] - p[1]];
     let den = d[0] * e[1] - d[1] * e[0];
@@ -228,7 +263,7 @@ fn crossing(a: [f64; 2], b: [f64; 2], p: [f64; 2], q: [f64; 2]) -> Option<f64> {
     let w = [p[0] - a[0], p[1] - a[1]];
     let t = (w[0] * e[1] - w[1] * e[0]) / den;
     let s = (w[0] * d[1] - w[1] * d[0]) / den;
-    ((0.0..=1.0).contains(&t) && (0.0..=1.0).contains(&s)).then_some(t)
+    ((0.0..=1.0).contains(&t) && (0.0..=1.0).contains(&s)).then_some((t, s))
 }
 
 /// Exact moments of a polygon: area, `∫x`, `∫x xᵀ` (by its triangles from the first corner).
@@ -562,6 +597,24 @@ mod tests {
             if l >= 1 {
                 let edges: usize = s.boundaries.iter().map(|(_, e)| e.len()).sum();
                 assert!(edges > 0, "layer {l}: boundaries on the sheet");
+            }
+            // Grid points, interpolated along the edges they cut, are the forward pass at
+            // their input points; the lines are the square's.
+            for (line, at) in s.grid.iter().zip(&s.grid_inputs) {
+                for (h, p) in line.iter().zip(at) {
+                    let want = image(&n, l, *p);
+                    for (a, b) in h.iter().zip(&want) {
+                        assert!(
+                            (a - b).abs() <= 1e-9 * (1.0 + b.abs()),
+                            "layer {l} at {p:?}"
+                        );
+                    }
+                }
+            }
+            assert_eq!(s.grid_inputs[3][0], [0.3, 0.0], "the fourth vertical line");
+            // And the probability at each region's centre is the network's.
+            for (i, c) in s.centres.iter().enumerate() {
+                assert!((s.probability[i] - n.probability_white(c[0], c[1])).abs() < 1e-9);
             }
         }
     }
