@@ -42,6 +42,9 @@ pub fn plugin(app: &mut App) {
 #[derive(Resource, Default)]
 pub struct SheetPick {
     triangles: Vec<([Vec3; 3], [[f64; 2]; 3])>,
+    /// Where the selected unit's boundary is drawn on the sheet (the inspector opens clear
+    /// of it).
+    pub selected: Vec<Vec3>,
 }
 
 /// The input point (view square) under the pointer on the sheet, if any.
@@ -296,6 +299,7 @@ fn rebuild_sheet(
         commands.entity(e).despawn();
     }
     pick.triangles.clear();
+    pick.selected.clear();
     let Some(BuiltSheet {
         sheet: s,
         placed,
@@ -392,11 +396,19 @@ fn rebuild_sheet(
     for (n, edges) in &s.boundaries {
         let [r, gr, b] = layer_color(n.layer);
         // The selected unit in the selection's yellow, as in the other views.
-        let c = if selection.neuron == Some(*n) {
+        let selected = selection.neuron == Some(*n);
+        let c = if selected {
             Color::srgb_u8(255, 235, 40)
         } else {
             Color::srgb_u8(r, gr, b)
         };
+        if selected {
+            pick.selected.extend(
+                edges
+                    .iter()
+                    .flat_map(|e| e.map(|v| to_world(placed.vertices[v as usize]))),
+            );
+        }
         for e in edges {
             g.line(
                 to_world(placed.vertices[e[0] as usize]),

@@ -147,6 +147,7 @@ struct PanelState<'w> {
     job: Res<'w, GeometryJob>,
     sheet_job: Option<Res<'w, super::layer_space::SheetJob>>,
     sheet_hover: Option<Res<'w, super::layer_space::SheetHover>>,
+    sheet_pick: Option<Res<'w, super::layer_space::SheetPick>>,
     selection: ResMut<'w, Selection>,
     recorder: ResMut<'w, Recorder>,
     status: Res<'w, Status>,
@@ -187,6 +188,11 @@ fn show_panels(
     // detection sees real changes and not every frame the panels are drawn.
     let (mut display, mut selection) = (st.display.clone(), st.selection.clone());
     let avoid = camera.single().ok().and_then(|(cam, tf)| {
+        if st.view.mode == View::LayerSpace {
+            // The selected boundary as drawn on the sheet.
+            let on_sheet = st.sheet_pick.as_ref().map_or(&[][..], |p| &p.selected[..]);
+            return screen_rect(on_sheet.iter().copied(), cam, tf);
+        }
         selected_on_screen(
             &st.shown,
             &selection,
@@ -479,16 +485,26 @@ fn axis_labels(
         };
         // Window coordinates already (Bevy adds the viewport's corner).
         let at = egui::pos2(v.x, v.y) + inward;
-        let galley =
-            painter.layout_no_wrap(text.clone(), font.clone(), egui::Color32::from_gray(20));
-        let rect = align.anchor_size(at, galley.size()).expand(3.0);
-        painter.rect_filled(rect, 3.0, egui::Color32::from_white_alpha(200));
-        painter.galley(
-            rect.min + egui::vec2(3.0, 3.0),
-            galley,
-            egui::Color32::from_gray(20),
-        );
+        label_on_backdrop(&painter, text.clone(), font.clone(), at, align);
     }
+}
+
+/// Dark text on a translucent white backdrop, anchored at `at` by `align`.
+fn label_on_backdrop(
+    painter: &egui::Painter,
+    text: String,
+    font: egui::FontId,
+    at: egui::Pos2,
+    align: egui::Align2,
+) {
+    let galley = painter.layout_no_wrap(text, font, egui::Color32::from_gray(20));
+    let rect = align.anchor_size(at, galley.size()).expand(3.0);
+    painter.rect_filled(rect, 3.0, egui::Color32::from_white_alpha(205));
+    painter.galley(
+        rect.min + egui::vec2(3.0, 3.0),
+        galley,
+        egui::Color32::from_gray(20),
+    );
 }
 
 /// Layer space: a small picture of the input square at the view's bottom left, marking
@@ -521,18 +537,12 @@ fn input_inset(
         crate::domain::to_span(x, sx),
         crate::domain::to_span(y, sy)
     );
-    let galley = painter.layout_no_wrap(
+    label_on_backdrop(
+        &painter,
         text,
         egui::FontId::proportional(13.0),
-        egui::Color32::from_gray(20),
-    );
-    let r = egui::Rect::from_min_size(square.left_bottom() + egui::vec2(0.0, 4.0), galley.size())
-        .expand(2.0);
-    painter.rect_filled(r, 2.0, egui::Color32::from_white_alpha(210));
-    painter.galley(
-        r.min + egui::vec2(2.0, 2.0),
-        galley,
-        egui::Color32::from_gray(20),
+        square.left_bottom() + egui::vec2(3.0, 7.0),
+        egui::Align2::LEFT_TOP,
     );
 }
 
@@ -546,13 +556,26 @@ fn selected_on_screen(
 ) -> Option<egui::Rect> {
     let (n, geom) = (selection.neuron?, shown.geometry.as_ref()?);
     let height = super::layer_height(n.layer) * lift;
-    // `world_to_viewport` gives window coordinates: it adds the viewport's corner itself.
+    let points = geom
+        .boundary(n)
+        .polylines
+        .iter()
+        .flatten()
+        .map(|&p| super::world(p, height));
+    screen_rect(points, cam, tf)
+}
+
+/// The window rectangle around world points (`world_to_viewport` gives window
+/// coordinates: it adds the viewport's corner itself).
+fn screen_rect(
+    points: impl Iterator<Item = Vec3>,
+    cam: &Camera,
+    tf: &GlobalTransform,
+) -> Option<egui::Rect> {
     let mut r = egui::Rect::NOTHING;
-    for line in &geom.boundary(n).polylines {
-        for &p in line.iter() {
-            if let Ok(v) = cam.world_to_viewport(tf, super::world(p, height)) {
-                r.extend_with(egui::pos2(v.x, v.y));
-            }
+    for p in points {
+        if let Ok(v) = cam.world_to_viewport(tf, p) {
+            r.extend_with(egui::pos2(v.x, v.y));
         }
     }
     r.is_positive().then_some(r)
