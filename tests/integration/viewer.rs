@@ -115,6 +115,10 @@ fn a_wide_net_stays_interactive_from_the_first_frame() {
     let mut app = app_with(settings, 200);
     app.insert_resource(FrameBudget::default());
     let (mut slowest, mut frames) = (Duration::ZERO, 0u32);
+    // What would freeze the window is done off the frame: the partition (a task of the
+    // geometry job) and the snapshots' evaluation (left pending for the worker). Checked
+    // by what the frames left to others, not by the clock.
+    let (mut geometry_off_frame, mut evaluation_off_frame) = (false, false);
     let start = std::time::Instant::now();
     while start.elapsed() < Duration::from_secs(4)
         || app.world().resource::<Shown>().geometry.is_none()
@@ -123,24 +127,32 @@ fn a_wide_net_stays_interactive_from_the_first_frame() {
         app.update();
         slowest = slowest.max(t.elapsed());
         frames += 1;
+        geometry_off_frame |= app
+            .world()
+            .resource::<ginn::viewer::state::GeometryJob>()
+            .computing();
+        evaluation_off_frame |= app
+            .world()
+            .resource::<Sessions>()
+            .active()
+            .evaluations_pending()
+            > 0;
         assert!(
             start.elapsed() < Duration::from_secs(120),
             "no geometry after 2 minutes"
         );
     }
     eprintln!("4×256: {frames} frames, slowest {slowest:?}");
+    assert!(geometry_off_frame, "the wide net's partition ran on a task");
+    assert!(
+        evaluation_off_frame,
+        "snapshots were evaluated by the worker"
+    );
     let s = app.world().resource::<Sessions>().active();
     assert!(s.head_iteration() > 10, "it trains: {}", s.head_iteration());
     assert!(
         s.snapshots.len() > 5,
         "the paper plan records early snapshots"
-    );
-    // Evaluating one snapshot in the frame takes a second or more; a frame under a second
-    // shows none was (generous: a loaded 2-core machine running other tests has shown
-    // 350 ms frames without any such work).
-    assert!(
-        slowest < Duration::from_millis(1000),
-        "slowest frame {slowest:?}"
     );
     // Space: the next frame trains no more.
     app.world_mut()
