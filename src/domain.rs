@@ -188,6 +188,14 @@ impl Domain {
         out
     }
 
+    /// Polylines of the view square in the network's own input coordinates.
+    pub fn lines_to_input(&self, lines: &[Vec<[f64; 2]>]) -> Vec<Vec<[f64; 2]>> {
+        lines
+            .iter()
+            .map(|l| l.iter().map(|p| self.to_input(p[0], p[1])).collect())
+            .collect()
+    }
+
     /// `x -6 to 6, y -6 to 6` (to a thousandth of the span, for reading).
     pub fn ranges(&self) -> String {
         let [sx, sy] = self.scale();
@@ -246,7 +254,7 @@ pub fn short(v: f64) -> String {
 }
 
 /// `--domain`: a rectangle, or `all` (a box holding every vertex of the whole plane's
-/// arrangement: see [`crate::geometry::whole_plane`]).
+/// arrangement: see [`crate::geometry::whole_plane_box`]).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum DomainArg {
     Rect(Domain),

@@ -296,9 +296,7 @@ pub fn moments_of_layer(net: &Network, geom: &Geometry, l: usize) -> (Vec<f64>, 
     let dims = width(net, l);
     let hidden = net.arch.hidden().len();
     let slope = net.arch.activation().slope() as f64;
-    let mut total = 0.0;
-    let mut mean = vec![0.0; dims];
-    let mut second = DMatrix::<f64>::zeros(dims, dims);
+    let mut acc = Moments::new(dims);
     for r in geom.regions() {
         let poly = geom.polygon(r);
         let (area, m1, m2) = moments(&poly);
@@ -327,29 +325,9 @@ pub fn moments_of_layer(net: &Network, geom: &Geometry, l: usize) -> (Vec<f64>, 
                     .collect()
             }
         };
-        total += area;
-        for (i, mi) in maps.iter().enumerate() {
-            mean[i] += mi[0] * m1[0] + mi[1] * m1[1] + mi[2] * area;
-            for (j, mj) in maps.iter().enumerate() {
-                // ∫ (mi·x + ci)(mj·x + cj)
-                let quad = mi[0] * mj[0] * m2[0][0]
-                    + mi[0] * mj[1] * m2[0][1]
-                    + mi[1] * mj[0] * m2[1][0]
-                    + mi[1] * mj[1] * m2[1][1];
-                let lin = mi[2] * (mj[0] * m1[0] + mj[1] * m1[1])
-                    + mj[2] * (mi[0] * m1[0] + mi[1] * m1[1]);
-                second[(i, j)] += quad + lin + mi[2] * mj[2] * area;
-            }
-        }
+        acc.add((area, m1, m2), &maps);
     }
-    let mean: Vec<f64> = mean.iter().map(|m| m / total).collect();
-    let mut cov = second / total;
-    for i in 0..dims {
-        for j in 0..dims {
-            cov[(i, j)] -= mean[i] * mean[j];
-        }
-    }
-    (mean, cov)
+    acc.finish()
 }
 
 /// [`moments_of_layer`] from a sheet: each region's affine map read off three of its
@@ -357,9 +335,7 @@ pub fn moments_of_layer(net: &Network, geom: &Geometry, l: usize) -> (Vec<f64>, 
 /// through the network per region.
 pub fn moments_of_sheet(sheet: &Sheet, geom: &Geometry) -> (Vec<f64>, DMatrix<f64>) {
     let d = sheet.dims;
-    let mut total = 0.0;
-    let mut mean = vec![0.0; d];
-    let mut second = DMatrix::<f64>::zeros(d, d);
+    let mut acc = Moments::new(d);
     let mut maps = vec![[0.0; 3]; d];
     for ids in &sheet.polygons {
         let poly: Vec<[f64; 2]> = ids.iter().map(|&v| geom.vertices[v as usize]).collect();
@@ -391,31 +367,60 @@ pub fn moments_of_sheet(sheet: &Sheet, geom: &Geometry) -> (Vec<f64>, DMatrix<f6
             let b = ((q[0] - p[0]) * (hr - hp) - (r[0] - p[0]) * (hq - hp)) / det;
             *m = [a, b, hp - a * p[0] - b * p[1]];
         }
-        total += area;
+        acc.add((area, m1, m2), &maps);
+    }
+    acc.finish()
+}
+
+/// Area-weighted first and second moments of an activation that is affine on each region,
+/// summed region by region.
+struct Moments {
+    total: f64,
+    mean: Vec<f64>,
+    second: DMatrix<f64>,
+}
+
+impl Moments {
+    fn new(dims: usize) -> Self {
+        Self {
+            total: 0.0,
+            mean: vec![0.0; dims],
+            second: DMatrix::zeros(dims, dims),
+        }
+    }
+
+    /// A region with moments `(area, ∫x, ∫x xᵀ)` on which unit `i` is `maps[i]·(x, y, 1)`.
+    fn add(&mut self, (area, m1, m2): (f64, [f64; 2], [[f64; 2]; 2]), maps: &[[f64; 3]]) {
+        self.total += area;
         for (i, mi) in maps.iter().enumerate() {
             let li = mi[0] * m1[0] + mi[1] * m1[1];
-            mean[i] += li + mi[2] * area;
+            self.mean[i] += li + mi[2] * area;
             for (j, mj) in maps.iter().enumerate().skip(i) {
+                // ∫ (mi·x + ci)(mj·x + cj)
                 let quad = mi[0] * mj[0] * m2[0][0]
                     + (mi[0] * mj[1] + mi[1] * mj[0]) * m2[0][1]
                     + mi[1] * mj[1] * m2[1][1];
                 let lin = mi[2] * (mj[0] * m1[0] + mj[1] * m1[1]) + mj[2] * li;
                 let v = quad + lin + mi[2] * mj[2] * area;
-                second[(i, j)] += v;
+                self.second[(i, j)] += v;
                 if j != i {
-                    second[(j, i)] += v;
+                    self.second[(j, i)] += v;
                 }
             }
         }
     }
-    let mean: Vec<f64> = mean.iter().map(|m| m / total).collect();
-    let mut cov = second / total;
-    for i in 0..d {
-        for j in 0..d {
-            cov[(i, j)] -= mean[i] * mean[j];
+
+    /// The mean and the covariance.
+    fn finish(self) -> (Vec<f64>, DMatrix<f64>) {
+        let mean: Vec<f64> = self.mean.iter().map(|m| m / self.total).collect();
+        let mut cov = self.second / self.total;
+        for i in 0..mean.len() {
+            for j in 0..mean.len() {
+                cov[(i, j)] -= mean[i] * mean[j];
+            }
         }
+        (mean, cov)
     }
-    (mean, cov)
 }
 
 /// Three orthonormal directions of a layer's space and the point they are centred on:

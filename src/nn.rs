@@ -324,22 +324,8 @@ impl Network {
     /// Pre-activations of every layer at one point, in `f64` (the geometry's precision).
     /// `pre[l]` holds layer `l`'s pre-activations; the last entry holds the logits.
     pub fn pre_activations(&self, x: f64, y: f64) -> Vec<Vec<f64>> {
-        let activation = self.arch.activation;
-        let mut act = vec![x, y];
         let mut out = Vec::with_capacity(self.arch.layers());
-        for l in 0..self.arch.layers() {
-            let z = match (&self.first_f64, l) {
-                (Some(_), 0) => {
-                    let (w, b) = (self.weight_f64(0), self.bias_f64(0));
-                    (0..b.len())
-                        .map(|j| b[j] + w[2 * j] * x + w[2 * j + 1] * y)
-                        .collect()
-                }
-                _ => affine_f64(self.weight(l), self.bias(l), &act),
-            };
-            act = z.iter().map(|&v| activation.apply(v)).collect();
-            out.push(z);
-        }
+        self.pre_activations_into(x, y, &mut out);
         out
     }
 
@@ -429,19 +415,6 @@ impl Network {
         let [a, b] = self.logits(x, y);
         sigmoid(b - a)
     }
-}
-
-/// `W·a + b` in `f64` for a weight in `[out][in]` layout.
-pub fn affine_f64(weight: &[f32], bias: &[f32], input: &[f64]) -> Vec<f64> {
-    weight
-        .chunks_exact(input.len())
-        .zip(bias)
-        .map(|(row, &b)| {
-            row.iter()
-                .zip(input)
-                .fold(b as f64, |s, (&w, &a)| s + w as f64 * a)
-        })
-        .collect()
 }
 
 pub fn sigmoid(t: f64) -> f64 {

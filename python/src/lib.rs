@@ -127,7 +127,7 @@ struct Regions {
 fn regions_of(net: &Network, domain: Domain) -> Result<Regions, Fail> {
     let view = domain.fold(net);
     let geom = Geometry::complete(&view, Rect::UNIT).map_err(|t| value(t.to_string()))?;
-    let vertices = bytes_free_vertices(&geom, &domain);
+    let vertices = vertices_in(&geom, &domain);
     let units: Vec<NeuronId> = net.arch.neurons().collect();
     let mut patterns = Vec::with_capacity(geom.regions().len() * units.len());
     let mut maps = Vec::new();
@@ -149,7 +149,7 @@ fn regions_of(net: &Network, domain: Domain) -> Result<Regions, Fail> {
 }
 
 /// The partition's vertices in the network's coordinates, flat `[x0, y0, x1, y1, …]`.
-fn bytes_free_vertices(geom: &Geometry, domain: &Domain) -> Vec<f64> {
+fn vertices_in(geom: &Geometry, domain: &Domain) -> Vec<f64> {
     geom.vertices
         .iter()
         .flat_map(|p| domain.to_input(p[0], p[1]))
@@ -157,9 +157,10 @@ fn bytes_free_vertices(geom: &Geometry, domain: &Domain) -> Vec<f64> {
 }
 
 fn lines_in(domain: &Domain, lines: &[Vec<[f64; 2]>]) -> Vec<Vec<u8>> {
-    lines
+    domain
+        .lines_to_input(lines)
         .iter()
-        .map(|l| bytes_of_f64(l.iter().flat_map(|p| domain.to_input(p[0], p[1]))))
+        .map(|l| bytes_of_f64(l.iter().flatten().copied()))
         .collect()
 }
 

@@ -190,20 +190,16 @@ pub struct DomainArgs {
 }
 
 impl DomainArgs {
-    /// Loads a run and sets its domain; `all` is the whole plane of the snapshot `at`.
+    /// Loads a run and sets its domain from `--domain` (kept when it is not given); `all`
+    /// is the whole plane of the snapshot `at`.
     pub fn load(&self, path: &std::path::Path, at: At) -> anyhow::Result<ginn::run::Run> {
         let mut run = load_run(path)?;
-        self.apply(&mut run, at)
+        let snap = at.pick(&run);
+        let net = snap.network(&run.architecture());
+        run.domain = self
+            .resolve(run.domain, &run.target, snap.iteration, net)
             .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
         Ok(run)
-    }
-
-    /// Sets `run`'s domain from `--domain` (nothing when it is not given).
-    pub fn apply(&self, run: &mut ginn::run::Run, at: At) -> anyhow::Result<()> {
-        let snap = at.pick(run);
-        let net = snap.network(&run.architecture());
-        run.domain = self.resolve(run.domain, &run.target, snap.iteration, net)?;
-        Ok(())
     }
 
     /// The domain `--domain` makes of a run's `current` one; `all` looks at `net`, the

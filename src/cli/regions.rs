@@ -92,13 +92,13 @@ impl RegionsCmd {
             })
             .to_string();
             write!(out, "{},\"decision_boundary\":", head.trim_end_matches('}'))?;
-            serde_json::to_writer(&mut out, &in_domain(&run.domain, &geom.decision))?;
+            serde_json::to_writer(&mut out, &run.domain.lines_to_input(&geom.decision))?;
             write!(out, ",\"neurons\":[")?;
             for (k, b) in geom.boundaries.iter().enumerate() {
                 if k > 0 {
                     write!(out, ",")?;
                 }
-                let lines = in_domain(&run.domain, &b.polylines);
+                let lines = run.domain.lines_to_input(&b.polylines);
                 let neuron = json!({ "layer": b.neuron.layer + 1, "index": b.neuron.index + 1, "length": length(&lines) });
                 write!(
                     out,
@@ -134,7 +134,7 @@ impl RegionsCmd {
                 "L{}:{:<3}  {:>10.4}  {:>6}  {:>5.1}%",
                 b.neuron.layer + 1,
                 b.neuron.index + 1,
-                length(&in_domain(&run.domain, &b.polylines)),
+                length(&run.domain.lines_to_input(&b.polylines)),
                 s.pieces,
                 100.0 * s.active_fraction
             );
@@ -144,14 +144,6 @@ impl RegionsCmd {
         }
         Ok(())
     }
-}
-
-/// Polylines of the view square in the network's own input coordinates.
-fn in_domain(d: &ginn::domain::Domain, lines: &[Vec<[f64; 2]>]) -> Vec<Vec<[f64; 2]>> {
-    lines
-        .iter()
-        .map(|l| l.iter().map(|p| d.to_input(p[0], p[1])).collect())
-        .collect()
 }
 
 fn length(lines: &[Vec<[f64; 2]>]) -> f64 {

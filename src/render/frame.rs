@@ -189,9 +189,7 @@ pub fn ground_texture(
                 if !(0.0..1.0).contains(&x) || !(0.0..1.0).contains(&y) {
                     return 128;
                 }
-                let (c, r) = ((x * t.width as f64) as u32, (y * t.height as f64) as u32);
-                let white = t.white[(r.min(t.height - 1) * t.width + c.min(t.width - 1)) as usize];
-                if white { 255 } else { 0 }
+                if t.white_at(x, y) { 255 } else { 0 }
             })
             .collect(),
         (false, Data::Points(_)) => vec![200; (side * side) as usize],

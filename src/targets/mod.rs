@@ -182,6 +182,16 @@ impl Target {
         }
     }
 
+    /// Whether the pixel at input point `(x, y)` of the unit square is white (points on
+    /// or past the far edges take the edge's pixels).
+    pub fn white_at(&self, x: f64, y: f64) -> bool {
+        let (c, r) = (
+            (x * self.width as f64) as u32,
+            (y * self.height as f64) as u32,
+        );
+        self.white[(r.min(self.height - 1) * self.width + c.min(self.width - 1)) as usize]
+    }
+
     /// Input coordinates of the centre of pixel `(col, row)`.
     pub fn centre(col: u32, row: u32, width: u32, height: u32) -> (f64, f64) {
         (

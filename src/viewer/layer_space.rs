@@ -9,9 +9,7 @@ use super::{View, ViewerSet};
 use crate::layer_space::{Axes, frame, sheet};
 use crate::render::layer_color;
 use crate::render::layer_space::{Placed, between, place};
-use bevy::asset::RenderAssetUsages;
 use bevy::camera::visibility::RenderLayers;
-use bevy::mesh::PrimitiveTopology;
 use bevy::prelude::*;
 
 /// Partitions with more regions than this are folded on a background task (a wide net's
@@ -310,17 +308,15 @@ fn rebuild_sheet(
     };
     // The ground's colouring: the prediction, or the target (an image's pixel at the
     // region's centre; points and imported nets have a plain ground).
-    let target = sessions.active().target.image().cloned();
+    let target = sessions.active().target.image();
     let shade_of = |i: usize| -> f32 {
         if display.show_prediction {
             return s.probability[i] as f32;
         }
-        match &target {
+        match target {
             Some(t) => {
                 let [x, y] = s.centres[i];
-                let (c, r) = ((x * t.width as f64) as u32, (y * t.height as f64) as u32);
-                let white = t.white[(r.min(t.height - 1) * t.width + c.min(t.width - 1)) as usize];
-                if white { 1.0 } else { 0.0 }
+                if t.white_at(x, y) { 1.0 } else { 0.0 }
             }
             None => 0.8,
         }
@@ -332,33 +328,19 @@ fn rebuild_sheet(
         ..
     } = &mut assets;
     // The facets, flat-shaded so a fold shows as a change of shade.
-    let light = Vec3::new(0.4, 1.0, 0.3).normalize();
-    let (mut positions, mut colors, mut normals) = (Vec::new(), Vec::new(), Vec::new());
+    let mut triangles = Vec::new();
     for (i, poly) in s.polygons.iter().enumerate() {
         let g = shade_of(i);
+        let color = [0.16 + 0.8 * g, 0.18 + 0.78 * g, 0.24 + 0.74 * g];
         for k in 1..poly.len().saturating_sub(1) {
             let corners = [poly[0], poly[k], poly[k + 1]];
             let p = corners.map(|v| to_world(placed.vertices[v as usize]));
             pick.triangles
                 .push((p, corners.map(|v| inputs[v as usize])));
-            let n = (p[1] - p[0]).cross(p[2] - p[0]).normalize_or_zero();
-            let lit = 0.72 + 0.28 * n.dot(light).abs();
-            let c = Color::srgb(0.16 + 0.8 * g, 0.18 + 0.78 * g, 0.24 + 0.74 * g).to_linear();
-            let c = [c.red * lit, c.green * lit, c.blue * lit, 1.0];
-            for q in p {
-                positions.push(q.to_array());
-                colors.push(c);
-                normals.push(n.to_array());
-            }
+            triangles.push((p, color));
         }
     }
-    let mesh = Mesh::new(
-        PrimitiveTopology::TriangleList,
-        RenderAssetUsages::default(),
-    )
-    .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, positions)
-    .with_inserted_attribute(Mesh::ATTRIBUTE_NORMAL, normals)
-    .with_inserted_attribute(Mesh::ATTRIBUTE_COLOR, colors);
+    let mesh = super::surfaces::shaded_triangles(triangles.into_iter(), 0.72);
     let material = super::surfaces::unlit_material;
     commands.spawn((
         Name::new("layer space: sheet"),

@@ -225,16 +225,28 @@ pub fn facet_mesh(
     height: impl Fn(f64) -> f32,
     color: impl Fn(&crate::geometry::Facet) -> [f32; 3],
 ) -> Mesh {
-    let light = Vec3::new(0.4, 1.0, 0.3).normalize();
-    let (mut positions, mut colors, mut normals) = (Vec::new(), Vec::new(), Vec::new());
-    for (tri, f) in surface.triangles() {
+    let triangles = surface.triangles().map(|(tri, f)| {
         let p = tri.map(|v| {
             let q = surface.positions[v as usize];
             world([q[0], q[1]], height(q[2]))
         });
+        (p, color(f))
+    });
+    shaded_triangles(triangles, 0.6)
+}
+
+/// Flat-coloured triangles (world corners, sRGB colour), each shaded by how it faces a
+/// light from above: `ambient` for a face side-on to it, 1 for one facing it.
+pub fn shaded_triangles(
+    triangles: impl Iterator<Item = ([Vec3; 3], [f32; 3])>,
+    ambient: f32,
+) -> Mesh {
+    let light = Vec3::new(0.4, 1.0, 0.3).normalize();
+    let (mut positions, mut colors, mut normals) = (Vec::new(), Vec::new(), Vec::new());
+    for (p, color) in triangles {
         let n = (p[1] - p[0]).cross(p[2] - p[0]).normalize_or_zero();
-        let lit = 0.6 + 0.4 * n.dot(light).abs();
-        let [r, g, b] = color(f).map(|c| c * lit);
+        let lit = ambient + (1.0 - ambient) * n.dot(light).abs();
+        let [r, g, b] = color.map(|c| c * lit);
         // Vertex colours are linear; the colours above are sRGB, as everywhere else.
         let linear = Color::srgb(r, g, b).to_linear().to_f32_array();
         for q in p {
