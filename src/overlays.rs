@@ -1,69 +1,48 @@
 //! What the phenomena overlays draw, in input coordinates, for every renderer (the viewer,
 //! CPU frames and SVG figures): the target's corners (filled once captured, §6), the mirror
 //! image of the shown boundaries (§9), the target's components coloured by how well each is
-//! learned (§10), the local-complexity heat map (§3–4), and the two states of each indecisive
-//! unit (§8).
+//! learned (§10), the local-complexity heat map (§3–4), the two states of each indecisive
+//! unit (§8), and plain lines for any other phenomenon. Each phenomenon fills in its own
+//! part ([`Phenomenon::draw`](crate::analysis::Phenomenon::draw)); this file holds the
+//! shapes and what their drawing shares.
 
 use crate::analysis::features::{Axis, Component, component_map};
 use crate::analysis::segments::SegmentIndex;
-use crate::analysis::{Analysis, Sample, TargetFeatures, Thresholds, indecisive};
+use crate::analysis::{Analysis, Registry, TargetFeatures, Thresholds};
 use crate::geometry::{Geometry, Polyline, Rect, chain_points};
 use crate::nn::{Network, NeuronId};
 use crate::targets::Target;
 
-/// Which overlays are drawn (`--overlay corners,mirror,components,complexity,indecisive`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Overlays {
-    pub corners: bool,
-    pub mirror: bool,
-    pub components: bool,
-    pub complexity: bool,
-    pub indecisive: bool,
-}
+/// Which overlays are drawn (`--overlay corners,mirror,…`): names the registry lists
+/// ([`Registry::overlays`](crate::analysis::Registry::overlays)), each at most once.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Overlays(Vec<&'static str>);
 
 impl Overlays {
-    pub const NAMES: [&'static str; 5] = [
-        "corners",
-        "mirror",
-        "components",
-        "complexity",
-        "indecisive",
-    ];
-
-    /// A comma-separated list of [`Overlays::NAMES`].
-    pub fn parse(list: &str) -> Result<Self, String> {
-        let mut o = Self::default();
-        for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
-            *o.flag(name).ok_or_else(|| {
-                format!(
-                    "--overlay takes {} (comma-separated), got `{name}`",
-                    Self::NAMES.join(", ")
-                )
-            })? = true;
-        }
-        Ok(o)
+    pub fn has(&self, name: &str) -> bool {
+        self.0.contains(&name)
     }
 
-    /// The switch for an overlay named in [`Overlays::NAMES`].
-    pub fn flag(&mut self, name: &str) -> Option<&mut bool> {
-        Some(match name {
-            "corners" => &mut self.corners,
-            "mirror" => &mut self.mirror,
-            "components" => &mut self.components,
-            "complexity" => &mut self.complexity,
-            "indecisive" => &mut self.indecisive,
-            _ => return None,
-        })
+    /// Switches `name` on or off.
+    pub fn set(&mut self, name: &'static str, on: bool) {
+        match (on, self.has(name)) {
+            (true, false) => self.0.push(name),
+            (false, true) => self.0.retain(|n| *n != name),
+            _ => {}
+        }
+    }
+
+    pub fn names(&self) -> &[&'static str] {
+        &self.0
     }
 
     pub fn any(&self) -> bool {
-        *self != Self::default()
+        !self.0.is_empty()
     }
 
-    /// Whether drawing these needs the run's history (an [`Analysis`]): captured corners
-    /// and indecisive units do.
-    pub fn need_history(&self) -> bool {
-        self.corners || self.indecisive
+    /// The built-in phenomena's overlays named in `list` (comma-separated).
+    pub fn parse(list: &str) -> Result<Self, String> {
+        Registry::builtin().parse_overlays(list)
     }
 }
 
@@ -108,6 +87,19 @@ pub struct Shapes {
     pub components: Vec<Outline>,
     pub complexity: Option<Heat>,
     pub ghosts: Vec<Ghost>,
+    /// Lines of other phenomena: on the ground or on a layer's plane.
+    pub traces: Vec<Trace>,
+}
+
+/// Lines an overlay draws in one colour, on the ground (`layer: None`) or on a hidden
+/// layer's plane.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Trace {
+    /// The overlay's name (the SVG group's id is `overlay-NAME`).
+    pub name: &'static str,
+    pub layer: Option<usize>,
+    pub rgba: [u8; 4],
+    pub lines: Vec<Polyline>,
 }
 
 /// What the overlays of one run know about its target, computed once.
@@ -186,86 +178,23 @@ pub struct Context<'a> {
 pub const HEAT_SIDE: usize = 128;
 
 impl Shapes {
-    pub fn of(which: Overlays, cx: &Context) -> Self {
-        let sample: Option<&Sample> = cx.analysis.and_then(|(a, k)| a.samples.get(k));
-        let features = cx.target.map(|t| &t.features);
-        let mut s = Self::default();
-        if which.corners
-            && let Some(f) = features
-        {
-            s.corners = f
-                .corners
-                .iter()
-                .enumerate()
-                .map(|(i, &at)| Corner {
-                    at,
-                    captured: sample.is_some_and(|x| x.corners_held.get(i) == Some(&true)),
-                })
-                .collect();
-        }
-        if which.mirror {
-            // The target's best mirror axis; left–right (the report's §9) without one.
-            let axis = features
-                .and_then(|f| {
-                    f.mirror_axes
-                        .iter()
-                        .max_by(|a, b| a.agreement.total_cmp(&b.agreement))
-                })
-                .map_or(Axis::Vertical, |m| m.axis);
-            s.mirror_axis = Some(axis);
-            s.mirror = (0..cx.geom.layers.len())
-                .map(|l| {
-                    cx.geom
-                        .layer_boundaries(l)
-                        .flat_map(|b| &b.polylines)
-                        .map(|line| line.iter().map(|&p| axis.reflect(p)).collect())
-                        .collect()
-                })
-                .collect();
-        }
-        if which.components
-            && let Some(t) = cx.target
-        {
-            let accuracy = component_accuracy(t, cx);
-            s.components = t
-                .outlines
-                .iter()
-                .map(|(c, lines)| Outline {
-                    lines: lines.clone(),
-                    accuracy: accuracy[*c],
-                })
-                .collect();
-        }
-        if which.complexity {
-            let pixel = features.map_or(1.0 / HEAT_SIDE as f64, |f| f.pixel);
-            s.complexity = Some(heat(
-                cx.geom,
-                cx.thresholds.complexity_px * pixel,
-                HEAT_SIDE,
-            ));
-        }
-        if which.indecisive
-            && let Some((a, k)) = cx.analysis
-            && let Some(indecisive::Verdict::Units(units)) = &a.indecisive
-        {
-            let iteration = a.samples.get(k).map(|x| x.iteration);
-            let late = iteration.and_then(|it| a.late_iterations.iter().position(|&i| i == it));
-            s.ghosts = units
-                .iter()
-                .filter(|h| h.indecisive)
-                .map(|h| Ghost {
-                    unit: NeuronId {
-                        layer: h.layer - 1,
-                        index: h.unit - 1,
-                    },
-                    states: h.states.clone(),
-                    current: late
-                        .and_then(|i| h.timeline.iter().find(|(k, _)| *k == i).map(|&(_, s)| s)),
-                })
-                .collect();
-        }
-        s
+    /// What the built-in phenomena's overlays `which` draw over one snapshot.
+    pub fn of(which: &Overlays, cx: &Context) -> Self {
+        Registry::builtin().shapes(which, cx)
     }
+}
+
+/// The outlines of the target's components, coloured by their accuracy at the shown
+/// snapshot (§10's overlay).
+pub fn component_outlines(t: &TargetShapes, cx: &Context) -> Vec<Outline> {
+    let accuracy = component_accuracy(t, cx);
+    t.outlines
+        .iter()
+        .map(|(c, lines)| Outline {
+            lines: lines.clone(),
+            accuracy: accuracy[*c],
+        })
+        .collect()
 }
 
 /// Each component's share of pixels predicted right: from the analysis when it has this
@@ -386,7 +315,8 @@ mod tests {
     #[test]
     fn overlay_names_parse_and_bad_ones_are_named() {
         let o = Overlays::parse("corners, complexity").unwrap();
-        assert!(o.corners && o.complexity && !o.mirror && !o.components && !o.indecisive);
+        assert!(o.has("corners") && o.has("complexity"));
+        assert!(!o.has("mirror") && !o.has("components") && !o.has("indecisive"));
         let e = Overlays::parse("corners,edges").unwrap_err();
         assert!(e.contains("`edges`") && e.contains("mirror"), "{e}");
         assert!(!Overlays::parse("").unwrap().any());
@@ -424,7 +354,7 @@ mod tests {
         let g = Geometry::new(&net, Rect::UNIT);
         let th = Thresholds::default();
         let s = Shapes::of(
-            Overlays::parse("mirror,complexity").unwrap(),
+            &Overlays::parse("mirror,complexity").unwrap(),
             &Context {
                 geom: &g,
                 net: &net,
@@ -440,7 +370,7 @@ mod tests {
             s.mirror
         );
         let h = s.complexity.unwrap();
-        let radius = th.complexity_px / HEAT_SIDE as f64;
+        let radius = th.by_name("complexity_px").unwrap() / HEAT_SIDE as f64;
         for (i, &c) in h.counts.iter().enumerate() {
             let p = Rect::UNIT.pixel_centre(i, h.side, h.side);
             assert_eq!(
@@ -468,7 +398,7 @@ mod tests {
         let th = Thresholds::default();
         let ts = TargetShapes::of(&t, &th);
         let s = Shapes::of(
-            Overlays::parse("components").unwrap(),
+            &Overlays::parse("components").unwrap(),
             &Context {
                 geom: &g,
                 net: &net,

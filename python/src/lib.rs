@@ -431,15 +431,17 @@ fn analyze(
     compute(py, move || {
         let run = Run::from_bytes(&read_file(&path)?)
             .map_err(|e| value(format!("{}: {e}", path.display())))?;
-        let measures = match &only {
-            Some(names) => ginn::analysis::Measures::parse(&names.join(",")).map_err(value)?,
-            None => ginn::analysis::Measures::all(),
+        let registry = match &only {
+            Some(names) => ginn::analysis::Registry::builtin()
+                .only(&names.join(","))
+                .map_err(value)?,
+            None => ginn::analysis::Registry::builtin(),
         };
         let mut th = ginn::analysis::Thresholds::default();
         for (name, v) in thresholds.unwrap_or_default() {
-            th = th.with(&format!("{name}={v}")).map_err(value)?;
+            th.set(&name, v).map_err(value)?;
         }
-        let a = ginn::analysis::analyze_with(&run, &th, measures, &|| {})
+        let a = ginn::analysis::analyze_with(&run, &th, &registry, &|| {})
             .map_err(|t| value(format!("{}: {t}", path.display())))?;
         Ok(ginn::analysis::to_json(&path.display().to_string(), &run, &a).to_string())
     })

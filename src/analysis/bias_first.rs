@@ -17,6 +17,8 @@
 //! it knows Adam's early, nearly ±lr steps, which by themselves favour shifts) and measures
 //! them the same way.
 
+use super::phenomenon::{Measure, Phenomenon, Setup, Step, Threshold};
+use super::{Analysis, Sample, rows::Row};
 use crate::geometry::Geometry;
 use crate::nn::Network;
 use rand::{Rng, SeedableRng};
@@ -287,6 +289,142 @@ pub fn verdict(layers: &[LayerDecade], layer: usize, early_decades: u32) -> Opti
     let early_above = early.iter().map(|d| d.share_above_null).sum::<f64>() / early.len() as f64;
     let early_beta = early.iter().map(|d| d.median_beta).sum::<f64>() / early.len() as f64;
     Some(early_above > 0.5 && late.median_beta < early_beta)
+}
+
+
+pub const POINTS_PER_UNIT: Threshold = Threshold::count(
+    "bias_points_per_unit",
+    10,
+    "§5: points sampled along each boundary",
+);
+pub const EARLY_DECADES: Threshold = Threshold::count(
+    "early_decades",
+    2,
+    "§5: how many first decades of iterations count as early",
+);
+
+/// §5 as a phenomenon of the registry.
+pub struct BiasFirst;
+
+impl Phenomenon for BiasFirst {
+    fn name(&self) -> &'static str {
+        "bias"
+    }
+    fn section(&self) -> &'static str {
+        "§5"
+    }
+    fn about(&self) -> &'static str {
+        "whether a unit's boundary first moves by its bias (a shift) before its weights turn it (a tilt): β, the shift's share of the motion per decade of iterations, against β₀ of random steps of the same size"
+    }
+    fn thresholds(&self) -> &'static [Threshold] {
+        &[POINTS_PER_UNIT, EARLY_DECADES]
+    }
+
+    fn measure(&self, s: &Setup) -> Box<dyn Measure> {
+        Box::new(Tracker::new(s.arch.hidden(), s.th.count(&POINTS_PER_UNIT)))
+    }
+
+    fn summary(&self, a: &Analysis, s: &mut String) {
+        use std::fmt::Write;
+        for (l, holds) in a.bias_first_holds.iter().enumerate() {
+            let row: Vec<String> = a
+                .bias_first_layers
+                .iter()
+                .filter(|d| d.layer == l + 1)
+                .map(|d| {
+                    format!(
+                        "{}: β {:.2} vs β₀ {:.2} ({:.0} % above)",
+                        decade_name(d.decade),
+                        d.median_beta,
+                        d.median_beta_null,
+                        100.0 * d.share_above_null
+                    )
+                })
+                .collect();
+            let peaks: Vec<String> = a
+                .bias_first_peaks
+                .iter()
+                .filter(|p| p.0 == l + 1)
+                .map(|p| format!("{} in {}", p.2, decade_name(p.1)))
+                .collect();
+            let _ = writeln!(
+                s,
+                "§5 bias before weights, layer {}: {} (β peaks: {}) — {}",
+                l + 1,
+                match holds {
+                    Some(true) => "holds",
+                    Some(false) => "does not hold",
+                    None => "cannot tell",
+                },
+                peaks.join(", "),
+                row.join("; ")
+            );
+        }
+    }
+
+    /// Per layer, the claim over the decades seen by this snapshot.
+    fn row(&self, a: &Analysis, k: usize) -> Option<Row> {
+        let now = a.samples.get(k)?;
+        let d = decade(now.iteration);
+        let seen: Vec<_> = a
+            .bias_first_layers
+            .iter()
+            .filter(|x| x.decade <= d)
+            .cloned()
+            .collect();
+        let early = a.thresholds.count(&EARLY_DECADES) as u32;
+        let verdicts: Vec<Option<bool>> = (1..=a.widths.len())
+            .map(|l| verdict(&seen, l, early))
+            .collect();
+        let holds: Vec<String> = verdicts
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| **v == Some(true))
+            .map(|(l, _)| (l + 1).to_string())
+            .collect();
+        Some(Row {
+            name: "bias first",
+            verdict: if verdicts.iter().all(Option::is_none) {
+                "cannot tell yet".into()
+            } else if holds.is_empty() {
+                "does not hold".into()
+            } else {
+                format!("holds in layer {}", holds.join(", "))
+            },
+            figure: "share of the boundaries' motion that is shift, step by step",
+            series: Row::series(a, |s| s.shift_share),
+            ..Row::default()
+        })
+    }
+}
+
+impl Measure for Tracker {
+    fn add(&mut self, step: &Step, sample: &mut Sample) {
+        if let Some((old, old_geom)) = step.previous {
+            sample.shift_share = Tracker::add(self, old, old_geom, step.net, step.snap.iteration);
+        }
+    }
+
+    fn report(&self, s: &Setup, _: Option<(&Network, &Geometry)>, a: &mut Analysis) {
+        let units = self.clone().finish();
+        let layers = per_layer(&units);
+        let early = s.th.count(&EARLY_DECADES) as u32;
+        a.bias_first_holds = (1..=s.arch.hidden().len())
+            .map(|l| verdict(&layers, l, early))
+            .collect();
+        a.bias_first_peaks = peaks(&units);
+        a.bias_first = units;
+        a.bias_first_layers = layers;
+    }
+
+    fn boxed(&self) -> Box<dyn Measure> {
+        Box::new(self.clone())
+    }
+}
+
+/// `≤1`, `≤10`, `≤100`, … for a decade of iterations.
+fn decade_name(d: u32) -> String {
+    format!("≤{}", 10u64.pow(d))
 }
 
 #[cfg(test)]

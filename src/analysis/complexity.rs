@@ -2,10 +2,13 @@
 //! within a small disc — on the target's contour against far from it. The report sees the
 //! boundaries gather on the image's edges.
 
-use super::Thresholds;
 use super::features::{self, TargetFeatures};
+use super::phenomenon::{Measure, OverlaySpec, Phenomenon, Setup, Step, Threshold, Thresholds};
 use super::segments::SegmentIndex;
+use super::{Analysis, Sample, rows::Row};
 use crate::geometry::Geometry;
+use crate::nn::Network;
+use crate::overlays::{Context, HEAT_SIDE, Shapes, heat};
 use crate::targets::Target;
 
 /// Where complexity is probed: along the contour every 2 px, and at pixel centres (every
@@ -40,12 +43,12 @@ impl Probes {
         let far = (0..w * h)
             .filter(|i| (i % w) % 4 == 0 && (i / w) % 4 == 0)
             .map(|i| crate::geometry::Rect::UNIT.pixel_centre(i, w, h))
-            .filter(|&p| !index.near(p, th.far_px * f.pixel))
+            .filter(|&p| !index.near(p, th.get(&FAR_PX) * f.pixel))
             .collect();
         Self {
             near,
             far,
-            radius: th.complexity_px * f.pixel,
+            radius: th.get(&RADIUS_PX) * f.pixel,
         }
     }
 }
@@ -82,6 +85,126 @@ pub fn revived(dead: &[Vec<bool>], hidden: &[usize]) -> Vec<usize> {
         }
     }
     out
+}
+
+
+pub const RADIUS_PX: Threshold = Threshold::real(
+    "complexity_px",
+    2.0,
+    "§3–4 local complexity: units whose boundary meets a disc of this radius (pixels)",
+);
+pub const FAR_PX: Threshold = Threshold::real(
+    "far_px",
+    10.0,
+    "§3–4: far points are at least this far from the contour (pixels)",
+);
+
+/// §3–4's local complexity as a phenomenon of the registry.
+pub struct Complexity;
+
+impl Phenomenon for Complexity {
+    fn name(&self) -> &'static str {
+        "complexity"
+    }
+    fn section(&self) -> &'static str {
+        "§3–4"
+    }
+    fn about(&self) -> &'static str {
+        "how many units' boundaries pass near the target's contour, against far from it"
+    }
+    fn thresholds(&self) -> &'static [Threshold] {
+        &[RADIUS_PX, FAR_PX]
+    }
+    fn overlays(&self) -> &'static [OverlaySpec] {
+        &[OverlaySpec {
+            name: "complexity",
+            history: false,
+            about: "heat map of units nearby",
+        }]
+    }
+
+    fn measure(&self, s: &Setup) -> Box<dyn Measure> {
+        Box::new(match (&s.target, s.data.image()) {
+            (Some(f), Some(t)) => Some(std::sync::Arc::new(Probes::new(f, t, &s.th))),
+            _ => None,
+        })
+    }
+
+    fn summary(&self, a: &Analysis, s: &mut String) {
+        use std::fmt::Write;
+        let (Some(first), Some(last)) = (a.samples.first(), a.samples.last()) else {
+            return;
+        };
+        if a.target.is_none() {
+            s.push_str("§3–4 local complexity: not applicable (not an image target)\n");
+        }
+        let ratio = |n: f64, f: f64| {
+            if f > 0.0 {
+                format!("{:.1}×", n / f)
+            } else {
+                "∞".into()
+            }
+        };
+        if let (Some(n), Some(f)) = (last.complexity_near, last.complexity_far) {
+            let _ = writeln!(
+                s,
+                "§3–4 local complexity (units within {} px): near the contour {:.2}, far from it {:.2}, {} (at the start {})",
+                a.thresholds.get(&RADIUS_PX),
+                n,
+                f,
+                ratio(n, f),
+                match (first.complexity_near, first.complexity_far) {
+                    (Some(n), Some(f)) => ratio(n, f),
+                    _ => "-".into(),
+                }
+            );
+        }
+    }
+
+    fn row(&self, a: &Analysis, k: usize) -> Option<Row> {
+        let now = a.samples.get(k)?;
+        let (Some(n), Some(f)) = (now.complexity_near, now.complexity_far) else {
+            return None;
+        };
+        Some(Row {
+            name: "complexity",
+            verdict: if f > 0.0 {
+                format!("{:.1}× more units near the contour", n / f)
+            } else {
+                format!("{n:.1} units near the contour, none far")
+            },
+            figure: "units near the contour over units far from it",
+            series: Row::series(a, |s| match (s.complexity_near, s.complexity_far) {
+                (Some(n), Some(f)) if f > 0.0 => Some(n / f),
+                _ => None,
+            }),
+            overlay: Some("complexity"),
+            ..Row::default()
+        })
+    }
+
+    fn draw(&self, _: &str, cx: &Context, shapes: &mut Shapes) {
+        let pixel = cx
+            .target
+            .map_or(1.0 / HEAT_SIDE as f64, |t| t.features.pixel);
+        let radius = cx.thresholds.get(&RADIUS_PX) * pixel;
+        shapes.complexity = Some(heat(cx.geom, radius, HEAT_SIDE));
+    }
+}
+
+/// The probes, shared by the analysis's clones (`None`: not an image target).
+impl Measure for Option<std::sync::Arc<Probes>> {
+    fn add(&mut self, step: &Step, sample: &mut Sample) {
+        if let Some(p) = self {
+            (sample.complexity_near, sample.complexity_far) = measure(step.geom, p);
+        }
+    }
+
+    fn report(&self, _: &Setup, _: Option<(&Network, &Geometry)>, _: &mut Analysis) {}
+
+    fn boxed(&self) -> Box<dyn Measure> {
+        Box::new(self.clone())
+    }
 }
 
 #[cfg(test)]

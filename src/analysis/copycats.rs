@@ -5,9 +5,11 @@
 //! A *mirror* pair has the same boundary and opposite pre-activations (together they form
 //! |z|).
 
-use super::Thresholds;
+use super::phenomenon::{HAUSDORFF_STEP, Measure, Phenomenon, Setup, Step, Threshold, Thresholds};
 use super::segments::SegmentIndex;
+use super::{Analysis, Sample, rows::Row};
 use crate::geometry::{Geometry, NeuronBoundary};
+use crate::nn::Network;
 use serde::Serialize;
 
 /// One pair of units of a layer that are copycats or mirrors at some snapshot.
@@ -136,6 +138,8 @@ pub fn hausdorff_indexed(
 /// The copycat and mirror pairs of every layer of one snapshot, and each layer's effective
 /// width (the number of clusters of units at cosine ≥ the copycat threshold).
 pub fn pairs(geom: &Geometry, th: &Thresholds) -> (Vec<Pair>, Vec<usize>) {
+    let (copy_at, mirror_at) = (th.get(&COSINE), th.get(&MIRROR_COSINE));
+    let (step, limit) = (th.get(&HAUSDORFF_STEP), th.get(&HAUSDORFF));
     let mut out = Vec::new();
     let mut widths = Vec::new();
     for l in 0..geom.layers.len() {
@@ -154,8 +158,8 @@ pub fn pairs(geom: &Geometry, th: &Thresholds) -> (Vec<Pair>, Vec<usize>) {
             for j in i + 1..n {
                 let c = cosine(&act, n, i, j);
                 let cz = cosine(&pre, n, i, j);
-                let copy = c >= th.copycat_cosine;
-                let mirror = cz <= th.mirror_cosine;
+                let copy = c >= copy_at;
+                let mirror = cz <= mirror_at;
                 if copy {
                     let (a, b) = (find(&mut parent, i), find(&mut parent, j));
                     parent[a] = b;
@@ -167,8 +171,8 @@ pub fn pairs(geom: &Geometry, th: &Thresholds) -> (Vec<Pair>, Vec<usize>) {
                 let Some(h) = hausdorff(
                     geom.boundary(id(i)),
                     geom.boundary(id(j)),
-                    th.hausdorff_step,
-                    th.copycat_hausdorff,
+                    step,
+                    limit,
                 ) else {
                     continue;
                 };
@@ -191,6 +195,185 @@ pub fn pairs(geom: &Geometry, th: &Thresholds) -> (Vec<Pair>, Vec<usize>) {
         widths.push(roots.len());
     }
     (out, widths)
+}
+
+
+pub const COSINE: Threshold = Threshold::real(
+    "copycat_cosine",
+    0.99,
+    "§7: copycats have an activation cosine at least this",
+);
+pub const HAUSDORFF: Threshold = Threshold::real(
+    "copycat_hausdorff",
+    0.02,
+    "§7: …and boundaries within this (input units)",
+);
+pub const MIRROR_COSINE: Threshold = Threshold::real(
+    "mirror_cosine",
+    -0.99,
+    "§7: mirror pairs have a pre-activation cosine at most this (and boundaries as close)",
+);
+
+/// A pair's life: the snapshots (iterations) from which to which it held.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Episode {
+    pub layer: usize,
+    pub units: [usize; 2],
+    pub kind: PairKind,
+    pub from: u64,
+    /// The last snapshot it held at.
+    pub to: u64,
+}
+
+/// §7 as a phenomenon of the registry.
+pub struct Copycats;
+
+/// The pairs over the run: every episode, those still holding, the last snapshot's pairs.
+#[derive(Clone, Default)]
+struct Episodes {
+    episodes: Vec<Episode>,
+    open: Vec<usize>,
+    last_pairs: Vec<Pair>,
+}
+
+impl Phenomenon for Copycats {
+    fn name(&self) -> &'static str {
+        "copycats"
+    }
+    fn section(&self) -> &'static str {
+        "§7"
+    }
+    fn about(&self) -> &'static str {
+        "pairs of units of a layer that compute nearly the same function (copycats) or its negation (mirror pairs)"
+    }
+    fn thresholds(&self) -> &'static [Threshold] {
+        &[COSINE, HAUSDORFF, MIRROR_COSINE]
+    }
+
+    fn measure(&self, _: &Setup) -> Box<dyn Measure> {
+        Box::new(Episodes::default())
+    }
+
+    fn summary(&self, a: &Analysis, s: &mut String) {
+        use std::fmt::Write;
+        let Some(last) = a.samples.last() else {
+            return;
+        };
+        let _ = writeln!(
+            s,
+            "§7 copycats: {} copycat and {} mirror pair(s) at the last snapshot; {} pair episode(s) over the run; effective width per layer {:?} (of {:?})",
+            last.copycats,
+            last.mirrors,
+            a.episodes.len(),
+            last.effective_width,
+            a.widths
+        );
+        for p in &a.last_pairs {
+            let e = a
+                .episodes
+                .iter()
+                .rev()
+                .find(|e| e.layer == p.layer && e.units == p.units && e.kind == p.kind);
+            let _ = writeln!(
+                s,
+                "    layer {} units {} and {}: {:?}, cosine {:.4}, Hausdorff {:.4}{}",
+                p.layer,
+                p.units[0],
+                p.units[1],
+                p.kind,
+                p.cosine,
+                p.hausdorff,
+                e.map_or(String::new(), |e| format!(", since iteration {}", e.from))
+            );
+        }
+    }
+
+    /// The pairs holding at this snapshot: three named, the rest counted (one line).
+    fn row(&self, a: &Analysis, k: usize) -> Option<Row> {
+        let now = a.samples.get(k)?;
+        let pairs: Vec<&Episode> = a
+            .episodes
+            .iter()
+            .filter(|e| e.from <= now.iteration && now.iteration <= e.to)
+            .collect();
+        let mut units = Vec::new();
+        for e in &pairs {
+            for u in e.units {
+                let n = Row::unit(e.layer, u);
+                if !units.contains(&n) {
+                    units.push(n);
+                }
+            }
+        }
+        let name = |e: &&Episode| {
+            let sign = if e.kind == PairKind::Copycat { "≈" } else { "↔" };
+            format!("{}:{}{sign}{}:{}", e.layer, e.units[0], e.layer, e.units[1])
+        };
+        Some(Row {
+            name: "copycats",
+            verdict: match (now.copycats, now.mirrors) {
+                (0, 0) => "none".into(),
+                (c, m) => {
+                    let named: Vec<String> = pairs.iter().take(3).map(name).collect();
+                    let more = match pairs.len().saturating_sub(named.len()) {
+                        0 => String::new(),
+                        n => format!(" and {n} more"),
+                    };
+                    format!(
+                        "{c} copycat and {m} mirror {}: {}{more}",
+                        if c + m == 1 { "pair" } else { "pairs" },
+                        named.join(" ")
+                    )
+                }
+            },
+            figure: "copycat and mirror pairs",
+            series: Row::series(a, |s| Some((s.copycats + s.mirrors) as f64)),
+            units,
+            ..Row::default()
+        })
+    }
+}
+
+impl Measure for Episodes {
+    fn add(&mut self, step: &Step, sample: &mut Sample) {
+        let (pairs, effective_width) = pairs(step.geom, &step.setup.th);
+        sample.effective_width = effective_width;
+        sample.copycats = pairs.iter().filter(|p| p.kind == PairKind::Copycat).count();
+        sample.mirrors = pairs.iter().filter(|p| p.kind == PairKind::Mirror).count();
+        // Pairs still holding extend their episode; new ones open one.
+        let iteration = step.snap.iteration;
+        let mut still = Vec::new();
+        for p in &pairs {
+            let same = |e: &Episode| e.layer == p.layer && e.units == p.units && e.kind == p.kind;
+            match self.open.iter().find(|&&k| same(&self.episodes[k])) {
+                Some(&k) => {
+                    self.episodes[k].to = iteration;
+                    still.push(k);
+                }
+                None => {
+                    self.episodes.push(Episode {
+                        layer: p.layer,
+                        units: p.units,
+                        kind: p.kind,
+                        from: iteration,
+                        to: iteration,
+                    });
+                    still.push(self.episodes.len() - 1);
+                }
+            }
+        }
+        self.open = still;
+        self.last_pairs = pairs;
+    }
+
+    fn report(&self, _: &Setup, _: Option<(&Network, &Geometry)>, a: &mut Analysis) {
+        a.episodes = self.episodes.clone();
+        a.last_pairs = self.last_pairs.clone();
+    }
+
+    fn boxed(&self) -> Box<dyn Measure> {
+        Box::new(self.clone())
+    }
 }
 
 #[cfg(test)]

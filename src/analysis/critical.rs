@@ -4,8 +4,12 @@
 //! contour points ≥ 3 px from any corner (what chance alone gives), and the iteration at
 //! which each corner is captured for good (held for 5 snapshots).
 
+use super::phenomenon::{Measure, OverlaySpec, Phenomenon, Setup, Step, Threshold};
 use super::segments::SegmentIndex;
+use super::{Analysis, Sample, rows::Row};
 use crate::geometry::Geometry;
+use crate::nn::Network;
+use crate::overlays::{Context, Corner, Shapes};
 
 /// The kinks and crossings of each hidden layer's boundaries.
 pub fn critical_points(geom: &Geometry) -> Vec<Vec<[f64; 2]>> {
@@ -124,6 +128,185 @@ pub fn baseline_probes(
         }
     }
     out
+}
+
+
+pub const ATTRACTION_PX: Threshold = Threshold::real(
+    "attraction_px",
+    1.5,
+    "§6: a corner is attracted by a kink or crossing this close (pixels)",
+);
+pub const CORNER_AWAY_PX: Threshold = Threshold::real(
+    "corner_away_px",
+    3.0,
+    "§6: the baseline uses contour points at least this far from every corner (pixels)",
+);
+pub const CAPTURE_SNAPSHOTS: Threshold = Threshold::count(
+    "capture_snapshots",
+    5,
+    "§6: a corner is captured when held for this many snapshots",
+);
+
+/// §6 as a phenomenon of the registry.
+pub struct CriticalPoints;
+
+/// Per target corner, the sample from which a kink or crossing has stayed near it.
+#[derive(Clone, Default)]
+struct Captures(Vec<Option<usize>>);
+
+impl Phenomenon for CriticalPoints {
+    fn name(&self) -> &'static str {
+        "critical"
+    }
+    fn section(&self) -> &'static str {
+        "§6"
+    }
+    fn about(&self) -> &'static str {
+        "the target's corners that a kink or crossing of the boundaries has held for the last few snapshots"
+    }
+    fn thresholds(&self) -> &'static [Threshold] {
+        &[ATTRACTION_PX, CORNER_AWAY_PX, CAPTURE_SNAPSHOTS]
+    }
+    fn overlays(&self) -> &'static [OverlaySpec] {
+        &[OverlaySpec {
+            name: "corners",
+            history: true,
+            about: "the target's, filled once captured",
+        }]
+    }
+
+    fn measure(&self, _: &Setup) -> Box<dyn Measure> {
+        Box::new(Captures::default())
+    }
+
+    fn summary(&self, a: &Analysis, s: &mut String) {
+        use std::fmt::Write;
+        let Some(last) = a.samples.last() else {
+            return;
+        };
+        if a.target.as_ref().is_none_or(|t| t.corners.is_empty()) {
+            s.push_str("§6 critical points: not applicable (the target has no corners)\n");
+        }
+        if last.corner_attraction.is_empty() {
+            return;
+        }
+        let pct = |v: &[f64]| {
+            v.iter()
+                .map(|x| format!("{:.0} %", 100.0 * x))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let captured = a.corner_capture.iter().filter(|c| c.is_some()).count();
+        let _ = writeln!(
+            s,
+            "§6 critical points: corners with a kink or crossing within {} px, per layer {} (contour away from corners: {}); {} of {} corners captured to the end",
+            a.thresholds.get(&ATTRACTION_PX),
+            pct(&last.corner_attraction),
+            pct(&last.contour_attraction),
+            captured,
+            a.corner_capture.len()
+        );
+        for (l, shares) in a.bends_on.iter().enumerate().skip(1) {
+            let _ = writeln!(
+                s,
+                "    layer {}'s bends sit on: {}",
+                l + 1,
+                shares
+                    .iter()
+                    .enumerate()
+                    .map(|(k, v)| format!("layer {} {:.0} %", k + 1, 100.0 * v))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+    }
+
+    fn row(&self, a: &Analysis, k: usize) -> Option<Row> {
+        let now = a.samples.get(k)?;
+        let total = a.target.as_ref().map(|t| t.corners.len()).filter(|&n| n > 0)?;
+        Some(Row {
+            name: "corners",
+            verdict: format!("{} of {total} captured", now.corners_captured),
+            figure: "share of the target's corners captured by a kink or crossing",
+            series: Row::series(a, |s| Some(s.corners_captured as f64 / total as f64)),
+            overlay: Some("corners"),
+            ..Row::default()
+        })
+    }
+
+    fn draw(&self, _: &str, cx: &Context, shapes: &mut Shapes) {
+        let Some(f) = cx.target.map(|t| &t.features) else {
+            return;
+        };
+        let sample = cx.analysis.and_then(|(a, k)| a.samples.get(k));
+        shapes.corners = f
+            .corners
+            .iter()
+            .enumerate()
+            .map(|(i, &at)| Corner {
+                at,
+                captured: sample.is_some_and(|x| x.corners_held.get(i) == Some(&true)),
+            })
+            .collect();
+    }
+}
+
+impl Measure for Captures {
+    fn add(&mut self, step: &Step, sample: &mut Sample) {
+        let Some(f) = step.setup.target.as_ref().filter(|f| !f.corners.is_empty()) else {
+            return;
+        };
+        let th = &step.setup.th;
+        let pts = critical_points(step.geom);
+        let r = th.get(&ATTRACTION_PX) * f.pixel;
+        let baseline = baseline_probes(
+            &f.contour,
+            &f.corners,
+            2.0 * f.pixel,
+            th.get(&CORNER_AWAY_PX) * f.pixel,
+        );
+        sample.corner_attraction = pts.iter().map(|p| share_near(&f.corners, p, r)).collect();
+        sample.contour_attraction = pts.iter().map(|p| share_near(&baseline, p, r)).collect();
+        let now = step.index;
+        self.0.resize(f.corners.len(), None);
+        for (since, c) in self.0.iter_mut().zip(&f.corners) {
+            let near = pts.iter().any(|p| share_near(&[*c], p, r) > 0.0);
+            *since = match (near, *since) {
+                (true, Some(i)) => Some(i),
+                (true, None) => Some(now),
+                (false, _) => None,
+            };
+        }
+        let hold = th.count(&CAPTURE_SNAPSHOTS);
+        sample.corners_held = self
+            .0
+            .iter()
+            .map(|s| s.is_some_and(|i| now + 1 - i >= hold))
+            .collect();
+        sample.corners_captured = sample.corners_held.iter().filter(|&&h| h).count();
+    }
+
+    /// A corner is captured at the first snapshot of the run of snapshots that kept it to
+    /// the end, provided that run is long enough.
+    fn report(&self, s: &Setup, last: Option<(&Network, &Geometry)>, a: &mut Analysis) {
+        let hold = s.th.count(&CAPTURE_SNAPSHOTS);
+        let samples = &a.samples;
+        a.corner_capture = self
+            .0
+            .iter()
+            .map(|c| {
+                c.filter(|&i| samples.len() - i >= hold)
+                    .map(|i| samples[i].iteration)
+            })
+            .collect();
+        if let Some((_, g)) = last {
+            a.bends_on = bend_credit(g);
+        }
+    }
+
+    fn boxed(&self) -> Box<dyn Measure> {
+        Box::new(self.clone())
+    }
 }
 
 #[cfg(test)]

@@ -4,9 +4,12 @@
 //! ends below ½ while the whole image is ≥ 90 % right. Thinner components (outlines) are
 //! reported, never a failure: the report's own 1-px label outline is missed by every run.
 
-use super::Thresholds;
 use super::features::{Component, component_map};
+use super::phenomenon::{Measure, OverlaySpec, Phenomenon, Setup, Step, Threshold, Thresholds};
+use super::{Analysis, Sample, rows::Row};
 use crate::geometry::Geometry;
+use crate::nn::Network;
+use crate::overlays::{Context, Shapes, component_outlines};
 use crate::targets::Target;
 use serde::Serialize;
 
@@ -174,15 +177,165 @@ impl Tracker {
             let last = h.accuracy.last().copied().unwrap_or(0.0);
             h.verdict = if last >= 0.5 {
                 Verdict::Learned
-            } else if h.thickness < th.failure_thickness_px {
+            } else if h.thickness < th.get(&THICKNESS_PX) {
                 Verdict::Thin
-            } else if self.overall >= th.failure_overall_accuracy {
+            } else if self.overall >= th.get(&OVERALL_ACCURACY) {
                 Verdict::Failed
             } else {
                 Verdict::Missed
             };
         }
         self.history
+    }
+}
+
+
+pub const THICKNESS_PX: Threshold = Threshold::real(
+    "failure_thickness_px",
+    3.0,
+    "§10: a component is thick enough to learn from this inscribed radius (pixels)",
+);
+pub const OVERALL_ACCURACY: Threshold = Threshold::real(
+    "failure_overall_accuracy",
+    0.9,
+    "§10: the run counts as good from this overall accuracy",
+);
+
+/// §10 as a phenomenon of the registry.
+pub struct Failure;
+
+impl Phenomenon for Failure {
+    fn name(&self) -> &'static str {
+        "failure"
+    }
+    fn section(&self) -> &'static str {
+        "§10"
+    }
+    fn about(&self) -> &'static str {
+        "the target's components the network leaves wrong (thin ones are reported, never failed)"
+    }
+    fn thresholds(&self) -> &'static [Threshold] {
+        &[THICKNESS_PX, OVERALL_ACCURACY]
+    }
+    fn overlays(&self) -> &'static [OverlaySpec] {
+        &[OverlaySpec {
+            name: "components",
+            history: true,
+            about: "outlined in the colour of their accuracy",
+        }]
+    }
+
+    fn measure(&self, s: &Setup) -> Box<dyn Measure> {
+        Box::new(s.data.image().map(Tracker::new))
+    }
+
+    fn summary(&self, a: &Analysis, s: &mut String) {
+        use std::fmt::Write;
+        if a.components.is_empty() {
+            s.push_str("§10 failure: not applicable (not an image target)\n");
+            return;
+        }
+        let failed = a
+            .components
+            .iter()
+            .filter(|c| c.verdict == Verdict::Failed)
+            .count();
+        let _ = writeln!(
+            s,
+            "§10 failure: {} — components (depth, class, px, thickness → last accuracy, birth, verdict):",
+            if failed == 0 {
+                "no component failed".to_string()
+            } else {
+                format!("{failed} component(s) FAILED")
+            }
+        );
+        for c in &a.components {
+            let _ = writeln!(
+                s,
+                "    {} {} {:>6} px {:>5.1} px → {:>6.1} %, born {}, {:?} ({} regions, {} units, decision boundary {:.2}× its outline)",
+                c.depth,
+                if c.class == 1 { "white" } else { "black" },
+                c.area,
+                c.thickness,
+                100.0 * c.accuracy.last().copied().unwrap_or(0.0),
+                c.birth.map_or("never".to_string(), |b| format!("at {b}")),
+                c.verdict,
+                c.regions,
+                c.units,
+                c.decision_per_outline
+            );
+        }
+    }
+
+    /// The components at this snapshot: those still below half right, and whether thick.
+    fn row(&self, a: &Analysis, k: usize) -> Option<Row> {
+        if a.components.is_empty() || a.samples.is_empty() {
+            return None;
+        }
+        let k = k.min(a.samples.len() - 1);
+        let at = |c: &ComponentHistory| c.accuracy.get(k).copied().unwrap_or(0.0);
+        let min = a.thresholds.get(&THICKNESS_PX);
+        let thick = |c: &&ComponentHistory| c.thickness >= min;
+        let missed: Vec<String> = a
+            .components
+            .iter()
+            .filter(|c| at(c) < 0.5)
+            .map(|c| {
+                format!(
+                    "depth {} ({})",
+                    c.depth,
+                    if thick(&c) { "missed" } else { "thin" }
+                )
+            })
+            .collect();
+        Some(Row {
+            name: "failure",
+            verdict: if missed.is_empty() {
+                "every component learned".into()
+            } else {
+                Row::counted(&missed)
+            },
+            figure: "accuracy of the worst thick component",
+            series: (0..a.samples.len())
+                .map(|i| {
+                    let worst = a
+                        .components
+                        .iter()
+                        .filter(thick)
+                        .filter_map(|c| c.accuracy.get(i).copied())
+                        .fold(f64::INFINITY, f64::min);
+                    (
+                        a.samples[i].iteration,
+                        if worst.is_finite() { worst } else { f64::NAN },
+                    )
+                })
+                .collect(),
+            overlay: Some("components"),
+            ..Row::default()
+        })
+    }
+
+    fn draw(&self, _: &str, cx: &Context, shapes: &mut Shapes) {
+        if let Some(t) = cx.target {
+            shapes.components = component_outlines(t, cx);
+        }
+    }
+}
+
+/// `None`: not an image target.
+impl Measure for Option<Tracker> {
+    fn add(&mut self, step: &Step, _: &mut Sample) {
+        if let (Some(t), Some(p)) = (self.as_mut(), step.prediction) {
+            t.add(step.snap.iteration, p, step.geom);
+        }
+    }
+
+    fn report(&self, s: &Setup, _: Option<(&Network, &Geometry)>, a: &mut Analysis) {
+        a.components = self.clone().map_or_else(Vec::new, |t| t.finish(&s.th));
+    }
+
+    fn boxed(&self) -> Box<dyn Measure> {
+        Box::new(self.clone())
     }
 }
 

@@ -3,7 +3,7 @@
 //! that turn sharply), its components by nesting depth (background, bottle, label ring,
 //! band, diamond for the bottle) with each one's thickness, and its mirror axes.
 
-use super::Thresholds;
+use super::thresholds::{Threshold, Thresholds};
 use crate::geometry::Polyline;
 use crate::targets::Target;
 use serde::Serialize;
@@ -77,13 +77,37 @@ impl Axis {
     }
 }
 
+/// The target's features: Douglas–Peucker tolerance of the contour's corners, and the
+/// least turn that makes a corner.
+pub const CORNER_TOLERANCE_PX: Threshold = Threshold::real(
+    "corner_tolerance_px",
+    0.75,
+    "contour corners: Douglas–Peucker tolerance (pixels)",
+);
+pub const CORNER_ANGLE_DEG: Threshold = Threshold::real(
+    "corner_angle_deg",
+    35.0,
+    "contour corners: the least turn (degrees)",
+);
+pub const MIRROR_AGREEMENT: Threshold = Threshold::real(
+    "mirror_agreement",
+    0.98,
+    "a reflection is a mirror axis of the target when it maps this share of pixels onto their own class",
+);
+
 impl TargetFeatures {
     pub fn of(t: &Target, th: &Thresholds) -> Self {
         let contour = contour(t);
         let pixel = 1.0 / t.width.max(t.height) as f64;
         let corners = contour
             .iter()
-            .flat_map(|loop_| corners(loop_, th.corner_tolerance_px * pixel, th.corner_angle_deg))
+            .flat_map(|loop_| {
+                corners(
+                    loop_,
+                    th.get(&CORNER_TOLERANCE_PX) * pixel,
+                    th.get(&CORNER_ANGLE_DEG),
+                )
+            })
             .filter(|&c| !on_edge(c))
             .collect();
         Self {
@@ -98,7 +122,7 @@ impl TargetFeatures {
                     axis,
                     agreement: mirror_agreement(t, axis),
                 })
-                .filter(|m| m.agreement >= th.mirror_agreement)
+                .filter(|m| m.agreement >= th.get(&MIRROR_AGREEMENT))
                 .collect(),
         }
     }

@@ -6,9 +6,13 @@
 //! state's snapshot (pixels flipped, loss change). Indecisive: separation ≥ 0.03, ≥ 3
 //! switches, < 0.2 % of pixels flipped.
 
-use super::Thresholds;
 use super::copycats::{hausdorff_indexed, index};
-use crate::geometry::NeuronBoundary;
+use super::phenomenon::{
+    HAUSDORFF_STEP, Measure, OverlaySpec, Phenomenon, Setup, Step, Threshold, Thresholds,
+};
+use super::{Analysis, Sample, rows::Row};
+use crate::geometry::{Geometry, NeuronBoundary};
+use crate::overlays::{Context, Ghost, Shapes};
 use crate::nn::{Network, NeuronId};
 use crate::targets::Data;
 use serde::Serialize;
@@ -56,7 +60,9 @@ pub enum Verdict {
 /// Finds the hesitating units from their late boundaries. `nets[k]` is the network of late
 /// snapshot `k` (the index stored with each boundary).
 pub fn find(late: &[Late], nets: &[Network], data: &Data, th: &Thresholds) -> Verdict {
-    if nets.len() < th.indecisive_min_snapshots {
+    let least = th.count(&MIN_SNAPSHOTS);
+    let step = th.get(&HAUSDORFF_STEP);
+    if nets.len() < least {
         return Verdict::TooSparse {
             late_snapshots: nets.len(),
         };
@@ -64,7 +70,7 @@ pub fn find(late: &[Late], nets: &[Network], data: &Data, th: &Thresholds) -> Ve
     let mut out = Vec::new();
     for l in late {
         let b = &l.boundaries;
-        if b.len() < th.indecisive_min_snapshots {
+        if b.len() < least {
             continue;
         }
         // Each boundary's segment hash, built once: it is measured against many others.
@@ -73,7 +79,7 @@ pub fn find(late: &[Late], nets: &[Network], data: &Data, th: &Thresholds) -> Ve
             hausdorff_indexed(
                 (&b[i].1, &idx[i]),
                 (&b[j].1, &idx[j]),
-                th.hausdorff_step,
+                step,
                 2.0,
             )
             .unwrap_or(f64::INFINITY)
@@ -84,12 +90,12 @@ pub fn find(late: &[Late], nets: &[Network], data: &Data, th: &Thresholds) -> Ve
             .max_by(|&i, &j| from_a[i].total_cmp(&from_a[j]))
             .expect("several boundaries");
         let separation = from_a[far];
-        if separation < th.indecisive_separation {
+        if separation < th.get(&SEPARATION) {
             continue;
         }
         let state: Vec<bool> = (0..b.len()).map(|i| dist(i, far) < from_a[i]).collect();
         let switches = state.windows(2).filter(|w| w[0] != w[1]).count();
-        if switches < th.indecisive_switches {
+        if switches < th.count(&SWITCHES) {
             continue;
         }
         // Swap: the last late snapshot with this unit's parameters from the other state.
@@ -108,7 +114,7 @@ pub fn find(late: &[Late], nets: &[Network], data: &Data, th: &Thresholds) -> Ve
             switches,
             pixels_flipped: flipped,
             loss_change: loss,
-            indecisive: flipped < th.indecisive_flipped,
+            indecisive: flipped < th.get(&FLIPPED),
             states: [b[a].1.polylines.clone(), b[far].1.polylines.clone()],
             timeline: b.iter().map(|(k, _)| *k).zip(state).collect(),
         });
@@ -143,6 +149,201 @@ fn swap_effect(net: &Network, donor: &Network, n: NeuronId, data: &Data) -> (f64
     let before = crate::train::evaluate(net, &inputs, &labels).loss;
     let after = crate::train::evaluate(&swapped, &inputs, &labels).loss;
     (flipped as f64 / labels.len() as f64, after - before)
+}
+
+
+pub const SEPARATION: Threshold = Threshold::real(
+    "indecisive_separation",
+    0.03,
+    "§8: least separation of the two states (input units)",
+);
+pub const SWITCHES: Threshold = Threshold::count(
+    "indecisive_switches",
+    3,
+    "§8: least number of switches between the states",
+);
+pub const FLIPPED: Threshold = Threshold::real(
+    "indecisive_flipped",
+    0.002,
+    "§8: most share of pixels flipped by swapping the states",
+);
+pub const MIN_SNAPSHOTS: Threshold = Threshold::count(
+    "indecisive_min_snapshots",
+    10,
+    "§8: the late snapshots needed to tell",
+);
+
+/// §8 as a phenomenon of the registry.
+pub struct Indecisive;
+
+/// The late window (learning rate ≤ 10 % of its start): its networks, their iterations,
+/// and each unit's boundaries there.
+#[derive(Clone)]
+struct Window {
+    late_lr: f64,
+    nets: Vec<Network>,
+    iterations: Vec<u64>,
+    late: Vec<Late>,
+}
+
+impl Phenomenon for Indecisive {
+    fn name(&self) -> &'static str {
+        "indecisive"
+    }
+    fn section(&self) -> &'static str {
+        "§8"
+    }
+    fn about(&self) -> &'static str {
+        "units whose boundary switches between two states late in training, changing almost no pixel"
+    }
+    fn thresholds(&self) -> &'static [Threshold] {
+        &[SEPARATION, SWITCHES, FLIPPED, MIN_SNAPSHOTS]
+    }
+    fn overlays(&self) -> &'static [OverlaySpec] {
+        &[OverlaySpec {
+            name: "indecisive",
+            history: true,
+            about: "both late states",
+        }]
+    }
+
+    fn measure(&self, s: &Setup) -> Box<dyn Measure> {
+        Box::new(Window {
+            late_lr: 0.1 * s.lr,
+            nets: Vec::new(),
+            iterations: Vec::new(),
+            late: (0..s.arch.neuron_count()).map(|_| Late::default()).collect(),
+        })
+    }
+
+    fn summary(&self, a: &Analysis, s: &mut String) {
+        use std::fmt::Write;
+        match &a.indecisive {
+            Some(Verdict::TooSparse { late_snapshots }) => {
+                let _ = writeln!(
+                    s,
+                    "§8 indecisive units: cannot tell from {late_snapshots} late snapshot(s); retrain with --snapshots paper,tail:1000 (training is reproducible)"
+                );
+            }
+            Some(Verdict::Units(u)) => {
+                let found: Vec<String> = u
+                    .iter()
+                    .filter(|h| h.indecisive)
+                    .map(|h| {
+                        format!(
+                            "layer {} unit {} ({:.3} apart, {} switches, {:.2} % pixels flipped by swapping)",
+                            h.layer,
+                            h.unit,
+                            h.separation,
+                            h.switches,
+                            100.0 * h.pixels_flipped
+                        )
+                    })
+                    .collect();
+                let _ = writeln!(
+                    s,
+                    "§8 indecisive units: {}",
+                    if found.is_empty() {
+                        "none".to_string()
+                    } else {
+                        found.join("; ")
+                    }
+                );
+            }
+            None => {}
+        }
+    }
+
+    /// The late window's verdict; the series is the first indecisive unit's state.
+    fn row(&self, a: &Analysis, _: usize) -> Option<Row> {
+        let v = a.indecisive.as_ref()?;
+        let found = hesitating(a);
+        let state: std::collections::HashMap<u64, f64> = found
+            .first()
+            .map(|h| {
+                h.timeline
+                    .iter()
+                    .filter_map(|&(i, s)| {
+                        a.late_iterations
+                            .get(i)
+                            .map(|&it| (it, f64::from(u8::from(s))))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Some(Row {
+            name: "indecisive",
+            verdict: match v {
+                Verdict::TooSparse { late_snapshots } => {
+                    format!("cannot tell from {late_snapshots} late snapshot(s)")
+                }
+                _ if found.is_empty() => "none".into(),
+                _ => format!(
+                    "unit(s) {}",
+                    found
+                        .iter()
+                        .map(|h| format!("{}:{}", h.layer, h.unit))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            },
+            figure: "the first indecisive unit's state in the late window (0 or 1)",
+            series: Row::series(a, |s| state.get(&s.iteration).copied()),
+            units: found.iter().map(|h| Row::unit(h.layer, h.unit)).collect(),
+            overlay: Some("indecisive"),
+            ..Row::default()
+        })
+    }
+
+    /// Each indecisive unit's two states, and which one the shown snapshot is in.
+    fn draw(&self, _: &str, cx: &Context, shapes: &mut Shapes) {
+        let Some((a, k)) = cx.analysis else {
+            return;
+        };
+        let iteration = a.samples.get(k).map(|x| x.iteration);
+        let late = iteration.and_then(|it| a.late_iterations.iter().position(|&i| i == it));
+        shapes.ghosts = hesitating(a)
+            .into_iter()
+            .map(|h| Ghost {
+                unit: Row::unit(h.layer, h.unit),
+                states: h.states.clone(),
+                current: late
+                    .and_then(|i| h.timeline.iter().find(|(k, _)| *k == i).map(|&(_, s)| s)),
+            })
+            .collect();
+    }
+}
+
+/// The units found indecisive.
+fn hesitating(a: &Analysis) -> Vec<&Hesitation> {
+    match &a.indecisive {
+        Some(Verdict::Units(u)) => u.iter().filter(|h| h.indecisive).collect(),
+        _ => vec![],
+    }
+}
+
+impl Measure for Window {
+    fn add(&mut self, step: &Step, _: &mut Sample) {
+        if step.snap.lr > self.late_lr {
+            return;
+        }
+        for (l, b) in self.late.iter_mut().zip(&step.geom.boundaries) {
+            if !b.polylines.is_empty() {
+                l.boundaries.push((self.nets.len(), b.clone()));
+            }
+        }
+        self.nets.push(step.net.clone());
+        self.iterations.push(step.snap.iteration);
+    }
+
+    fn report(&self, s: &Setup, _: Option<(&Network, &Geometry)>, a: &mut Analysis) {
+        a.indecisive = Some(find(&self.late, &self.nets, &s.data, &s.th));
+        a.late_iterations = self.iterations.clone();
+    }
+
+    fn boxed(&self) -> Box<dyn Measure> {
+        Box::new(self.clone())
+    }
 }
 
 #[cfg(test)]

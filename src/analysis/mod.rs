@@ -1,145 +1,57 @@
 //! The report's phenomena as measured, reproducible quantities over a run (`ginn analyze`).
-//! Each snapshot's exact geometry is built once and every measure reads it: the target's
-//! features (`features`), §5 bias before weights (`bias_first`), §6 critical points
-//! (`critical`), §7 copycats (`copycats`), §8 indecisive units (`indecisive`), §9 symmetry
-//! (`symmetry`), §10 failure (`failure`) and §3–4 where the boundaries go (here).
+//! Each snapshot's exact geometry is built once and every measure reads it. A phenomenon
+//! is one file implementing [`Phenomenon`] — its thresholds, its measure snapshot by
+//! snapshot, its summary block, its panel row, its overlays — listed once in the registry
+//! below: §5 bias before weights (`bias_first`), §6 critical points (`critical`), §7
+//! copycats (`copycats`), §8 indecisive units (`indecisive`), §9 symmetry (`symmetry`), §10
+//! failure (`failure`) and §3–4's local complexity (`complexity`). Always measured: the
+//! target's features (`features`) and where the boundaries go (regions, lengths, dead
+//! units: the analyzer).
 
 mod analyzer;
 pub mod assignment;
-pub mod bias_first;
-pub mod complexity;
-pub mod copycats;
-pub mod critical;
-pub mod failure;
 pub mod features;
-pub mod indecisive;
+pub mod phenomenon;
 pub mod rows;
 pub mod segments;
 mod summary;
-pub mod symmetry;
+pub mod thresholds;
 
 use crate::run::Run;
 use serde::Serialize;
 
 pub use analyzer::Analyzer;
-pub use copycats::{Pair, PairKind};
+pub use copycats::{Episode, Pair, PairKind};
 pub use features::TargetFeatures;
+pub use phenomenon::{
+    Measure, OverlaySpec, Phenomenon, Registry, Setup, Step, Threshold, Thresholds,
+};
+
+/// The registry: one line per phenomenon, its file and its type. Adding a phenomenon is
+/// its own file and one line here (the README's contributor notes show one).
+macro_rules! phenomena {
+    ($($file:ident :: $kind:ident),* $(,)?) => {
+        $(pub mod $file;)*
+        /// The report's phenomena, in the order the JSON's `computed` lists them.
+        pub(crate) static PHENOMENA: &[&dyn Phenomenon] = &[$(&$file::$kind),*];
+    };
+}
+
+phenomena! {
+    bias_first::BiasFirst,
+    critical::CriticalPoints,
+    copycats::Copycats,
+    symmetry::Symmetric,
+    failure::Failure,
+    complexity::Complexity,
+    indecisive::Indecisive,
+}
 
 /// Version of the JSON `ginn analyze --json` writes.
 pub const SCHEMA: u32 = 1;
 
-/// Every threshold a verdict depends on; echoed in the output, and each can be changed
-/// (`ginn analyze --set NAME=VALUE`).
-#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
-pub struct Thresholds {
-    /// Contour corners: Douglas–Peucker tolerance (pixels) and the least turn (degrees).
-    pub corner_tolerance_px: f64,
-    pub corner_angle_deg: f64,
-    /// A reflection is a mirror axis of the target when it maps this share of pixels onto
-    /// their own class.
-    pub mirror_agreement: f64,
-    /// Copycats: activation cosine at least this, boundaries within this (input units).
-    pub copycat_cosine: f64,
-    pub copycat_hausdorff: f64,
-    /// Mirror pairs: pre-activation cosine at most this (and boundaries as close).
-    pub mirror_cosine: f64,
-    /// Spacing of the points sampled along a boundary for distances (input units).
-    pub hausdorff_step: f64,
-    /// §10: a component is thick enough to learn from this inscribed radius (pixels); the
-    /// run counts as good from this overall accuracy.
-    pub failure_thickness_px: f64,
-    pub failure_overall_accuracy: f64,
-    /// §9: a boundary point counts as mirrored when its mirror image is this close (px).
-    pub symmetry_px: f64,
-    /// §3–4 local complexity: units whose boundary meets a disc of this radius (px); far
-    /// points are at least `far_px` from the contour.
-    pub complexity_px: f64,
-    pub far_px: f64,
-    /// §6: a corner is attracted by a kink or crossing this close (px); the baseline uses
-    /// contour points at least `corner_away_px` from every corner; a capture holds for
-    /// `capture_snapshots` snapshots.
-    pub attraction_px: f64,
-    pub corner_away_px: f64,
-    pub capture_snapshots: usize,
-    /// §5: points sampled along each boundary, and how many first decades count as early.
-    pub bias_points_per_unit: usize,
-    pub early_decades: u32,
-    /// §8: least separation of the two states (input units), least number of switches,
-    /// most pixels flipped by swapping the states, and the late snapshots needed to tell.
-    pub indecisive_separation: f64,
-    pub indecisive_switches: usize,
-    pub indecisive_flipped: f64,
-    pub indecisive_min_snapshots: usize,
-}
-
-impl Thresholds {
-    /// The thresholds with `name=value` applied (a name of a field, a number).
-    pub fn with(self, assignment: &str) -> Result<Self, String> {
-        let (name, value) = assignment
-            .split_once('=')
-            .ok_or_else(|| format!("--set takes NAME=VALUE, got `{assignment}`"))?;
-        let mut v = serde_json::to_value(&self).expect("thresholds serialise");
-        let names: Vec<String> = v.as_object().expect("a struct").keys().cloned().collect();
-        let slot = v.get_mut(name.trim()).ok_or_else(|| {
-            format!(
-                "--set: no threshold `{name}` (there are {})",
-                names.join(", ")
-            )
-        })?;
-        let number: f64 = value
-            .trim()
-            .parse()
-            .map_err(|_| format!("--set {name}: `{value}` is not a number"))?;
-        *slot = if slot.is_u64() {
-            serde_json::Value::from(number as u64)
-        } else {
-            serde_json::Value::from(number)
-        };
-        serde_json::from_value(v).map_err(|e| format!("--set {name}={value}: {e}"))
-    }
-}
-
-impl Default for Thresholds {
-    fn default() -> Self {
-        Self {
-            corner_tolerance_px: 0.75,
-            corner_angle_deg: 35.0,
-            mirror_agreement: 0.98,
-            copycat_cosine: 0.99,
-            copycat_hausdorff: 0.02,
-            mirror_cosine: -0.99,
-            hausdorff_step: 0.005,
-            failure_thickness_px: 3.0,
-            failure_overall_accuracy: 0.9,
-            symmetry_px: 2.0,
-            complexity_px: 2.0,
-            far_px: 10.0,
-            attraction_px: 1.5,
-            corner_away_px: 3.0,
-            capture_snapshots: 5,
-            bias_points_per_unit: 10,
-            early_decades: 2,
-            indecisive_separation: 0.03,
-            indecisive_switches: 3,
-            indecisive_flipped: 0.002,
-            indecisive_min_snapshots: 10,
-        }
-    }
-}
-
-/// A pair's life: the snapshots (iterations) from which to which it held.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Episode {
-    pub layer: usize,
-    pub units: [usize; 2],
-    pub kind: PairKind,
-    pub from: u64,
-    /// The last snapshot it held at.
-    pub to: u64,
-}
-
 /// Per snapshot: where the boundaries are and how many units a layer effectively has.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Sample {
     pub iteration: u64,
     pub regions: usize,
@@ -171,6 +83,10 @@ pub struct Sample {
     /// §5: of the boundaries' motion in the step into this snapshot, the share that is
     /// shift (`None` for the first snapshot, or when nothing moved).
     pub shift_share: Option<f64>,
+    /// What phenomena outside the built-in schema measured at this snapshot, each under
+    /// its name.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Everything `ginn analyze` reports for one run.
@@ -215,81 +131,19 @@ pub struct Analysis {
     pub components: Vec<failure::ComponentHistory>,
     /// Phenomena of the report not measured (yet).
     pub not_measured: Vec<&'static str>,
-}
-
-/// Which measures to compute (`ginn analyze --only`); the others are left empty.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Measures {
-    pub bias: bool,
-    pub critical: bool,
-    pub copycats: bool,
-    pub symmetry: bool,
-    pub failure: bool,
-    pub complexity: bool,
-    pub indecisive: bool,
-}
-
-impl Measures {
-    pub const NAMES: [&'static str; 7] = [
-        "bias",
-        "critical",
-        "copycats",
-        "symmetry",
-        "failure",
-        "complexity",
-        "indecisive",
-    ];
-
-    pub fn all() -> Self {
-        Self {
-            bias: true,
-            critical: true,
-            copycats: true,
-            symmetry: true,
-            failure: true,
-            complexity: true,
-            indecisive: true,
-        }
-    }
-
-    /// A comma-separated list of [`Measures::NAMES`].
-    pub fn parse(list: &str) -> Result<Self, String> {
-        let mut m = Self {
-            bias: false,
-            critical: false,
-            copycats: false,
-            symmetry: false,
-            failure: false,
-            complexity: false,
-            indecisive: false,
-        };
-        for name in list.split(',').map(str::trim) {
-            *match name {
-                "bias" => &mut m.bias,
-                "critical" => &mut m.critical,
-                "copycats" => &mut m.copycats,
-                "symmetry" => &mut m.symmetry,
-                "failure" => &mut m.failure,
-                "complexity" => &mut m.complexity,
-                "indecisive" => &mut m.indecisive,
-                _ => {
-                    return Err(format!(
-                        "--only takes {} (comma-separated), got `{name}`",
-                        Self::NAMES.join(", ")
-                    ));
-                }
-            } = true;
-        }
-        Ok(m)
-    }
+    /// The sections of phenomena outside the built-in schema, each under its name.
+    #[serde(flatten)]
+    pub sections: serde_json::Map<String, serde_json::Value>,
+    /// The phenomena measured (their summary blocks and rows).
+    #[serde(skip)]
+    pub registry: Registry,
 }
 
 /// Analyses a run, snapshot by snapshot.
 pub fn analyze(run: &Run, th: &Thresholds) -> Result<Analysis, crate::geometry::Truncation> {
-    analyze_with(run, th, Measures::all(), &|| {})
+    analyze_with(run, th, &Registry::builtin(), &|| {})
 }
 
-/// [`analyze`] computing only `measures`, calling `tick` after each snapshot (progress).
 /// `ginn analyze --json`'s object for one run: the analysis, the run's file name, its
 /// domain, and (on a domain other than the unit square) the distance thresholds in the
 /// domain's units.
@@ -317,22 +171,24 @@ pub fn in_domain_units(
 ) -> Vec<(&'static str, f64, f64)> {
     let [sx, sy] = d.scale();
     [
-        ("copycat_hausdorff", th.copycat_hausdorff),
-        ("hausdorff_step", th.hausdorff_step),
-        ("indecisive_separation", th.indecisive_separation),
+        copycats::HAUSDORFF,
+        phenomenon::HAUSDORFF_STEP,
+        indecisive::SEPARATION,
     ]
-    .into_iter()
-    .map(|(k, v)| (k, v * sx, v * sy))
+    .iter()
+    .map(|t| (t.name, th.get(t) * sx, th.get(t) * sy))
     .collect()
 }
 
+/// [`analyze`] measuring the phenomena of `registry`, calling `tick` after each snapshot
+/// (progress).
 pub fn analyze_with(
     run: &Run,
     th: &Thresholds,
-    measures: Measures,
+    registry: &Registry,
     tick: &(dyn Fn() + Sync),
 ) -> Result<Analysis, crate::geometry::Truncation> {
-    let mut a = Analyzer::for_run(run, th.clone(), measures);
+    let mut a = Analyzer::for_run(run, th.clone(), registry.clone());
     for snap in &run.snapshots {
         a.add(snap)?;
         tick();

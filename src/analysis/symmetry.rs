@@ -3,8 +3,12 @@
 //! predicted as their mirror image is.
 
 use super::features::Axis;
+use super::phenomenon::{HAUSDORFF_STEP, Measure, OverlaySpec, Phenomenon, Setup, Step, Threshold};
 use super::segments::SegmentIndex;
+use super::{Analysis, Sample, rows::Row};
 use crate::geometry::Geometry;
+use crate::nn::{Network, NeuronId};
+use crate::overlays::{Context, Shapes};
 use serde::Serialize;
 
 /// One axis at one snapshot.
@@ -130,6 +134,196 @@ pub fn measure(
         axis,
         boundary_share,
         pixel_share: same as f64 / (side * side) as f64,
+    }
+}
+
+
+pub const SYMMETRY_PX: Threshold = Threshold::real(
+    "symmetry_px",
+    2.0,
+    "§9: a boundary point counts as mirrored when its mirror image is this close (pixels)",
+);
+
+/// §9 as a phenomenon of the registry.
+pub struct Symmetric;
+
+/// §9 keeps nothing between snapshots: each is measured on its own, the roles at the end.
+#[derive(Clone)]
+struct Each;
+
+/// The target's mirror axes when §9 applies (a square image with at least one), and its
+/// pixel size.
+fn axes(s: &Setup) -> Option<(&[super::features::MirrorAxis], f64)> {
+    let square = s.data.image().is_some_and(|t| t.width == t.height);
+    s.target
+        .as_ref()
+        .filter(|f| square && !f.mirror_axes.is_empty())
+        .map(|f| (f.mirror_axes.as_slice(), f.pixel))
+}
+
+impl Phenomenon for Symmetric {
+    fn name(&self) -> &'static str {
+        "symmetry"
+    }
+    fn section(&self) -> &'static str {
+        "§9"
+    }
+    fn about(&self) -> &'static str {
+        "the share of the boundaries whose mirror image about the target's axis is a boundary too"
+    }
+    fn thresholds(&self) -> &'static [Threshold] {
+        &[SYMMETRY_PX]
+    }
+    fn overlays(&self) -> &'static [OverlaySpec] {
+        &[OverlaySpec {
+            name: "mirror",
+            history: false,
+            about: "the boundaries' mirror image",
+        }]
+    }
+
+    fn measure(&self, _: &Setup) -> Box<dyn Measure> {
+        Box::new(Each)
+    }
+
+    fn summary(&self, a: &Analysis, s: &mut String) {
+        use std::fmt::Write;
+        let sym = a.samples.last().map_or(&[][..], |l| &l.symmetry[..]);
+        if sym.is_empty() {
+            s.push_str("§9 symmetry: not applicable (the target has no mirror axis)\n");
+        }
+        for (x, roles) in sym.iter().zip(&a.roles) {
+            let count = |f: fn(&Role) -> bool| {
+                roles
+                    .iter()
+                    .map(|l| l.iter().filter(|r| f(r)).count().to_string())
+                    .collect::<Vec<_>>()
+                    .join("/")
+            };
+            let _ = writeln!(
+                s,
+                "§9 units per layer about the {:?} axis: self-symmetric {}, paired {}, unmatched {}",
+                x.axis,
+                count(|r| *r == Role::SelfSymmetric),
+                count(|r| matches!(r, Role::Paired(_))),
+                count(|r| *r == Role::Unmatched)
+            );
+            let _ = writeln!(
+                s,
+                "§9 symmetry about the {:?} axis at the last snapshot: mirrored boundary length per layer {}, pixels predicted as their mirror {:.1} %",
+                x.axis,
+                x.boundary_share
+                    .iter()
+                    .map(|v| format!("{:.0} %", 100.0 * v))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                100.0 * x.pixel_share
+            );
+        }
+    }
+
+    /// About the target's first mirror axis.
+    fn row(&self, a: &Analysis, k: usize) -> Option<Row> {
+        let sym = a.samples.get(k)?.symmetry.first()?;
+        let mean = |s: &Symmetry| {
+            let v: Vec<f64> = s
+                .boundary_share
+                .iter()
+                .copied()
+                .filter(|x| x.is_finite())
+                .collect();
+            (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
+        };
+        let mut units = Vec::new();
+        for (l, layer) in a.roles.first().into_iter().flatten().enumerate() {
+            for (u, r) in layer.iter().enumerate() {
+                if let Role::Paired(v) = r
+                    && u + 1 < *v
+                {
+                    units.push(NeuronId { layer: l, index: u });
+                    units.push(NeuronId {
+                        layer: l,
+                        index: v - 1,
+                    });
+                }
+            }
+        }
+        Some(Row {
+            name: "symmetry",
+            verdict: format!(
+                "{:.0} % of the boundaries mirrored, {:.1} % of pixels",
+                100.0 * mean(sym).unwrap_or(0.0),
+                100.0 * sym.pixel_share
+            ),
+            figure: "share of the boundaries whose mirror image is a boundary",
+            series: Row::series(a, |s| s.symmetry.first().and_then(mean)),
+            units,
+            overlay: Some("mirror"),
+            ..Row::default()
+        })
+    }
+
+    /// Each layer's boundaries reflected about the target's best mirror axis (left–right,
+    /// the report's §9, without one).
+    fn draw(&self, _: &str, cx: &Context, shapes: &mut Shapes) {
+        let axis = cx
+            .target
+            .and_then(|t| {
+                t.features
+                    .mirror_axes
+                    .iter()
+                    .max_by(|a, b| a.agreement.total_cmp(&b.agreement))
+            })
+            .map_or(Axis::Vertical, |m| m.axis);
+        shapes.mirror_axis = Some(axis);
+        shapes.mirror = (0..cx.geom.layers.len())
+            .map(|l| {
+                cx.geom
+                    .layer_boundaries(l)
+                    .flat_map(|b| &b.polylines)
+                    .map(|line| line.iter().map(|&p| axis.reflect(p)).collect())
+                    .collect()
+            })
+            .collect();
+    }
+}
+
+impl Measure for Each {
+    fn add(&mut self, step: &Step, sample: &mut Sample) {
+        let (Some((mirrors, pixel)), Some(p)) = (axes(step.setup), step.prediction) else {
+            return;
+        };
+        let th = &step.setup.th;
+        let side = (1.0 / pixel).round() as usize;
+        sample.symmetry = mirrors
+            .iter()
+            .map(|m| {
+                measure(
+                    step.geom,
+                    p,
+                    side,
+                    m.axis,
+                    th.get(&HAUSDORFF_STEP),
+                    th.get(&SYMMETRY_PX) * pixel,
+                )
+            })
+            .collect();
+    }
+
+    /// The roles at the last snapshot (a matching per layer: too costly for every one).
+    fn report(&self, s: &Setup, last: Option<(&Network, &Geometry)>, a: &mut Analysis) {
+        let (Some((mirrors, pixel)), Some((_, geom))) = (axes(s), last) else {
+            return;
+        };
+        let (radius, step) = (s.th.get(&SYMMETRY_PX) * pixel, s.th.get(&HAUSDORFF_STEP));
+        a.roles = mirrors
+            .iter()
+            .map(|m| pairing(geom, m.axis, radius, step))
+            .collect();
+    }
+
+    fn boxed(&self) -> Box<dyn Measure> {
+        Box::new(self.clone())
     }
 }
 

@@ -2,7 +2,7 @@
 
 use super::args::At;
 use clap::Args;
-use ginn::analysis::{Analysis, Measures, analyze_with};
+use ginn::analysis::{Analysis, Registry, analyze_with};
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use std::path::PathBuf;
@@ -15,10 +15,10 @@ pub struct AnalyzeCmd {
     /// Print one JSON object per run (every figure, time series by iteration, thresholds).
     #[arg(long)]
     json: bool,
-    /// Only these measures, comma-separated (the target's features and the region counts
-    /// always come).
-    #[arg(long, value_delimiter = ',',
-          value_parser = clap::builder::PossibleValuesParser::new(Measures::NAMES))]
+    // The help and the names come from the registry of phenomena.
+    #[arg(long, value_delimiter = ',', help = Registry::builtin().only_help(false),
+          long_help = Registry::builtin().only_help(true),
+          value_parser = clap::builder::PossibleValuesParser::new(Registry::builtin().names()))]
     only: Option<Vec<String>>,
     #[command(flatten)]
     thresholds: super::args::ThresholdArgs,
@@ -29,9 +29,11 @@ pub struct AnalyzeCmd {
 impl AnalyzeCmd {
     pub fn run(self) -> anyhow::Result<()> {
         let th = self.thresholds.thresholds()?;
-        let measures = match &self.only {
-            Some(names) => Measures::parse(&names.join(",")).map_err(anyhow::Error::msg)?,
-            None => Measures::all(),
+        let registry = match &self.only {
+            Some(names) => Registry::builtin()
+                .only(&names.join(","))
+                .map_err(anyhow::Error::msg)?,
+            None => Registry::builtin(),
         };
         let runs: Vec<ginn::run::Run> = self
             .runs
@@ -49,7 +51,7 @@ impl AnalyzeCmd {
             .par_iter()
             .zip(&self.runs)
             .map(|(run, p)| {
-                analyze_with(run, &th, measures, &tick).map_err(|t| {
+                analyze_with(run, &th, &registry, &tick).map_err(|t| {
                     anyhow::anyhow!("{}: {t}; GINN_MAX_REGIONS raises the limit", p.display())
                 })
             })

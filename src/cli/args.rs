@@ -162,9 +162,10 @@ fn settings_fields() -> &'static [&'static str] {
 /// analyses (`analyze`, `figure` and `render` overlays, `view`).
 #[derive(Args, Clone, Debug, Default)]
 pub struct ThresholdArgs {
-    /// Change a threshold of the analysis, e.g. `--set copycat_cosine=0.98` (repeatable;
-    /// the names are the `thresholds` of `ginn analyze --json`).
-    #[arg(long = "set", value_name = "NAME=VALUE")]
+    // The names, defaults and meanings come from the registry of phenomena.
+    #[arg(long = "set", value_name = "NAME=VALUE",
+          help = ginn::analysis::Registry::builtin().set_help(false),
+          long_help = ginn::analysis::Registry::builtin().set_help(true))]
     pub set: Vec<String>,
 }
 

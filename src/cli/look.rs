@@ -4,7 +4,7 @@
 
 use super::args::{LayerList, parse_unit};
 use clap::Args;
-use ginn::analysis::{Analysis, Analyzer, Measures, Thresholds};
+use ginn::analysis::{Analysis, Analyzer, Registry, Thresholds};
 use ginn::geometry::{Geometry, Rect, boundary_velocity};
 use ginn::layer_space::Axes;
 use ginn::nn::NeuronId;
@@ -31,11 +31,10 @@ pub struct LookArgs {
     /// Also draw the decision boundary (where the two logits are equal).
     #[arg(long)]
     pub decision_boundary: bool,
-    /// What to draw over the picture, comma-separated: numbers (iteration, loss, accuracy;
-    /// what `--overlay` alone means), corners (the target's, filled once captured), mirror
-    /// (the boundaries' mirror image), components (outlined in the colour of their
-    /// accuracy), complexity (heat map of units nearby), indecisive (both late states).
-    #[arg(long, num_args = 0..=1, default_missing_value = "numbers", value_parser = parse_overlay)]
+    // The phenomena's overlays come from their registry.
+    #[arg(long, num_args = 0..=1, default_missing_value = "numbers", value_parser = parse_overlay,
+          help = format!("What to draw over the picture, comma-separated: numbers (iteration, loss, accuracy; what `--overlay` alone means), {}",
+                         Registry::builtin().overlay_help()))]
     pub overlay: Option<OverlayArg>,
     /// 3D: draw the output (logit difference over the linear regions, under the ground) or
     /// the `--unit`'s activation as a surface.
@@ -99,7 +98,7 @@ fn parse_projection(s: &str) -> Result<Axes, String> {
 }
 
 /// `--overlay`: the numbers, and the phenomena overlays.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct OverlayArg {
     pub numbers: bool,
     pub shapes: Overlays,
@@ -170,7 +169,7 @@ impl LookArgs {
     }
 
     pub fn overlays(&self) -> OverlayArg {
-        self.overlay.unwrap_or_default()
+        self.overlay.clone().unwrap_or_default()
     }
 }
 
@@ -192,12 +191,11 @@ impl Extras {
     pub fn for_run(run: &Run, look: &LookArgs, picked: &[usize]) -> anyhow::Result<Self> {
         let arg = look.overlays();
         let thresholds = look.thresholds.thresholds()?;
-        let o = arg.shapes;
-        let analysis = match picked.iter().max() {
-            Some(&last) if o.need_history() => {
-                let mut measures = Measures::parse("critical").expect("a measure");
-                measures.indecisive = o.indecisive;
-                let mut a = Analyzer::for_run(run, thresholds.clone(), measures);
+        let o = &arg.shapes;
+        let history = Registry::builtin().history_of(o);
+        let analysis = match (picked.iter().max(), history) {
+            (Some(&last), Some(history)) => {
+                let mut a = Analyzer::for_run(run, thresholds.clone(), history);
                 eprintln!("analysing {} snapshots for the overlays…", last + 1);
                 for snap in &run.snapshots[..=last] {
                     a.add(snap).map_err(|t| over_limit(snap.iteration, &t))?;
@@ -226,15 +224,16 @@ impl Extras {
         if layer_space.is_none() && (look.layer.is_some() || look.projection.is_some()) {
             anyhow::bail!("--layer and --projection are for --view layer-space");
         }
+        let target = run
+            .target
+            .image()
+            .filter(|_| o.any())
+            .map(|t| TargetShapes::of(t, &thresholds));
         Ok(Self {
             layer_space,
             look: arg,
             velocity: look.unit(run)?.filter(|_| look.velocity),
-            target: run
-                .target
-                .image()
-                .filter(|_| o.any())
-                .map(|t| TargetShapes::of(t, &thresholds)),
+            target,
             analysis,
             thresholds,
         })
@@ -249,7 +248,7 @@ impl Extras {
         net: &ginn::nn::Network,
     ) -> Overlay {
         let shapes = Shapes::of(
-            self.look.shapes,
+            &self.look.shapes,
             &Context {
                 geom,
                 net,

@@ -55,9 +55,10 @@ pub struct ViewCmd {
     /// Replay: start paused at this snapshot (an iteration or `last`).
     #[arg(long)]
     at: Option<super::args::At>,
-    /// Start with these phenomena overlays on, comma-separated: corners, mirror, components,
-    /// complexity, indecisive.
-    #[arg(long, value_parser = ginn::overlays::Overlays::parse)]
+    // The phenomena's overlays come from their registry.
+    #[arg(long, value_parser = ginn::overlays::Overlays::parse,
+          help = format!("Start with these phenomena overlays on, comma-separated: {}",
+                         ginn::analysis::Registry::builtin().overlay_help()))]
     overlay: Option<ginn::overlays::Overlays>,
     /// Start with a surface shown in 3D: the output (logit difference over the linear
     /// regions), or the selected unit's activation (with --select).
@@ -182,7 +183,7 @@ impl ViewCmd {
             screenshot: self.screenshot,
             window: self.size,
             line_width: self.line_width,
-            overlays: self.overlay.unwrap_or_default(),
+            overlays: self.overlay.clone().unwrap_or_default(),
             surface: self.surface,
             thresholds: self.thresholds.thresholds()?,
             follow,

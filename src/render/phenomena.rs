@@ -1,7 +1,8 @@
 //! The phenomena overlays on a CPU frame: on the ground, the local-complexity heat map, the
 //! target's components outlined in the colour of their accuracy and its corners (filled once
 //! captured); on each layer's plane, the mirror image of its boundaries, the ghost lines of
-//! indecisive units and, in 3D, faint copies of the lower layers' boundaries (the bends).
+//! indecisive units and, in 3D, faint copies of the lower layers' boundaries (the bends);
+//! other phenomena's lines where they say.
 
 use super::layer_color;
 use super::style::{FrameStyle, Projection, View, fill, stroke};
@@ -42,6 +43,9 @@ pub(super) fn draw_ground(pm: &mut Pixmap, proj: &Projection, shapes: &Shapes, s
             (side / 300.0).max(1.5),
             None,
         );
+    }
+    for t in shapes.traces.iter().filter(|t| t.layer.is_none()) {
+        stroke(pm, proj, &t.lines, 0.0, t.rgba, style.line_width, None);
     }
     let radius = (side / 110.0).clamp(3.0, 8.0);
     for c in &shapes.corners {
@@ -108,6 +112,9 @@ pub(super) fn draw_plane(
             w,
             Some([3.0 * w, 2.5 * w]),
         );
+    }
+    for t in shapes.traces.iter().filter(|t| t.layer == Some(l)) {
+        stroke(pm, proj, &t.lines, height, t.rgba, w, None);
     }
     for ghost in shapes.ghosts.iter().filter(|g| g.unit.layer == l) {
         for (k, lines) in ghost.states.iter().enumerate() {

@@ -268,6 +268,30 @@ fn overlays(
         }
         let _ = writeln!(s, "</g>");
     }
+    // Other phenomena's lines, one group per overlay.
+    let mut names: Vec<&str> = shapes.traces.iter().map(|t| t.name).collect();
+    names.dedup();
+    for name in names {
+        let _ = writeln!(
+            s,
+            r#"<g id="overlay-{name}" fill="none" stroke-width="{w}">"#
+        );
+        for t in shapes.traces.iter().filter(|t| t.name == name) {
+            if t.layer.is_some_and(|l| !style.shows(l)) {
+                continue;
+            }
+            let [r, g, b, a] = t.rgba;
+            let _ = writeln!(
+                s,
+                r#"<path data-layer="{}" stroke="{}" stroke-opacity="{:.2}" d="{}"/>"#,
+                t.layer.map_or(0, |l| l + 1),
+                hex([r, g, b]),
+                a as f64 / 255.0,
+                path_data(&t.lines, to_px)
+            );
+        }
+        let _ = writeln!(s, "</g>");
+    }
     if let Some(longest) = style
         .velocity
         .iter()

@@ -6,6 +6,7 @@
 
 use super::state::{AnalysisThresholds, Display, Lift, OverlayAssets, Phenomena, Sessions, Shown};
 use super::{ViewerSet, WORLD_SIZE, layer_height, polylines, world};
+use crate::analysis::Registry;
 use crate::overlays::{Context, Shapes, accuracy_color, heat_color};
 use crate::render::layer_color;
 use bevy::asset::RenderAssetUsages;
@@ -19,7 +20,7 @@ pub fn plugin(app: &mut App) {
     app.add_systems(Update, rebuild_overlays.in_set(ViewerSet::Meshes));
 }
 
-/// An entity drawn for one overlay (named as in `Overlays::NAMES`).
+/// An entity drawn for one overlay (named as the registry of phenomena names it).
 #[derive(Component, Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OverlayMark(pub &'static str);
 
@@ -40,7 +41,7 @@ pub fn rebuild_overlays(
     inputs: OverlayInputs,
     mut assets: OverlayAssets,
     existing: Query<Entity, With<OverlayMark>>,
-    mut last: Local<Option<(u64, crate::overlays::Overlays, usize, u32)>>,
+    mut drawn: Local<bool>,
 ) {
     let OverlayInputs {
         shown,
@@ -50,21 +51,19 @@ pub fn rebuild_overlays(
         lift,
         thresholds,
     } = inputs;
-    let lift = lift.map_or(1.0, |l| l.0);
-    let which = display.overlays;
-    // Only corners, components and indecisive units are drawn from the analysis: the others
-    // need not be rebuilt as it fills in.
-    let from_analysis = which.corners || which.components || which.indecisive;
-    let analysed = phenomena
-        .latest
-        .as_ref()
-        .filter(|_| from_analysis)
-        .map_or(0, |a| a.samples.len());
-    let key = (shown.generation, which, analysed, lift.to_bits());
-    if *last == Some(key) {
+    let which = &display.overlays;
+    // Only overlays drawn from the run's history are rebuilt as the analysis fills in.
+    let from_analysis = Registry::builtin().history_of(which).is_some();
+    let changed = shown.is_changed()
+        || display.is_changed()
+        || thresholds.is_changed()
+        || (from_analysis && phenomena.is_changed())
+        || lift.as_ref().is_some_and(|l| l.is_changed());
+    if *drawn && !changed {
         return;
     }
-    *last = Some(key);
+    *drawn = true;
+    let lift = lift.map_or(1.0, |l| l.0);
     for e in &existing {
         commands.entity(e).despawn();
     }
@@ -103,7 +102,7 @@ pub fn rebuild_overlays(
         ));
     };
     let w = display.line_width;
-    if which.components {
+    if which.has("components") {
         let mut g = GizmoAsset::new();
         for o in &shapes.components {
             let [r, gr, b] = accuracy_color(o.accuracy);
@@ -111,7 +110,7 @@ pub fn rebuild_overlays(
         }
         spawn("components", g, w);
     }
-    if which.corners {
+    if which.has("corners") {
         let mut g = GizmoAsset::new();
         let radius = 0.012 * WORLD_SIZE;
         let up = Quat::from_rotation_x(std::f32::consts::FRAC_PI_2);
@@ -127,7 +126,7 @@ pub fn rebuild_overlays(
         }
         spawn("corners", g, w * 0.8);
     }
-    if which.mirror {
+    if which.has("mirror") {
         let mut g = GizmoAsset::new();
         for (l, lines) in shapes.mirror.iter().enumerate() {
             if !display.layer_shown(l) {
@@ -139,7 +138,7 @@ pub fn rebuild_overlays(
         }
         spawn("mirror", g, w);
     }
-    if which.indecisive {
+    if which.has("indecisive") {
         let mut g = GizmoAsset::new();
         for ghost in &shapes.ghosts {
             let [r, gr, b] = layer_color(ghost.unit.layer);
@@ -154,6 +153,21 @@ pub fn rebuild_overlays(
             }
         }
         spawn("indecisive", g, w * 1.4);
+    }
+    // Other phenomena's lines, one entity per overlay.
+    let mut names: Vec<&'static str> = shapes.traces.iter().map(|t| t.name).collect();
+    names.dedup();
+    for name in names {
+        let mut g = GizmoAsset::new();
+        for t in shapes.traces.iter().filter(|t| t.name == name) {
+            if t.layer.is_some_and(|l| !display.layer_shown(l)) {
+                continue;
+            }
+            let h = t.layer.map_or(ground, |l| layer_height(l) * lift + 0.002);
+            let [r, gr, b, a] = t.rgba;
+            polylines(&mut g, &t.lines, h, Color::srgba_u8(r, gr, b, a));
+        }
+        spawn(name, g, w);
     }
     if let Some(heat) = &shapes.complexity {
         let data: Vec<u8> = heat

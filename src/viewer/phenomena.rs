@@ -6,7 +6,7 @@ use super::ViewerSet;
 use super::state::{
     AnalysisThresholds, Batch, Display, GeometryJob, Phenomena, RunKey, Sessions, WIDE_NET_UNITS,
 };
-use crate::analysis::{Analyzer, Measures};
+use crate::analysis::{Analyzer, Registry};
 use crate::overlays::TargetShapes;
 use bevy::prelude::*;
 use bevy::tasks::AsyncComputeTaskPool;
@@ -52,13 +52,15 @@ pub fn advance_analysis(
                     s.domain,
                     s.settings.lr,
                     th,
-                    Measures::all(),
+                    Registry::builtin(),
                 )
             }),
             ..default()
         };
     }
-    if let Some(task) = ph.task.as_mut() {
+    // Polling and handing work around is bookkeeping: the resource counts as changed (for
+    // the overlays drawn from it) only when a new analysis lands.
+    if let Some(task) = ph.bypass_change_detection().task.as_mut() {
         let Some(batch) = bevy::tasks::futures::check_ready(task) else {
             return;
         };
@@ -73,11 +75,12 @@ pub fn advance_analysis(
     if ph.failed.is_some() || ph.done >= snapshots.len() || job.computing() {
         return;
     }
-    let Some(mut analyzer) = ph.analyzer.take() else {
+    let Some(mut analyzer) = ph.bypass_change_detection().analyzer.take() else {
         return;
     };
     let units = sessions.active().settings.widths.iter().sum();
     if units > WIDE_NET_UNITS && !display.analyse_wide_nets {
+        ph.bypass_change_detection().analyzer = Some(analyzer);
         return;
     }
     let next: Vec<_> = snapshots[ph.done..]
@@ -85,7 +88,7 @@ pub fn advance_analysis(
         .take(batch_size(units))
         .cloned()
         .collect();
-    ph.task = Some(AsyncComputeTaskPool::get().spawn(async move {
+    ph.bypass_change_detection().task = Some(AsyncComputeTaskPool::get().spawn(async move {
         let mut failed = None;
         for snap in &next {
             if let Err(t) = analyzer.add(snap) {

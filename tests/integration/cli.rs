@@ -340,7 +340,7 @@ fn every_command_that_analyses_takes_the_same_thresholds_and_measures() {
     // --only lists every measure, indecisive included, and refuses others by name.
     let o = ginn(&["analyze", run, "--only", "nonsense"]);
     assert!(!o.status.success());
-    for name in ginn::analysis::Measures::NAMES {
+    for name in ginn::analysis::Registry::builtin().names() {
         assert!(stderr(&o).contains(name), "{name}: {}", stderr(&o));
     }
     let o = ginn(&["analyze", run, "--json", "--only", "indecisive,copycats"]);

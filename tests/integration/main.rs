@@ -11,6 +11,7 @@ mod panels;
 mod phenomena;
 mod points;
 mod pytorch;
+mod registry;
 mod render;
 #[cfg(unix)]
 mod survive;

@@ -101,26 +101,25 @@ fn toggling_overlays_and_surfaces_adds_and_removes_their_entities() {
         .playing = false;
     app.update();
     assert!(marks::<OverlayMark>(&mut app).is_empty());
-    for name in ginn::overlays::Overlays::NAMES {
+    for (_, o) in ginn::analysis::Registry::builtin().overlays() {
+        let name = o.name;
         // Indecisive units need the late window: not in a 3000-iteration run's analysis.
         if name == "indecisive" {
             continue;
         }
-        *app.world_mut()
+        app.world_mut()
             .resource_mut::<Display>()
             .overlays
-            .flag(name)
-            .unwrap() = true;
+            .set(name, true);
         app.update();
         assert!(
             marks::<OverlayMark>(&mut app).iter().any(|m| m.0 == name),
             "{name} on"
         );
-        *app.world_mut()
+        app.world_mut()
             .resource_mut::<Display>()
             .overlays
-            .flag(name)
-            .unwrap() = false;
+            .set(name, false);
         app.update();
         assert!(marks::<OverlayMark>(&mut app).is_empty(), "{name} off");
     }

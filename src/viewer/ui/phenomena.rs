@@ -5,8 +5,8 @@
 
 use super::super::state::{Display, Selection};
 use crate::analysis::Analysis;
+use crate::analysis::Registry;
 use crate::analysis::rows::{Row, rows};
-use crate::overlays::Overlays;
 use bevy_egui::egui;
 
 /// The shown run's analysis so far: what it says, how far it has got (snapshots analysed
@@ -97,10 +97,10 @@ fn row_ui(
                 open = !open;
                 ui.data_mut(|d| d.insert_temp(explained, open));
             }
-            if let Some(flag) = row.overlay.and_then(|o| display.overlays.flag(o))
+            if let Some(o) = row.overlay
                 && (open || !row.units.is_empty())
             {
-                *flag = true;
+                display.overlays.set(o, true);
             }
         }
         // At the right edge, so the sparklines line up whatever the names' lengths.
@@ -110,7 +110,7 @@ fn row_ui(
     });
     ui.add(egui::Label::new(&row.verdict).wrap());
     if open {
-        ui.add(egui::Label::new(egui::RichText::new(row.about).weak()).wrap());
+        ui.add(egui::Label::new(egui::RichText::new(&row.about).weak()).wrap());
     }
 }
 
@@ -159,12 +159,18 @@ fn sparkline(ui: &mut egui::Ui, row: &Row, iteration: u64) -> egui::Response {
 pub fn controls(ui: &mut egui::Ui, d: &mut Display, selected: bool, has_next: bool) {
     ui.label("Overlays");
     ui.horizontal_wrapped(|ui| {
-        for name in Overlays::NAMES {
-            let flag = d.overlays.flag(name).expect("a name of the list");
-            ui.checkbox(flag, name);
+        for (_, o) in Registry::builtin().overlays() {
+            let mut on = d.overlays.has(o.name);
+            if ui
+                .checkbox(&mut on, o.name)
+                .on_hover_text(o.about)
+                .changed()
+            {
+                d.overlays.set(o.name, on);
+            }
         }
     });
-    if d.overlays.complexity {
+    if d.overlays.has("complexity") {
         heat_legend(ui);
     }
     ui.label("Surfaces (3D)");
