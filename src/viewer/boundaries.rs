@@ -2,7 +2,7 @@
 //! boundary lines as a retained gizmo (wide, anti-aliased lines at any zoom).
 
 use super::state::{
-    Built, Display, GeometryJob, GeometryKey, Lift, Selection, Sessions, Shown, ZoomRect,
+    Built, Display, GeometryJob, GeometryKey, Highlight, Lift, Selection, Sessions, Shown, ZoomRect,
 };
 use super::{ViewerSet, layer_height, world};
 use crate::geometry::{Geometry, Rect};
@@ -102,6 +102,7 @@ pub struct LayerLines {
 pub struct LineInputs<'w> {
     shown: Res<'w, Shown>,
     display: Res<'w, Display>,
+    highlight: Res<'w, Highlight>,
     selection: Res<'w, Selection>,
     lift: Option<Res<'w, Lift>>,
 }
@@ -116,11 +117,13 @@ pub fn rebuild_boundary_lines(
     let LineInputs {
         shown,
         display,
+        highlight,
         selection,
         lift,
     } = inputs;
     let changed = shown.is_changed()
         || display.is_changed()
+        || highlight.is_changed()
         || selection.is_changed()
         || lift.as_ref().is_some_and(|l| l.is_changed());
     if *drawn && !changed {
@@ -165,7 +168,7 @@ pub fn rebuild_boundary_lines(
     };
     let marks = [
         (
-            display.highlight.into_iter().collect::<Vec<_>>(),
+            highlight.0.into_iter().collect::<Vec<_>>(),
             Color::srgb_u8(255, 150, 0),
             None,
             false,

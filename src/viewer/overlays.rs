@@ -41,7 +41,6 @@ pub fn rebuild_overlays(
     inputs: OverlayInputs,
     mut assets: OverlayAssets,
     existing: Query<Entity, With<OverlayMark>>,
-    mut drawn: Local<bool>,
 ) {
     let OverlayInputs {
         shown,
@@ -59,10 +58,9 @@ pub fn rebuild_overlays(
         || thresholds.is_changed()
         || (from_analysis && phenomena.is_changed())
         || lift.as_ref().is_some_and(|l| l.is_changed());
-    if *drawn && !changed {
+    if !changed {
         return;
     }
-    *drawn = true;
     let lift = lift.map_or(1.0, |l| l.0);
     for e in &existing {
         commands.entity(e).despawn();

@@ -97,16 +97,14 @@ fn update_ground_texture(
     sessions: Res<Sessions>,
     mut images: ResMut<Assets<Image>>,
     mut ground: Query<(&Ground, &mut Transform)>,
-    mut last: Local<Option<(u64, bool)>>,
 ) {
-    let key = (shown.generation, display.show_prediction);
-    if *last == Some(key) {
+    // A new geometry, or a setting (the prediction or the target shown).
+    if !(shown.is_changed() || display.is_changed()) {
         return;
     }
     let (Some(geom), Some(net)) = (&shown.geometry, &shown.network) else {
         return;
     };
-    *last = Some(key);
     let rect = geom.rect;
     let rgba = crate::render::frame::ground_texture(
         geom,
@@ -139,7 +137,6 @@ fn update_layer_planes(
     lift: Option<Res<Lift>>,
     mut images: ResMut<Assets<Image>>,
     mut planes: Query<(&LayerPlane, &mut Transform, &mut Visibility)>,
-    mut last: Local<Option<(u64, bool, Option<crate::nn::NeuronId>)>>,
 ) {
     let lift = lift.map_or(1.0, |l| l.0);
     let depth = shown.geometry.as_ref().map_or(0, |g| g.layers.len());
@@ -151,13 +148,11 @@ fn update_layer_planes(
             Visibility::Hidden
         };
     }
-    // What the shading depends on (the rest of `Display` changes far more often).
-    let key = (shown.generation, display.shade_regions, selection.neuron);
-    if *last == Some(key) {
+    // The shading: a new geometry, a setting (shade regions) or a new selection.
+    if !(shown.is_changed() || display.is_changed() || selection.is_changed()) {
         return;
     }
     let Some(geom) = &shown.geometry else { return };
-    *last = Some(key);
     for (p, _, _) in &planes {
         let selected = selection
             .neuron

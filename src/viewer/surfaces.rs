@@ -22,17 +22,6 @@ pub fn plugin(app: &mut App) {
 #[derive(Component, Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SurfaceMark(pub &'static str);
 
-/// What the surfaces were last built for.
-#[derive(PartialEq)]
-pub struct SurfaceKey {
-    generation: u64,
-    surfaces: super::state::Surfaces,
-    layers: crate::render::LayerMask,
-    line_width: f32,
-    unit: Option<crate::nn::NeuronId>,
-    lift: f32,
-}
-
 /// Height of the output surface's zero level below the ground, when it is put below.
 const BELOW: f32 = 1.6 * LAYER_SPACING;
 
@@ -54,7 +43,6 @@ pub fn rebuild_surfaces(
     assets: super::state::OverlayAssets,
     existing: Query<Entity, With<SurfaceMark>>,
     mut ground: Query<&mut Visibility, With<Ground>>,
-    mut last: Local<Option<SurfaceKey>>,
 ) {
     let SurfaceInputs {
         shown,
@@ -69,21 +57,16 @@ pub fn rebuild_surfaces(
         mut materials,
         ..
     } = assets;
-    let lift = lift.map_or(1.0, |l| l.0);
-    // Only what the surfaces depend on: hovering a unit (`Display::highlight`) must not
-    // rebuild a mesh of thousands of facets.
-    let key = SurfaceKey {
-        generation: shown.generation,
-        surfaces: display.surfaces,
-        layers: display.layers.clone(),
-        line_width: display.line_width,
-        unit: selection.neuron,
-        lift,
-    };
-    if last.as_ref() == Some(&key) {
+    // A new geometry, a setting, a selected unit, the planes' lift (the hovered unit is
+    // `Highlight`'s, not a reason to rebuild a mesh of thousands of facets).
+    let changed = shown.is_changed()
+        || display.is_changed()
+        || selection.is_changed()
+        || lift.as_ref().is_some_and(|l| l.is_changed());
+    if !changed {
         return;
     }
-    *last = Some(key);
+    let lift = lift.map_or(1.0, |l| l.0);
     for e in &existing {
         commands.entity(e).despawn();
     }

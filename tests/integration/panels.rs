@@ -123,6 +123,7 @@ fn harness_sized(v: Viewer, size: egui::Vec2) -> Harness<'static, Viewer> {
                 Panes {
                     sessions: &mut v.sessions,
                     display: &mut v.display,
+                    highlight: &mut None,
                     view: &mut v.view,
                     panels: &mut v.panels,
                     shown: &v.shown,

@@ -40,6 +40,7 @@ pub(super) fn plugin(app: &mut App) {
     app.init_resource::<UiArea>();
     app.init_resource::<Shown>();
     app.init_resource::<Display>();
+    app.init_resource::<Highlight>();
     app.init_resource::<Lift>();
     app.init_resource::<ZoomRect>();
     app.init_resource::<FrameBudget>();
@@ -405,6 +406,12 @@ impl Default for ZoomRect {
     }
 }
 
+/// A unit drawn thicker: the one hovered in the unit grid. Apart from [`Display`], whose
+/// changes (settings) rebuild textures and meshes, where this one's (a pointer passing
+/// over the grid) redraw the lines only.
+#[derive(Resource, Default, Clone, Copy, Debug, PartialEq)]
+pub struct Highlight(pub Option<NeuronId>);
+
 /// What is drawn and how. Systems rebuild when Bevy sees it change (the panels write it
 /// back only when it differs, `set_if_neq`).
 #[derive(Resource, Clone, PartialEq)]
@@ -415,8 +422,6 @@ pub struct Display {
     pub layers: crate::render::LayerMask,
     /// Units hidden individually.
     pub hidden_units: std::collections::HashSet<NeuronId>,
-    /// A unit drawn thicker (hovered in the unit grid, or selected).
-    pub highlight: Option<NeuronId>,
     pub decision_boundary: bool,
     /// Background: the network's prediction (true) or the target image.
     pub show_prediction: bool,
@@ -469,7 +474,6 @@ impl Default for Display {
             line_width: 2.5,
             layers: crate::render::LayerMask::default(),
             hidden_units: Default::default(),
-            highlight: None,
             decision_boundary: false,
             show_prediction: true,
             shade_regions: false,

@@ -6,7 +6,7 @@ use crate::nn::NeuronId;
 use crate::render::{LayerMask, layer_color};
 use bevy_egui::egui;
 
-pub fn ui(ui: &mut egui::Ui, d: &mut Display, widths: &[usize]) {
+pub fn ui(ui: &mut egui::Ui, d: &mut Display, highlight: &mut Option<NeuronId>, widths: &[usize]) {
     ui.heading("Show");
     ui.horizontal(|ui| {
         if ui.button("all units").clicked() {
@@ -68,5 +68,5 @@ pub fn ui(ui: &mut egui::Ui, d: &mut Display, widths: &[usize]) {
             }
         });
     }
-    d.highlight = hovered;
+    *highlight = hovered;
 }

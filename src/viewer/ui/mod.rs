@@ -140,6 +140,7 @@ pub fn playback_keys(
 struct PanelState<'w> {
     sessions: ResMut<'w, Sessions>,
     display: ResMut<'w, Display>,
+    highlight: ResMut<'w, super::state::Highlight>,
     view: ResMut<'w, ViewState>,
     panels: ResMut<'w, Panels>,
     area: ResMut<'w, UiArea>,
@@ -187,6 +188,7 @@ fn show_panels(
     // Edited as copies and written back only when they differ, so that Bevy's change
     // detection sees real changes and not every frame the panels are drawn.
     let (mut display, mut selection) = (st.display.clone(), st.selection.clone());
+    let mut highlight = st.highlight.0;
     let avoid = camera.single().ok().and_then(|(cam, tf)| {
         if st.view.mode == View::LayerSpace {
             // The selected boundary as drawn on the sheet.
@@ -207,6 +209,7 @@ fn show_panels(
         Panes {
             sessions: &mut st.sessions,
             display: &mut display,
+            highlight: &mut highlight,
             view: &mut st.view,
             panels: &mut st.panels,
             shown: &st.shown,
@@ -236,6 +239,7 @@ fn show_panels(
     }
     st.commands.write_batch(outbox);
     st.display.set_if_neq(display);
+    st.highlight.set_if_neq(super::state::Highlight(highlight));
     st.selection.set_if_neq(selection);
     st.area.min = Vec2::new(central.min.x, central.min.y);
     st.area.max = Vec2::new(central.max.x, central.max.y);
@@ -264,6 +268,8 @@ fn show_panels(
 pub struct Panes<'a> {
     pub sessions: &'a mut Sessions,
     pub display: &'a mut Display,
+    /// The unit hovered in the unit grid.
+    pub highlight: &'a mut Option<crate::nn::NeuronId>,
     pub view: &'a mut ViewState,
     pub panels: &'a mut Panels,
     pub shown: &'a Shown,
@@ -288,6 +294,7 @@ pub fn draw(root: &mut egui::Ui, p: Panes) -> (Vec<RunCommand>, egui::Rect) {
     let Panes {
         sessions,
         display,
+        highlight,
         view,
         panels,
         shown,
@@ -332,7 +339,12 @@ pub fn draw(root: &mut egui::Ui, p: Panes) -> (Vec<RunCommand>, egui::Rect) {
         .resizable(true)
         .show(root, |ui| {
             egui::ScrollArea::vertical().show(ui, |ui| {
-                layers::ui(ui, display, sessions.active().settings.widths.as_slice());
+                layers::ui(
+                    ui,
+                    display,
+                    highlight,
+                    sessions.active().settings.widths.as_slice(),
+                );
                 ui.separator();
                 ui.checkbox(&mut panels.diagram, "network diagram");
                 if panels.diagram {
