@@ -17,7 +17,7 @@
 //! it knows Adam's early, nearly ±lr steps, which by themselves favour shifts) and measures
 //! them the same way.
 
-use super::phenomenon::{Measure, Phenomenon, Setup, Step, Threshold};
+use super::phenomenon::{Card, Measure, Phenomenon, Setup, Step, Threshold};
 use super::{Analysis, Sample, rows::Row};
 use crate::geometry::Geometry;
 use crate::nn::Network;
@@ -291,7 +291,6 @@ pub fn verdict(layers: &[LayerDecade], layer: usize, early_decades: u32) -> Opti
     Some(early_above > 0.5 && late.median_beta < early_beta)
 }
 
-
 pub const POINTS_PER_UNIT: Threshold = Threshold::count(
     "bias_points_per_unit",
     10,
@@ -306,18 +305,13 @@ pub const EARLY_DECADES: Threshold = Threshold::count(
 /// §5 as a phenomenon of the registry.
 pub struct BiasFirst;
 
+const ABOUT: &str = "whether a unit's boundary first moves by its bias (a shift) before its weights turn it (a tilt): β, the shift's share of the motion per decade of iterations, against β₀ of random steps of the same size";
+const CARD: Card = Card::new("bias", "§5", ABOUT)
+    .thresholds(&[POINTS_PER_UNIT, EARLY_DECADES]);
+
 impl Phenomenon for BiasFirst {
-    fn name(&self) -> &'static str {
-        "bias"
-    }
-    fn section(&self) -> &'static str {
-        "§5"
-    }
-    fn about(&self) -> &'static str {
-        "whether a unit's boundary first moves by its bias (a shift) before its weights turn it (a tilt): β, the shift's share of the motion per decade of iterations, against β₀ of random steps of the same size"
-    }
-    fn thresholds(&self) -> &'static [Threshold] {
-        &[POINTS_PER_UNIT, EARLY_DECADES]
+    fn card(&self) -> Card {
+        CARD
     }
 
     fn measure(&self, s: &Setup) -> Box<dyn Measure> {
@@ -417,9 +411,6 @@ impl Measure for Tracker {
         a.bias_first_layers = layers;
     }
 
-    fn boxed(&self) -> Box<dyn Measure> {
-        Box::new(self.clone())
-    }
 }
 
 /// `≤1`, `≤10`, `≤100`, … for a decade of iterations.

@@ -3,11 +3,10 @@
 //! boundaries gather on the image's edges.
 
 use super::features::{self, TargetFeatures};
-use super::phenomenon::{Measure, OverlaySpec, Phenomenon, Setup, Step, Threshold, Thresholds};
+use super::phenomenon::{Card, Measure, OverlaySpec, Phenomenon, Setup, Step, Threshold, Thresholds};
 use super::segments::SegmentIndex;
 use super::{Analysis, Sample, rows::Row};
 use crate::geometry::Geometry;
-use crate::nn::Network;
 use crate::overlays::{Context, HEAT_SIDE, Shapes, heat};
 use crate::targets::Target;
 
@@ -87,7 +86,6 @@ pub fn revived(dead: &[Vec<bool>], hidden: &[usize]) -> Vec<usize> {
     out
 }
 
-
 pub const RADIUS_PX: Threshold = Threshold::real(
     "complexity_px",
     2.0,
@@ -102,25 +100,15 @@ pub const FAR_PX: Threshold = Threshold::real(
 /// §3–4's local complexity as a phenomenon of the registry.
 pub struct Complexity;
 
+const ABOUT: &str = "how many units' boundaries pass near the target's contour, against far from it";
+const OVERLAY: OverlaySpec = OverlaySpec::new("complexity", "heat map of units nearby");
+const CARD: Card = Card::new("complexity", "§3–4", ABOUT)
+    .thresholds(&[RADIUS_PX, FAR_PX])
+    .overlays(&[OVERLAY]);
+
 impl Phenomenon for Complexity {
-    fn name(&self) -> &'static str {
-        "complexity"
-    }
-    fn section(&self) -> &'static str {
-        "§3–4"
-    }
-    fn about(&self) -> &'static str {
-        "how many units' boundaries pass near the target's contour, against far from it"
-    }
-    fn thresholds(&self) -> &'static [Threshold] {
-        &[RADIUS_PX, FAR_PX]
-    }
-    fn overlays(&self) -> &'static [OverlaySpec] {
-        &[OverlaySpec {
-            name: "complexity",
-            history: false,
-            about: "heat map of units nearby",
-        }]
+    fn card(&self) -> Card {
+        CARD
     }
 
     fn measure(&self, s: &Setup) -> Box<dyn Measure> {
@@ -200,11 +188,6 @@ impl Measure for Option<std::sync::Arc<Probes>> {
         }
     }
 
-    fn report(&self, _: &Setup, _: Option<(&Network, &Geometry)>, _: &mut Analysis) {}
-
-    fn boxed(&self) -> Box<dyn Measure> {
-        Box::new(self.clone())
-    }
 }
 
 #[cfg(test)]

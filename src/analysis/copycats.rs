@@ -5,7 +5,7 @@
 //! A *mirror* pair has the same boundary and opposite pre-activations (together they form
 //! |z|).
 
-use super::phenomenon::{HAUSDORFF_STEP, Measure, Phenomenon, Setup, Step, Threshold, Thresholds};
+use super::phenomenon::{Card, HAUSDORFF_STEP, Measure, Phenomenon, Setup, Step, Threshold, Thresholds};
 use super::segments::SegmentIndex;
 use super::{Analysis, Sample, rows::Row};
 use crate::geometry::{Geometry, NeuronBoundary};
@@ -197,7 +197,6 @@ pub fn pairs(geom: &Geometry, th: &Thresholds) -> (Vec<Pair>, Vec<usize>) {
     (out, widths)
 }
 
-
 pub const COSINE: Threshold = Threshold::real(
     "copycat_cosine",
     0.99,
@@ -236,18 +235,13 @@ struct Episodes {
     last_pairs: Vec<Pair>,
 }
 
+const ABOUT: &str = "pairs of units of a layer that compute nearly the same function (copycats) or its negation (mirror pairs)";
+const CARD: Card = Card::new("copycats", "§7", ABOUT)
+    .thresholds(&[COSINE, HAUSDORFF, MIRROR_COSINE]);
+
 impl Phenomenon for Copycats {
-    fn name(&self) -> &'static str {
-        "copycats"
-    }
-    fn section(&self) -> &'static str {
-        "§7"
-    }
-    fn about(&self) -> &'static str {
-        "pairs of units of a layer that compute nearly the same function (copycats) or its negation (mirror pairs)"
-    }
-    fn thresholds(&self) -> &'static [Threshold] {
-        &[COSINE, HAUSDORFF, MIRROR_COSINE]
+    fn card(&self) -> Card {
+        CARD
     }
 
     fn measure(&self, _: &Setup) -> Box<dyn Measure> {
@@ -371,9 +365,6 @@ impl Measure for Episodes {
         a.last_pairs = self.last_pairs.clone();
     }
 
-    fn boxed(&self) -> Box<dyn Measure> {
-        Box::new(self.clone())
-    }
 }
 
 #[cfg(test)]

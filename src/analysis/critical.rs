@@ -4,7 +4,7 @@
 //! contour points ≥ 3 px from any corner (what chance alone gives), and the iteration at
 //! which each corner is captured for good (held for 5 snapshots).
 
-use super::phenomenon::{Measure, OverlaySpec, Phenomenon, Setup, Step, Threshold};
+use super::phenomenon::{Card, Measure, OverlaySpec, Phenomenon, Setup, Step, Threshold};
 use super::segments::SegmentIndex;
 use super::{Analysis, Sample, rows::Row};
 use crate::geometry::Geometry;
@@ -130,7 +130,6 @@ pub fn baseline_probes(
     out
 }
 
-
 pub const ATTRACTION_PX: Threshold = Threshold::real(
     "attraction_px",
     1.5,
@@ -154,25 +153,15 @@ pub struct CriticalPoints;
 #[derive(Clone, Default)]
 struct Captures(Vec<Option<usize>>);
 
+const ABOUT: &str = "the target's corners that a kink or crossing of the boundaries has held for the last few snapshots";
+const OVERLAY: OverlaySpec = OverlaySpec::of_history("corners", "the target's, filled once captured");
+const CARD: Card = Card::new("critical", "§6", ABOUT)
+    .thresholds(&[ATTRACTION_PX, CORNER_AWAY_PX, CAPTURE_SNAPSHOTS])
+    .overlays(&[OVERLAY]);
+
 impl Phenomenon for CriticalPoints {
-    fn name(&self) -> &'static str {
-        "critical"
-    }
-    fn section(&self) -> &'static str {
-        "§6"
-    }
-    fn about(&self) -> &'static str {
-        "the target's corners that a kink or crossing of the boundaries has held for the last few snapshots"
-    }
-    fn thresholds(&self) -> &'static [Threshold] {
-        &[ATTRACTION_PX, CORNER_AWAY_PX, CAPTURE_SNAPSHOTS]
-    }
-    fn overlays(&self) -> &'static [OverlaySpec] {
-        &[OverlaySpec {
-            name: "corners",
-            history: true,
-            about: "the target's, filled once captured",
-        }]
+    fn card(&self) -> Card {
+        CARD
     }
 
     fn measure(&self, _: &Setup) -> Box<dyn Measure> {
@@ -304,9 +293,6 @@ impl Measure for Captures {
         }
     }
 
-    fn boxed(&self) -> Box<dyn Measure> {
-        Box::new(self.clone())
-    }
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 //! reported, never a failure: the report's own 1-px label outline is missed by every run.
 
 use super::features::{Component, component_map};
-use super::phenomenon::{Measure, OverlaySpec, Phenomenon, Setup, Step, Threshold, Thresholds};
+use super::phenomenon::{Card, Measure, OverlaySpec, Phenomenon, Setup, Step, Threshold, Thresholds};
 use super::{Analysis, Sample, rows::Row};
 use crate::geometry::Geometry;
 use crate::nn::Network;
@@ -189,7 +189,6 @@ impl Tracker {
     }
 }
 
-
 pub const THICKNESS_PX: Threshold = Threshold::real(
     "failure_thickness_px",
     3.0,
@@ -204,25 +203,15 @@ pub const OVERALL_ACCURACY: Threshold = Threshold::real(
 /// §10 as a phenomenon of the registry.
 pub struct Failure;
 
+const ABOUT: &str = "the target's components the network leaves wrong (thin ones are reported, never failed)";
+const OVERLAY: OverlaySpec = OverlaySpec::of_history("components", "outlined in the colour of their accuracy");
+const CARD: Card = Card::new("failure", "§10", ABOUT)
+    .thresholds(&[THICKNESS_PX, OVERALL_ACCURACY])
+    .overlays(&[OVERLAY]);
+
 impl Phenomenon for Failure {
-    fn name(&self) -> &'static str {
-        "failure"
-    }
-    fn section(&self) -> &'static str {
-        "§10"
-    }
-    fn about(&self) -> &'static str {
-        "the target's components the network leaves wrong (thin ones are reported, never failed)"
-    }
-    fn thresholds(&self) -> &'static [Threshold] {
-        &[THICKNESS_PX, OVERALL_ACCURACY]
-    }
-    fn overlays(&self) -> &'static [OverlaySpec] {
-        &[OverlaySpec {
-            name: "components",
-            history: true,
-            about: "outlined in the colour of their accuracy",
-        }]
+    fn card(&self) -> Card {
+        CARD
     }
 
     fn measure(&self, s: &Setup) -> Box<dyn Measure> {
@@ -334,9 +323,6 @@ impl Measure for Option<Tracker> {
         a.components = self.clone().map_or_else(Vec::new, |t| t.finish(&s.th));
     }
 
-    fn boxed(&self) -> Box<dyn Measure> {
-        Box::new(self.clone())
-    }
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@
 //! switches, < 0.2 % of pixels flipped.
 
 use super::copycats::{hausdorff_indexed, index};
-use super::phenomenon::{
+use super::phenomenon::{Card, 
     HAUSDORFF_STEP, Measure, OverlaySpec, Phenomenon, Setup, Step, Threshold, Thresholds,
 };
 use super::{Analysis, Sample, rows::Row};
@@ -151,7 +151,6 @@ fn swap_effect(net: &Network, donor: &Network, n: NeuronId, data: &Data) -> (f64
     (flipped as f64 / labels.len() as f64, after - before)
 }
 
-
 pub const SEPARATION: Threshold = Threshold::real(
     "indecisive_separation",
     0.03,
@@ -186,25 +185,15 @@ struct Window {
     late: Vec<Late>,
 }
 
+const ABOUT: &str = "units whose boundary switches between two states late in training, changing almost no pixel";
+const OVERLAY: OverlaySpec = OverlaySpec::of_history("indecisive", "both late states");
+const CARD: Card = Card::new("indecisive", "§8", ABOUT)
+    .thresholds(&[SEPARATION, SWITCHES, FLIPPED, MIN_SNAPSHOTS])
+    .overlays(&[OVERLAY]);
+
 impl Phenomenon for Indecisive {
-    fn name(&self) -> &'static str {
-        "indecisive"
-    }
-    fn section(&self) -> &'static str {
-        "§8"
-    }
-    fn about(&self) -> &'static str {
-        "units whose boundary switches between two states late in training, changing almost no pixel"
-    }
-    fn thresholds(&self) -> &'static [Threshold] {
-        &[SEPARATION, SWITCHES, FLIPPED, MIN_SNAPSHOTS]
-    }
-    fn overlays(&self) -> &'static [OverlaySpec] {
-        &[OverlaySpec {
-            name: "indecisive",
-            history: true,
-            about: "both late states",
-        }]
+    fn card(&self) -> Card {
+        CARD
     }
 
     fn measure(&self, s: &Setup) -> Box<dyn Measure> {
@@ -341,9 +330,6 @@ impl Measure for Window {
         a.late_iterations = self.iterations.clone();
     }
 
-    fn boxed(&self) -> Box<dyn Measure> {
-        Box::new(self.clone())
-    }
 }
 
 #[cfg(test)]

@@ -24,7 +24,7 @@ pub use analyzer::Analyzer;
 pub use copycats::{Episode, Pair, PairKind};
 pub use features::TargetFeatures;
 pub use phenomenon::{
-    Measure, OverlaySpec, Phenomenon, Registry, Setup, Step, Threshold, Thresholds,
+    Card, Measure, OverlaySpec, Phenomenon, Registry, Setup, Step, Threshold, Thresholds,
 };
 
 /// The registry: one line per phenomenon, its file and its type. Adding a phenomenon is

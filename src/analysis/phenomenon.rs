@@ -24,6 +24,26 @@ pub struct OverlaySpec {
     pub about: &'static str,
 }
 
+impl OverlaySpec {
+    /// An overlay drawn from the shown snapshot alone.
+    pub const fn new(name: &'static str, about: &'static str) -> Self {
+        Self {
+            name,
+            history: false,
+            about,
+        }
+    }
+
+    /// An overlay drawn from the run's analysis up to the shown snapshot.
+    pub const fn of_history(name: &'static str, about: &'static str) -> Self {
+        Self {
+            name,
+            history: true,
+            about,
+        }
+    }
+}
+
 /// What a measure starts from: the run's network shape, data, target and thresholds.
 #[derive(Clone)]
 pub struct Setup {
@@ -50,30 +70,76 @@ pub struct Step<'a> {
     pub setup: &'a Setup,
 }
 
-/// A phenomenon as it is measured over a run; cloned with the analysis.
-pub trait Measure: Send + Sync {
+/// A phenomenon as it is measured over a run (cloned with the analysis: any `Clone` type).
+pub trait Measure: Send + Sync + Boxed {
     /// Measures one snapshot, writing what it found at this snapshot into `sample`.
     fn add(&mut self, step: &Step, sample: &mut Sample);
     /// Writes the verdicts as of the last snapshot added (`last`: its network and geometry)
     /// into the analysis.
-    fn report(&self, setup: &Setup, last: Option<(&Network, &Geometry)>, a: &mut Analysis);
+    fn report(&self, _setup: &Setup, _last: Option<(&Network, &Geometry)>, _a: &mut Analysis) {}
+}
+
+/// A boxed copy of a measure (for every `Clone` one).
+pub trait Boxed {
     fn boxed(&self) -> Box<dyn Measure>;
+}
+
+impl<T: Measure + Clone + 'static> Boxed for T {
+    fn boxed(&self) -> Box<dyn Measure> {
+        Box::new(self.clone())
+    }
+}
+
+/// What a phenomenon declares: its name (`--only`, the JSON's `computed`), the report's
+/// section (which orders the summary and the panel), what it measures in a sentence (help
+/// texts, the panel), its thresholds and its overlays.
+#[derive(Clone, Copy, Debug)]
+pub struct Card {
+    pub name: &'static str,
+    pub section: &'static str,
+    pub about: &'static str,
+    pub thresholds: &'static [Threshold],
+    pub overlays: &'static [OverlaySpec],
+}
+
+impl Card {
+    pub const fn new(name: &'static str, section: &'static str, about: &'static str) -> Self {
+        Self {
+            name,
+            section,
+            about,
+            thresholds: &[],
+            overlays: &[],
+        }
+    }
+
+    pub const fn thresholds(self, thresholds: &'static [Threshold]) -> Self {
+        Self { thresholds, ..self }
+    }
+
+    pub const fn overlays(self, overlays: &'static [OverlaySpec]) -> Self {
+        Self { overlays, ..self }
+    }
 }
 
 /// One of the report's phenomena (or a phenomenon of yours: see the README's contributor
 /// notes).
 pub trait Phenomenon: Sync + 'static {
-    /// Its name for `--only` and the JSON's `computed`.
-    fn name(&self) -> &'static str;
-    /// The report's section (`§7`), which orders the summary and the panel.
-    fn section(&self) -> &'static str;
-    /// What it measures, in a sentence (help texts, the panel).
-    fn about(&self) -> &'static str;
+    fn card(&self) -> Card;
+    fn name(&self) -> &'static str {
+        self.card().name
+    }
+    fn section(&self) -> &'static str {
+        self.card().section
+    }
+    fn about(&self) -> &'static str {
+        self.card().about
+    }
     fn thresholds(&self) -> &'static [Threshold] {
-        &[]
+        self.card().thresholds
     }
     fn overlays(&self) -> &'static [OverlaySpec] {
-        &[]
+        self.card().overlays
     }
     /// A fresh measure for a run.
     fn measure(&self, setup: &Setup) -> Box<dyn Measure>;

@@ -3,7 +3,7 @@
 //! predicted as their mirror image is.
 
 use super::features::Axis;
-use super::phenomenon::{HAUSDORFF_STEP, Measure, OverlaySpec, Phenomenon, Setup, Step, Threshold};
+use super::phenomenon::{Card, HAUSDORFF_STEP, Measure, OverlaySpec, Phenomenon, Setup, Step, Threshold};
 use super::segments::SegmentIndex;
 use super::{Analysis, Sample, rows::Row};
 use crate::geometry::Geometry;
@@ -137,7 +137,6 @@ pub fn measure(
     }
 }
 
-
 pub const SYMMETRY_PX: Threshold = Threshold::real(
     "symmetry_px",
     2.0,
@@ -161,25 +160,15 @@ fn axes(s: &Setup) -> Option<(&[super::features::MirrorAxis], f64)> {
         .map(|f| (f.mirror_axes.as_slice(), f.pixel))
 }
 
+const ABOUT: &str = "the share of the boundaries whose mirror image about the target's axis is a boundary too";
+const OVERLAY: OverlaySpec = OverlaySpec::new("mirror", "the boundaries' mirror image");
+const CARD: Card = Card::new("symmetry", "§9", ABOUT)
+    .thresholds(&[SYMMETRY_PX])
+    .overlays(&[OVERLAY]);
+
 impl Phenomenon for Symmetric {
-    fn name(&self) -> &'static str {
-        "symmetry"
-    }
-    fn section(&self) -> &'static str {
-        "§9"
-    }
-    fn about(&self) -> &'static str {
-        "the share of the boundaries whose mirror image about the target's axis is a boundary too"
-    }
-    fn thresholds(&self) -> &'static [Threshold] {
-        &[SYMMETRY_PX]
-    }
-    fn overlays(&self) -> &'static [OverlaySpec] {
-        &[OverlaySpec {
-            name: "mirror",
-            history: false,
-            about: "the boundaries' mirror image",
-        }]
+    fn card(&self) -> Card {
+        CARD
     }
 
     fn measure(&self, _: &Setup) -> Box<dyn Measure> {
@@ -322,9 +311,6 @@ impl Measure for Each {
             .collect();
     }
 
-    fn boxed(&self) -> Box<dyn Measure> {
-        Box::new(self.clone())
-    }
 }
 
 #[cfg(test)]

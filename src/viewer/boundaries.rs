@@ -2,7 +2,7 @@
 //! boundary lines as a retained gizmo (wide, anti-aliased lines at any zoom).
 
 use super::state::{
-    Built, Display, GeometryJob, GeometryKey, Highlight, Lift, Selection, Sessions, Shown, ZoomRect,
+    Built, Display, GeometryJob, GeometryKey, Highlight, Sessions, Shown, ViewInputs, ZoomRect,
 };
 use super::{ViewerSet, layer_height, world};
 use crate::geometry::{Geometry, Rect};
@@ -100,11 +100,8 @@ pub struct LayerLines {
 /// What the lines are drawn from.
 #[derive(SystemParam)]
 pub struct LineInputs<'w> {
-    shown: Res<'w, Shown>,
-    display: Res<'w, Display>,
+    view: ViewInputs<'w>,
     highlight: Res<'w, Highlight>,
-    selection: Res<'w, Selection>,
-    lift: Option<Res<'w, Lift>>,
 }
 
 pub fn rebuild_boundary_lines(
@@ -114,22 +111,17 @@ pub fn rebuild_boundary_lines(
     existing: Query<(Entity, &LayerLines)>,
     mut drawn: Local<bool>,
 ) {
-    let LineInputs {
-        shown,
-        display,
-        highlight,
-        selection,
-        lift,
-    } = inputs;
-    let changed = shown.is_changed()
-        || display.is_changed()
-        || highlight.is_changed()
-        || selection.is_changed()
-        || lift.as_ref().is_some_and(|l| l.is_changed());
-    if *drawn && !changed {
+    let LineInputs { view, highlight } = inputs;
+    if *drawn && !(view.changed() || highlight.is_changed()) {
         return;
     }
-    let lift = lift.map_or(1.0, |l| l.0);
+    let lift = view.lift();
+    let ViewInputs {
+        shown,
+        display,
+        selection,
+        ..
+    } = view;
     let Some(geom) = &shown.geometry else { return };
     *drawn = true;
     for (e, _) in &existing {

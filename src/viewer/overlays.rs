@@ -4,7 +4,7 @@
 //! each layer's plane the mirror image of its boundaries and the two states of each
 //! indecisive unit. The shapes come from the core (`overlays`); this module only places them.
 
-use super::state::{AnalysisThresholds, Display, Lift, OverlayAssets, Phenomena, Sessions, Shown};
+use super::state::{AnalysisThresholds, OverlayAssets, Phenomena, ViewInputs};
 use super::{ViewerSet, WORLD_SIZE, layer_height, polylines, world};
 use crate::analysis::Registry;
 use crate::overlays::{Context, Shapes, accuracy_color, heat_color};
@@ -27,11 +27,8 @@ pub struct OverlayMark(pub &'static str);
 /// What the overlays are drawn from.
 #[derive(SystemParam)]
 pub struct OverlayInputs<'w> {
-    shown: Res<'w, Shown>,
-    display: Res<'w, Display>,
-    sessions: Res<'w, Sessions>,
+    view: ViewInputs<'w>,
     phenomena: Res<'w, Phenomena>,
-    lift: Option<Res<'w, Lift>>,
     thresholds: Res<'w, AnalysisThresholds>,
 }
 
@@ -43,25 +40,25 @@ pub fn rebuild_overlays(
     existing: Query<Entity, With<OverlayMark>>,
 ) {
     let OverlayInputs {
+        view,
+        phenomena,
+        thresholds,
+    } = inputs;
+    // Only overlays drawn from the run's history are rebuilt as the analysis fills in.
+    let from_analysis = Registry::builtin()
+        .history_of(&view.display.overlays)
+        .is_some();
+    if !(view.changed() || thresholds.is_changed() || (from_analysis && phenomena.is_changed())) {
+        return;
+    }
+    let lift = view.lift();
+    let ViewInputs {
         shown,
         display,
         sessions,
-        phenomena,
-        lift,
-        thresholds,
-    } = inputs;
+        ..
+    } = view;
     let which = &display.overlays;
-    // Only overlays drawn from the run's history are rebuilt as the analysis fills in.
-    let from_analysis = Registry::builtin().history_of(which).is_some();
-    let changed = shown.is_changed()
-        || display.is_changed()
-        || thresholds.is_changed()
-        || (from_analysis && phenomena.is_changed())
-        || lift.as_ref().is_some_and(|l| l.is_changed());
-    if !changed {
-        return;
-    }
-    let lift = lift.map_or(1.0, |l| l.0);
     for e in &existing {
         commands.entity(e).despawn();
     }

@@ -5,12 +5,11 @@
 //! moves by the next snapshot; and faint copies of the lower layers' boundaries on each plane.
 
 use super::polylines;
-use super::state::{Display, Ground, Lift, Selection, Sessions, Shown};
+use super::state::{Ground, ViewInputs};
 use super::{LAYER_SPACING, ViewerSet, layer_height, world};
 use crate::geometry::{Surface, boundary_velocity};
 use crate::render::{layer_color, region_color};
 use bevy::asset::RenderAssetUsages;
-use bevy::ecs::system::SystemParam;
 use bevy::mesh::PrimitiveTopology;
 use bevy::prelude::*;
 
@@ -25,31 +24,27 @@ pub struct SurfaceMark(pub &'static str);
 /// Height of the output surface's zero level below the ground, when it is put below.
 const BELOW: f32 = 1.6 * LAYER_SPACING;
 
-/// What the surfaces are drawn from.
-#[derive(SystemParam)]
-pub struct SurfaceInputs<'w> {
-    shown: Res<'w, Shown>,
-    display: Res<'w, Display>,
-    selection: Res<'w, Selection>,
-    sessions: Res<'w, Sessions>,
-    lift: Option<Res<'w, Lift>>,
-}
-
 /// Respawns the surfaces when the geometry, the settings, the selection or the lift change;
 /// hides the ground while the output surface takes its place.
 pub fn rebuild_surfaces(
     mut commands: Commands,
-    inputs: SurfaceInputs,
+    inputs: ViewInputs,
     assets: super::state::OverlayAssets,
     existing: Query<Entity, With<SurfaceMark>>,
     mut ground: Query<&mut Visibility, With<Ground>>,
 ) {
-    let SurfaceInputs {
+    // A new geometry, a setting, a selected unit, the planes' lift (the hovered unit is
+    // `Highlight`'s, not a reason to rebuild a mesh of thousands of facets).
+    if !inputs.changed() {
+        return;
+    }
+    let lift = inputs.lift();
+    let ViewInputs {
         shown,
         display,
         selection,
         sessions,
-        lift,
+        ..
     } = inputs;
     let super::state::OverlayAssets {
         mut gizmos,
@@ -57,16 +52,6 @@ pub fn rebuild_surfaces(
         mut materials,
         ..
     } = assets;
-    // A new geometry, a setting, a selected unit, the planes' lift (the hovered unit is
-    // `Highlight`'s, not a reason to rebuild a mesh of thousands of facets).
-    let changed = shown.is_changed()
-        || display.is_changed()
-        || selection.is_changed()
-        || lift.as_ref().is_some_and(|l| l.is_changed());
-    if !changed {
-        return;
-    }
-    let lift = lift.map_or(1.0, |l| l.0);
     for e in &existing {
         commands.entity(e).despawn();
     }

@@ -406,6 +406,32 @@ impl Default for ZoomRect {
     }
 }
 
+/// What the view's lines, surfaces and overlays are drawn from.
+#[derive(bevy::ecs::system::SystemParam)]
+pub struct ViewInputs<'w> {
+    pub shown: Res<'w, Shown>,
+    pub display: Res<'w, Display>,
+    pub selection: Res<'w, Selection>,
+    pub sessions: Res<'w, Sessions>,
+    pub lift: Option<Res<'w, Lift>>,
+}
+
+impl ViewInputs<'_> {
+    /// Whether a new geometry, a setting, the selection or the planes' lift changed since
+    /// the system asking last ran (Bevy's change detection).
+    pub fn changed(&self) -> bool {
+        self.shown.is_changed()
+            || self.display.is_changed()
+            || self.selection.is_changed()
+            || self.lift.as_ref().is_some_and(|l| l.is_changed())
+    }
+
+    /// How far the layer planes are lifted (1 in 3D, 0 in 2D).
+    pub fn lift(&self) -> f32 {
+        self.lift.as_ref().map_or(1.0, |l| l.0)
+    }
+}
+
 /// A unit drawn thicker: the one hovered in the unit grid. Apart from [`Display`], whose
 /// changes (settings) rebuild textures and meshes, where this one's (a pointer passing
 /// over the grid) redraw the lines only.
