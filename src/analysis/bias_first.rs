@@ -17,7 +17,8 @@
 //! it knows Adam's early, nearly ±lr steps, which by themselves favour shifts) and measures
 //! them the same way.
 
-use super::phenomenon::{Card, Measure, Phenomenon, Setup, Step, Threshold};
+use super::thresholds::thresholds;
+use super::phenomenon::{Card, Measure, Phenomenon, Setup, Step};
 use super::{Analysis, Sample, rows::Row};
 use crate::geometry::Geometry;
 use crate::nn::Network;
@@ -291,16 +292,12 @@ pub fn verdict(layers: &[LayerDecade], layer: usize, early_decades: u32) -> Opti
     Some(early_above > 0.5 && late.median_beta < early_beta)
 }
 
-pub const POINTS_PER_UNIT: Threshold = Threshold::count(
-    "bias_points_per_unit",
-    10,
-    "§5: points sampled along each boundary",
-);
-pub const EARLY_DECADES: Threshold = Threshold::count(
-    "early_decades",
-    2,
-    "§5: how many first decades of iterations count as early",
-);
+thresholds! {
+    /// §5: points sampled along each boundary
+    POINTS_PER_UNIT = count("bias_points_per_unit", 10);
+    /// §5: how many first decades of iterations count as early
+    EARLY_DECADES = count("early_decades", 2);
+}
 
 /// §5 as a phenomenon of the registry.
 pub struct BiasFirst;

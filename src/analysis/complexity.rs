@@ -2,8 +2,9 @@
 //! within a small disc — on the target's contour against far from it. The report sees the
 //! boundaries gather on the image's edges.
 
+use super::thresholds::thresholds;
 use super::features::{self, TargetFeatures};
-use super::phenomenon::{Card, Measure, OverlaySpec, Phenomenon, Setup, Step, Threshold, Thresholds};
+use super::phenomenon::{Card, Measure, OverlaySpec, Phenomenon, Setup, Step, Thresholds};
 use super::segments::SegmentIndex;
 use super::{Analysis, Sample, rows::Row};
 use crate::geometry::Geometry;
@@ -86,16 +87,12 @@ pub fn revived(dead: &[Vec<bool>], hidden: &[usize]) -> Vec<usize> {
     out
 }
 
-pub const RADIUS_PX: Threshold = Threshold::real(
-    "complexity_px",
-    2.0,
-    "§3–4 local complexity: units whose boundary meets a disc of this radius (pixels)",
-);
-pub const FAR_PX: Threshold = Threshold::real(
-    "far_px",
-    10.0,
-    "§3–4: far points are at least this far from the contour (pixels)",
-);
+thresholds! {
+    /// §3–4 local complexity: units whose boundary meets a disc of this radius (pixels)
+    RADIUS_PX = real("complexity_px", 2.0);
+    /// §3–4: far points are at least this far from the contour (pixels)
+    FAR_PX = real("far_px", 10.0);
+}
 
 /// §3–4's local complexity as a phenomenon of the registry.
 pub struct Complexity;

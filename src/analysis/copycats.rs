@@ -5,7 +5,8 @@
 //! A *mirror* pair has the same boundary and opposite pre-activations (together they form
 //! |z|).
 
-use super::phenomenon::{Card, HAUSDORFF_STEP, Measure, Phenomenon, Setup, Step, Threshold, Thresholds};
+use super::thresholds::thresholds;
+use super::phenomenon::{Card, HAUSDORFF_STEP, Measure, Phenomenon, Setup, Step, Thresholds};
 use super::segments::SegmentIndex;
 use super::{Analysis, Sample, rows::Row};
 use crate::geometry::{Geometry, NeuronBoundary};
@@ -197,21 +198,14 @@ pub fn pairs(geom: &Geometry, th: &Thresholds) -> (Vec<Pair>, Vec<usize>) {
     (out, widths)
 }
 
-pub const COSINE: Threshold = Threshold::real(
-    "copycat_cosine",
-    0.99,
-    "§7: copycats have an activation cosine at least this",
-);
-pub const HAUSDORFF: Threshold = Threshold::real(
-    "copycat_hausdorff",
-    0.02,
-    "§7: …and boundaries within this (input units)",
-);
-pub const MIRROR_COSINE: Threshold = Threshold::real(
-    "mirror_cosine",
-    -0.99,
-    "§7: mirror pairs have a pre-activation cosine at most this (and boundaries as close)",
-);
+thresholds! {
+    /// §7: copycats have an activation cosine at least this
+    COSINE = real("copycat_cosine", 0.99);
+    /// §7: …and boundaries within this (input units)
+    HAUSDORFF = real("copycat_hausdorff", 0.02);
+    /// §7: mirror pairs have a pre-activation cosine at most this (and boundaries as close)
+    MIRROR_COSINE = real("mirror_cosine", -0.99);
+}
 
 /// A pair's life: the snapshots (iterations) from which to which it held.
 #[derive(Clone, Debug, PartialEq, Serialize)]

@@ -4,7 +4,8 @@
 //! contour points ≥ 3 px from any corner (what chance alone gives), and the iteration at
 //! which each corner is captured for good (held for 5 snapshots).
 
-use super::phenomenon::{Card, Measure, OverlaySpec, Phenomenon, Setup, Step, Threshold};
+use super::thresholds::thresholds;
+use super::phenomenon::{Card, Measure, OverlaySpec, Phenomenon, Setup, Step};
 use super::segments::SegmentIndex;
 use super::{Analysis, Sample, rows::Row};
 use crate::geometry::Geometry;
@@ -130,21 +131,14 @@ pub fn baseline_probes(
     out
 }
 
-pub const ATTRACTION_PX: Threshold = Threshold::real(
-    "attraction_px",
-    1.5,
-    "§6: a corner is attracted by a kink or crossing this close (pixels)",
-);
-pub const CORNER_AWAY_PX: Threshold = Threshold::real(
-    "corner_away_px",
-    3.0,
-    "§6: the baseline uses contour points at least this far from every corner (pixels)",
-);
-pub const CAPTURE_SNAPSHOTS: Threshold = Threshold::count(
-    "capture_snapshots",
-    5,
-    "§6: a corner is captured when held for this many snapshots",
-);
+thresholds! {
+    /// §6: a corner is attracted by a kink or crossing this close (pixels)
+    ATTRACTION_PX = real("attraction_px", 1.5);
+    /// §6: the baseline uses contour points at least this far from every corner (pixels)
+    CORNER_AWAY_PX = real("corner_away_px", 3.0);
+    /// §6: a corner is captured when held for this many snapshots
+    CAPTURE_SNAPSHOTS = count("capture_snapshots", 5);
+}
 
 /// §6 as a phenomenon of the registry.
 pub struct CriticalPoints;

@@ -4,8 +4,9 @@
 //! ends below ½ while the whole image is ≥ 90 % right. Thinner components (outlines) are
 //! reported, never a failure: the report's own 1-px label outline is missed by every run.
 
+use super::thresholds::thresholds;
 use super::features::{Component, component_map};
-use super::phenomenon::{Card, Measure, OverlaySpec, Phenomenon, Setup, Step, Threshold, Thresholds};
+use super::phenomenon::{Card, Measure, OverlaySpec, Phenomenon, Setup, Step, Thresholds};
 use super::{Analysis, Sample, rows::Row};
 use crate::geometry::Geometry;
 use crate::nn::Network;
@@ -189,16 +190,12 @@ impl Tracker {
     }
 }
 
-pub const THICKNESS_PX: Threshold = Threshold::real(
-    "failure_thickness_px",
-    3.0,
-    "§10: a component is thick enough to learn from this inscribed radius (pixels)",
-);
-pub const OVERALL_ACCURACY: Threshold = Threshold::real(
-    "failure_overall_accuracy",
-    0.9,
-    "§10: the run counts as good from this overall accuracy",
-);
+thresholds! {
+    /// §10: a component is thick enough to learn from this inscribed radius (pixels)
+    THICKNESS_PX = real("failure_thickness_px", 3.0);
+    /// §10: the run counts as good from this overall accuracy
+    OVERALL_ACCURACY = real("failure_overall_accuracy", 0.9);
+}
 
 /// §10 as a phenomenon of the registry.
 pub struct Failure;

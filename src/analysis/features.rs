@@ -3,7 +3,8 @@
 //! that turn sharply), its components by nesting depth (background, bottle, label ring,
 //! band, diamond for the bottle) with each one's thickness, and its mirror axes.
 
-use super::thresholds::{Threshold, Thresholds};
+use super::thresholds::Thresholds;
+use super::thresholds::thresholds;
 use crate::geometry::Polyline;
 use crate::targets::Target;
 use serde::Serialize;
@@ -77,23 +78,17 @@ impl Axis {
     }
 }
 
-/// The target's features: Douglas–Peucker tolerance of the contour's corners, and the
-/// least turn that makes a corner.
-pub const CORNER_TOLERANCE_PX: Threshold = Threshold::real(
-    "corner_tolerance_px",
-    0.75,
-    "contour corners: Douglas–Peucker tolerance (pixels)",
-);
-pub const CORNER_ANGLE_DEG: Threshold = Threshold::real(
-    "corner_angle_deg",
-    35.0,
-    "contour corners: the least turn (degrees)",
-);
-pub const MIRROR_AGREEMENT: Threshold = Threshold::real(
-    "mirror_agreement",
-    0.98,
-    "a reflection is a mirror axis of the target when it maps this share of pixels onto their own class",
-);
+// The target's features: Douglas–Peucker tolerance of the contour's corners, the least
+// turn that makes a corner, and what makes a mirror axis.
+thresholds! {
+    /// contour corners: Douglas–Peucker tolerance (pixels)
+    CORNER_TOLERANCE_PX = real("corner_tolerance_px", 0.75);
+    /// contour corners: the least turn (degrees)
+    CORNER_ANGLE_DEG = real("corner_angle_deg", 35.0);
+    /// a reflection is a mirror axis of the target when it maps this share of pixels onto
+    /// their own class
+    MIRROR_AGREEMENT = real("mirror_agreement", 0.98);
+}
 
 impl TargetFeatures {
     pub fn of(t: &Target, th: &Thresholds) -> Self {

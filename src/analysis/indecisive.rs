@@ -6,9 +6,10 @@
 //! state's snapshot (pixels flipped, loss change). Indecisive: separation ≥ 0.03, ≥ 3
 //! switches, < 0.2 % of pixels flipped.
 
+use super::thresholds::thresholds;
 use super::copycats::{hausdorff_indexed, index};
 use super::phenomenon::{Card, 
-    HAUSDORFF_STEP, Measure, OverlaySpec, Phenomenon, Setup, Step, Threshold, Thresholds,
+    HAUSDORFF_STEP, Measure, OverlaySpec, Phenomenon, Setup, Step, Thresholds,
 };
 use super::{Analysis, Sample, rows::Row};
 use crate::geometry::{Geometry, NeuronBoundary};
@@ -151,26 +152,16 @@ fn swap_effect(net: &Network, donor: &Network, n: NeuronId, data: &Data) -> (f64
     (flipped as f64 / labels.len() as f64, after - before)
 }
 
-pub const SEPARATION: Threshold = Threshold::real(
-    "indecisive_separation",
-    0.03,
-    "§8: least separation of the two states (input units)",
-);
-pub const SWITCHES: Threshold = Threshold::count(
-    "indecisive_switches",
-    3,
-    "§8: least number of switches between the states",
-);
-pub const FLIPPED: Threshold = Threshold::real(
-    "indecisive_flipped",
-    0.002,
-    "§8: most share of pixels flipped by swapping the states",
-);
-pub const MIN_SNAPSHOTS: Threshold = Threshold::count(
-    "indecisive_min_snapshots",
-    10,
-    "§8: the late snapshots needed to tell",
-);
+thresholds! {
+    /// §8: least separation of the two states (input units)
+    SEPARATION = real("indecisive_separation", 0.03);
+    /// §8: least number of switches between the states
+    SWITCHES = count("indecisive_switches", 3);
+    /// §8: most share of pixels flipped by swapping the states
+    FLIPPED = real("indecisive_flipped", 0.002);
+    /// §8: the late snapshots needed to tell
+    MIN_SNAPSHOTS = count("indecisive_min_snapshots", 10);
+}
 
 /// §8 as a phenomenon of the registry.
 pub struct Indecisive;

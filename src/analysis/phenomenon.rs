@@ -317,7 +317,7 @@ impl Registry {
             .map(|t| {
                 let default = Thresholds::show(t, t.default);
                 match long {
-                    true => format!("\n  {}={default}: {}", t.name, t.about),
+                    true => format!("\n  {}={default}: {}", t.name, t.about.trim()),
                     false => t.name.to_string(),
                 }
             })

@@ -2,8 +2,9 @@
 //! has its mirror image on that layer's boundaries (within 2 px), and how many pixels are
 //! predicted as their mirror image is.
 
+use super::thresholds::thresholds;
 use super::features::Axis;
-use super::phenomenon::{Card, HAUSDORFF_STEP, Measure, OverlaySpec, Phenomenon, Setup, Step, Threshold};
+use super::phenomenon::{Card, HAUSDORFF_STEP, Measure, OverlaySpec, Phenomenon, Setup, Step};
 use super::segments::SegmentIndex;
 use super::{Analysis, Sample, rows::Row};
 use crate::geometry::Geometry;
@@ -137,11 +138,10 @@ pub fn measure(
     }
 }
 
-pub const SYMMETRY_PX: Threshold = Threshold::real(
-    "symmetry_px",
-    2.0,
-    "§9: a boundary point counts as mirrored when its mirror image is this close (pixels)",
-);
+thresholds! {
+    /// §9: a boundary point counts as mirrored when its mirror image is this close (pixels)
+    SYMMETRY_PX = real("symmetry_px", 2.0);
+}
 
 /// §9 as a phenomenon of the registry.
 pub struct Symmetric;

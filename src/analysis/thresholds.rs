@@ -32,6 +32,19 @@ impl Threshold {
     }
 }
 
+/// Declares thresholds, one line of code each — `NAME = real("set_name", default);` or
+/// `count(…)` — whose doc comment is their meaning (the help texts read it).
+macro_rules! thresholds {
+    ($($(#[doc = $doc:literal])+ $name:ident = $kind:ident($key:literal, $default:expr);)+) => {
+        $(
+            $(#[doc = $doc])+
+            pub const $name: $crate::analysis::Threshold =
+                $crate::analysis::Threshold::$kind($key, $default, concat!($($doc),+));
+        )+
+    };
+}
+pub(crate) use thresholds;
+
 /// Spacing of the points sampled along a boundary for distances (shared by §7, §8, §9).
 pub const HAUSDORFF_STEP: Threshold = Threshold::real(
     "hausdorff_step",

@@ -84,6 +84,16 @@ pub fn region_color(id: u64) -> [u8; 3] {
     hsv(h, 0.55, 0.95)
 }
 
+/// A facet of the output surface: its region's colour, or (`by_class`) light where the
+/// network says white and dark where it says black.
+pub fn facet_color(f: &crate::geometry::surface::Facet, by_class: bool) -> [u8; 3] {
+    match (by_class, f.positive) {
+        (false, _) => region_color(f.id),
+        (true, true) => [235, 235, 235],
+        (true, false) => [45, 45, 50],
+    }
+}
+
 fn hsv(h: f32, s: f32, v: f32) -> [u8; 3] {
     let i = (h * 6.0).floor();
     let f = h * 6.0 - i;

@@ -5,7 +5,7 @@
 use super::style::{
     AMPLITUDE, FrameStyle, Projection, SurfaceKind, View, add_polyline, fill, stroke,
 };
-use super::{layer_color, region_color};
+use super::{facet_color, layer_color};
 use crate::geometry::{Geometry, Surface};
 use tiny_skia::{Paint, PathBuilder, Pixmap, Transform};
 
@@ -38,17 +38,7 @@ pub(super) fn draw_output(pm: &mut Pixmap, proj: &Projection, geom: &Geometry, s
         pm,
         proj,
         &s,
-        |f| {
-            if style.surface_by_class {
-                if f.positive {
-                    [235, 235, 235]
-                } else {
-                    [45, 45, 50]
-                }
-            } else {
-                region_color(f.id)
-            }
-        },
+        |f| facet_color(f, style.surface_by_class),
         |h| zero + scale * h as f32,
         255,
     );

@@ -8,7 +8,7 @@ use super::polylines;
 use super::state::{Ground, ViewInputs};
 use super::{LAYER_SPACING, ViewerSet, layer_height, world};
 use crate::geometry::{Surface, boundary_velocity};
-use crate::render::{layer_color, region_color};
+use crate::render::{facet_color, layer_color};
 use bevy::asset::RenderAssetUsages;
 use bevy::mesh::PrimitiveTopology;
 use bevy::prelude::*;
@@ -78,25 +78,12 @@ pub fn rebuild_surfaces(
         let mesh = facet_mesh(
             &surface,
             |h| base + scale * h as f32,
-            |f| {
-                if s.by_class {
-                    if f.positive {
-                        [0.92, 0.92, 0.92]
-                    } else {
-                        [0.16, 0.16, 0.18]
-                    }
-                } else {
-                    region_color(f.id).map(|c| c as f32 / 255.0)
-                }
-            },
+            |f| facet_color(f, s.by_class).map(|c| c as f32 / 255.0),
         );
-        spawn_mesh(
+        spawn(
             &mut commands,
-            &mut meshes,
-            &mut materials,
             "output",
-            mesh,
-            1.0,
+            mesh_of(&mut meshes, &mut materials, mesh, 1.0),
         );
         // The decision boundary: where the surface crosses its zero level.
         let mut g = GizmoAsset::new();
@@ -106,7 +93,11 @@ pub fn rebuild_surfaces(
             base + 0.003,
             Color::srgb_u8(255, 191, 0),
         );
-        spawn_lines(&mut commands, &mut gizmos, "output", g, display.line_width);
+        spawn(
+            &mut commands,
+            "output",
+            lines_of(&mut gizmos, g, display.line_width),
+        );
     }
     let unit = selection.neuron.filter(|n| {
         shown
@@ -122,13 +113,10 @@ pub fn rebuild_surfaces(
         let scale = 0.6 * LAYER_SPACING * lift * s.height / surface.max_height().max(1e-12) as f32;
         let c = layer_color(n.layer).map(|c| c as f32 / 255.0);
         let mesh = facet_mesh(&surface, |h| base + scale * h as f32, |_| c);
-        spawn_mesh(
+        spawn(
             &mut commands,
-            &mut meshes,
-            &mut materials,
             "unit",
-            mesh,
-            0.75,
+            mesh_of(&mut meshes, &mut materials, mesh, 0.75),
         );
     }
     if s.velocity
@@ -152,12 +140,10 @@ pub fn rebuild_surfaces(
                     let q = [p[0] + gain * d[0], p[1] + gain * d[1]];
                     g.arrow(world(p, h), world(q, h), c).with_tip_length(0.04);
                 }
-                spawn_lines(
+                spawn(
                     &mut commands,
-                    &mut gizmos,
                     "velocity",
-                    g,
-                    display.line_width,
+                    lines_of(&mut gizmos, g, display.line_width),
                 );
             }
         }
@@ -176,12 +162,10 @@ pub fn rebuild_surfaces(
                 }
             }
         }
-        spawn_lines(
+        spawn(
             &mut commands,
-            &mut gizmos,
             "bends",
-            g,
-            display.line_width * 0.6,
+            lines_of(&mut gizmos, g, display.line_width * 0.6),
         );
     }
 }
@@ -232,20 +216,35 @@ pub fn shaded_triangles(
     .with_inserted_attribute(Mesh::ATTRIBUTE_COLOR, colors)
 }
 
-fn spawn_mesh(
-    commands: &mut Commands,
-    meshes: &mut Assets<Mesh>,
-    materials: &mut Assets<StandardMaterial>,
-    name: &'static str,
-    mesh: Mesh,
-    alpha: f32,
-) {
+/// One surface entity, named and marked for the next rebuild to find.
+fn spawn(commands: &mut Commands, name: &'static str, what: impl Bundle) {
     commands.spawn((
         Name::new(format!("surface: {name}")),
         SurfaceMark(name),
+        what,
+    ));
+}
+
+/// A surface's mesh in the viewer's unlit material.
+fn mesh_of(
+    meshes: &mut Assets<Mesh>,
+    materials: &mut Assets<StandardMaterial>,
+    mesh: Mesh,
+    alpha: f32,
+) -> impl Bundle {
+    (
         Mesh3d(meshes.add(mesh)),
         MeshMaterial3d(materials.add(unlit_material(alpha))),
-    ));
+    )
+}
+
+/// Lines drawn over the surfaces.
+fn lines_of(gizmos: &mut Assets<GizmoAsset>, g: GizmoAsset, width: f32) -> impl Bundle {
+    Gizmo {
+        handle: gizmos.add(g),
+        line_config: GizmoLineConfig { width, ..default() },
+        depth_bias: -0.003,
+    }
 }
 
 /// The material of the viewer's own meshes: unlit (their vertex colours carry the shading),
@@ -263,22 +262,4 @@ pub fn unlit_material(alpha: f32) -> StandardMaterial {
         double_sided: true,
         ..default()
     }
-}
-
-fn spawn_lines(
-    commands: &mut Commands,
-    gizmos: &mut Assets<GizmoAsset>,
-    name: &'static str,
-    g: GizmoAsset,
-    width: f32,
-) {
-    commands.spawn((
-        Name::new(format!("surface: {name}")),
-        SurfaceMark(name),
-        Gizmo {
-            handle: gizmos.add(g),
-            line_config: GizmoLineConfig { width, ..default() },
-            depth_bias: -0.003,
-        },
-    ));
 }
