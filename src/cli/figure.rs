@@ -114,16 +114,6 @@ impl FigureCmd {
                         .map(|p| (p * 255.0).round() as u8)
                         .collect();
                     let overlay = extras.overlay(&run, i, &geom, &net);
-                    let panel_style = svg::PanelStyle {
-                        size: self.size as f64,
-                        line_width: style.line_width as f64,
-                        layers: style.layers.clone(),
-                        decision_boundary: style.decision_boundary,
-                        points: style.points.clone(),
-                        domain: style.domain,
-                        shapes: overlay.shapes,
-                        velocity: overlay.velocity,
-                    };
                     let (x, y) = (
                         (GAP + (k % cols) as u32 * pw) as f64,
                         (GAP + (k / cols) as u32 * ph) as f64,
@@ -135,7 +125,8 @@ impl FigureCmd {
                             width: res,
                             height: res,
                         }),
-                        &panel_style,
+                        &style,
+                        &overlay,
                         x,
                         y,
                         Some(&caption(k, i)),

@@ -63,14 +63,24 @@ impl RegionsCmd {
                 width: res,
                 height: res,
             };
-            let style = svg::PanelStyle {
-                size,
+            let style = ginn::render::frame::FrameStyle {
+                width: size as u32,
+                height: size as u32,
+                line_width: 1.5,
                 points: run.target.points().cloned().map(std::sync::Arc::new),
                 domain: run.domain,
                 ..Default::default()
             };
             let caption = format!("iteration {}", snap.iteration);
-            let body = svg::panel(&geom, Some(bg), &style, 10.0, 10.0, Some(&caption));
+            let body = svg::panel(
+                &geom,
+                Some(bg),
+                &style,
+                &Default::default(),
+                10.0,
+                10.0,
+                Some(&caption),
+            );
             write_atomic(
                 path,
                 svg::document(size + 20.0, size + 40.0, &body).as_bytes(),

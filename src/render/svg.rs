@@ -1,52 +1,12 @@
 //! SVG output: the prediction as an embedded image under true vector polylines from the
 //! exact geometry, one `<path>` per neuron, grouped by layer, so figures scale in a paper.
 
+use super::frame::Overlay;
+use super::style::FrameStyle;
 use super::{hex, layer_color, point_color, point_radius};
 use crate::geometry::Geometry;
-use crate::targets::Points;
 use base64::Engine;
 use std::fmt::Write;
-use std::sync::Arc;
-
-/// What a panel shows and how.
-#[derive(Clone, Debug)]
-pub struct PanelStyle {
-    /// Side of the square panel in SVG units (px).
-    pub size: f64,
-    pub line_width: f64,
-    /// Which hidden layers are drawn.
-    pub layers: super::LayerMask,
-    pub decision_boundary: bool,
-    /// Data points, one `<circle>` each in a group `points` (test points hollow).
-    pub points: Option<Arc<Points>>,
-    /// The run's input domain: where the points go, and the axes' labels.
-    pub domain: crate::domain::Domain,
-    /// The phenomena overlays, each in its own group (`overlay-complexity`, …).
-    pub shapes: crate::overlays::Shapes,
-    /// The selected unit's boundary velocity (group `velocity`).
-    pub velocity: Vec<([f64; 2], [f64; 2])>,
-}
-
-impl Default for PanelStyle {
-    fn default() -> Self {
-        Self {
-            size: 400.0,
-            line_width: 1.5,
-            layers: super::LayerMask::default(),
-            decision_boundary: false,
-            points: None,
-            domain: Default::default(),
-            shapes: Default::default(),
-            velocity: vec![],
-        }
-    }
-}
-
-impl PanelStyle {
-    pub fn shows(&self, layer: usize) -> bool {
-        self.layers.shows(layer)
-    }
-}
 
 /// Grayscale background raster (0 = black … 255 = white), `side × side`.
 pub struct Background<'a> {
@@ -56,16 +16,22 @@ pub struct Background<'a> {
 }
 
 /// One panel as an SVG group at `(x, y)`, with an optional caption below it.
+///
+/// It reads the frame's one description, as the CPU renderer does: `style` (its width is the
+/// panel's side) and `overlay` (the phenomena's shapes, the velocity; the numbers are the
+/// caption's business here).
 pub fn panel(
     geom: &Geometry,
     background: Option<Background>,
-    style: &PanelStyle,
+    style: &FrameStyle,
+    overlay: &Overlay,
     x: f64,
     y: f64,
     caption: Option<&str>,
 ) -> String {
     let mut s = String::new();
-    let size = style.size;
+    let size = style.width as f64;
+    let line_width = style.line_width as f64;
     let _ = writeln!(s, r#"<g transform="translate({x:.3} {y:.3})">"#);
     if let Some(bg) = background {
         let _ = writeln!(
@@ -92,7 +58,7 @@ pub fn panel(
             r#"<g id="layer-{}" stroke="{}" stroke-width="{}" fill="none" stroke-linejoin="round" stroke-linecap="round">"#,
             l + 1,
             hex(layer_color(l)),
-            style.line_width
+            line_width
         );
         for b in geom
             .boundaries
@@ -109,13 +75,12 @@ pub fn panel(
         }
         let _ = writeln!(s, "</g>");
     }
-    overlays(&mut s, &style.shapes, style, &to_px);
+    overlays(&mut s, overlay, style, &to_px);
     if style.decision_boundary && !geom.decision.is_empty() {
         let d = path_data(&geom.decision, to_px);
         let _ = writeln!(
             s,
-            r##"<path id="decision" stroke="#ffbf00" stroke-width="{}" stroke-dasharray="4 3" fill="none" d="{d}"/>"##,
-            style.line_width
+            r##"<path id="decision" stroke="#ffbf00" stroke-width="{line_width}" stroke-dasharray="4 3" fill="none" d="{d}"/>"##
         );
     }
     if let Some(points) = &style.points {
@@ -169,14 +134,16 @@ pub fn panel(
 /// The phenomena overlays, one group each, so a paper's figure can style or drop them.
 fn overlays(
     s: &mut String,
-    shapes: &crate::overlays::Shapes,
-    style: &PanelStyle,
+    overlay: &Overlay,
+    style: &FrameStyle,
     to_px: &impl Fn([f64; 2]) -> (f64, f64),
 ) {
     use crate::overlays::{accuracy_color, heat_color};
-    let w = style.line_width;
+    let shapes = &overlay.shapes;
+    let w = style.line_width as f64;
+    let size = style.width as f64;
     if let Some(h) = &shapes.complexity {
-        let cell = style.size / h.side as f64;
+        let cell = size / h.side as f64;
         let _ = writeln!(s, r#"<g id="overlay-complexity" data-max="{}">"#, h.max);
         for (i, &c) in h.counts.iter().enumerate().filter(|(_, c)| **c > 0) {
             let [r, g, b, a] = heat_color(c, h.max);
@@ -252,7 +219,7 @@ fn overlays(
         let _ = writeln!(s, "</g>");
     }
     if !shapes.corners.is_empty() {
-        let r = (style.size / 110.0).clamp(3.0, 8.0);
+        let r = (size / 110.0).clamp(3.0, 8.0);
         let _ = writeln!(
             s,
             r##"<g id="overlay-corners" stroke="#ff3ca0" stroke-width="1.6">"##
@@ -292,7 +259,7 @@ fn overlays(
         }
         let _ = writeln!(s, "</g>");
     }
-    if let Some(longest) = style
+    if let Some(longest) = overlay
         .velocity
         .iter()
         .map(|(_, d)| d[0].hypot(d[1]))
@@ -300,7 +267,7 @@ fn overlays(
         .filter(|&m| m > 0.0)
     {
         let gain = 0.08 / longest;
-        let lines: Vec<Vec<[f64; 2]>> = style
+        let lines: Vec<Vec<[f64; 2]>> = overlay
             .velocity
             .iter()
             .map(|&(p, d)| vec![p, [p[0] + gain * d[0], p[1] + gain * d[1]]])
