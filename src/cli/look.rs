@@ -5,10 +5,10 @@
 use super::args::{LayerList, parse_unit};
 use clap::Args;
 use ginn::analysis::{Analysis, Analyzer, Registry, Thresholds};
-use ginn::geometry::{Geometry, Rect, boundary_velocity};
+use ginn::geometry::{Geometry, Rect};
 use ginn::layer_space::Axes;
 use ginn::nn::NeuronId;
-use ginn::overlays::{Context, Overlays, Shapes, TargetShapes};
+use ginn::overlays::{Context, Overlays, TargetShapes};
 use ginn::render::frame::{FrameStyle, Overlay, SurfaceKind, View, render};
 use ginn::run::Run;
 
@@ -247,7 +247,11 @@ impl Extras {
         geom: &Geometry,
         net: &ginn::nn::Network,
     ) -> Overlay {
-        let shapes = Shapes::of(
+        let next = self
+            .velocity
+            .zip(run.snapshots.get(i + 1))
+            .map(|(n, next)| (n, run.view_network(next)));
+        Overlay::describe(
             &self.look.shapes,
             &Context {
                 geom,
@@ -256,23 +260,13 @@ impl Extras {
                 analysis: self.analysis.as_ref().map(|a| (a, i)),
                 thresholds: &self.thresholds,
             },
-        );
-        let velocity = match (self.velocity, run.snapshots.get(i + 1)) {
-            (Some(n), Some(next)) => {
-                let next = run.view_network(next);
-                boundary_velocity(&geom.boundary(n).polylines, net, &next, n, 16)
-            }
-            _ => vec![],
-        };
-        Overlay {
-            lines: if self.look.numbers {
+            next.as_ref().map(|(n, next)| (*n, next)),
+            if self.look.numbers {
                 numbers(run, i)
             } else {
                 vec![]
             },
-            shapes,
-            velocity,
-        }
+        )
     }
 }
 

@@ -10,12 +10,39 @@ use crate::nn::Network;
 use crate::targets::Points;
 use tiny_skia::{Color, Paint, PathBuilder, Pixmap, PixmapPaint, Stroke, Transform};
 
-#[derive(Clone, Debug, Default)]
+/// What goes over a snapshot's own lines, described once for every renderer: the CPU
+/// frames, the SVG figures and the viewer draw it ([`Overlay::describe`]).
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Overlay {
+    /// The numbers written over a frame (iteration, loss, accuracy).
     pub lines: Vec<String>,
     pub shapes: crate::overlays::Shapes,
     /// Points of the unit's boundary and where each moves by the next snapshot.
     pub velocity: Vec<([f64; 2], [f64; 2])>,
+}
+
+/// Points per boundary whose velocity is drawn.
+const VELOCITY_POINTS: usize = 16;
+
+impl Overlay {
+    /// The overlays `which`, each drawn by its phenomenon, over the snapshot of `cx`; the
+    /// velocity of a unit's boundary towards the next snapshot's network (`velocity`); and
+    /// the numbers `lines`.
+    pub fn describe(
+        which: &crate::overlays::Overlays,
+        cx: &crate::overlays::Context,
+        velocity: Option<(crate::nn::NeuronId, &Network)>,
+        lines: Vec<String>,
+    ) -> Self {
+        Self {
+            lines,
+            shapes: crate::analysis::Registry::builtin().shapes(which, cx),
+            velocity: velocity.map_or_else(Vec::new, |(n, next)| {
+                let line = &cx.geom.boundary(n).polylines;
+                crate::geometry::boundary_velocity(line, cx.net, next, n, VELOCITY_POINTS)
+            }),
+        }
+    }
 }
 
 /// Maps input points (and a plane height) to pixels.

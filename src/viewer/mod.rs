@@ -64,6 +64,8 @@ pub enum ViewerSet {
     Geometry,
     /// The analysis, after the frame's geometry (which goes first on the shared pool).
     Analyse,
+    /// What goes over the shown snapshot (`state::Picture`), from the geometry and analysis.
+    Describe,
     Meshes,
     Ui,
 }
@@ -116,6 +118,7 @@ pub fn plugin(app: &mut App) {
             ViewerSet::Train,
             ViewerSet::Geometry,
             ViewerSet::Analyse,
+            ViewerSet::Describe,
             ViewerSet::Meshes,
             ViewerSet::Ui,
         )

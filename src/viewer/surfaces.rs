@@ -5,9 +5,9 @@
 //! moves by the next snapshot; and faint copies of the lower layers' boundaries on each plane.
 
 use super::polylines;
-use super::state::{Ground, ViewInputs};
+use super::state::{Ground, Picture, ViewInputs};
 use super::{LAYER_SPACING, ViewerSet, layer_height, world};
-use crate::geometry::{Surface, boundary_velocity};
+use crate::geometry::Surface;
 use crate::render::{facet_color, layer_color};
 use bevy::asset::RenderAssetUsages;
 use bevy::mesh::PrimitiveTopology;
@@ -29,13 +29,14 @@ const BELOW: f32 = 1.6 * LAYER_SPACING;
 pub fn rebuild_surfaces(
     mut commands: Commands,
     inputs: ViewInputs,
+    picture: Res<Picture>,
     assets: super::state::OverlayAssets,
     existing: Query<Entity, With<SurfaceMark>>,
     mut ground: Query<&mut Visibility, With<Ground>>,
 ) {
     // A new geometry, a setting, a selected unit, the planes' lift (the hovered unit is
     // `Highlight`'s, not a reason to rebuild a mesh of thousands of facets).
-    if !inputs.changed() {
+    if !(inputs.changed() || picture.is_changed()) {
         return;
     }
     let lift = inputs.lift();
@@ -43,7 +44,6 @@ pub fn rebuild_surfaces(
         shown,
         display,
         selection,
-        sessions,
         ..
     } = inputs;
     let super::state::OverlayAssets {
@@ -119,34 +119,26 @@ pub fn rebuild_surfaces(
             mesh_of(&mut meshes, &mut materials, mesh, 0.75),
         );
     }
+    // The velocity as the core describes it (`Picture`), drawn as arrows on the unit's plane.
+    let v = &picture.0.velocity;
+    let longest = v.iter().map(|(_, d)| d[0].hypot(d[1])).fold(0.0, f64::max);
     if s.velocity
-        && let (Some(n), Some(net)) = (unit, &shown.network)
+        && let Some(n) = unit
+        && longest > 0.0
     {
-        let session = sessions.active();
-        let next = session
-            .snapshots
-            .get(session.shown_index() + 1)
-            .and_then(|snap| snap.network(&net.arch))
-            .map(|next| session.domain.fold(&next));
-        if let Some(next) = next {
-            let v = boundary_velocity(&geom.boundary(n).polylines, net, &next, n, 16);
-            let longest = v.iter().map(|(_, d)| d[0].hypot(d[1])).fold(0.0, f64::max);
-            if longest > 0.0 {
-                let gain = 0.08 / longest;
-                let h = layer_height(n.layer) * lift + 0.004;
-                let mut g = GizmoAsset::new();
-                let c = Color::srgb_u8(200, 20, 150);
-                for (p, d) in v {
-                    let q = [p[0] + gain * d[0], p[1] + gain * d[1]];
-                    g.arrow(world(p, h), world(q, h), c).with_tip_length(0.04);
-                }
-                spawn(
-                    &mut commands,
-                    "velocity",
-                    lines_of(&mut gizmos, g, display.line_width),
-                );
-            }
+        let gain = 0.08 / longest;
+        let h = layer_height(n.layer) * lift + 0.004;
+        let mut g = GizmoAsset::new();
+        let c = Color::srgb_u8(200, 20, 150);
+        for &(p, d) in v {
+            let q = [p[0] + gain * d[0], p[1] + gain * d[1]];
+            g.arrow(world(p, h), world(q, h), c).with_tip_length(0.04);
         }
+        spawn(
+            &mut commands,
+            "velocity",
+            lines_of(&mut gizmos, g, display.line_width),
+        );
     }
     if s.bends {
         let mut g = GizmoAsset::new();

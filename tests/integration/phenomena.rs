@@ -143,6 +143,59 @@ fn toggling_overlays_and_surfaces_adds_and_removes_their_entities() {
         .select(Some(ginn::nn::NeuronId { layer: 1, index: 2 }));
     app.update();
     assert!(marks::<SurfaceMark>(&mut app).iter().any(|m| m.0 == "unit"));
+    // The velocity, towards the next snapshot, of a unit with a boundary there: the viewer
+    // draws the description the CPU frames and SVG figures draw (`Overlay::describe`).
+    app.world_mut()
+        .resource_mut::<Sessions>()
+        .active_mut()
+        .step_back();
+    app.update();
+    let n = {
+        let geom = app.world().resource::<Shown>().geometry.clone().unwrap();
+        geom.boundaries
+            .iter()
+            .find(|b| !b.polylines.is_empty())
+            .map(|b| b.neuron)
+            .unwrap()
+    };
+    app.world_mut().resource_mut::<Selection>().select(Some(n));
+    app.world_mut().resource_mut::<Display>().surfaces.velocity = true;
+    app.update();
+    assert!(
+        marks::<SurfaceMark>(&mut app)
+            .iter()
+            .any(|m| m.0 == "velocity")
+    );
+    {
+        let world = app.world();
+        let session = world.resource::<Sessions>().active();
+        let run = session.to_run();
+        let k = session.shown_index();
+        let shown = world.resource::<Shown>();
+        let (geom, net) = (
+            shown.geometry.as_ref().unwrap(),
+            shown.network.as_ref().unwrap(),
+        );
+        let next = run.view_network(&run.snapshots[k + 1]);
+        let th = ginn::analysis::Thresholds::default();
+        let cx = ginn::overlays::Context {
+            geom,
+            net,
+            target: None,
+            analysis: None,
+            thresholds: &th,
+        };
+        let want = ginn::render::frame::Overlay::describe(
+            &Default::default(),
+            &cx,
+            Some((n, &next)),
+            vec![],
+        );
+        let picture = &world.resource::<ginn::viewer::state::Picture>().0;
+        assert!(!want.velocity.is_empty());
+        assert_eq!(picture.velocity, want.velocity);
+    }
+    app.world_mut().resource_mut::<Display>().surfaces.velocity = false;
     {
         let mut d = app.world_mut().resource_mut::<Display>();
         d.surfaces.output = false;

@@ -432,6 +432,12 @@ impl ViewInputs<'_> {
     }
 }
 
+/// What goes over the shown snapshot's lines — the phenomena's overlays and the selected
+/// unit's velocity — described by the core as for CPU frames and SVG figures
+/// (`Overlay::describe`); the overlays and surfaces draw it.
+#[derive(Resource, Default, PartialEq)]
+pub struct Picture(pub crate::render::frame::Overlay);
+
 /// A unit drawn thicker: the one hovered in the unit grid. Apart from [`Display`], whose
 /// changes (settings) rebuild textures and meshes, where this one's (a pointer passing
 /// over the grid) redraw the lines only.
