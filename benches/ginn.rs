@@ -60,7 +60,12 @@ fn frames(c: &mut Criterion) {
     g.bench_function("2D frame 800×800 (geometry + prediction + lines)", |b| {
         b.iter(|| {
             let geom = Geometry::new(&net, Rect::UNIT);
-            black_box(render(&geom, &net, &style, &Overlay::default()))
+            let lines = ginn::render::picture::Lines::describe(&geom, &Default::default());
+            let overlay = Overlay {
+                boundaries: lines,
+                ..Default::default()
+            };
+            black_box(render(&geom, &net, &style, &overlay))
         })
     });
     g.finish();

@@ -70,10 +70,12 @@ impl BenchCmd {
         let frame = frame_work_ms(200, 51, |g| {
             #[cfg(feature = "viewer")]
             {
-                let display = ginn::viewer::state::Display::default();
-                (0..g.layers.len())
-                    .map(|l| {
-                        ginn::viewer::boundaries::layer_asset(g, l, &display, 1.0, 1.0)
+                let lines = ginn::render::picture::Lines::describe(g, &Default::default());
+                lines
+                    .layers
+                    .iter()
+                    .map(|layer| {
+                        ginn::viewer::boundaries::layer_asset(g, layer, 1.0, 1.0)
                             .buffer()
                             .list_positions
                             .len()

@@ -10,6 +10,7 @@ use ginn::layer_space::Axes;
 use ginn::nn::NeuronId;
 use ginn::overlays::{Context, Overlays, TargetShapes};
 use ginn::render::frame::{FrameStyle, Overlay, SurfaceKind, View, render};
+use ginn::render::picture::LineOptions;
 use ginn::run::Run;
 
 /// Flags shared by `render` and `figure` for how a panel looks.
@@ -132,10 +133,7 @@ impl LookArgs {
             width,
             height,
             view: self.view,
-            layers: match &self.layers {
-                Some(l) => l.mask(hidden_layers)?,
-                None => ginn::render::LayerMask::default(),
-            },
+            layers: self.mask(hidden_layers)?,
             line_width: self.line_width,
             decision_boundary: self.decision_boundary,
             yaw: -20.0,
@@ -146,6 +144,25 @@ impl LookArgs {
             surface_by_class: self.by_class,
             height_scale: self.height_scale,
             bends: self.bends,
+        })
+    }
+
+    /// The hidden layers drawn (`--layers`).
+    fn mask(&self, hidden_layers: usize) -> anyhow::Result<ginn::render::LayerMask> {
+        Ok(match &self.layers {
+            Some(l) => l.mask(hidden_layers)?,
+            None => ginn::render::LayerMask::default(),
+        })
+    }
+
+    /// The boundaries drawn: the shown layers', the `--unit`'s emphasised, and the decision
+    /// boundary when asked for.
+    fn line_options(&self, run: &Run) -> anyhow::Result<LineOptions<'static>> {
+        Ok(LineOptions {
+            layers: self.mask(run.settings.widths.len())?,
+            selected: self.unit(run)?.into_iter().collect(),
+            decision: self.decision_boundary,
+            ..Default::default()
         })
     }
 
@@ -180,6 +197,8 @@ pub struct Extras {
     /// Layer space: the layer and the axes (`--view layer-space`).
     pub layer_space: Option<(usize, Axes)>,
     pub look: OverlayArg,
+    /// The boundaries drawn.
+    pub lines: LineOptions<'static>,
     pub velocity: Option<NeuronId>,
     pub target: Option<TargetShapes>,
     pub analysis: Option<Analysis>,
@@ -232,6 +251,7 @@ impl Extras {
         Ok(Self {
             layer_space,
             look: arg,
+            lines: look.line_options(run)?,
             velocity: look.unit(run)?.filter(|_| look.velocity),
             target,
             analysis,
@@ -252,6 +272,7 @@ impl Extras {
             .zip(run.snapshots.get(i + 1))
             .map(|(n, next)| (n, run.view_network(next)));
         Overlay::describe(
+            &self.lines,
             &self.look.shapes,
             &Context {
                 geom,

@@ -72,11 +72,16 @@ impl RegionsCmd {
                 ..Default::default()
             };
             let caption = format!("iteration {}", snap.iteration);
+            // Every unit's boundary, nothing over them.
+            let overlay = ginn::render::frame::Overlay {
+                boundaries: ginn::render::picture::Lines::describe(&geom, &Default::default()),
+                ..Default::default()
+            };
             let body = svg::panel(
                 &geom,
                 Some(bg),
                 &style,
-                &Default::default(),
+                &overlay,
                 10.0,
                 10.0,
                 Some(&caption),

@@ -19,22 +19,26 @@ pub struct Overlay {
     pub shapes: crate::overlays::Shapes,
     /// Points of the unit's boundary and where each moves by the next snapshot.
     pub velocity: Vec<([f64; 2], [f64; 2])>,
+    /// The boundaries drawn.
+    pub boundaries: super::picture::Lines,
 }
 
 /// Points per boundary whose velocity is drawn.
 const VELOCITY_POINTS: usize = 16;
 
 impl Overlay {
-    /// The overlays `which`, each drawn by its phenomenon, over the snapshot of `cx`; the
-    /// velocity of a unit's boundary towards the next snapshot's network (`velocity`); and
-    /// the numbers `lines`.
+    /// The boundaries the view's choices `boundaries` draw; the overlays `which`, each
+    /// drawn by its phenomenon, over the snapshot of `cx`; the velocity of a unit's boundary
+    /// towards the next snapshot's network (`velocity`); and the numbers `lines`.
     pub fn describe(
+        boundaries: &super::picture::LineOptions,
         which: &crate::overlays::Overlays,
         cx: &crate::overlays::Context,
         velocity: Option<(crate::nn::NeuronId, &Network)>,
         lines: Vec<String>,
     ) -> Self {
         Self {
+            boundaries: super::picture::Lines::describe(cx.geom, boundaries),
             lines,
             shapes: crate::analysis::Registry::builtin().shapes(which, cx),
             velocity: velocity.map_or_else(Vec::new, |(n, next)| {
@@ -95,6 +99,7 @@ pub fn render(geom: &Geometry, net: &Network, style: &FrameStyle, overlay: &Over
         if !style.shows(l) {
             continue;
         }
+        let units = overlay.boundaries.of_layer(l).unwrap_or_default();
         let [r, g, b] = layer_color(l);
         let mut paint = Paint::default();
         paint.set_color_rgba8(r, g, b, 255);
@@ -105,8 +110,8 @@ pub fn render(geom: &Geometry, net: &Network, style: &FrameStyle, overlay: &Over
             ..Default::default()
         };
         let mut pb = PathBuilder::new();
-        for nb in geom.layer_boundaries(l) {
-            for line in &nb.polylines {
+        for &n in units {
+            for line in &geom.boundary(n).polylines {
                 add_polyline(&mut pb, line.iter().map(|&p| proj.point(p, height)));
             }
         }
@@ -119,7 +124,7 @@ pub fn render(geom: &Geometry, net: &Network, style: &FrameStyle, overlay: &Over
             super::surface::draw_unit(&mut pm, &proj, geom, style);
         }
     }
-    if let Some(n) = style.unit.filter(|n| n.layer < layers) {
+    for &n in &overlay.boundaries.selected {
         // The chosen unit's boundary, yellow over black as in the viewer.
         let h = if three_d { (n.layer + 1) as f32 } else { 0.0 };
         let lines = &geom.boundary(n).polylines;
@@ -128,7 +133,7 @@ pub fn render(geom: &Geometry, net: &Network, style: &FrameStyle, overlay: &Over
         stroke(&mut pm, &proj, lines, h, [255, 235, 40, 255], w * 1.5, None);
     }
     super::surface::draw_velocity(&mut pm, &proj, &overlay.velocity, style);
-    if style.decision_boundary {
+    if overlay.boundaries.decision {
         let mut pb = PathBuilder::new();
         for line in &geom.decision {
             add_polyline(&mut pb, line.iter().map(|&p| proj.point(p, 0.0)));

@@ -5,6 +5,7 @@ pub mod frame;
 pub mod layer_space;
 pub mod movie;
 mod phenomena;
+pub mod picture;
 pub mod style;
 mod surface;
 pub mod svg;

@@ -51,8 +51,8 @@ pub fn panel(
             (p[1] - r.y0) / (r.y1 - r.y0) * size,
         )
     };
-    let layers = geom.layers.len();
-    for l in (0..layers).filter(|&l| style.shows(l)) {
+    for lines in &overlay.boundaries.layers {
+        let l = lines.layer;
         let _ = writeln!(
             s,
             r#"<g id="layer-{}" stroke="{}" stroke-width="{}" fill="none" stroke-linejoin="round" stroke-linecap="round">"#,
@@ -60,10 +60,11 @@ pub fn panel(
             hex(layer_color(l)),
             line_width
         );
-        for b in geom
-            .boundaries
+        for b in lines
+            .units
             .iter()
-            .filter(|b| b.neuron.layer == l && !b.polylines.is_empty())
+            .map(|&n| geom.boundary(n))
+            .filter(|b| !b.polylines.is_empty())
         {
             let d = path_data(&b.polylines, to_px);
             let _ = writeln!(
@@ -76,7 +77,7 @@ pub fn panel(
         let _ = writeln!(s, "</g>");
     }
     overlays(&mut s, overlay, style, &to_px);
-    if style.decision_boundary && !geom.decision.is_empty() {
+    if overlay.boundaries.decision && !geom.decision.is_empty() {
         let d = path_data(&geom.decision, to_px);
         let _ = writeln!(
             s,

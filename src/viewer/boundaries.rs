@@ -2,13 +2,12 @@
 //! boundary lines as a retained gizmo (wide, anti-aliased lines at any zoom).
 
 use super::state::{
-    Built, Display, GeometryJob, GeometryKey, Highlight, Sessions, Shown, ViewInputs, ZoomRect,
+    Built, GeometryJob, GeometryKey, Picture, Sessions, Shown, ViewInputs, ZoomRect,
 };
 use super::{ViewerSet, layer_height, world};
 use crate::geometry::{Geometry, Rect};
-use crate::nn::{Network, NeuronId};
+use crate::nn::Network;
 use crate::render::layer_color;
-use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
 use bevy::tasks::AsyncComputeTaskPool;
 
@@ -97,94 +96,65 @@ pub struct LayerLines {
 }
 
 /// Rebuilds every layer's gizmo lines when the geometry or the display settings change.
-/// What the lines are drawn from.
-#[derive(SystemParam)]
-pub struct LineInputs<'w> {
-    view: ViewInputs<'w>,
-    highlight: Res<'w, Highlight>,
-}
-
+/// Rebuilds every layer's gizmo lines when the picture (which lines) or their placement
+/// (lift, line width) changes.
 pub fn rebuild_boundary_lines(
     mut commands: Commands,
-    inputs: LineInputs,
+    view: ViewInputs,
+    picture: Res<Picture>,
     mut gizmos: ResMut<Assets<GizmoAsset>>,
     existing: Query<(Entity, &LayerLines)>,
-    mut drawn: Local<bool>,
 ) {
-    let LineInputs { view, highlight } = inputs;
-    if *drawn && !(view.changed() || highlight.is_changed()) {
+    if !(view.changed() || picture.is_changed()) {
         return;
     }
     let lift = view.lift();
-    let ViewInputs {
-        shown,
-        display,
-        selection,
-        ..
-    } = view;
-    let Some(geom) = &shown.geometry else { return };
-    *drawn = true;
+    let Some(geom) = &view.shown.geometry else {
+        return;
+    };
+    let width = view.display.line_width;
     for (e, _) in &existing {
         commands.entity(e).despawn();
     }
-    for l in 0..geom.layers.len() {
-        if !display.layer_shown(l) {
-            continue;
-        }
-        let dim = if selection.dim_others && selection.neuron.is_some() {
-            0.25
-        } else {
-            1.0
-        };
-        let asset = layer_asset(geom, l, &display, lift, dim);
+    let lines = &picture.0.boundaries;
+    let dim = if lines.dim { 0.25 } else { 1.0 };
+    for layer in &lines.layers {
+        let asset = layer_asset(geom, layer, lift, dim);
         commands.spawn((
-            Name::new(format!("layer {} boundaries", l + 1)),
-            LayerLines { layer: Some(l) },
+            Name::new(format!("layer {} boundaries", layer.layer + 1)),
+            LayerLines {
+                layer: Some(layer.layer),
+            },
             Gizmo {
                 handle: gizmos.add(asset),
-                line_config: GizmoLineConfig {
-                    width: display.line_width,
-                    ..default()
-                },
+                line_config: GizmoLineConfig { width, ..default() },
                 depth_bias: -0.002,
             },
         ));
     }
     // The hovered unit (orange) and the selected ones (yellow over a black outline, so they
     // show on black and white alike; on their planes and, in 3D, also on the ground).
-    let has = |n: &NeuronId| {
-        shown
-            .network
-            .as_ref()
-            .is_some_and(|net| net.arch.has_unit(*n))
-    };
     let marks = [
+        (&lines.hovered, Color::srgb_u8(255, 150, 0), None, false),
         (
-            highlight.0.into_iter().collect::<Vec<_>>(),
-            Color::srgb_u8(255, 150, 0),
-            None,
-            false,
-        ),
-        (
-            selection.units(),
+            &lines.selected,
             Color::srgb_u8(255, 235, 40),
             Some(Color::BLACK),
             true,
         ),
     ];
     for (units, color, outline, on_ground) in marks {
-        let units: Vec<NeuronId> = units.into_iter().filter(has).collect();
         if units.is_empty() {
             continue;
         }
         let strokes = [
-            (outline, display.line_width * 3.4, -0.009),
-            (Some(color), display.line_width * 2.0, -0.01),
+            (outline, width * 3.4, -0.009),
+            (Some(color), width * 2.0, -0.01),
         ];
         for (c, width, depth_bias) in strokes {
             let Some(c) = c else { continue };
             let mut g = GizmoAsset::new();
-            for n in &units {
+            for n in units {
                 let mut heights = vec![layer_height(n.layer) * lift + 0.001];
                 if on_ground && lift > 0.02 {
                     heights.push(0.002);
@@ -208,7 +178,7 @@ pub fn rebuild_boundary_lines(
             ));
         }
     }
-    if display.decision_boundary {
+    if lines.decision {
         let mut g = GizmoAsset::new();
         for line in &geom.decision {
             for w in line.windows(2) {
@@ -224,34 +194,27 @@ pub fn rebuild_boundary_lines(
             LayerLines { layer: None },
             Gizmo {
                 handle: gizmos.add(g),
-                line_config: GizmoLineConfig {
-                    width: display.line_width,
-                    ..default()
-                },
+                line_config: GizmoLineConfig { width, ..default() },
                 depth_bias: -0.002,
             },
         ));
     }
 }
 
-/// The gizmo lines of one layer: every shown unit's polylines, at the layer's height.
+/// The gizmo lines of one layer: its drawn units' polylines, at the layer's height.
 pub fn layer_asset(
     geom: &Geometry,
-    l: usize,
-    display: &Display,
+    layer: &crate::render::picture::LayerLines,
     lift: f32,
     alpha: f32,
 ) -> GizmoAsset {
     let mut g = GizmoAsset::new();
+    let l = layer.layer;
     let [r, gr, b] = layer_color(l);
     let color = Color::srgba_u8(r, gr, b, (alpha * 255.0) as u8);
     let h = layer_height(l) * lift;
-    for nb in geom
-        .boundaries
-        .iter()
-        .filter(|nb| nb.neuron.layer == l && display.unit_shown(nb.neuron))
-    {
-        for line in &nb.polylines {
+    for &n in &layer.units {
+        for line in &geom.boundary(n).polylines {
             for w in line.windows(2) {
                 g.line(world(w[0], h), world(w[1], h), color);
             }

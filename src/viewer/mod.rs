@@ -13,6 +13,7 @@ pub mod layer_space;
 pub mod overlays;
 pub mod phenomena;
 pub mod picking;
+pub mod picture;
 pub mod recording;
 pub mod runs;
 pub mod scene;
@@ -130,6 +131,7 @@ pub fn plugin(app: &mut App) {
         training::plugin,
         boundaries::plugin,
         phenomena::plugin,
+        picture::plugin,
     ));
 }
 

@@ -4,89 +4,22 @@
 //! each layer's plane the mirror image of its boundaries and the two states of each
 //! indecisive unit. The shapes come from the core (`overlays`); this module only places them.
 
-use super::state::{AnalysisThresholds, OverlayAssets, Phenomena, Picture, ViewInputs};
+use super::state::{OverlayAssets, Picture, ViewInputs};
 use super::{ViewerSet, WORLD_SIZE, layer_height, polylines, world};
-use crate::analysis::Registry;
-use crate::overlays::{Context, accuracy_color, heat_color};
-use crate::render::frame::Overlay;
+use crate::overlays::{accuracy_color, heat_color};
 use crate::render::layer_color;
 use bevy::asset::RenderAssetUsages;
-use bevy::ecs::system::SystemParam;
 use bevy::image::ImageSampler;
 use bevy::prelude::*;
 use bevy::render::render_resource::{Extent3d, TextureDimension, TextureFormat};
 
 pub fn plugin(app: &mut App) {
-    app.init_resource::<AnalysisThresholds>();
-    app.init_resource::<Picture>();
-    app.add_systems(Update, describe_picture.in_set(ViewerSet::Describe));
     app.add_systems(Update, rebuild_overlays.in_set(ViewerSet::Meshes));
 }
 
 /// An entity drawn for one overlay (named as the registry of phenomena names it).
 #[derive(Component, Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OverlayMark(pub &'static str);
-
-/// What the overlays are drawn from.
-#[derive(SystemParam)]
-pub struct OverlayInputs<'w> {
-    view: ViewInputs<'w>,
-    phenomena: Res<'w, Phenomena>,
-    thresholds: Res<'w, AnalysisThresholds>,
-}
-
-/// Describes what goes over the shown snapshot's lines, as the core does for CPU frames
-/// and SVG figures, when what it depends on changes.
-pub fn describe_picture(inputs: OverlayInputs, mut picture: ResMut<Picture>) {
-    let OverlayInputs {
-        view,
-        phenomena,
-        thresholds,
-    } = inputs;
-    // Only overlays drawn from the run's history change as the analysis fills in.
-    let from_analysis = Registry::builtin()
-        .history_of(&view.display.overlays)
-        .is_some();
-    if !(view.changed() || thresholds.is_changed() || (from_analysis && phenomena.is_changed())) {
-        return;
-    }
-    let ViewInputs {
-        shown,
-        display,
-        sessions,
-        selection,
-        ..
-    } = view;
-    let (Some(geom), Some(net)) = (&shown.geometry, &shown.network) else {
-        picture.set_if_neq(Picture::default());
-        return;
-    };
-    let session = sessions.active();
-    let k = session.shown_index();
-    // The selected unit's velocity towards the next snapshot, when asked for.
-    let next = selection
-        .neuron
-        .filter(|n| display.surfaces.velocity && net.arch.has_unit(*n))
-        .zip(session.snapshots.get(k + 1))
-        .and_then(|(n, snap)| Some((n, session.domain.fold(&snap.network(&net.arch)?))));
-    let overlay = Overlay::describe(
-        &display.overlays,
-        &Context {
-            geom,
-            net,
-            target: phenomena.target.as_deref(),
-            analysis: phenomena
-                .latest
-                .as_deref()
-                .filter(|a| k < a.samples.len())
-                .map(|a| (a, k)),
-            thresholds: &thresholds.0,
-        },
-        next.as_ref().map(|(n, next)| (*n, next)),
-        vec![],
-    );
-    picture.set_if_neq(Picture(overlay));
-}
 
 /// Respawns the overlays' entities when what they show changes.
 pub fn rebuild_overlays(

@@ -187,6 +187,7 @@ fn toggling_overlays_and_surfaces_adds_and_removes_their_entities() {
         };
         let want = ginn::render::frame::Overlay::describe(
             &Default::default(),
+            &Default::default(),
             &cx,
             Some((n, &next)),
             vec![],

@@ -41,6 +41,8 @@ pub(super) fn plugin(app: &mut App) {
     app.init_resource::<Shown>();
     app.init_resource::<Display>();
     app.init_resource::<Highlight>();
+    app.init_resource::<Picture>();
+    app.init_resource::<AnalysisThresholds>();
     app.init_resource::<Lift>();
     app.init_resource::<ZoomRect>();
     app.init_resource::<FrameBudget>();

@@ -1,0 +1,101 @@
+//! The shown frame described once, by the core function the CPU frames and SVG figures use
+//! (`Overlay::describe`): which boundaries are drawn (shown layers and units, the selected
+//! and hovered ones, faint others, the decision boundary), the phenomena's overlays and the
+//! selected unit's velocity. The lines, overlays and surfaces draw this `Picture`.
+
+use super::ViewerSet;
+use super::state::{AnalysisThresholds, Highlight, Phenomena, Picture, ViewInputs};
+use crate::analysis::Registry;
+use crate::overlays::Context;
+use crate::render::frame::Overlay;
+use crate::render::picture::{LineOptions, Lines};
+use bevy::ecs::system::SystemParam;
+use bevy::prelude::*;
+
+pub fn plugin(app: &mut App) {
+    app.add_systems(Update, describe_picture.in_set(ViewerSet::Describe));
+}
+
+/// What the picture is described from.
+#[derive(SystemParam)]
+pub struct PictureInputs<'w> {
+    view: ViewInputs<'w>,
+    phenomena: Res<'w, Phenomena>,
+    thresholds: Res<'w, AnalysisThresholds>,
+}
+
+/// Describes what goes over the shown snapshot's lines, as the core does for CPU frames
+/// and SVG figures, when what it depends on changes.
+pub fn describe_picture(
+    inputs: PictureInputs,
+    highlight: Res<Highlight>,
+    mut picture: ResMut<Picture>,
+) {
+    let PictureInputs {
+        view,
+        phenomena,
+        thresholds,
+    } = inputs;
+    // Only overlays drawn from the run's history change as the analysis fills in.
+    let from_analysis = Registry::builtin()
+        .history_of(&view.display.overlays)
+        .is_some();
+    let overlays_changed =
+        view.changed() || thresholds.is_changed() || (from_analysis && phenomena.is_changed());
+    if !(overlays_changed || highlight.is_changed()) {
+        return;
+    }
+    let ViewInputs {
+        shown,
+        display,
+        sessions,
+        selection,
+        ..
+    } = view;
+    let (Some(geom), Some(net)) = (&shown.geometry, &shown.network) else {
+        picture.set_if_neq(Picture::default());
+        return;
+    };
+    let lines = LineOptions {
+        layers: display.layers.clone(),
+        hidden: Some(&display.hidden_units),
+        selected: selection.units(),
+        hovered: highlight.0.into_iter().collect(),
+        dim_others: selection.dim_others,
+        decision: display.decision_boundary,
+    };
+    if !overlays_changed {
+        // Only the hovered unit moved: the overlays' shapes stay as they are.
+        let boundaries = Lines::describe(geom, &lines);
+        if picture.0.boundaries != boundaries {
+            picture.0.boundaries = boundaries;
+        }
+        return;
+    }
+    let session = sessions.active();
+    let k = session.shown_index();
+    // The selected unit's velocity towards the next snapshot, when asked for.
+    let next = selection
+        .neuron
+        .filter(|n| display.surfaces.velocity && net.arch.has_unit(*n))
+        .zip(session.snapshots.get(k + 1))
+        .and_then(|(n, snap)| Some((n, session.domain.fold(&snap.network(&net.arch)?))));
+    let overlay = Overlay::describe(
+        &lines,
+        &display.overlays,
+        &Context {
+            geom,
+            net,
+            target: phenomena.target.as_deref(),
+            analysis: phenomena
+                .latest
+                .as_deref()
+                .filter(|a| k < a.samples.len())
+                .map(|a| (a, k)),
+            thresholds: &thresholds.0,
+        },
+        next.as_ref().map(|(n, next)| (*n, next)),
+        vec![],
+    );
+    picture.set_if_neq(Picture(overlay));
+}
