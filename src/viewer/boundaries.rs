@@ -120,17 +120,9 @@ pub fn rebuild_boundary_lines(
     let dim = if lines.dim { 0.25 } else { 1.0 };
     for layer in &lines.layers {
         let asset = layer_asset(geom, layer, lift, dim);
-        commands.spawn((
-            Name::new(format!("layer {} boundaries", layer.layer + 1)),
-            LayerLines {
-                layer: Some(layer.layer),
-            },
-            Gizmo {
-                handle: gizmos.add(asset),
-                line_config: GizmoLineConfig { width, ..default() },
-                depth_bias: -0.002,
-            },
-        ));
+        let name = format!("layer {} boundaries", layer.layer + 1);
+        let place = (Some(layer.layer), width, -0.002);
+        spawn_lines(&mut commands, &mut gizmos, name, place, asset);
     }
     // The hovered unit (orange) and the selected ones (yellow over a black outline, so they
     // show on black and white alike; on their planes and, in 3D, also on the ground).
@@ -167,15 +159,8 @@ pub fn rebuild_boundary_lines(
                     }
                 }
             }
-            commands.spawn((
-                Name::new("marked unit"),
-                LayerLines { layer: None },
-                Gizmo {
-                    handle: gizmos.add(g),
-                    line_config: GizmoLineConfig { width, ..default() },
-                    depth_bias,
-                },
-            ));
+            let place = (None, width, depth_bias);
+            spawn_lines(&mut commands, &mut gizmos, "marked unit".into(), place, g);
         }
     }
     if lines.decision {
@@ -189,16 +174,35 @@ pub fn rebuild_boundary_lines(
                 );
             }
         }
-        commands.spawn((
-            Name::new("decision boundary"),
-            LayerLines { layer: None },
-            Gizmo {
-                handle: gizmos.add(g),
-                line_config: GizmoLineConfig { width, ..default() },
-                depth_bias: -0.002,
-            },
-        ));
+        let place = (None, width, -0.002);
+        spawn_lines(
+            &mut commands,
+            &mut gizmos,
+            "decision boundary".into(),
+            place,
+            g,
+        );
     }
+}
+
+/// One entity of lines: named, on a layer (`None`: marks and the decision boundary), of a
+/// width and a depth bias.
+fn spawn_lines(
+    commands: &mut Commands,
+    gizmos: &mut Assets<GizmoAsset>,
+    name: String,
+    (layer, width, depth_bias): (Option<usize>, f32, f32),
+    g: GizmoAsset,
+) {
+    commands.spawn((
+        Name::new(name),
+        LayerLines { layer },
+        Gizmo {
+            handle: gizmos.add(g),
+            line_config: GizmoLineConfig { width, ..default() },
+            depth_bias,
+        },
+    ));
 }
 
 /// The gizmo lines of one layer: its drawn units' polylines, at the layer's height.
