@@ -4,7 +4,9 @@
 //! sees layer 1 in this view and layer 0 (planes, lines, surfaces) in the others, so
 //! neither view's systems need to know about the other.
 
-use super::state::{LayerSpaceView, MainCamera, Shown, ViewState};
+use super::state::{
+    LayerSpaceView, MainCamera, SheetFolding, SheetHover, SheetPick, Shown, ViewState,
+};
 use super::{View, ViewerSet};
 use crate::layer_space::{Axes, frame, sheet};
 use crate::render::layer_color;
@@ -18,71 +20,19 @@ pub const ON_FRAME_REGIONS: usize = 4_000;
 
 const LAYER: usize = 1;
 
-/// A click on the sheet selects the unit whose boundary passes within this distance of the
-/// clicked point's input point (in the view square).
-pub const PICK_DISTANCE: f64 = 0.02;
-
 pub fn plugin(app: &mut App) {
     app.init_resource::<SheetJob>();
-    app.init_resource::<SheetPick>();
-    app.init_resource::<SheetHover>();
     app.add_systems(
         Update,
-        (switch_render_layers, rebuild_sheet, hover_sheet)
+        (
+            switch_render_layers,
+            rebuild_sheet,
+            report_folding,
+            hover_sheet,
+        )
             .chain()
             .in_set(ViewerSet::Meshes),
     );
-}
-
-/// The drawn sheet's triangles in the world, each with its corners in the view square:
-/// the map from the square to the sheet is affine on each triangle, so a point of the
-/// sheet has one input point, by the same barycentric weights.
-#[derive(Resource, Default)]
-pub struct SheetPick {
-    triangles: Vec<([Vec3; 3], [[f64; 2]; 3])>,
-    /// Where the selected unit's boundary is drawn on the sheet (the inspector opens clear
-    /// of it).
-    pub selected: Vec<Vec3>,
-}
-
-/// The input point (view square) under the pointer on the sheet, if any.
-#[derive(Resource, Default, Clone, Copy, Debug, PartialEq)]
-pub struct SheetHover(pub Option<[f64; 2]>);
-
-impl SheetPick {
-    /// The drawn triangles: world corners, and their view-square points.
-    pub fn triangles(&self) -> &[([Vec3; 3], [[f64; 2]; 3])] {
-        &self.triangles
-    }
-
-    /// The input point the ray meets first on the sheet.
-    pub fn point_under(&self, ray: Ray3d) -> Option<[f64; 2]> {
-        let (o, d) = (ray.origin, *ray.direction);
-        let mut best: Option<(f32, [f64; 2])> = None;
-        for (w, input) in &self.triangles {
-            // Möller–Trumbore.
-            let (e1, e2) = (w[1] - w[0], w[2] - w[0]);
-            let p = d.cross(e2);
-            let det = e1.dot(p);
-            if det.abs() < 1e-12 {
-                continue;
-            }
-            let s = o - w[0];
-            let u = s.dot(p) / det;
-            let q = s.cross(e1);
-            let v = d.dot(q) / det;
-            let t = e2.dot(q) / det;
-            if u < 0.0 || v < 0.0 || u + v > 1.0 || t <= 0.0 || best.is_some_and(|b| b.0 <= t) {
-                continue;
-            }
-            let (u, v) = (u as f64, v as f64);
-            let at = [0, 1].map(|k| {
-                input[0][k] + u * (input[1][k] - input[0][k]) + v * (input[2][k] - input[0][k])
-            });
-            best = Some((t, at));
-        }
-        best.map(|b| b.1)
-    }
 }
 
 /// Where on the input square the pointer's point of the sheet comes from.
@@ -131,10 +81,9 @@ pub struct SheetJob {
     task: Option<(SheetKey, bevy::tasks::Task<Option<BuiltSheet>>)>,
 }
 
-impl SheetJob {
-    pub fn computing(&self) -> bool {
-        self.task.is_some()
-    }
+/// Tells the panels whether a sheet is being folded off the frame.
+fn report_folding(job: Res<SheetJob>, mut folding: ResMut<SheetFolding>) {
+    folding.set_if_neq(SheetFolding(job.task.is_some()));
 }
 
 /// The main camera sees the layer-space view's entities, or everything else.
@@ -153,11 +102,6 @@ fn switch_render_layers(
             commands.entity(e).insert(want.clone());
         }
     }
-}
-
-/// The layer shown: the slider's value clamped to the network (`f32::MAX`: the last hidden).
-pub fn shown_layer(choice: &LayerSpaceView, hidden: usize) -> f32 {
-    choice.layer.clamp(0.0, hidden as f32)
 }
 
 /// The axes at integer layer `l`.
@@ -256,7 +200,7 @@ fn rebuild_sheet(
     };
     let choice = &view.layer_space;
     let hidden = net.arch.hidden().len();
-    let at = shown_layer(choice, hidden);
+    let at = choice.shown_layer(hidden);
     let key = (
         shown.generation,
         at.to_bits(),
@@ -340,8 +284,8 @@ fn rebuild_sheet(
             triangles.push((p, color));
         }
     }
-    let mesh = super::surfaces::shaded_triangles(triangles.into_iter(), 0.72);
-    let material = super::surfaces::unlit_material;
+    let mesh = super::shaded_triangles(triangles.into_iter(), 0.72);
+    let material = super::unlit_material;
     commands.spawn((
         Name::new("layer space: sheet"),
         SheetMark,

@@ -268,3 +268,53 @@ fn install_panic_message() {
         default(info);
     }));
 }
+
+/// Flat-coloured triangles (world corners, sRGB colour), each shaded by how it faces a
+/// light from above: `ambient` for a face side-on to it, 1 for one facing it.
+pub fn shaded_triangles(
+    triangles: impl Iterator<Item = ([Vec3; 3], [f32; 3])>,
+    ambient: f32,
+) -> Mesh {
+    let light = Vec3::new(0.4, 1.0, 0.3).normalize();
+    let (mut positions, mut colors, mut normals) = (Vec::new(), Vec::new(), Vec::new());
+    for (p, color) in triangles {
+        let n = (p[1] - p[0]).cross(p[2] - p[0]).normalize_or_zero();
+        let lit = ambient + (1.0 - ambient) * n.dot(light).abs();
+        let [r, g, b] = color.map(|c| c * lit);
+        // Vertex colours are linear; the colours above are sRGB, as everywhere else.
+        let linear = Color::srgb(r, g, b).to_linear().to_f32_array();
+        for q in p {
+            positions.push(q.to_array());
+            colors.push(linear);
+            normals.push(n.to_array());
+        }
+    }
+    Mesh::new(
+        bevy::mesh::PrimitiveTopology::TriangleList,
+        bevy::asset::RenderAssetUsages::default(),
+    )
+    .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, positions)
+    .with_inserted_attribute(Mesh::ATTRIBUTE_NORMAL, normals)
+    .with_inserted_attribute(Mesh::ATTRIBUTE_COLOR, colors)
+}
+
+/// The material of the viewer's own meshes: unlit (their vertex colours carry the shading),
+/// seen from both sides, translucent below alpha 1.
+pub fn unlit_material(alpha: f32) -> StandardMaterial {
+    StandardMaterial {
+        base_color: Color::srgba(1.0, 1.0, 1.0, alpha),
+        alpha_mode: if alpha < 1.0 {
+            AlphaMode::Blend
+        } else {
+            AlphaMode::Opaque
+        },
+        unlit: true,
+        cull_mode: None,
+        double_sided: true,
+        ..default()
+    }
+}
+
+/// A click on the layer-space sheet selects the unit whose boundary passes within this
+/// distance of the clicked point's input point (in the view square).
+pub const PICK_DISTANCE: f64 = 0.02;

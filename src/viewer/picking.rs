@@ -96,7 +96,7 @@ struct Drawn<'w> {
     lift: Res<'w, Lift>,
     /// Layer space: the view's mode, and the input point under the pointer on the sheet.
     view: Option<Res<'w, super::state::ViewState>>,
-    hover: Option<Res<'w, super::layer_space::SheetHover>>,
+    hover: Option<Res<'w, super::state::SheetHover>>,
 }
 
 /// A press in the view, followed until its release: a click when the pointer stayed
@@ -184,7 +184,7 @@ fn pick_on_click(
             .0
             .zip(shown.geometry.as_ref())
             .and_then(|(p, geom)| geom.nearest_boundary(p, None))
-            .filter(|hit| hit.distance < super::layer_space::PICK_DISTANCE);
+            .filter(|hit| hit.distance < super::PICK_DISTANCE);
         selection.select(near.map(|hit| hit.neuron));
         return;
     }

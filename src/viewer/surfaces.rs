@@ -9,8 +9,6 @@ use super::state::{Ground, Picture, ViewInputs};
 use super::{LAYER_SPACING, ViewerSet, layer_height, world};
 use crate::geometry::Surface;
 use crate::render::{facet_color, layer_color};
-use bevy::asset::RenderAssetUsages;
-use bevy::mesh::PrimitiveTopology;
 use bevy::prelude::*;
 
 pub fn plugin(app: &mut App) {
@@ -176,36 +174,7 @@ pub fn facet_mesh(
         });
         (p, color(f))
     });
-    shaded_triangles(triangles, 0.6)
-}
-
-/// Flat-coloured triangles (world corners, sRGB colour), each shaded by how it faces a
-/// light from above: `ambient` for a face side-on to it, 1 for one facing it.
-pub fn shaded_triangles(
-    triangles: impl Iterator<Item = ([Vec3; 3], [f32; 3])>,
-    ambient: f32,
-) -> Mesh {
-    let light = Vec3::new(0.4, 1.0, 0.3).normalize();
-    let (mut positions, mut colors, mut normals) = (Vec::new(), Vec::new(), Vec::new());
-    for (p, color) in triangles {
-        let n = (p[1] - p[0]).cross(p[2] - p[0]).normalize_or_zero();
-        let lit = ambient + (1.0 - ambient) * n.dot(light).abs();
-        let [r, g, b] = color.map(|c| c * lit);
-        // Vertex colours are linear; the colours above are sRGB, as everywhere else.
-        let linear = Color::srgb(r, g, b).to_linear().to_f32_array();
-        for q in p {
-            positions.push(q.to_array());
-            colors.push(linear);
-            normals.push(n.to_array());
-        }
-    }
-    Mesh::new(
-        PrimitiveTopology::TriangleList,
-        RenderAssetUsages::default(),
-    )
-    .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, positions)
-    .with_inserted_attribute(Mesh::ATTRIBUTE_NORMAL, normals)
-    .with_inserted_attribute(Mesh::ATTRIBUTE_COLOR, colors)
+    super::shaded_triangles(triangles, 0.6)
 }
 
 /// One surface entity, named and marked for the next rebuild to find.
@@ -226,7 +195,7 @@ fn mesh_of(
 ) -> impl Bundle {
     (
         Mesh3d(meshes.add(mesh)),
-        MeshMaterial3d(materials.add(unlit_material(alpha))),
+        MeshMaterial3d(materials.add(super::unlit_material(alpha))),
     )
 }
 
@@ -236,22 +205,5 @@ fn lines_of(gizmos: &mut Assets<GizmoAsset>, g: GizmoAsset, width: f32) -> impl 
         handle: gizmos.add(g),
         line_config: GizmoLineConfig { width, ..default() },
         depth_bias: -0.003,
-    }
-}
-
-/// The material of the viewer's own meshes: unlit (their vertex colours carry the shading),
-/// seen from both sides, translucent below alpha 1.
-pub fn unlit_material(alpha: f32) -> StandardMaterial {
-    StandardMaterial {
-        base_color: Color::srgba(1.0, 1.0, 1.0, alpha),
-        alpha_mode: if alpha < 1.0 {
-            AlphaMode::Blend
-        } else {
-            AlphaMode::Opaque
-        },
-        unlit: true,
-        cull_mode: None,
-        double_sided: true,
-        ..default()
     }
 }

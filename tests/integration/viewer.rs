@@ -1137,9 +1137,7 @@ fn layer_space_shows_the_folded_square_on_its_own_render_layer_and_follows_train
     // by a ray along its normal from just above it, is the centre of the triangle's input
     // corners (unless another fold of the sheet lies within that hair: rare, so nearly all).
     {
-        let pick = app
-            .world()
-            .resource::<ginn::viewer::layer_space::SheetPick>();
+        let pick = app.world().resource::<ginn::viewer::state::SheetPick>();
         let (mut checked, mut right) = (0, 0);
         for (w, input) in pick.triangles().iter().step_by(7) {
             let n = (w[1] - w[0]).cross(w[2] - w[0]);

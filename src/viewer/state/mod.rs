@@ -43,6 +43,9 @@ pub(super) fn plugin(app: &mut App) {
     app.init_resource::<Highlight>();
     app.init_resource::<Picture>();
     app.init_resource::<AnalysisThresholds>();
+    app.init_resource::<SheetPick>();
+    app.init_resource::<SheetHover>();
+    app.init_resource::<SheetFolding>();
     app.init_resource::<Lift>();
     app.init_resource::<ZoomRect>();
     app.init_resource::<FrameBudget>();
@@ -387,6 +390,14 @@ pub struct LayerSpaceView {
     pub axes: Option<crate::layer_space::Axes>,
 }
 
+impl LayerSpaceView {
+    /// The layer shown: the slider's value clamped to the network (`f32::MAX`: the last
+    /// hidden).
+    pub fn shown_layer(&self, hidden: usize) -> f32 {
+        self.layer.clamp(0.0, hidden as f32)
+    }
+}
+
 impl Default for LayerSpaceView {
     fn default() -> Self {
         // The last hidden layer, whatever the depth.
@@ -608,3 +619,58 @@ impl ViewState {
         Rect::new(x0, y0, x1, y1).unwrap_or(Rect::UNIT)
     }
 }
+
+/// The drawn sheet's triangles in the world, each with its corners in the view square:
+/// the map from the square to the sheet is affine on each triangle, so a point of the
+/// sheet has one input point, by the same barycentric weights.
+#[derive(Resource, Default)]
+pub struct SheetPick {
+    pub(in crate::viewer) triangles: Vec<([Vec3; 3], [[f64; 2]; 3])>,
+    /// Where the selected unit's boundary is drawn on the sheet (the inspector opens clear
+    /// of it).
+    pub selected: Vec<Vec3>,
+}
+
+/// The input point (view square) under the pointer on the sheet, if any.
+#[derive(Resource, Default, Clone, Copy, Debug, PartialEq)]
+pub struct SheetHover(pub Option<[f64; 2]>);
+
+impl SheetPick {
+    /// The drawn triangles: world corners, and their view-square points.
+    pub fn triangles(&self) -> &[([Vec3; 3], [[f64; 2]; 3])] {
+        &self.triangles
+    }
+
+    /// The input point the ray meets first on the sheet.
+    pub fn point_under(&self, ray: Ray3d) -> Option<[f64; 2]> {
+        let (o, d) = (ray.origin, *ray.direction);
+        let mut best: Option<(f32, [f64; 2])> = None;
+        for (w, input) in &self.triangles {
+            // Möller–Trumbore.
+            let (e1, e2) = (w[1] - w[0], w[2] - w[0]);
+            let p = d.cross(e2);
+            let det = e1.dot(p);
+            if det.abs() < 1e-12 {
+                continue;
+            }
+            let s = o - w[0];
+            let u = s.dot(p) / det;
+            let q = s.cross(e1);
+            let v = d.dot(q) / det;
+            let t = e2.dot(q) / det;
+            if u < 0.0 || v < 0.0 || u + v > 1.0 || t <= 0.0 || best.is_some_and(|b| b.0 <= t) {
+                continue;
+            }
+            let (u, v) = (u as f64, v as f64);
+            let at = [0, 1].map(|k| {
+                input[0][k] + u * (input[1][k] - input[0][k]) + v * (input[2][k] - input[0][k])
+            });
+            best = Some((t, at));
+        }
+        best.map(|b| b.1)
+    }
+}
+
+/// Layer space's sheet is being folded off the frame (a wide net).
+#[derive(Resource, Default, Clone, Copy, Debug, PartialEq)]
+pub struct SheetFolding(pub bool);

@@ -94,7 +94,7 @@ fn layer_space_controls(ui: &mut egui::Ui, s: &Session, view: &mut ViewState) {
     use crate::layer_space::Axes;
     let hidden = s.settings.widths.len();
     let choice = &mut view.layer_space;
-    let mut layer = super::super::layer_space::shown_layer(choice, hidden);
+    let mut layer = choice.shown_layer(hidden);
     ui.add(
         egui::Slider::new(&mut layer, 0.0..=hidden as f32)
             .step_by(0.0)
@@ -103,7 +103,7 @@ fn layer_space_controls(ui: &mut egui::Ui, s: &Session, view: &mut ViewState) {
     .on_hover_text(
         "0 is the input square; between two layers the square morphs from one to the next",
     );
-    if layer != super::super::layer_space::shown_layer(choice, hidden) {
+    if layer != choice.shown_layer(hidden) {
         choice.layer = layer;
     }
     ui.horizontal(|ui| {
