@@ -6,7 +6,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use ginn::bench::trained_net;
 use ginn::geometry::{Geometry, Rect, grid};
 use ginn::nn::{Architecture, Network};
-use ginn::render::frame::{FrameStyle, Overlay, render};
+use ginn::render::frame::{FrameStyle, Picture, render};
 use ginn::targets::Shape;
 use ginn::train::{Settings, Trainer};
 use rand::SeedableRng;
@@ -61,7 +61,7 @@ fn frames(c: &mut Criterion) {
         b.iter(|| {
             let geom = Geometry::new(&net, Rect::UNIT);
             let lines = ginn::render::picture::Lines::describe(&geom, &Default::default());
-            let overlay = Overlay {
+            let overlay = Picture {
                 boundaries: lines,
                 ..Default::default()
             };

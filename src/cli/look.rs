@@ -9,8 +9,8 @@ use ginn::geometry::{Geometry, Rect};
 use ginn::layer_space::Axes;
 use ginn::nn::NeuronId;
 use ginn::overlays::{Context, Overlays, TargetShapes};
-use ginn::render::frame::{FrameStyle, Overlay, SurfaceKind, View, render};
-use ginn::render::picture::LineOptions;
+use ginn::render::frame::{FrameStyle, Picture, SurfaceKind, View, render};
+use ginn::render::picture::{Choices, LineOptions};
 use ginn::run::Run;
 
 /// Flags shared by `render` and `figure` for how a panel looks.
@@ -259,33 +259,38 @@ impl Extras {
         })
     }
 
-    /// What is drawn over snapshot `i`'s frame.
+    /// Snapshot `i`'s frame, described once for the PNG and the SVG writers.
     pub fn overlay(
         &self,
         run: &Run,
         i: usize,
         geom: &Geometry,
         net: &ginn::nn::Network,
-    ) -> Overlay {
+    ) -> Picture {
         let next = self
             .velocity
             .zip(run.snapshots.get(i + 1))
             .map(|(n, next)| (n, run.view_network(next)));
-        Overlay::describe(
-            &self.lines,
-            &self.look.shapes,
-            &Context {
-                geom,
-                net,
-                target: self.target.as_ref(),
-                analysis: self.analysis.as_ref().map(|a| (a, i)),
-                thresholds: &self.thresholds,
-            },
-            next.as_ref().map(|(n, next)| (*n, next)),
-            if self.look.numbers {
-                numbers(run, i)
-            } else {
-                vec![]
+        let cx = Context {
+            geom,
+            net,
+            target: self.target.as_ref(),
+            analysis: self.analysis.as_ref().map(|a| (a, i)),
+            thresholds: &self.thresholds,
+        };
+        Picture::describe(
+            &cx,
+            &Choices {
+                lines: self.lines.clone(),
+                overlays: self.look.shapes.clone(),
+                velocity: next.as_ref().map(|(n, next)| (*n, next)),
+                numbers: if self.look.numbers {
+                    numbers(run, i)
+                } else {
+                    vec![]
+                },
+                points: run.target.points(),
+                domain: run.domain,
             },
         )
     }

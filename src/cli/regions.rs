@@ -73,8 +73,14 @@ impl RegionsCmd {
             };
             let caption = format!("iteration {}", snap.iteration);
             // Every unit's boundary, nothing over them.
-            let overlay = ginn::render::frame::Overlay {
-                boundaries: ginn::render::picture::Lines::describe(&geom, &Default::default()),
+            use ginn::render::picture::{Lines, Picture, axes, dots};
+            let overlay = Picture {
+                boundaries: Lines::describe(&geom, &Default::default()),
+                points: run
+                    .target
+                    .points()
+                    .map_or_else(Vec::new, |p| dots(p, &run.domain)),
+                axes: axes(&run.domain, &geom.rect),
                 ..Default::default()
             };
             let body = svg::panel(

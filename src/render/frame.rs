@@ -1,57 +1,19 @@
 //! One frame of a movie or figure panel, drawn on the CPU with tiny-skia (anti-aliased):
 //! the report's 2D overlay, or an oblique 3D view with each layer on its own plane.
 
+use super::picture::Dot;
+pub use super::picture::Picture;
 pub use super::style::{FrameStyle, SurfaceKind, View};
 use super::style::{Projection, add_polyline, fill, projection, stroke};
 use super::{layer_color, point_color, point_radius, prediction, text};
 use crate::domain::Domain;
 use crate::geometry::Geometry;
 use crate::nn::Network;
-use crate::targets::Points;
 use tiny_skia::{Color, Paint, PathBuilder, Pixmap, PixmapPaint, Stroke, Transform};
-
-/// What goes over a snapshot's own lines, described once for every renderer: the CPU
-/// frames, the SVG figures and the viewer draw it ([`Overlay::describe`]).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Overlay {
-    /// The numbers written over a frame (iteration, loss, accuracy).
-    pub lines: Vec<String>,
-    pub shapes: crate::overlays::Shapes,
-    /// Points of the unit's boundary and where each moves by the next snapshot.
-    pub velocity: Vec<([f64; 2], [f64; 2])>,
-    /// The boundaries drawn.
-    pub boundaries: super::picture::Lines,
-}
-
-/// Points per boundary whose velocity is drawn.
-const VELOCITY_POINTS: usize = 16;
-
-impl Overlay {
-    /// The boundaries the view's choices `boundaries` draw; the overlays `which`, each
-    /// drawn by its phenomenon, over the snapshot of `cx`; the velocity of a unit's boundary
-    /// towards the next snapshot's network (`velocity`); and the numbers `lines`.
-    pub fn describe(
-        boundaries: &super::picture::LineOptions,
-        which: &crate::overlays::Overlays,
-        cx: &crate::overlays::Context,
-        velocity: Option<(crate::nn::NeuronId, &Network)>,
-        lines: Vec<String>,
-    ) -> Self {
-        Self {
-            boundaries: super::picture::Lines::describe(cx.geom, boundaries),
-            lines,
-            shapes: crate::analysis::Registry::builtin().shapes(which, cx),
-            velocity: velocity.map_or_else(Vec::new, |(n, next)| {
-                let line = &cx.geom.boundary(n).polylines;
-                crate::geometry::boundary_velocity(line, cx.net, next, n, VELOCITY_POINTS)
-            }),
-        }
-    }
-}
 
 /// Maps input points (and a plane height) to pixels.
 /// Draws one frame.
-pub fn render(geom: &Geometry, net: &Network, style: &FrameStyle, overlay: &Overlay) -> Pixmap {
+pub fn render(geom: &Geometry, net: &Network, style: &FrameStyle, overlay: &Picture) -> Pixmap {
     let mut pm = Pixmap::new(style.width, style.height).expect("frame size checked by the caller");
     let layers = geom.layers.len();
     pm.fill(match style.view {
@@ -82,9 +44,9 @@ pub fn render(geom: &Geometry, net: &Network, style: &FrameStyle, overlay: &Over
     }
     super::phenomena::draw_ground(&mut pm, &proj, &overlay.shapes, style);
     // In 3D the points lie on the ground, under the planes; in 2D over the lines.
-    if let Some(points) = style.points.as_ref().filter(|_| style.view == View::ThreeD) {
+    if style.view == View::ThreeD {
         let side = style.width.min(style.height) as f32;
-        draw_points(&mut pm, &proj, points, &style.domain, side);
+        draw_points(&mut pm, &proj, &overlay.points, side);
     }
 
     for l in 0..layers {
@@ -150,21 +112,19 @@ pub fn render(geom: &Geometry, net: &Network, style: &FrameStyle, overlay: &Over
             pm.stroke_path(&path, &paint, &stroke, Transform::identity(), None);
         }
     }
-    if let Some(points) = style.points.as_ref().filter(|_| style.view == View::TwoD) {
+    if style.view == View::TwoD {
         let side = style.width.min(style.height) as f32;
-        draw_points(&mut pm, &proj, points, &style.domain, side);
+        draw_points(&mut pm, &proj, &overlay.points, side);
     }
-    if style.view == View::TwoD && !style.domain.is_unit() {
+    if let Some([low, high]) = overlay.axes.as_ref().filter(|_| style.view == View::TwoD) {
         // The axes in the domain's own units, at the shown rectangle's corners.
         let size = (style.height as f32 / 40.0).clamp(10.0, 20.0);
-        let r = geom.rect;
-        let [low, high] = style.domain.corner_labels([r.x0, r.y0, r.x1, r.y1]);
         let (x0, y1) = proj.point([geom.rect.x0, geom.rect.y1], 0.0);
         let (x1, y0) = proj.point([geom.rect.x1, geom.rect.y0], 0.0);
-        let w = text::width(&high, size);
+        let w = text::width(high, size);
         for (t, x, y) in [
-            (&low, x0 + 4.0, y1 - size * 1.4),
-            (&high, x1 - w - 4.0, y0 + 4.0),
+            (low, x0 + 4.0, y1 - size * 1.4),
+            (high, x1 - w - 4.0, y0 + 4.0),
         ] {
             label(&mut pm, t, x, y, size);
         }
@@ -240,18 +200,13 @@ pub fn ground_texture(
         height: side,
         ..Default::default()
     };
-    draw_points(
-        &mut pm,
-        &projection(&style, 0, rect),
-        points,
-        domain,
-        side as f32,
-    );
+    let dots = super::picture::dots(points, domain);
+    draw_points(&mut pm, &projection(&style, 0, rect), &dots, side as f32);
     rgba(&pm)
 }
 
 /// Dots on the ground plane: filled for training points, rings for test points.
-fn draw_points(pm: &mut Pixmap, proj: &Projection, points: &Points, domain: &Domain, side: f32) {
+fn draw_points(pm: &mut Pixmap, proj: &Projection, points: &[Dot], side: f32) {
     let r = point_radius(side);
     let mut paint = Paint {
         anti_alias: true,
@@ -265,8 +220,8 @@ fn draw_points(pm: &mut Pixmap, proj: &Projection, points: &Points, domain: &Dom
         width: (r * 0.45).max(1.2),
         ..Default::default()
     };
-    for ((p, &label), &test) in points.xy.iter().zip(&points.label).zip(&points.test) {
-        let (x, y) = proj.point(domain.to_view(p[0] as f64, p[1] as f64), 0.0);
+    for &Dot { at, label, test } in points {
+        let (x, y) = proj.point(at, 0.0);
         let Some(path) = PathBuilder::from_circle(x, y, r) else {
             continue;
         };

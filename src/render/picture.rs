@@ -1,11 +1,93 @@
-//! Which boundaries a frame draws, described once for the CPU frames, the SVG figures and
-//! the viewer: per shown hidden layer the units whose lines are drawn, the units drawn
-//! emphasised (selected, hovered), whether the others are faint, and the decision boundary.
-//! The lines themselves are the geometry's; each renderer picks its own widths and colours.
+//! A frame described once, for the CPU frames, the SVG figures and the viewer: which
+//! boundaries are drawn (per shown hidden layer the units whose lines are drawn, the units
+//! drawn emphasised, whether the others are faint, the decision boundary), the phenomena's
+//! overlays, a unit's velocity and the numbers. The lines themselves are the geometry's;
+//! each renderer picks its own widths and colours.
 
 use super::LayerMask;
+use crate::domain::Domain;
 use crate::geometry::Geometry;
 use crate::nn::NeuronId;
+
+/// A frame described once for every renderer: the CPU frames, the SVG figures and the
+/// viewer draw it ([`Picture::describe`]), each at its own size and in its own projection.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Picture {
+    /// The numbers written over a frame (iteration, loss, accuracy).
+    pub lines: Vec<String>,
+    pub shapes: crate::overlays::Shapes,
+    /// Points of the unit's boundary and where each moves by the next snapshot.
+    pub velocity: Vec<([f64; 2], [f64; 2])>,
+    /// The boundaries drawn.
+    pub boundaries: Lines,
+    /// The run's data points, where its domain puts them in the view square.
+    pub points: Vec<Dot>,
+    /// The shown rectangle's bottom-left and top-right corners in the domain's units (none
+    /// on the unit square).
+    pub axes: Option<[String; 2]>,
+}
+
+/// A data point in the view square, its class and whether it is held out for testing.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Dot {
+    pub at: [f64; 2],
+    pub label: u8,
+    pub test: bool,
+}
+
+/// The view's choices a picture is described from.
+#[derive(Default)]
+pub struct Choices<'a> {
+    pub lines: LineOptions<'a>,
+    pub overlays: crate::overlays::Overlays,
+    /// The unit whose boundary's velocity towards the next snapshot's network is drawn.
+    pub velocity: Option<(NeuronId, &'a crate::nn::Network)>,
+    /// The numbers written over the frame.
+    pub numbers: Vec<String>,
+    /// The run's data points, if it learns from points.
+    pub points: Option<&'a crate::targets::Points>,
+    /// The run's input domain (where the points go, the axes' units).
+    pub domain: Domain,
+}
+
+/// Points per boundary whose velocity is drawn.
+const VELOCITY_POINTS: usize = 16;
+
+impl Picture {
+    /// The picture of the snapshot of `cx` under the choices `c`: its boundaries, the
+    /// overlays, each drawn by its phenomenon, a unit's velocity, the numbers, the data
+    /// points and the axes.
+    pub fn describe(cx: &crate::overlays::Context, c: &Choices) -> Self {
+        Self {
+            boundaries: Lines::describe(cx.geom, &c.lines),
+            lines: c.numbers.clone(),
+            shapes: crate::analysis::Registry::builtin().shapes(&c.overlays, cx),
+            velocity: c.velocity.map_or_else(Vec::new, |(n, next)| {
+                let line = &cx.geom.boundary(n).polylines;
+                crate::geometry::boundary_velocity(line, cx.net, next, n, VELOCITY_POINTS)
+            }),
+            points: c.points.map_or_else(Vec::new, |p| dots(p, &c.domain)),
+            axes: axes(&c.domain, &cx.geom.rect),
+        }
+    }
+}
+
+/// The data points in the view square.
+pub fn dots(points: &crate::targets::Points, domain: &Domain) -> Vec<Dot> {
+    (points.xy.iter().zip(&points.label).zip(&points.test))
+        .map(|((p, &label), &test)| Dot {
+            at: domain.to_view(p[0] as f64, p[1] as f64),
+            label,
+            test,
+        })
+        .collect()
+}
+
+/// The corners of the shown rectangle `r` in the domain's units, bottom-left and top-right
+/// (none on the unit square, whose axes need no labels).
+pub fn axes(domain: &Domain, r: &crate::geometry::Rect) -> Option<[String; 2]> {
+    (!domain.is_unit()).then(|| domain.corner_labels([r.x0, r.y0, r.x1, r.y1]))
+}
 
 /// The boundaries a frame draws.
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -1,7 +1,7 @@
 //! SVG output: the prediction as an embedded image under true vector polylines from the
 //! exact geometry, one `<path>` per neuron, grouped by layer, so figures scale in a paper.
 
-use super::frame::Overlay;
+use super::picture::Picture;
 use super::style::FrameStyle;
 use super::{hex, layer_color, point_color, point_radius};
 use crate::geometry::Geometry;
@@ -24,7 +24,7 @@ pub fn panel(
     geom: &Geometry,
     background: Option<Background>,
     style: &FrameStyle,
-    overlay: &Overlay,
+    overlay: &Picture,
     x: f64,
     y: f64,
     caption: Option<&str>,
@@ -84,11 +84,10 @@ pub fn panel(
             r##"<path id="decision" stroke="#ffbf00" stroke-width="{line_width}" stroke-dasharray="4 3" fill="none" d="{d}"/>"##
         );
     }
-    if let Some(points) = &style.points {
+    if !overlay.points.is_empty() {
         let rad = point_radius(size as f32) as f64;
         let _ = writeln!(s, r#"<g id="points" stroke-width="{:.2}">"#, rad * 0.45);
-        for ((p, &label), &test) in points.xy.iter().zip(&points.label).zip(&points.test) {
-            let at = style.domain.to_view(p[0] as f64, p[1] as f64);
+        for &super::picture::Dot { at, label, test } in &overlay.points {
             let (x, y) = to_px(at);
             if !r.contains(at) {
                 continue;
@@ -107,16 +106,15 @@ pub fn panel(
         }
         let _ = writeln!(s, "</g>");
     }
-    if !style.domain.is_unit() {
+    if let Some([low, high]) = &overlay.axes {
         // The axes in the domain's own units, at the bottom-left and top-right corners.
-        let [low, high] = style.domain.corner_labels([r.x0, r.y0, r.x1, r.y1]);
         let _ = writeln!(
             s,
             r##"<g id="axes" font-family="sans-serif" font-size="11" fill="#222"><text x="3" y="{:.1}">{}</text><text x="{:.1}" y="12" text-anchor="end">{}</text></g>"##,
             size - 4.0,
-            escape(&low),
+            escape(low),
             size - 3.0,
-            escape(&high)
+            escape(high)
         );
     }
     if let Some(c) = caption {
@@ -135,7 +133,7 @@ pub fn panel(
 /// The phenomena overlays, one group each, so a paper's figure can style or drop them.
 fn overlays(
     s: &mut String,
-    overlay: &Overlay,
+    overlay: &Picture,
     style: &FrameStyle,
     to_px: &impl Fn([f64; 2]) -> (f64, f64),
 ) {

@@ -2,7 +2,7 @@
 //! boundary lines as a retained gizmo (wide, anti-aliased lines at any zoom).
 
 use super::state::{
-    Built, GeometryJob, GeometryKey, Picture, Sessions, Shown, ViewInputs, ZoomRect,
+    Built, GeometryJob, GeometryKey, Sessions, Shown, ShownPicture, ViewInputs, ZoomRect,
 };
 use super::{ViewerSet, layer_height, world};
 use crate::geometry::{Geometry, Rect};
@@ -101,7 +101,7 @@ pub struct LayerLines {
 pub fn rebuild_boundary_lines(
     mut commands: Commands,
     view: ViewInputs,
-    picture: Res<Picture>,
+    picture: Res<ShownPicture>,
     mut gizmos: ResMut<Assets<GizmoAsset>>,
     existing: Query<(Entity, &LayerLines)>,
 ) {

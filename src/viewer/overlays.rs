@@ -4,7 +4,7 @@
 //! each layer's plane the mirror image of its boundaries and the two states of each
 //! indecisive unit. The shapes come from the core (`overlays`); this module only places them.
 
-use super::state::{OverlayAssets, Picture, ViewInputs};
+use super::state::{OverlayAssets, ShownPicture, ViewInputs};
 use super::{ViewerSet, WORLD_SIZE, layer_height, polylines, world};
 use crate::overlays::{accuracy_color, heat_color};
 use crate::render::layer_color;
@@ -25,7 +25,7 @@ pub struct OverlayMark(pub &'static str);
 pub fn rebuild_overlays(
     mut commands: Commands,
     view: ViewInputs,
-    picture: Res<Picture>,
+    picture: Res<ShownPicture>,
     mut assets: OverlayAssets,
     existing: Query<Entity, With<OverlayMark>>,
 ) {

@@ -1,14 +1,14 @@
 //! The shown frame described once, by the core function the CPU frames and SVG figures use
 //! (`Overlay::describe`): which boundaries are drawn (shown layers and units, the selected
 //! and hovered ones, faint others, the decision boundary), the phenomena's overlays and the
-//! selected unit's velocity. The lines, overlays and surfaces draw this `Picture`.
+//! selected unit's velocity. The lines, overlays and surfaces draw this `ShownPicture`.
 
 use super::ViewerSet;
-use super::state::{AnalysisThresholds, Highlight, Phenomena, Picture, ViewInputs};
+use super::state::{AnalysisThresholds, Highlight, Phenomena, ShownPicture, ViewInputs};
 use crate::analysis::Registry;
 use crate::overlays::Context;
-use crate::render::frame::Overlay;
-use crate::render::picture::{LineOptions, Lines};
+use crate::render::picture::Picture;
+use crate::render::picture::{Choices, LineOptions, Lines};
 use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
 
@@ -29,7 +29,7 @@ pub struct PictureInputs<'w> {
 pub fn describe_picture(
     inputs: PictureInputs,
     highlight: Res<Highlight>,
-    mut picture: ResMut<Picture>,
+    mut picture: ResMut<ShownPicture>,
 ) {
     let PictureInputs {
         view,
@@ -53,7 +53,7 @@ pub fn describe_picture(
         ..
     } = view;
     let (Some(geom), Some(net)) = (&shown.geometry, &shown.network) else {
-        picture.set_if_neq(Picture::default());
+        picture.set_if_neq(ShownPicture::default());
         return;
     };
     let lines = LineOptions {
@@ -80,22 +80,25 @@ pub fn describe_picture(
         .filter(|n| display.surfaces.velocity && net.arch.has_unit(*n))
         .zip(session.snapshots.get(k + 1))
         .and_then(|(n, snap)| Some((n, session.domain.fold(&snap.network(&net.arch)?))));
-    let overlay = Overlay::describe(
-        &lines,
-        &display.overlays,
-        &Context {
-            geom,
-            net,
-            target: phenomena.target.as_deref(),
-            analysis: phenomena
-                .latest
-                .as_deref()
-                .filter(|a| k < a.samples.len())
-                .map(|a| (a, k)),
-            thresholds: &thresholds.0,
-        },
-        next.as_ref().map(|(n, next)| (*n, next)),
-        vec![],
-    );
-    picture.set_if_neq(Picture(overlay));
+    let cx = Context {
+        geom,
+        net,
+        target: phenomena.target.as_deref(),
+        analysis: phenomena
+            .latest
+            .as_deref()
+            .filter(|a| k < a.samples.len())
+            .map(|a| (a, k)),
+        thresholds: &thresholds.0,
+    };
+    // The data points are in the ground texture already: the picture carries the axes.
+    let choices = Choices {
+        lines,
+        overlays: display.overlays.clone(),
+        velocity: next.as_ref().map(|(n, next)| (*n, next)),
+        numbers: vec![],
+        points: None,
+        domain: session.domain,
+    };
+    picture.set_if_neq(ShownPicture(Picture::describe(&cx, &choices)));
 }

@@ -5,7 +5,7 @@
 //! moves by the next snapshot; and faint copies of the lower layers' boundaries on each plane.
 
 use super::polylines;
-use super::state::{Ground, Picture, ViewInputs};
+use super::state::{Ground, ShownPicture, ViewInputs};
 use super::{LAYER_SPACING, ViewerSet, layer_height, world};
 use crate::geometry::Surface;
 use crate::render::{facet_color, layer_color};
@@ -27,7 +27,7 @@ const BELOW: f32 = 1.6 * LAYER_SPACING;
 pub fn rebuild_surfaces(
     mut commands: Commands,
     inputs: ViewInputs,
-    picture: Res<Picture>,
+    picture: Res<ShownPicture>,
     assets: super::state::OverlayAssets,
     existing: Query<Entity, With<SurfaceMark>>,
     mut ground: Query<&mut Visibility, With<Ground>>,
@@ -117,7 +117,7 @@ pub fn rebuild_surfaces(
             mesh_of(&mut meshes, &mut materials, mesh, 0.75),
         );
     }
-    // The velocity as the core describes it (`Picture`), drawn as arrows on the unit's plane.
+    // The velocity as the core describes it (`ShownPicture`), drawn as arrows on the unit's plane.
     let v = &picture.0.velocity;
     let longest = v.iter().map(|(_, d)| d[0].hypot(d[1])).fold(0.0, f64::max);
     if s.velocity

@@ -185,14 +185,14 @@ fn toggling_overlays_and_surfaces_adds_and_removes_their_entities() {
             analysis: None,
             thresholds: &th,
         };
-        let want = ginn::render::frame::Overlay::describe(
-            &Default::default(),
-            &Default::default(),
+        let want = ginn::render::picture::Picture::describe(
             &cx,
-            Some((n, &next)),
-            vec![],
+            &ginn::render::picture::Choices {
+                velocity: Some((n, &next)),
+                ..Default::default()
+            },
         );
-        let picture = &world.resource::<ginn::viewer::state::Picture>().0;
+        let picture = &world.resource::<ginn::viewer::state::ShownPicture>().0;
         assert!(!want.velocity.is_empty());
         assert_eq!(picture.velocity, want.velocity);
     }

@@ -214,7 +214,7 @@ fn a_registered_phenomenon_has_a_row_and_draws_its_overlay() {
         &geom,
         &net,
         &style,
-        &ginn::render::frame::Overlay {
+        &ginn::render::picture::Picture {
             shapes: shapes.clone(),
             ..Default::default()
         },

@@ -41,7 +41,7 @@ pub(super) fn plugin(app: &mut App) {
     app.init_resource::<Shown>();
     app.init_resource::<Display>();
     app.init_resource::<Highlight>();
-    app.init_resource::<Picture>();
+    app.init_resource::<ShownPicture>();
     app.init_resource::<AnalysisThresholds>();
     app.init_resource::<SheetPick>();
     app.init_resource::<SheetHover>();
@@ -447,9 +447,9 @@ impl ViewInputs<'_> {
 
 /// What goes over the shown snapshot's lines — the phenomena's overlays and the selected
 /// unit's velocity — described by the core as for CPU frames and SVG figures
-/// (`Overlay::describe`); the overlays and surfaces draw it.
+/// (`Picture::describe`); the overlays and surfaces draw it.
 #[derive(Resource, Default, PartialEq)]
-pub struct Picture(pub crate::render::frame::Overlay);
+pub struct ShownPicture(pub crate::render::picture::Picture);
 
 /// A unit drawn thicker: the one hovered in the unit grid. Apart from [`Display`], whose
 /// changes (settings) rebuild textures and meshes, where this one's (a pointer passing

@@ -145,6 +145,7 @@ struct PanelState<'w> {
     panels: ResMut<'w, Panels>,
     area: ResMut<'w, UiArea>,
     shown: Res<'w, Shown>,
+    picture: Res<'w, super::state::ShownPicture>,
     job: Res<'w, GeometryJob>,
     sheet_folding: Option<Res<'w, super::state::SheetFolding>>,
     sheet_hover: Option<Res<'w, super::state::SheetHover>>,
@@ -230,7 +231,7 @@ fn show_panels(
     if let Ok((cam, tf)) = camera.single()
         && st.view.mode != View::LayerSpace
     {
-        axis_labels(ctx, central, &st.sessions, &st.shown, cam, tf);
+        axis_labels(ctx, central, &st.picture, &st.shown, cam, tf);
     }
     if st.view.mode == View::LayerSpace
         && let Some(p) = st.sheet_hover.as_ref().and_then(|h| h.0)
@@ -467,17 +468,16 @@ pub fn inspector_corner(
 fn axis_labels(
     ctx: &egui::Context,
     central: egui::Rect,
-    sessions: &Sessions,
+    picture: &super::state::ShownPicture,
     shown: &Shown,
     cam: &Camera,
     tf: &GlobalTransform,
 ) {
-    let domain = sessions.active().domain;
-    let Some(geom) = shown.geometry.as_ref().filter(|_| !domain.is_unit()) else {
+    // The labels as the frame's description has them (the CPU frames' and SVGs' too).
+    let (Some(geom), Some(labels)) = (shown.geometry.as_ref(), picture.0.axes.as_ref()) else {
         return;
     };
     let r = geom.rect;
-    let labels = domain.corner_labels([r.x0, r.y0, r.x1, r.y1]);
     let painter = ctx
         .layer_painter(egui::LayerId::new(egui::Order::Background, "axes".into()))
         .with_clip_rect(central);
