@@ -10,7 +10,7 @@ use ginn::layer_space::Axes;
 use ginn::nn::NeuronId;
 use ginn::overlays::{Context, Overlays, TargetShapes};
 use ginn::render::frame::{FrameStyle, Picture, SurfaceKind, View, render};
-use ginn::render::picture::{Choices, LineOptions};
+use ginn::render::picture::{Choices, LineOptions, Surfaces};
 use ginn::run::Run;
 
 /// Flags shared by `render` and `figure` for how a panel looks.
@@ -114,9 +114,10 @@ fn parse_overlay(s: &str) -> Result<OverlayArg, String> {
 }
 
 impl LookArgs {
-    /// The frame style for `run` (its layers; its points, for a point dataset).
+    /// The canvas for `run`'s frames (what goes on it is each frame's `Picture`); the
+    /// flags checked before anything is drawn.
     pub fn style(&self, width: u32, height: u32, run: &Run) -> anyhow::Result<FrameStyle> {
-        let hidden_layers = run.settings.widths.len();
+        self.line_options(run)?;
         if self.surface.is_some() && self.view != View::ThreeD {
             anyhow::bail!("surfaces are drawn in 3D: add --view 3d");
         }
@@ -133,17 +134,10 @@ impl LookArgs {
             width,
             height,
             view: self.view,
-            layers: self.mask(hidden_layers)?,
             line_width: self.line_width,
-            decision_boundary: self.decision_boundary,
             yaw: -20.0,
-            points: run.target.points().cloned().map(std::sync::Arc::new),
             domain: run.domain,
-            surface: self.surface,
-            unit: self.unit(run)?,
-            surface_by_class: self.by_class,
             height_scale: self.height_scale,
-            bends: self.bends,
         })
     }
 
@@ -163,6 +157,18 @@ impl LookArgs {
             selected: self.unit(run)?.into_iter().collect(),
             decision: self.decision_boundary,
             ..Default::default()
+        })
+    }
+
+    /// The 3D surfaces drawn (`--surface`, `--by-class`, `--bends`).
+    fn surfaces(&self, run: &Run) -> anyhow::Result<Surfaces> {
+        Ok(Surfaces {
+            output: self.surface == Some(SurfaceKind::Output),
+            by_class: self.by_class,
+            unit: self
+                .unit(run)?
+                .filter(|_| self.surface == Some(SurfaceKind::Unit)),
+            bends: self.bends,
         })
     }
 
@@ -199,6 +205,7 @@ pub struct Extras {
     pub look: OverlayArg,
     /// The boundaries drawn.
     pub lines: LineOptions<'static>,
+    pub surfaces: Surfaces,
     pub velocity: Option<NeuronId>,
     pub target: Option<TargetShapes>,
     pub analysis: Option<Analysis>,
@@ -252,6 +259,7 @@ impl Extras {
             layer_space,
             look: arg,
             lines: look.line_options(run)?,
+            surfaces: look.surfaces(run)?,
             velocity: look.unit(run)?.filter(|_| look.velocity),
             target,
             analysis,
@@ -289,6 +297,7 @@ impl Extras {
                 } else {
                     vec![]
                 },
+                surfaces: self.surfaces,
                 points: run.target.points(),
                 domain: run.domain,
             },

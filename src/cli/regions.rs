@@ -67,7 +67,6 @@ impl RegionsCmd {
                 width: size as u32,
                 height: size as u32,
                 line_width: 1.5,
-                points: run.target.points().cloned().map(std::sync::Arc::new),
                 domain: run.domain,
                 ..Default::default()
             };

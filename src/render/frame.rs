@@ -20,9 +20,9 @@ pub fn render(geom: &Geometry, net: &Network, style: &FrameStyle, overlay: &Pict
         View::TwoD | View::LayerSpace => Color::WHITE,
         View::ThreeD => Color::from_rgba8(250, 250, 252, 255),
     });
-    let proj = projection(style, layers, geom.rect);
+    let proj = projection(style, layers, geom.rect, overlay.surfaces.output);
     let three_d = style.view == View::ThreeD;
-    let surface_ground = three_d && style.surface == Some(SurfaceKind::Output);
+    let surface_ground = three_d && overlay.surfaces.output;
     if surface_ground {
         // The output surface takes the ground's place (its colours are the prediction).
     } else if style.view == View::TwoD && style.width == style.height {
@@ -40,7 +40,7 @@ pub fn render(geom: &Geometry, net: &Network, style: &FrameStyle, overlay: &Pict
         pm.draw_pixmap(0, 0, ground.as_ref(), &paint, to_ground, None);
     }
     if surface_ground {
-        super::surface::draw_output(&mut pm, &proj, geom, style);
+        super::surface::draw_output(&mut pm, &proj, geom, overlay.surfaces.by_class, style);
     }
     super::phenomena::draw_ground(&mut pm, &proj, &overlay.shapes, style);
     // In 3D the points lie on the ground, under the planes; in 2D over the lines.
@@ -58,10 +58,9 @@ pub fn render(geom: &Geometry, net: &Network, style: &FrameStyle, overlay: &Pict
         if style.view == View::ThreeD {
             plane(&mut pm, &proj, height);
         }
-        if !style.shows(l) {
+        let Some(units) = overlay.boundaries.of_layer(l) else {
             continue;
-        }
-        let units = overlay.boundaries.of_layer(l).unwrap_or_default();
+        };
         let [r, g, b] = layer_color(l);
         let mut paint = Paint::default();
         paint.set_color_rgba8(r, g, b, 255);
@@ -80,10 +79,10 @@ pub fn render(geom: &Geometry, net: &Network, style: &FrameStyle, overlay: &Pict
         if let Some(path) = pb.finish() {
             pm.stroke_path(&path, &paint, &stroke, Transform::identity(), None);
         }
-        super::phenomena::draw_plane(&mut pm, &proj, geom, &overlay.shapes, style, l, height);
+        super::phenomena::draw_plane(&mut pm, &proj, geom, overlay, style, l, height);
         // The unit's activation rises from its own plane, under the planes above it.
-        if three_d && style.unit.is_some_and(|n| n.layer == l) {
-            super::surface::draw_unit(&mut pm, &proj, geom, style);
+        if three_d && let Some(n) = overlay.surfaces.unit.filter(|n| n.layer == l) {
+            super::surface::draw_unit(&mut pm, &proj, geom, n, style);
         }
     }
     for &n in &overlay.boundaries.selected {
@@ -94,7 +93,7 @@ pub fn render(geom: &Geometry, net: &Network, style: &FrameStyle, overlay: &Pict
         stroke(&mut pm, &proj, lines, h, [0, 0, 0, 255], w * 2.6, None);
         stroke(&mut pm, &proj, lines, h, [255, 235, 40, 255], w * 1.5, None);
     }
-    super::surface::draw_velocity(&mut pm, &proj, &overlay.velocity, style);
+    super::surface::draw_velocity(&mut pm, &proj, overlay, style);
     if overlay.boundaries.decision {
         let mut pb = PathBuilder::new();
         for line in &geom.decision {
@@ -201,7 +200,12 @@ pub fn ground_texture(
         ..Default::default()
     };
     let dots = super::picture::dots(points, domain);
-    draw_points(&mut pm, &projection(&style, 0, rect), &dots, side as f32);
+    draw_points(
+        &mut pm,
+        &projection(&style, 0, rect, false),
+        &dots,
+        side as f32,
+    );
     rgba(&pm)
 }
 

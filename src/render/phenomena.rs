@@ -77,16 +77,17 @@ pub(super) fn draw_plane(
     pm: &mut Pixmap,
     proj: &Projection,
     geom: &Geometry,
-    shapes: &Shapes,
+    picture: &super::picture::Picture,
     style: &FrameStyle,
     l: usize,
     height: f32,
 ) {
-    if !style.shows(l) {
+    if picture.boundaries.of_layer(l).is_none() {
         return;
     }
+    let shapes = &picture.shapes;
     let w = style.line_width;
-    if style.bends && style.view == View::ThreeD {
+    if picture.surfaces.bends && style.view == View::ThreeD {
         for below in 0..l {
             let [r, g, b] = layer_color(below);
             let lines = geom.layer_boundaries(below).flat_map(|nb| &nb.polylines);

@@ -16,8 +16,12 @@ pub struct Picture {
     /// The numbers written over a frame (iteration, loss, accuracy).
     pub lines: Vec<String>,
     pub shapes: crate::overlays::Shapes,
-    /// Points of the unit's boundary and where each moves by the next snapshot.
+    /// Points of the unit's boundary and where each moves by the next snapshot, and which
+    /// unit it is.
     pub velocity: Vec<([f64; 2], [f64; 2])>,
+    pub velocity_of: Option<NeuronId>,
+    /// The 3D surfaces drawn.
+    pub surfaces: Surfaces,
     /// The boundaries drawn.
     pub boundaries: Lines,
     /// The run's data points, where its domain puts them in the view square.
@@ -25,6 +29,18 @@ pub struct Picture {
     /// The shown rectangle's bottom-left and top-right corners in the domain's units (none
     /// on the unit square).
     pub axes: Option<[String; 2]>,
+}
+
+/// The 3D surfaces a frame draws: the output (the logit difference over the regions, in
+/// the ground's place), a unit's activation over its plane, and on each plane faint copies
+/// of the lower layers' boundaries (the bends).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Surfaces {
+    pub output: bool,
+    /// The output's facets coloured by the class they predict rather than by region.
+    pub by_class: bool,
+    pub unit: Option<NeuronId>,
+    pub bends: bool,
 }
 
 /// A data point in the view square, its class and whether it is held out for testing.
@@ -44,6 +60,7 @@ pub struct Choices<'a> {
     pub velocity: Option<(NeuronId, &'a crate::nn::Network)>,
     /// The numbers written over the frame.
     pub numbers: Vec<String>,
+    pub surfaces: Surfaces,
     /// The run's data points, if it learns from points.
     pub points: Option<&'a crate::targets::Points>,
     /// The run's input domain (where the points go, the axes' units).
@@ -66,10 +83,20 @@ impl Picture {
                 let line = &cx.geom.boundary(n).polylines;
                 crate::geometry::boundary_velocity(line, cx.net, next, n, VELOCITY_POINTS)
             }),
+            velocity_of: c.velocity.map(|(n, _)| n),
+            surfaces: Surfaces {
+                unit: c.surfaces.unit.filter(|n| has_unit(cx.geom, n)),
+                ..c.surfaces
+            },
             points: c.points.map_or_else(Vec::new, |p| dots(p, &c.domain)),
             axes: axes(&c.domain, &cx.geom.rect),
         }
     }
+}
+
+/// Whether the geometry's network has unit `n`.
+fn has_unit(geom: &Geometry, n: &NeuronId) -> bool {
+    n.layer < geom.layers.len() && n.index < geom.layers[n.layer].width
 }
 
 /// The data points in the view square.
@@ -128,7 +155,7 @@ impl Lines {
     pub fn describe(geom: &Geometry, o: &LineOptions) -> Self {
         let depth = geom.layers.len();
         let hidden = |n: &NeuronId| o.hidden.is_some_and(|h| h.contains(n));
-        let has = |n: &&NeuronId| n.layer < depth && n.index < geom.layers[n.layer].width;
+        let has = |n: &&NeuronId| has_unit(geom, n);
         let selected: Vec<NeuronId> = o.selected.iter().filter(has).copied().collect();
         Self {
             layers: (0..depth)

@@ -2,13 +2,10 @@
 //! ([`FrameStyle`]), and where an input point (at a plane's height) lands in pixels
 //! ([`Projection`]), with the stroke and path helpers the painters draw with.
 
-use std::sync::Arc;
 use tiny_skia::{FillRule, Paint, Path, PathBuilder, Pixmap, Stroke, StrokeDash, Transform};
 
 use crate::domain::Domain;
 use crate::geometry::Polyline;
-use crate::nn::NeuronId;
-use crate::targets::Points;
 
 /// How far below the ground the output surface reaches, in plane spacings: it takes the
 /// ground's place (its zero level is the ground, where the decision boundary lies) and
@@ -58,26 +55,13 @@ pub struct FrameStyle {
     pub width: u32,
     pub height: u32,
     pub view: View,
-    /// Hidden layers drawn.
-    pub layers: super::LayerMask,
     pub line_width: f32,
-    pub decision_boundary: bool,
     /// 3D: rotation of the square about the vertical axis, degrees.
     pub yaw: f32,
-    /// Data points drawn on the ground (test points hollow), for point datasets.
-    pub points: Option<Arc<Points>>,
-    /// The run's input domain: where the points go, and the axes' labels.
+    /// The run's input domain (what is drawn is in the [`Picture`](super::picture::Picture)).
     pub domain: Domain,
-    /// 3D: a surface of the network's function (`--surface`).
-    pub surface: Option<SurfaceKind>,
-    /// The unit whose activation surface and boundary velocity are drawn (`--unit`).
-    pub unit: Option<NeuronId>,
-    /// Colour the output surface by predicted class (else by region).
-    pub surface_by_class: bool,
     /// Multiplies the surfaces' heights (1: the highest point one plane spacing away).
     pub height_scale: f32,
-    /// 3D: faint copies of the lower layers' boundaries on each plane, to see the bends.
-    pub bends: bool,
 }
 
 /// Which function of the network is drawn as a surface in 3D.
@@ -98,29 +82,13 @@ impl Default for FrameStyle {
             width: 800,
             height: 800,
             view: View::TwoD,
-            layers: super::LayerMask::default(),
             line_width: 2.0,
-            decision_boundary: false,
             yaw: -20.0,
-            points: None,
             domain: Domain::UNIT,
-            surface: None,
-            unit: None,
-            surface_by_class: false,
             height_scale: 1.0,
-            bends: false,
         }
     }
 }
-
-impl FrameStyle {
-    pub fn shows(&self, l: usize) -> bool {
-        self.layers.shows(l)
-    }
-}
-
-/// What is drawn over a frame beyond the network: numbers written on it, the phenomena
-/// overlays, and the selected unit's boundary velocity.
 
 #[derive(Clone, Copy)]
 pub(super) struct Projection {
@@ -159,10 +127,13 @@ impl Projection {
     }
 }
 
+/// The projection of `style`'s view for `layers` hidden layers over `rect`, leaving room
+/// below the ground for the output surface when it is drawn (`room_below`).
 pub(super) fn projection(
     style: &FrameStyle,
     layers: usize,
     rect: crate::geometry::Rect,
+    room_below: bool,
 ) -> Projection {
     let (w, h) = (style.width as f32, style.height as f32);
     // Input rect → unit square first.
@@ -183,11 +154,7 @@ pub(super) fn projection(
             let tilt = 0.45f32;
             let stack = 0.34f32 * layers as f32;
             // Room for the output surface under the ground.
-            let below = if style.surface == Some(SurfaceKind::Output) {
-                0.34 * BELOW_DEPTH
-            } else {
-                0.0
-            };
+            let below = if room_below { 0.34 * BELOW_DEPTH } else { 0.0 };
             let s = (w / 1.5).min(h / (1.45 * tilt + stack + below + 0.15));
             let (cx, cy) = (w / 2.0, h / 2.0 + s * (stack - below) / 2.0);
             // u = cos·(x−½) − sin·(y−½), v = sin·(x−½) + cos·(y−½); X = cx + s·u, Y = cy + s·tilt·v

@@ -2,16 +2,20 @@
 //! shaded flat facet per linear region drawn back to front; the selected unit's activation
 //! over its plane; and arrows of where its boundary moves by the next snapshot.
 
-use super::style::{
-    AMPLITUDE, FrameStyle, Projection, SurfaceKind, View, add_polyline, fill, stroke,
-};
+use super::style::{AMPLITUDE, FrameStyle, Projection, View, add_polyline, fill, stroke};
 use super::{facet_color, layer_color};
 use crate::geometry::{Geometry, Surface};
 use tiny_skia::{Paint, PathBuilder, Pixmap, Transform};
 
 /// The output surface in the ground's place, its zero level outlined, the decision
 /// boundary on it.
-pub(super) fn draw_output(pm: &mut Pixmap, proj: &Projection, geom: &Geometry, style: &FrameStyle) {
+pub(super) fn draw_output(
+    pm: &mut Pixmap,
+    proj: &Projection,
+    geom: &Geometry,
+    by_class: bool,
+    style: &FrameStyle,
+) {
     let Some(s) = Surface::output(geom) else {
         return;
     };
@@ -38,7 +42,7 @@ pub(super) fn draw_output(pm: &mut Pixmap, proj: &Projection, geom: &Geometry, s
         pm,
         proj,
         &s,
-        |f| facet_color(f, style.surface_by_class),
+        |f| facet_color(f, by_class),
         |h| zero + scale * h as f32,
         255,
     );
@@ -54,10 +58,13 @@ pub(super) fn draw_output(pm: &mut Pixmap, proj: &Projection, geom: &Geometry, s
 }
 
 /// The selected unit's activation over its layer's plane.
-pub(super) fn draw_unit(pm: &mut Pixmap, proj: &Projection, geom: &Geometry, style: &FrameStyle) {
-    let (Some(SurfaceKind::Unit), Some(n)) = (style.surface, style.unit) else {
-        return;
-    };
+pub(super) fn draw_unit(
+    pm: &mut Pixmap,
+    proj: &Projection,
+    geom: &Geometry,
+    n: crate::nn::NeuronId,
+    style: &FrameStyle,
+) {
     let Some(s) = Surface::unit(geom, n) else {
         return;
     };
@@ -152,10 +159,12 @@ fn shade(pts: &[(f32, f32)]) -> f32 {
 pub(super) fn draw_velocity(
     pm: &mut Pixmap,
     proj: &Projection,
-    velocity: &[([f64; 2], [f64; 2])],
+    picture: &super::picture::Picture,
     style: &FrameStyle,
 ) {
-    let Some(n) = style.unit else { return };
+    let (velocity, Some(n)) = (&picture.velocity, picture.velocity_of) else {
+        return;
+    };
     let longest = velocity
         .iter()
         .map(|(_, d)| d[0].hypot(d[1]))

@@ -181,7 +181,7 @@ fn overlays(
             2.5 * w
         );
         for (l, lines) in shapes.mirror.iter().enumerate() {
-            if lines.is_empty() || !style.shows(l) {
+            if lines.is_empty() || overlay.boundaries.of_layer(l).is_none() {
                 continue;
             }
             let _ = writeln!(
@@ -243,7 +243,9 @@ fn overlays(
             r#"<g id="overlay-{name}" fill="none" stroke-width="{w}">"#
         );
         for t in shapes.traces.iter().filter(|t| t.name == name) {
-            if t.layer.is_some_and(|l| !style.shows(l)) {
+            if t.layer
+                .is_some_and(|l| overlay.boundaries.of_layer(l).is_none())
+            {
                 continue;
             }
             let [r, g, b, a] = t.rgba;

@@ -82,7 +82,7 @@ pub fn rebuild_overlays(
     if which.has("mirror") {
         let mut g = GizmoAsset::new();
         for (l, lines) in shapes.mirror.iter().enumerate() {
-            if !display.layer_shown(l) {
+            if picture.0.boundaries.of_layer(l).is_none() {
                 continue;
             }
             let [r, gr, b] = layer_color(l);
@@ -113,7 +113,9 @@ pub fn rebuild_overlays(
     for name in names {
         let mut g = GizmoAsset::new();
         for t in shapes.traces.iter().filter(|t| t.name == name) {
-            if t.layer.is_some_and(|l| !display.layer_shown(l)) {
+            if t.layer
+                .is_some_and(|l| picture.0.boundaries.of_layer(l).is_none())
+            {
                 continue;
             }
             let h = t.layer.map_or(ground, |l| layer_height(l) * lift + 0.002);

@@ -8,7 +8,7 @@ use super::state::{AnalysisThresholds, Highlight, Phenomena, ShownPicture, ViewI
 use crate::analysis::Registry;
 use crate::overlays::Context;
 use crate::render::picture::Picture;
-use crate::render::picture::{Choices, LineOptions, Lines};
+use crate::render::picture::{Choices, LineOptions, Lines, Surfaces};
 use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
 
@@ -97,6 +97,12 @@ pub fn describe_picture(
         overlays: display.overlays.clone(),
         velocity: next.as_ref().map(|(n, next)| (*n, next)),
         numbers: vec![],
+        surfaces: Surfaces {
+            output: display.surfaces.output,
+            by_class: display.surfaces.by_class,
+            unit: selection.neuron.filter(|_| display.surfaces.unit),
+            bends: display.surfaces.bends,
+        },
         points: None,
         domain: session.domain,
     };

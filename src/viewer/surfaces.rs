@@ -38,12 +38,7 @@ pub fn rebuild_surfaces(
         return;
     }
     let lift = inputs.lift();
-    let ViewInputs {
-        shown,
-        display,
-        selection,
-        ..
-    } = inputs;
+    let ViewInputs { shown, display, .. } = inputs;
     let super::state::OverlayAssets {
         mut gizmos,
         mut meshes,
@@ -53,10 +48,12 @@ pub fn rebuild_surfaces(
     for e in &existing {
         commands.entity(e).despawn();
     }
+    // What is drawn is the picture's; how high and where the output goes, the display's.
+    let drawn = &picture.0.surfaces;
     let s = display.surfaces;
     // In 2D (planes lowered into the ground) the classic overlay is shown, without surfaces.
     let three_d = lift > 0.02;
-    let on_ground = three_d && s.output && !s.below;
+    let on_ground = three_d && drawn.output && !s.below;
     for mut v in &mut ground {
         v.set_if_neq(if on_ground {
             Visibility::Hidden
@@ -68,7 +65,7 @@ pub fn rebuild_surfaces(
     if !three_d {
         return;
     }
-    if s.output
+    if drawn.output
         && let Some(surface) = Surface::output(geom)
     {
         let base = if s.below { -BELOW } else { 0.0 };
@@ -76,7 +73,7 @@ pub fn rebuild_surfaces(
         let mesh = facet_mesh(
             &surface,
             |h| base + scale * h as f32,
-            |f| facet_color(f, s.by_class).map(|c| c as f32 / 255.0),
+            |f| facet_color(f, drawn.by_class).map(|c| c as f32 / 255.0),
         );
         spawn(
             &mut commands,
@@ -97,14 +94,7 @@ pub fn rebuild_surfaces(
             lines_of(&mut gizmos, g, display.line_width),
         );
     }
-    let unit = selection.neuron.filter(|n| {
-        shown
-            .network
-            .as_ref()
-            .is_some_and(|net| net.arch.has_unit(*n))
-    });
-    if s.unit
-        && let Some(n) = unit
+    if let Some(n) = drawn.unit
         && let Some(surface) = Surface::unit(geom, n)
     {
         let base = layer_height(n.layer) * lift;
@@ -120,8 +110,7 @@ pub fn rebuild_surfaces(
     // The velocity as the core describes it (`ShownPicture`), drawn as arrows on the unit's plane.
     let v = &picture.0.velocity;
     let longest = v.iter().map(|(_, d)| d[0].hypot(d[1])).fold(0.0, f64::max);
-    if s.velocity
-        && let Some(n) = unit
+    if let Some(n) = picture.0.velocity_of
         && longest > 0.0
     {
         let gain = 0.08 / longest;
@@ -138,10 +127,10 @@ pub fn rebuild_surfaces(
             lines_of(&mut gizmos, g, display.line_width),
         );
     }
-    if s.bends {
+    if drawn.bends {
         let mut g = GizmoAsset::new();
         for l in 1..geom.layers.len() {
-            if !display.layer_shown(l) {
+            if picture.0.boundaries.of_layer(l).is_none() {
                 continue;
             }
             let h = layer_height(l) * lift + 0.001;

@@ -197,11 +197,10 @@ fn a_registered_phenomenon_has_a_row_and_draws_its_overlay() {
     let shapes = registry.shapes(&which, &cx);
     assert_eq!(shapes.traces.len(), 1);
     assert!(!shapes.traces[0].lines.is_empty());
-    // The layers' own lines hidden: the trace runs along them.
+    // Nothing but the overlay drawn (no boundaries described): the trace runs along them.
     let style = ginn::render::style::FrameStyle {
         width: 160,
         height: 160,
-        layers: ginn::render::LayerMask::all(false, arch.hidden().len()),
         ..Default::default()
     };
     let magenta = |pm: &tiny_skia::Pixmap| {
