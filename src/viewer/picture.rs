@@ -1,5 +1,5 @@
 //! The shown frame described once, by the core function the CPU frames and SVG figures use
-//! (`Overlay::describe`): which boundaries are drawn (shown layers and units, the selected
+//! (`Picture::describe`): which boundaries are drawn (shown layers and units, the selected
 //! and hovered ones, faint others, the decision boundary), the phenomena's overlays and the
 //! selected unit's velocity. The lines, overlays and surfaces draw this `ShownPicture`.
 
