@@ -144,7 +144,7 @@ fn toggling_overlays_and_surfaces_adds_and_removes_their_entities() {
     app.update();
     assert!(marks::<SurfaceMark>(&mut app).iter().any(|m| m.0 == "unit"));
     // The velocity, towards the next snapshot, of a unit with a boundary there: the viewer
-    // draws the description the CPU frames and SVG figures draw (`Overlay::describe`).
+    // draws the description the CPU frames and SVG figures draw (`Picture::describe`).
     app.world_mut()
         .resource_mut::<Sessions>()
         .active_mut()
