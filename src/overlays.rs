@@ -32,10 +32,6 @@ impl Overlays {
         }
     }
 
-    pub fn names(&self) -> &[&'static str] {
-        &self.0
-    }
-
     pub fn any(&self) -> bool {
         !self.0.is_empty()
     }
@@ -176,13 +172,6 @@ pub struct Context<'a> {
 
 /// Side of the complexity heat map's grid.
 pub const HEAT_SIDE: usize = 128;
-
-impl Shapes {
-    /// What the built-in phenomena's overlays `which` draw over one snapshot.
-    pub fn of(which: &Overlays, cx: &Context) -> Self {
-        Registry::builtin().shapes(which, cx)
-    }
-}
 
 /// The outlines of the target's components, coloured by their accuracy at the shown
 /// snapshot (§10's overlay).
@@ -353,7 +342,7 @@ mod tests {
         net.params[2] = -0.3;
         let g = Geometry::new(&net, Rect::UNIT);
         let th = Thresholds::default();
-        let s = Shapes::of(
+        let s = Registry::builtin().shapes(
             &Overlays::parse("mirror,complexity").unwrap(),
             &Context {
                 geom: &g,
@@ -397,7 +386,7 @@ mod tests {
         let g = Geometry::new(&net, Rect::UNIT);
         let th = Thresholds::default();
         let ts = TargetShapes::of(&t, &th);
-        let s = Shapes::of(
+        let s = Registry::builtin().shapes(
             &Overlays::parse("components").unwrap(),
             &Context {
                 geom: &g,

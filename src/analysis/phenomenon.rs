@@ -250,11 +250,6 @@ impl Registry {
             .collect()
     }
 
-    /// The overlay named `name` and who draws it.
-    pub fn overlay(&self, name: &str) -> Option<(&'static dyn Phenomenon, OverlaySpec)> {
-        self.overlays().into_iter().find(|(_, o)| o.name == name)
-    }
-
     /// The overlays named in `list` (comma-separated; `--overlay`), in the registry's order.
     pub fn parse_overlays(&self, list: &str) -> Result<Overlays, String> {
         let known = self.overlays();

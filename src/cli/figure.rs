@@ -113,7 +113,7 @@ impl FigureCmd {
                         .iter()
                         .map(|p| (p * 255.0).round() as u8)
                         .collect();
-                    let overlay = extras.overlay(&run, i, &geom, &net);
+                    let picture = extras.picture(&run, i, &geom, &net);
                     let (x, y) = (
                         (GAP + (k % cols) as u32 * pw) as f64,
                         (GAP + (k / cols) as u32 * ph) as f64,
@@ -126,7 +126,7 @@ impl FigureCmd {
                             height: res,
                         }),
                         &style,
-                        &overlay,
+                        &picture,
                         x,
                         y,
                         Some(&caption(k, i)),

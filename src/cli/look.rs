@@ -268,7 +268,7 @@ impl Extras {
     }
 
     /// Snapshot `i`'s frame, described once for the PNG and the SVG writers.
-    pub fn overlay(
+    pub fn picture(
         &self,
         run: &Run,
         i: usize,
@@ -344,8 +344,8 @@ pub fn frame_of(
             &sheet_style(style, vec![]),
         ));
     }
-    let overlay = extras.overlay(run, i, &geom, &net);
-    Ok(render(&geom, &net, style, &overlay))
+    let picture = extras.picture(run, i, &geom, &net);
+    Ok(render(&geom, &net, style, &picture))
 }
 
 /// The layer-space picture's style from a frame's.

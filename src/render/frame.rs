@@ -11,18 +11,18 @@ use crate::geometry::Geometry;
 use crate::nn::Network;
 use tiny_skia::{Color, Paint, PathBuilder, Pixmap, PixmapPaint, Stroke, Transform};
 
-/// Maps input points (and a plane height) to pixels.
-/// Draws one frame.
-pub fn render(geom: &Geometry, net: &Network, style: &FrameStyle, overlay: &Picture) -> Pixmap {
+/// Draws one frame: the picture `picture` of a snapshot (its geometry `geom`, its network
+/// `net`) on the canvas `style`.
+pub fn render(geom: &Geometry, net: &Network, style: &FrameStyle, picture: &Picture) -> Pixmap {
     let mut pm = Pixmap::new(style.width, style.height).expect("frame size checked by the caller");
     let layers = geom.layers.len();
     pm.fill(match style.view {
         View::TwoD | View::LayerSpace => Color::WHITE,
         View::ThreeD => Color::from_rgba8(250, 250, 252, 255),
     });
-    let proj = projection(style, layers, geom.rect, overlay.surfaces.output);
+    let proj = projection(style, layers, geom.rect, picture.surfaces.output);
     let three_d = style.view == View::ThreeD;
-    let surface_ground = three_d && overlay.surfaces.output;
+    let surface_ground = three_d && picture.surfaces.output;
     if surface_ground {
         // The output surface takes the ground's place (its colours are the prediction).
     } else if style.view == View::TwoD && style.width == style.height {
@@ -40,13 +40,13 @@ pub fn render(geom: &Geometry, net: &Network, style: &FrameStyle, overlay: &Pict
         pm.draw_pixmap(0, 0, ground.as_ref(), &paint, to_ground, None);
     }
     if surface_ground {
-        super::surface::draw_output(&mut pm, &proj, geom, overlay.surfaces.by_class, style);
+        super::surface::draw_output(&mut pm, &proj, geom, picture.surfaces.by_class, style);
     }
-    super::phenomena::draw_ground(&mut pm, &proj, &overlay.shapes, style);
+    super::phenomena::draw_ground(&mut pm, &proj, &picture.shapes, style);
     // In 3D the points lie on the ground, under the planes; in 2D over the lines.
     if style.view == View::ThreeD {
         let side = style.width.min(style.height) as f32;
-        draw_points(&mut pm, &proj, &overlay.points, side);
+        draw_points(&mut pm, &proj, &picture.points, side);
     }
 
     for l in 0..layers {
@@ -58,7 +58,7 @@ pub fn render(geom: &Geometry, net: &Network, style: &FrameStyle, overlay: &Pict
         if style.view == View::ThreeD {
             plane(&mut pm, &proj, height);
         }
-        let Some(units) = overlay.boundaries.of_layer(l) else {
+        let Some(units) = picture.boundaries.of_layer(l) else {
             continue;
         };
         let [r, g, b] = layer_color(l);
@@ -79,13 +79,13 @@ pub fn render(geom: &Geometry, net: &Network, style: &FrameStyle, overlay: &Pict
         if let Some(path) = pb.finish() {
             pm.stroke_path(&path, &paint, &stroke, Transform::identity(), None);
         }
-        super::phenomena::draw_plane(&mut pm, &proj, geom, overlay, style, l, height);
+        super::phenomena::draw_plane(&mut pm, &proj, geom, picture, style, l, height);
         // The unit's activation rises from its own plane, under the planes above it.
-        if three_d && let Some(n) = overlay.surfaces.unit.filter(|n| n.layer == l) {
+        if three_d && let Some(n) = picture.surfaces.unit.filter(|n| n.layer == l) {
             super::surface::draw_unit(&mut pm, &proj, geom, n, style);
         }
     }
-    for &n in &overlay.boundaries.selected {
+    for &n in &picture.boundaries.selected {
         // The chosen unit's boundary, yellow over black as in the viewer.
         let h = if three_d { (n.layer + 1) as f32 } else { 0.0 };
         let lines = &geom.boundary(n).polylines;
@@ -93,8 +93,8 @@ pub fn render(geom: &Geometry, net: &Network, style: &FrameStyle, overlay: &Pict
         stroke(&mut pm, &proj, lines, h, [0, 0, 0, 255], w * 2.6, None);
         stroke(&mut pm, &proj, lines, h, [255, 235, 40, 255], w * 1.5, None);
     }
-    super::surface::draw_velocity(&mut pm, &proj, overlay, style);
-    if overlay.boundaries.decision {
+    super::surface::draw_velocity(&mut pm, &proj, picture, style);
+    if picture.boundaries.decision {
         let mut pb = PathBuilder::new();
         for line in &geom.decision {
             add_polyline(&mut pb, line.iter().map(|&p| proj.point(p, 0.0)));
@@ -113,9 +113,9 @@ pub fn render(geom: &Geometry, net: &Network, style: &FrameStyle, overlay: &Pict
     }
     if style.view == View::TwoD {
         let side = style.width.min(style.height) as f32;
-        draw_points(&mut pm, &proj, &overlay.points, side);
+        draw_points(&mut pm, &proj, &picture.points, side);
     }
-    if let Some([low, high]) = overlay.axes.as_ref().filter(|_| style.view == View::TwoD) {
+    if let Some([low, high]) = picture.axes.as_ref().filter(|_| style.view == View::TwoD) {
         // The axes in the domain's own units, at the shown rectangle's corners.
         let size = (style.height as f32 / 40.0).clamp(10.0, 20.0);
         let (x0, y1) = proj.point([geom.rect.x0, geom.rect.y1], 0.0);
@@ -129,7 +129,7 @@ pub fn render(geom: &Geometry, net: &Network, style: &FrameStyle, overlay: &Pict
         }
     }
     let size = (style.height as f32 / 32.0).clamp(11.0, 28.0);
-    for (i, line) in overlay.lines.iter().enumerate() {
+    for (i, line) in picture.lines.iter().enumerate() {
         let (x, y) = (size * 0.6, size * 0.4 + i as f32 * size * 1.25);
         label(&mut pm, line, x, y, size);
     }

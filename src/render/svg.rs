@@ -17,14 +17,13 @@ pub struct Background<'a> {
 
 /// One panel as an SVG group at `(x, y)`, with an optional caption below it.
 ///
-/// It reads the frame's one description, as the CPU renderer does: `style` (its width is the
-/// panel's side) and `overlay` (the phenomena's shapes, the velocity; the numbers are the
-/// caption's business here).
+/// It draws the frame's one description, `picture`, as the CPU renderer does, on the canvas
+/// `style` (its width is the panel's side; the numbers are the caption's business here).
 pub fn panel(
     geom: &Geometry,
     background: Option<Background>,
     style: &FrameStyle,
-    overlay: &Picture,
+    picture: &Picture,
     x: f64,
     y: f64,
     caption: Option<&str>,
@@ -51,7 +50,7 @@ pub fn panel(
             (p[1] - r.y0) / (r.y1 - r.y0) * size,
         )
     };
-    for lines in &overlay.boundaries.layers {
+    for lines in &picture.boundaries.layers {
         let l = lines.layer;
         let _ = writeln!(
             s,
@@ -76,18 +75,18 @@ pub fn panel(
         }
         let _ = writeln!(s, "</g>");
     }
-    overlays(&mut s, overlay, style, &to_px);
-    if overlay.boundaries.decision && !geom.decision.is_empty() {
+    overlays(&mut s, picture, style, &to_px);
+    if picture.boundaries.decision && !geom.decision.is_empty() {
         let d = path_data(&geom.decision, to_px);
         let _ = writeln!(
             s,
             r##"<path id="decision" stroke="#ffbf00" stroke-width="{line_width}" stroke-dasharray="4 3" fill="none" d="{d}"/>"##
         );
     }
-    if !overlay.points.is_empty() {
+    if !picture.points.is_empty() {
         let rad = point_radius(size as f32) as f64;
         let _ = writeln!(s, r#"<g id="points" stroke-width="{:.2}">"#, rad * 0.45);
-        for &super::picture::Dot { at, label, test } in &overlay.points {
+        for &super::picture::Dot { at, label, test } in &picture.points {
             let (x, y) = to_px(at);
             if !r.contains(at) {
                 continue;
@@ -106,7 +105,7 @@ pub fn panel(
         }
         let _ = writeln!(s, "</g>");
     }
-    if let Some([low, high]) = &overlay.axes {
+    if let Some([low, high]) = &picture.axes {
         // The axes in the domain's own units, at the bottom-left and top-right corners.
         let _ = writeln!(
             s,
@@ -133,12 +132,12 @@ pub fn panel(
 /// The phenomena overlays, one group each, so a paper's figure can style or drop them.
 fn overlays(
     s: &mut String,
-    overlay: &Picture,
+    picture: &Picture,
     style: &FrameStyle,
     to_px: &impl Fn([f64; 2]) -> (f64, f64),
 ) {
     use crate::overlays::{accuracy_color, heat_color};
-    let shapes = &overlay.shapes;
+    let shapes = &picture.shapes;
     let w = style.line_width as f64;
     let size = style.width as f64;
     if let Some(h) = &shapes.complexity {
@@ -181,7 +180,7 @@ fn overlays(
             2.5 * w
         );
         for (l, lines) in shapes.mirror.iter().enumerate() {
-            if lines.is_empty() || overlay.boundaries.of_layer(l).is_none() {
+            if lines.is_empty() || picture.boundaries.of_layer(l).is_none() {
                 continue;
             }
             let _ = writeln!(
@@ -244,7 +243,7 @@ fn overlays(
         );
         for t in shapes.traces.iter().filter(|t| t.name == name) {
             if t.layer
-                .is_some_and(|l| overlay.boundaries.of_layer(l).is_none())
+                .is_some_and(|l| picture.boundaries.of_layer(l).is_none())
             {
                 continue;
             }
@@ -260,7 +259,7 @@ fn overlays(
         }
         let _ = writeln!(s, "</g>");
     }
-    if let Some(longest) = overlay
+    if let Some(longest) = picture
         .velocity
         .iter()
         .map(|(_, d)| d[0].hypot(d[1]))
@@ -268,7 +267,7 @@ fn overlays(
         .filter(|&m| m > 0.0)
     {
         let gain = 0.08 / longest;
-        let lines: Vec<Vec<[f64; 2]>> = overlay
+        let lines: Vec<Vec<[f64; 2]>> = picture
             .velocity
             .iter()
             .map(|&(p, d)| vec![p, [p[0] + gain * d[0], p[1] + gain * d[1]]])

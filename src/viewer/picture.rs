@@ -40,8 +40,9 @@ pub fn describe_picture(
     let from_analysis = Registry::builtin()
         .history_of(&view.display.overlays)
         .is_some();
-    let overlays_changed =
-        view.changed() || thresholds.is_changed() || (from_analysis && phenomena.is_changed());
+    let overlays_changed = view.content_changed()
+        || thresholds.is_changed()
+        || (from_analysis && phenomena.is_changed());
     if !(overlays_changed || highlight.is_changed()) {
         return;
     }

@@ -7,7 +7,7 @@ use serde_json::Value;
 fn train_json_reports_the_run_and_writes_a_loadable_file() {
     let dir = temp_dir("train-json");
     let out = dir.join("r.ginn.json");
-    let o = ginn(&[
+    let o = ginn_ok(&[
         "train",
         "--target",
         "disc",
@@ -21,7 +21,6 @@ fn train_json_reports_the_run_and_writes_a_loadable_file() {
         "--out",
         out.to_str().unwrap(),
     ]);
-    assert!(o.status.success(), "{}", stderr(&o));
     let v: Value = serde_json::from_str(stdout(&o).trim()).expect("one JSON object");
     for key in [
         "iterations",
@@ -81,7 +80,7 @@ fn same_seed_gives_identical_files_other_seed_does_not() {
 fn several_seeds_train_in_parallel_and_are_summarised() {
     let dir = temp_dir("seeds");
     let out = dir.join("s.ginn.json");
-    let o = ginn(&[
+    let o = ginn_ok(&[
         "train",
         "--seeds",
         "1-3",
@@ -93,7 +92,6 @@ fn several_seeds_train_in_parallel_and_are_summarised() {
         "--out",
         out.to_str().unwrap(),
     ]);
-    assert!(o.status.success(), "{}", stderr(&o));
     let v: Value = serde_json::from_str(stdout(&o).trim()).unwrap();
     assert_eq!(v["runs"].as_array().unwrap().len(), 3);
     assert!(v["mean_accuracy"].as_f64().unwrap() > 0.0);
@@ -166,7 +164,7 @@ fn corrupt_truncated_foreign_and_future_files_are_named() {
 fn gzip_run_files_round_trip() {
     let dir = temp_dir("gz");
     let out = dir.join("r.ginn.json.gz");
-    let o = ginn(&[
+    ginn_ok(&[
         "train",
         "--iterations",
         "100",
@@ -175,7 +173,6 @@ fn gzip_run_files_round_trip() {
         "--out",
         out.to_str().unwrap(),
     ]);
-    assert!(o.status.success(), "{}", stderr(&o));
     let bytes = std::fs::read(&out).unwrap();
     assert_eq!(&bytes[..2], &[0x1f, 0x8b]);
     assert_eq!(ginn::run::Run::load(&out).unwrap().last().iteration, 100);
@@ -183,8 +180,7 @@ fn gzip_run_files_round_trip() {
 
 #[test]
 fn regions_json_matches_the_core_geometry() {
-    let o = ginn(&["regions", small_run().to_str().unwrap(), "--json"]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    let o = ginn_ok(&["regions", small_run().to_str().unwrap(), "--json"]);
     let v: Value = serde_json::from_str(stdout(&o).trim()).unwrap();
     let run = ginn::run::Run::load(small_run()).unwrap();
     let net = run.last().network(&run.architecture()).unwrap();
@@ -280,8 +276,7 @@ fn diverging_training_stops_with_the_iteration_and_keeps_the_run() {
 #[test]
 fn analyze_reports_the_target_and_copycats_as_text_and_json() {
     let run = small_run();
-    let o = ginn(&["analyze", run.to_str().unwrap()]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    let o = ginn_ok(&["analyze", run.to_str().unwrap()]);
     let out = stdout(&o);
     assert!(
         out.contains("target: ") && out.contains("§7 copycats") && out.contains("§10 failure"),
@@ -335,8 +330,7 @@ fn every_command_that_analyses_takes_the_same_thresholds_and_measures() {
             stderr(&o)
         );
     }
-    let o = ginn(&[&figure[..], &["--set", "capture_snapshots=2"]].concat());
-    assert!(o.status.success(), "{}", stderr(&o));
+    ginn_ok(&[&figure[..], &["--set", "capture_snapshots=2"]].concat());
     // --only lists every measure, indecisive included, and refuses others by name.
     let o = ginn(&["analyze", run, "--only", "nonsense"]);
     assert!(!o.status.success());
@@ -357,18 +351,16 @@ fn every_command_that_analyses_takes_the_same_thresholds_and_measures() {
 fn seed_table_failure_verdicts_reproduce() {
     let dir = temp_dir("seed-table");
     let out = dir.join("bottle.ginn.json");
-    let o = ginn(&["train", "--seeds", "1-8", "--out", out.to_str().unwrap()]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    ginn_ok(&["train", "--seeds", "1-8", "--out", out.to_str().unwrap()]);
     for seed in 1..=8 {
         let run = dir.join(format!("bottle-seed{seed}.ginn.json"));
-        let o = ginn(&[
+        let o = ginn_ok(&[
             "analyze",
             run.to_str().unwrap(),
             "--json",
             "--only",
             "failure",
         ]);
-        assert!(o.status.success(), "{}", stderr(&o));
         let v: Value = serde_json::from_slice(&o.stdout).unwrap();
         let verdicts: Vec<&str> = v["components"]
             .as_array()

@@ -11,6 +11,13 @@ pub fn ginn(args: &[&str]) -> Output {
         .expect("ginn runs")
 }
 
+/// Runs `ginn` and asserts that it succeeded (its stderr in the failure message).
+pub fn ginn_ok(args: &[&str]) -> Output {
+    let o = ginn(args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    o
+}
+
 pub fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
@@ -33,7 +40,7 @@ pub fn small_run() -> &'static Path {
     RUN.get_or_init(|| {
         let dir = temp_dir("shared");
         let out = dir.join("small.ginn.json");
-        let o = ginn(&[
+        ginn_ok(&[
             "train",
             "--iterations",
             "3000",
@@ -46,7 +53,6 @@ pub fn small_run() -> &'static Path {
             "--out",
             out.to_str().unwrap(),
         ]);
-        assert!(o.status.success(), "{}", stderr(&o));
         out
     })
 }

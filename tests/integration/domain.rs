@@ -2,7 +2,7 @@
 //! numbers for a net trained on [−6, 6]²), point runs exported in their coordinates, and
 //! the whole plane's regions.
 
-use crate::common::{ginn, stderr, stdout, temp_dir};
+use crate::common::{ginn, ginn_ok, stderr, stdout, temp_dir};
 use ginn::domain::Domain;
 use ginn::geometry::{Geometry, Rect, whole_plane_box};
 use ginn::nn::Network;
@@ -44,7 +44,7 @@ fn close(a: f64, b: f64, rel: f64) -> bool {
 fn a_net_trained_on_its_own_coordinates_imports_with_pytorchs_accuracy_and_logits() {
     let dir = temp_dir("domain-xor");
     let out = dir.join("imp.json");
-    let o = ginn(&[
+    let o = ginn_ok(&[
         "import",
         fixture("pytorch-pt/xor_pm6.safetensors").to_str().unwrap(),
         "--points",
@@ -54,7 +54,6 @@ fn a_net_trained_on_its_own_coordinates_imports_with_pytorchs_accuracy_and_logit
         "--out",
         out.to_str().unwrap(),
     ]);
-    assert!(o.status.success(), "{}", stderr(&o));
     let reference: Value =
         serde_json::from_slice(&std::fs::read(fixture("pytorch-pt/xor_pm6.json")).unwrap())
             .unwrap();
@@ -108,20 +107,19 @@ fn a_net_trained_on_its_own_coordinates_imports_with_pytorchs_accuracy_and_logit
     }
 
     // Without points or a domain: the unit square, and one line saying how to change it.
-    let o = ginn(&[
+    let o = ginn_ok(&[
         "import",
         fixture("pytorch-pt/xor_pm6.safetensors").to_str().unwrap(),
         "--out",
         dir.join("bare.json").to_str().unwrap(),
     ]);
-    assert!(o.status.success(), "{}", stderr(&o));
     let err = stderr(&o);
     let note: Vec<&str> = err.lines().filter(|l| l.contains("unit square")).collect();
     assert_eq!(note.len(), 1, "{}", stderr(&o));
     assert!(note[0].contains("--domain"), "{}", note[0]);
     assert!(Run::load(&dir.join("bare.json")).unwrap().domain.is_unit());
     // A domain given is kept, exactly.
-    let o = ginn(&[
+    let o = ginn_ok(&[
         "import",
         fixture("pytorch-pt/xor_pm6.safetensors").to_str().unwrap(),
         "--domain",
@@ -129,7 +127,6 @@ fn a_net_trained_on_its_own_coordinates_imports_with_pytorchs_accuracy_and_logit
         "--out",
         dir.join("six.json").to_str().unwrap(),
     ]);
-    assert!(o.status.success(), "{}", stderr(&o));
     let six = Run::load(&dir.join("six.json")).unwrap().domain;
     assert_eq!(
         (six.x0, six.x1, six.y0, six.y1, six.y_up),
@@ -191,7 +188,7 @@ fn torch_forward(file: &[u8], x: f64, y: f64) -> Vec<f64> {
 fn a_point_run_exported_classifies_the_csvs_rows_as_ginn_says() {
     let dir = temp_dir("domain-export");
     let run_path = dir.join("xor.json");
-    let o = ginn(&[
+    ginn_ok(&[
         "train",
         "--points",
         fixture("pytorch-pt/xor_pm6.csv").to_str().unwrap(),
@@ -206,15 +203,13 @@ fn a_point_run_exported_classifies_the_csvs_rows_as_ginn_says() {
         "--out",
         run_path.to_str().unwrap(),
     ]);
-    assert!(o.status.success(), "{}", stderr(&o));
     let st = dir.join("xor.safetensors");
-    let o = ginn(&[
+    ginn_ok(&[
         "export",
         run_path.to_str().unwrap(),
         "--out",
         st.to_str().unwrap(),
     ]);
-    assert!(o.status.success(), "{}", stderr(&o));
     let run = Run::load(&run_path).unwrap();
     let bytes = std::fs::read(&st).unwrap();
     let view = run.view_network(run.last());
@@ -360,14 +355,13 @@ fn the_whole_plane_box_holds_every_region_that_sampling_a_larger_box_finds() {
         let dir = temp_dir("domain-all");
         let path = dir.join("run.json");
         run.save(&path).unwrap();
-        let o = ginn(&[
+        let o = ginn_ok(&[
             "regions",
             path.to_str().unwrap(),
             "--domain",
             "all",
             "--json",
         ]);
-        assert!(o.status.success(), "{}", stderr(&o));
         let v: Value = serde_json::from_str(stdout(&o).trim()).unwrap();
         assert_eq!(
             v["regions"].as_u64(),

@@ -1,7 +1,7 @@
 //! Layer space from the command line: figures (PNG and SVG), movies and the morph, and the
 //! flags that are refused with a reason.
 
-use crate::common::{ginn, small_run, stderr, stdout, temp_dir};
+use crate::common::{ginn, ginn_ok, small_run, stderr, stdout, temp_dir};
 use ginn::geometry::{Geometry, Rect};
 use ginn::run::Run;
 
@@ -10,7 +10,7 @@ fn figures_and_movies_of_layer_space_are_drawn_and_bad_flags_named() {
     let run = small_run().to_str().unwrap();
     let dir = temp_dir("layer-space");
     let png = dir.join("ls.png");
-    let o = ginn(&[
+    ginn_ok(&[
         "figure",
         run,
         "--view",
@@ -22,7 +22,6 @@ fn figures_and_movies_of_layer_space_are_drawn_and_bad_flags_named() {
         "--size",
         "200",
     ]);
-    assert!(o.status.success(), "{}", stderr(&o));
     let img = image::open(&png).unwrap().to_rgb8();
     // Something drawn besides the background: the sheet's facets and lines.
     let drawn = img
@@ -33,7 +32,7 @@ fn figures_and_movies_of_layer_space_are_drawn_and_bad_flags_named() {
 
     // SVG: one facet per linear region of the last snapshot, the boundaries of layers 1…2.
     let svg = dir.join("ls.svg");
-    let o = ginn(&[
+    ginn_ok(&[
         "figure",
         run,
         "--view",
@@ -47,7 +46,6 @@ fn figures_and_movies_of_layer_space_are_drawn_and_bad_flags_named() {
         "--out",
         svg.to_str().unwrap(),
     ]);
-    assert!(o.status.success(), "{}", stderr(&o));
     let text = std::fs::read_to_string(&svg).unwrap();
     let doc = roxmltree::Document::parse(&text).expect("well-formed SVG");
     let r = Run::load(small_run()).unwrap();
@@ -60,7 +58,7 @@ fn figures_and_movies_of_layer_space_are_drawn_and_bad_flags_named() {
 
     // A movie of one layer over the run, and the fly-through of the layers.
     let gif = dir.join("ls.gif");
-    let o = ginn(&[
+    ginn_ok(&[
         "render",
         run,
         "--view",
@@ -74,9 +72,8 @@ fn figures_and_movies_of_layer_space_are_drawn_and_bad_flags_named() {
         "--size",
         "120",
     ]);
-    assert!(o.status.success(), "{}", stderr(&o));
     let morph = dir.join("morph/");
-    let o = ginn(&[
+    let o = ginn_ok(&[
         "render",
         run,
         "--view",
@@ -89,7 +86,6 @@ fn figures_and_movies_of_layer_space_are_drawn_and_bad_flags_named() {
         "--size",
         "120",
     ]);
-    assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("folded through"), "{}", stdout(&o));
     let frames = std::fs::read_dir(&morph).unwrap().count();
     let hidden = r.settings.widths.len();

@@ -1,14 +1,14 @@
 //! Point datasets from the command line: Playground's generators and CSV files, with a
 //! test split, through train, the run file, summary and the renderers.
 
-use super::common::{ginn, stderr, stdout, temp_dir};
+use super::common::{ginn, ginn_ok, stderr, stdout, temp_dir};
 use ginn::run::Run;
 
 #[test]
 fn training_on_points_records_training_and_test_numbers() {
     let dir = temp_dir("points-train");
     let out = dir.join("xor.json");
-    let o = ginn(&[
+    ginn_ok(&[
         "train",
         "--points",
         "xor",
@@ -29,7 +29,6 @@ fn training_on_points_records_training_and_test_numbers() {
         "--out",
         out.to_str().unwrap(),
     ]);
-    assert!(o.status.success(), "{}", stderr(&o));
     let run = Run::load(&out).unwrap();
     let p = run.target.points().expect("a point dataset");
     assert_eq!(p.len(), 300);
@@ -50,7 +49,7 @@ fn training_on_points_records_training_and_test_numbers() {
     );
     // The same points come back from the file, and a figure draws every one of them.
     let svg = dir.join("fig.svg");
-    let o = ginn(&[
+    ginn_ok(&[
         "figure",
         out.to_str().unwrap(),
         "--at",
@@ -58,7 +57,6 @@ fn training_on_points_records_training_and_test_numbers() {
         "--out",
         svg.to_str().unwrap(),
     ]);
-    assert!(o.status.success(), "{}", stderr(&o));
     let text = std::fs::read_to_string(&svg).unwrap();
     let doc = roxmltree::Document::parse(&text).unwrap();
     let circles: Vec<_> = doc
@@ -88,7 +86,7 @@ fn csv_points_train_and_bad_csvs_name_the_line() {
     }
     std::fs::write(&good, text).unwrap();
     let out = dir.join("csv.json");
-    let o = ginn(&[
+    ginn_ok(&[
         "train",
         "--points",
         good.to_str().unwrap(),
@@ -105,7 +103,6 @@ fn csv_points_train_and_bad_csvs_name_the_line() {
         "--out",
         out.to_str().unwrap(),
     ]);
-    assert!(o.status.success(), "{}", stderr(&o));
     let run = Run::load(&out).unwrap();
     let m = run.domain;
     assert!(

@@ -4,7 +4,7 @@
 //! weights saved with `torch.save` in PyTorch's own forms (`tests/fixtures/pytorch-pt/`)
 //! import to the same network.
 
-use super::common::{ginn, stderr, stdout, temp_dir};
+use super::common::{ginn, ginn_ok, stderr, stdout, temp_dir};
 use ginn::geometry::{Geometry, Rect};
 use ginn::nn::{Activation, Network};
 use ginn::pytorch::{ImportOptions, export, import};
@@ -200,7 +200,7 @@ fn import_and_export_on_the_command_line() {
     for it in [20, 100, 3] {
         std::fs::copy(&src, dir.join(format!("ckpt_{it}.safetensors"))).unwrap();
     }
-    let o = ginn(&[
+    let o = ginn_ok(&[
         "import",
         &d("ckpt_100.safetensors"),
         &d("ckpt_3.safetensors"),
@@ -212,7 +212,6 @@ fn import_and_export_on_the_command_line() {
         "--out",
         &d("run.json"),
     ]);
-    assert!(o.status.success(), "{}", stderr(&o));
     assert!(
         stdout(&o).contains("3 snapshots of a 2-5-7-2 relu net"),
         "{}",
@@ -224,7 +223,7 @@ fn import_and_export_on_the_command_line() {
     assert!(run.last().accuracy.is_finite() && run.last().loss.is_finite());
     assert!(!run.resumable());
     // Export, and the Python that rebuilds it.
-    let o = ginn(&[
+    let o = ginn_ok(&[
         "export",
         &d("run.json"),
         "--at",
@@ -232,7 +231,6 @@ fn import_and_export_on_the_command_line() {
         "--out",
         &d("out.safetensors"),
     ]);
-    assert!(o.status.success(), "{}", stderr(&o));
     assert!(
         stdout(&o).contains(
             "nn.Sequential(nn.Linear(2, 5), nn.ReLU(), nn.Linear(5, 7), nn.ReLU(), nn.Linear(7, 2))"
@@ -241,8 +239,7 @@ fn import_and_export_on_the_command_line() {
         stdout(&o)
     );
     // The exported run renders and has regions like any other.
-    let o = ginn(&["regions", &d("run.json")]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    ginn_ok(&["regions", &d("run.json")]);
 
     // Bad inputs: one line naming the file and the tensor.
     std::fs::write(dir.join("junk.safetensors"), b"{\"not\": \"safetensors\"}").unwrap();

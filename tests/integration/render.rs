@@ -11,7 +11,7 @@ fn has_color(img: &image::RgbaImage, c: [u8; 3]) -> bool {
 fn gif_has_the_requested_frames_and_size() {
     let dir = temp_dir("gif");
     let out = dir.join("m.gif");
-    let o = ginn(&[
+    ginn_ok(&[
         "render",
         small_run().to_str().unwrap(),
         "--out",
@@ -23,7 +23,6 @@ fn gif_has_the_requested_frames_and_size() {
         "--to",
         "2000",
     ]);
-    assert!(o.status.success(), "{}", stderr(&o));
     let file = std::io::BufReader::new(std::fs::File::open(&out).unwrap());
     let decoder = image::codecs::gif::GifDecoder::new(file).unwrap();
     let frames = image::AnimationDecoder::into_frames(decoder)
@@ -37,7 +36,7 @@ fn gif_has_the_requested_frames_and_size() {
 fn png_frames_show_every_layer_colour_and_are_reproducible() {
     let render = |name: &str, view: &str| {
         let dir = temp_dir(name);
-        let o = ginn(&[
+        ginn_ok(&[
             "render",
             small_run().to_str().unwrap(),
             "--out",
@@ -48,7 +47,6 @@ fn png_frames_show_every_layer_colour_and_are_reproducible() {
             view,
             "--overlay",
         ]);
-        assert!(o.status.success(), "{}", stderr(&o));
         let mut files: Vec<_> = std::fs::read_dir(&dir)
             .unwrap()
             .map(|e| e.unwrap().path())
@@ -91,7 +89,7 @@ fn png_frames_show_every_layer_colour_and_are_reproducible() {
 fn svg_figure_has_one_vector_path_per_visible_neuron() {
     let dir = temp_dir("svg");
     let out = dir.join("f.svg");
-    let o = ginn(&[
+    ginn_ok(&[
         "figure",
         small_run().to_str().unwrap(),
         "--at",
@@ -101,7 +99,6 @@ fn svg_figure_has_one_vector_path_per_visible_neuron() {
         "--layers",
         "1,3",
     ]);
-    assert!(o.status.success(), "{}", stderr(&o));
     let text = std::fs::read_to_string(&out).unwrap();
     let doc = roxmltree::Document::parse(&text).expect("well-formed SVG");
     let run = ginn::run::Run::load(small_run()).unwrap();
@@ -145,7 +142,7 @@ fn svg_figure_has_one_vector_path_per_visible_neuron() {
 fn png_figure_has_its_panels() {
     let dir = temp_dir("figpng");
     let out = dir.join("f.png");
-    let o = ginn(&[
+    ginn_ok(&[
         "figure",
         small_run().to_str().unwrap(),
         "--at",
@@ -155,7 +152,6 @@ fn png_figure_has_its_panels() {
         "--out",
         out.to_str().unwrap(),
     ]);
-    assert!(o.status.success(), "{}", stderr(&o));
     let img = image::open(&out).unwrap();
     assert_eq!((img.width(), img.height()), (3 * 130 + 10, 120 + 28 + 20));
 }
@@ -193,7 +189,7 @@ fn unknown_movie_kinds_and_missing_ffmpeg_are_clear() {
 fn svg_overlays_each_have_their_own_group() {
     let dir = temp_dir("svg-overlays");
     let out = dir.join("f.svg");
-    let o = ginn(&[
+    ginn_ok(&[
         "figure",
         small_run().to_str().unwrap(),
         "--at",
@@ -203,7 +199,6 @@ fn svg_overlays_each_have_their_own_group() {
         "--overlay",
         "corners,mirror,components,complexity",
     ]);
-    assert!(o.status.success(), "{}", stderr(&o));
     let text = std::fs::read_to_string(&out).unwrap();
     let doc = roxmltree::Document::parse(&text).expect("well-formed SVG");
     let group = |id: &str| {
@@ -240,7 +235,7 @@ fn svg_overlays_each_have_their_own_group() {
     assert_eq!(mirrored, run.settings.widths.len());
     // Without --overlay, none of them.
     let plain = dir.join("plain.svg");
-    let o = ginn(&[
+    ginn_ok(&[
         "figure",
         small_run().to_str().unwrap(),
         "--at",
@@ -248,7 +243,6 @@ fn svg_overlays_each_have_their_own_group() {
         "--out",
         plain.to_str().unwrap(),
     ]);
-    assert!(o.status.success(), "{}", stderr(&o));
     assert!(
         !std::fs::read_to_string(&plain)
             .unwrap()
@@ -262,7 +256,7 @@ fn surfaces_render_in_3d_and_bad_combinations_are_named() {
     let run = small_run().to_str().unwrap();
     let plain = dir.join("plain.png");
     let surf = dir.join("surface.png");
-    let o = ginn(&[
+    ginn_ok(&[
         "figure",
         run,
         "--at",
@@ -272,8 +266,7 @@ fn surfaces_render_in_3d_and_bad_combinations_are_named() {
         "--out",
         plain.to_str().unwrap(),
     ]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let o = ginn(&[
+    ginn_ok(&[
         "figure",
         run,
         "--at",
@@ -285,7 +278,6 @@ fn surfaces_render_in_3d_and_bad_combinations_are_named() {
         "--out",
         surf.to_str().unwrap(),
     ]);
-    assert!(o.status.success(), "{}", stderr(&o));
     // The surface is coloured by region: many more distinct colours than grey ground.
     let colours = |p: &std::path::Path| {
         let img = image::open(p).unwrap().to_rgba8();
@@ -305,7 +297,7 @@ fn surfaces_render_in_3d_and_bad_combinations_are_named() {
     );
     // Corners drawn in their pink on a PNG figure, none without the overlay.
     let corners = dir.join("corners.png");
-    let o = ginn(&[
+    ginn_ok(&[
         "figure",
         run,
         "--at",
@@ -315,11 +307,10 @@ fn surfaces_render_in_3d_and_bad_combinations_are_named() {
         "--out",
         corners.to_str().unwrap(),
     ]);
-    assert!(o.status.success(), "{}", stderr(&o));
     let img = image::open(&corners).unwrap().to_rgba8();
     assert!(has_color(&img, [255, 60, 160]));
     let plain_2d = dir.join("plain2d.png");
-    let o = ginn(&[
+    ginn_ok(&[
         "figure",
         run,
         "--at",
@@ -327,13 +318,12 @@ fn surfaces_render_in_3d_and_bad_combinations_are_named() {
         "--out",
         plain_2d.to_str().unwrap(),
     ]);
-    assert!(o.status.success(), "{}", stderr(&o));
     assert!(!has_color(
         &image::open(&plain_2d).unwrap().to_rgba8(),
         [255, 60, 160]
     ));
     let unit = format!("{}/unit/", dir.display());
-    let o = ginn(&[
+    ginn_ok(&[
         "render",
         run,
         "--out",
@@ -349,7 +339,6 @@ fn surfaces_render_in_3d_and_bad_combinations_are_named() {
         "--to",
         "1000",
     ]);
-    assert!(o.status.success(), "{}", stderr(&o));
     for (args, says) in [
         (vec!["--surface", "output"], "--view 3d"),
         (vec!["--view", "3d", "--surface", "unit"], "--unit"),

@@ -133,8 +133,7 @@ fn an_interrupted_run_resumed_equals_one_never_stopped() {
     let whole = dir.join("whole.ginn.json");
     let mut args = settings.to_vec();
     args.extend(["--out", whole.to_str().unwrap()]);
-    let o = ginn(&[&["train"], &args[..]].concat());
-    assert!(o.status.success(), "{}", stderr(&o));
+    ginn_ok(&[&["train"], &args[..]].concat());
 
     let part = dir.join("part.ginn.json");
     let mut args = settings.to_vec();
@@ -159,7 +158,7 @@ fn an_interrupted_run_resumed_equals_one_never_stopped() {
         stderr(&o)
     );
     // The same value is not a change.
-    let o = ginn(&[
+    ginn_ok(&[
         "train",
         "--resume",
         part.to_str().unwrap(),
@@ -168,7 +167,6 @@ fn an_interrupted_run_resumed_equals_one_never_stopped() {
         "--seed",
         "5",
     ]);
-    assert!(o.status.success(), "{}", stderr(&o));
 
     let (a, b) = (Run::load(&whole).unwrap(), Run::load(&part).unwrap());
     assert!(b.stopped.is_none());
@@ -226,7 +224,7 @@ fn output_paths_are_checked_before_training() {
     let dir = temp_dir("paths");
     // A missing folder is created.
     let deep = dir.join("new/folder/r.ginn.json");
-    let o = ginn(&[
+    ginn_ok(&[
         "train",
         "--resolution",
         "16",
@@ -235,7 +233,6 @@ fn output_paths_are_checked_before_training() {
         "--out",
         deep.to_str().unwrap(),
     ]);
-    assert!(o.status.success(), "{}", stderr(&o));
     assert!(Run::load(&deep).is_ok());
     // A path under a file cannot be written (even by root): refused at once, untrained.
     std::fs::write(dir.join("file"), b"x").unwrap();

@@ -433,10 +433,13 @@ impl ViewInputs<'_> {
     /// Whether a new geometry, a setting, the selection or the planes' lift changed since
     /// the system asking last ran (Bevy's change detection).
     pub fn changed(&self) -> bool {
-        self.shown.is_changed()
-            || self.display.is_changed()
-            || self.selection.is_changed()
-            || self.lift.as_ref().is_some_and(|l| l.is_changed())
+        self.content_changed() || self.lift.as_ref().is_some_and(|l| l.is_changed())
+    }
+
+    /// [`ViewInputs::changed`] but for the lift, which moves what is drawn but changes
+    /// nothing of what it is (the picture).
+    pub fn content_changed(&self) -> bool {
+        self.shown.is_changed() || self.display.is_changed() || self.selection.is_changed()
     }
 
     /// How far the layer planes are lifted (1 in 3D, 0 in 2D).
