@@ -11,7 +11,7 @@ pub mod surface;
 pub mod whole;
 
 pub use partition::{Exceeded, LayerPartition, Limit, Region, Truncation, neuron_at, pattern_id};
-pub use polyline::{chain_points, corner_mean, point_segment, spread_along};
+pub use polyline::{chain_points, corner_mean, point_segment, simplify, spread_along};
 pub use surface::{Facet, Surface, boundary_velocity};
 pub use whole::{WholePlaneError, affine_maps, whole_plane_box};
 

@@ -5,6 +5,7 @@
 //! Python's standard `json` module; the README documents the schema.
 
 pub mod autosave;
+pub mod background;
 pub mod fsutil;
 pub mod interrupt;
 pub mod session;

@@ -75,8 +75,19 @@ impl Evaluator {
         let (jobs, inbox) = mpsc::channel::<(usize, Network)>();
         let (outbox, done) = mpsc::channel();
         std::thread::spawn(move || {
-            // Ends when the training is dropped (its sender with it).
-            while let Ok((i, net)) = inbox.recv() {
+            super::background::lower_priority(super::background::Priority::Idle);
+            // Newest first: when evaluations fall behind (a wide net's early snapshots, a
+            // second each, while the window takes the processor), the figures shown stay
+            // those of the present; the older ones fill in the curves later. Ends when the
+            // training is dropped (its sender with it) and its queue is done.
+            let mut queue = Vec::new();
+            loop {
+                if queue.is_empty() {
+                    let Ok(job) = inbox.recv() else { break };
+                    queue.push(job);
+                }
+                queue.extend(inbox.try_iter());
+                let Some((i, net)) = queue.pop() else { break };
                 let test = test.as_ref().map(|(x, t)| (x.as_slice(), t.as_slice()));
                 let e = SnapshotEvaluation::of(&net, (&x, &t), test);
                 if outbox.send((i, e)).is_err() {

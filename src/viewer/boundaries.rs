@@ -8,8 +8,8 @@ use super::{ViewerSet, layer_height, world};
 use crate::geometry::{Geometry, Rect};
 use crate::nn::Network;
 use crate::render::layer_color;
+use crate::run::background::{Job, Priority};
 use bevy::prelude::*;
-use bevy::tasks::AsyncComputeTaskPool;
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<GeometryJob>();
@@ -52,13 +52,12 @@ pub fn rebuild_geometry(
     mut shown: ResMut<Shown>,
     mut job: ResMut<GeometryJob>,
 ) {
-    if let Some((key, task)) = job.task.as_mut() {
-        let Some(built) = bevy::tasks::futures::check_ready(task) else {
+    if let Some((_, task)) = &job.task {
+        if !task.is_finished() {
             return;
-        };
-        let key = *key;
-        job.task = None;
-        install(&mut shown, &mut job, built, key);
+        }
+        let (key, task) = job.task.take().expect("checked above");
+        install(&mut shown, &mut job, task.join(), key);
     }
     let s = sessions.active();
     let rect = zoom.0;
@@ -81,11 +80,35 @@ pub fn rebuild_geometry(
     let new_run = shown.built_for.is_none_or(|k| k.0 != key.0);
     // Off the frame when the last one was slow, or for the first look at a wide net.
     if job.last_ms > GEOMETRY_FRAME_BUDGET_MS || (many_units && new_run) {
-        let task = AsyncComputeTaskPool::get().spawn(async move { build(net, rect, iteration) });
+        let task = Job::spawn("ginn: partition", Priority::Low, move || {
+            build(net, rect, iteration)
+        });
         job.task = Some((key, task));
     } else {
         install(&mut shown, &mut job, build(net, rect, iteration), key);
     }
+}
+
+/// Lines are drawn simplified to this fraction of the shown rectangle's side (a quarter of
+/// a pixel where the square spans 1,000 pixels): a wide net's boundaries bend at every
+/// earlier boundary they cross, mostly far below a pixel, and every segment costs render
+/// time each frame (a 4×256 net: 103,000 segments, 17,000 drawn; its window went from 3.5
+/// to 10 frames/s on a software renderer).
+pub const DRAW_TOLERANCE: f64 = 2.5e-4;
+
+/// The segments drawn for these polylines (see [`DRAW_TOLERANCE`]), as point pairs.
+pub fn drawn_segments<'a>(
+    geom: &Geometry,
+    lines: impl IntoIterator<Item = &'a Vec<[f64; 2]>>,
+) -> Vec<([f64; 2], [f64; 2])> {
+    let tolerance = DRAW_TOLERANCE * (geom.rect.x1 - geom.rect.x0).max(geom.rect.y1 - geom.rect.y0);
+    lines
+        .into_iter()
+        .flat_map(|l| {
+            let l = crate::geometry::simplify(l, tolerance);
+            l.windows(2).map(|w| (w[0], w[1])).collect::<Vec<_>>()
+        })
+        .collect()
 }
 
 /// One retained gizmo per hidden layer (plus the decision boundary), on its plane.
@@ -151,11 +174,10 @@ pub fn rebuild_boundary_lines(
                 if on_ground && lift > 0.02 {
                     heights.push(0.002);
                 }
+                let segments = drawn_segments(geom, &geom.boundary(*n).polylines);
                 for &h in &heights {
-                    for line in &geom.boundary(*n).polylines {
-                        for w in line.windows(2) {
-                            g.line(world(w[0], h), world(w[1], h), c);
-                        }
+                    for &(a, b) in &segments {
+                        g.line(world(a, h), world(b, h), c);
                     }
                 }
             }
@@ -165,14 +187,12 @@ pub fn rebuild_boundary_lines(
     }
     if lines.decision {
         let mut g = GizmoAsset::new();
-        for line in &geom.decision {
-            for w in line.windows(2) {
-                g.line(
-                    world(w[0], 0.002),
-                    world(w[1], 0.002),
-                    Color::srgb_u8(255, 191, 0),
-                );
-            }
+        for (a, b) in drawn_segments(geom, &geom.decision) {
+            g.line(
+                world(a, 0.002),
+                world(b, 0.002),
+                Color::srgb_u8(255, 191, 0),
+            );
         }
         let place = (None, width, -0.002);
         spawn_lines(
@@ -218,10 +238,8 @@ pub fn layer_asset(
     let color = Color::srgba_u8(r, gr, b, (alpha * 255.0) as u8);
     let h = layer_height(l) * lift;
     for &n in &layer.units {
-        for line in &geom.boundary(n).polylines {
-            for w in line.windows(2) {
-                g.line(world(w[0], h), world(w[1], h), color);
-            }
+        for (a, b) in drawn_segments(geom, &geom.boundary(n).polylines) {
+            g.line(world(a, h), world(b, h), color);
         }
     }
     g

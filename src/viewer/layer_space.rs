@@ -5,12 +5,13 @@
 //! neither view's systems need to know about the other.
 
 use super::state::{
-    LayerSpaceView, MainCamera, SheetFolding, SheetHover, SheetPick, Shown, ViewState,
+    FlatMaterial, LayerSpaceView, MainCamera, SheetFolding, SheetHover, SheetPick, Shown, ViewState,
 };
 use super::{View, ViewerSet};
 use crate::layer_space::{Axes, frame, sheet};
 use crate::render::layer_color;
 use crate::render::layer_space::{Placed, between, place};
+use crate::run::background::{Job, Priority};
 use bevy::camera::visibility::RenderLayers;
 use bevy::prelude::*;
 
@@ -78,7 +79,7 @@ pub struct BuiltSheet {
 /// The sheet being folded off the frame, for a wide net.
 #[derive(Resource, Default)]
 pub struct SheetJob {
-    task: Option<(SheetKey, bevy::tasks::Task<Option<BuiltSheet>>)>,
+    task: Option<(SheetKey, Job<Option<BuiltSheet>>)>,
 }
 
 /// Tells the panels whether a sheet is being folded off the frame.
@@ -210,12 +211,12 @@ fn rebuild_sheet(
     );
     // A sheet folded off the frame is drawn when it is done (then the newest is next).
     let mut done = None;
-    if let Some((k, task)) = job.task.as_mut() {
-        let Some(built) = bevy::tasks::futures::check_ready(task) else {
+    if let Some((_, task)) = &job.task {
+        if !task.is_finished() {
             return;
-        };
-        done = Some((k.clone(), built));
-        job.task = None;
+        }
+        let (k, task) = job.task.take().expect("checked above");
+        done = Some((k, task.join()));
     }
     let built = match done {
         Some((k, built)) => {
@@ -228,8 +229,9 @@ fn rebuild_sheet(
             }
             if geom.regions().len() > ON_FRAME_REGIONS {
                 let (net, geom, choice) = (net.clone(), geom.clone(), choice.clone());
-                let task = bevy::tasks::AsyncComputeTaskPool::get()
-                    .spawn(async move { build(&net, &geom, &choice, at) });
+                let task = Job::spawn("ginn: layer space", Priority::Low, move || {
+                    build(&net, &geom, &choice, at)
+                });
                 job.task = Some((key, task));
                 return;
             }
@@ -301,10 +303,7 @@ fn rebuild_sheet(
             SheetMark,
             RenderLayers::layer(LAYER),
             Mesh3d(meshes.add(Plane3d::default().mesh().size(4.4, 4.4))),
-            MeshMaterial3d(materials.add(StandardMaterial {
-                base_color: Color::srgba(1.0, 0.75, 0.0, 0.25),
-                ..material(0.25)
-            })),
+            MeshMaterial3d(materials.add(FlatMaterial::new(Color::srgba(1.0, 0.75, 0.0, 0.25)))),
             Transform::from_xyz(0.0, y, 0.0),
         ));
     }

@@ -11,6 +11,7 @@ pub mod capture;
 pub mod follow;
 pub mod layer_space;
 pub mod overlays;
+pub mod pace;
 pub mod phenomena;
 pub mod picking;
 pub mod picture;
@@ -63,7 +64,7 @@ pub enum ViewerSet {
     Input,
     Train,
     Geometry,
-    /// The analysis, after the frame's geometry (which goes first on the shared pool).
+    /// The analysis, after the frame's geometry (no batch starts while it is computed).
     Analyse,
     /// What goes over the shown snapshot (`state::Picture`), from the geometry and analysis.
     Describe,
@@ -160,6 +161,7 @@ pub fn run(session: Session, mut options: ViewerOptions) -> anyhow::Result<()> {
             }),
     );
     app.add_plugins(bevy_egui::EguiPlugin::default());
+    app.add_plugins(state::material_plugin);
     app.insert_resource(ClearColor(Color::srgb(0.12, 0.12, 0.14)));
     app.insert_resource(state::Sessions::new(session, options.iterations_per_frame));
     use crate::render::frame::SurfaceKind;
@@ -204,6 +206,7 @@ pub fn run(session: Session, mut options: ViewerOptions) -> anyhow::Result<()> {
         recording::plugin,
         autosave::plugin,
         follow::plugin,
+        pace::plugin,
     ));
     // The app (and with it the runs, autosaving what is unsaved) is dropped inside `run`.
     if let AppExit::Error(code) = app.run()
@@ -298,21 +301,10 @@ pub fn shaded_triangles(
     .with_inserted_attribute(Mesh::ATTRIBUTE_COLOR, colors)
 }
 
-/// The material of the viewer's own meshes: unlit (their vertex colours carry the shading),
-/// seen from both sides, translucent below alpha 1.
-pub fn unlit_material(alpha: f32) -> StandardMaterial {
-    StandardMaterial {
-        base_color: Color::srgba(1.0, 1.0, 1.0, alpha),
-        alpha_mode: if alpha < 1.0 {
-            AlphaMode::Blend
-        } else {
-            AlphaMode::Opaque
-        },
-        unlit: true,
-        cull_mode: None,
-        double_sided: true,
-        ..default()
-    }
+/// The material of the viewer's meshes that carry their colour in their vertices (their
+/// shading included): white, translucent below alpha 1.
+pub fn unlit_material(alpha: f32) -> state::FlatMaterial {
+    state::FlatMaterial::new(Color::srgba(1.0, 1.0, 1.0, alpha))
 }
 
 /// A click on the layer-space sheet selects the unit whose boundary passes within this

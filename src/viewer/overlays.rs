@@ -4,7 +4,7 @@
 //! each layer's plane the mirror image of its boundaries and the two states of each
 //! indecisive unit. The shapes come from the core (`overlays`); this module only places them.
 
-use super::state::{OverlayAssets, ShownPicture, ViewInputs};
+use super::state::{FlatMaterial, OverlayAssets, ShownPicture, ViewInputs};
 use super::{ViewerSet, WORLD_SIZE, layer_height, polylines, world};
 use crate::overlays::{accuracy_color, heat_color};
 use crate::render::layer_color;
@@ -148,14 +148,11 @@ pub fn rebuild_overlays(
             Name::new("overlay: complexity"),
             OverlayMark("complexity"),
             Mesh3d(assets.meshes.add(Plane3d::default().mesh().size(1.0, 1.0))),
-            MeshMaterial3d(assets.materials.add(StandardMaterial {
-                base_color_texture: Some(assets.images.add(img)),
-                alpha_mode: AlphaMode::Blend,
-                unlit: true,
-                cull_mode: None,
-                double_sided: true,
-                ..default()
-            })),
+            MeshMaterial3d(
+                assets
+                    .materials
+                    .add(FlatMaterial::textured(assets.images.add(img), true)),
+            ),
             Transform::from_translation(centre).with_scale(Vec3::new(
                 (r.x1 - r.x0) as f32 * WORLD_SIZE,
                 1.0,

@@ -8,8 +8,8 @@ use super::state::{
 };
 use crate::analysis::{Analyzer, Registry};
 use crate::overlays::TargetShapes;
+use crate::run::background::{Job, Priority};
 use bevy::prelude::*;
-use bevy::tasks::AsyncComputeTaskPool;
 use std::sync::Arc;
 
 pub fn plugin(app: &mut App) {
@@ -60,11 +60,11 @@ pub fn advance_analysis(
     }
     // Polling and handing work around is bookkeeping: the resource counts as changed (for
     // the overlays drawn from it) only when a new analysis lands.
-    if let Some(task) = ph.bypass_change_detection().task.as_mut() {
-        let Some(batch) = bevy::tasks::futures::check_ready(task) else {
+    if let Some(task) = &ph.task {
+        if !task.is_finished() {
             return;
-        };
-        ph.task = None;
+        }
+        let batch = ph.task.take().expect("checked above").join();
         ph.done = batch.analyzer.len();
         ph.latest = Some(Arc::new(batch.analysis));
         ph.failed = batch.failed;
@@ -88,18 +88,19 @@ pub fn advance_analysis(
         .take(batch_size(units))
         .cloned()
         .collect();
-    ph.bypass_change_detection().task = Some(AsyncComputeTaskPool::get().spawn(async move {
-        let mut failed = None;
-        for snap in &next {
-            if let Err(t) = analyzer.add(snap) {
-                failed = Some(format!("stopped at iteration {}: {t}", snap.iteration));
-                break;
+    ph.bypass_change_detection().task =
+        Some(Job::spawn("ginn: analysis", Priority::Low, move || {
+            let mut failed = None;
+            for snap in &next {
+                if let Err(t) = analyzer.add(snap) {
+                    failed = Some(format!("stopped at iteration {}: {t}", snap.iteration));
+                    break;
+                }
             }
-        }
-        Batch {
-            analysis: analyzer.analysis(),
-            analyzer,
-            failed,
-        }
-    }));
+            Batch {
+                analysis: analyzer.analysis(),
+                analyzer,
+                failed,
+            }
+        }));
 }

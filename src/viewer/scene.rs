@@ -1,7 +1,7 @@
 //! The scene: the prediction (or target) texture on the ground plane and one translucent
 //! plane per hidden layer above it, optionally shaded by that layer's regions.
 
-use super::state::{Display, Ground, Lift, Selection, Sessions, Shown};
+use super::state::{Display, FlatMaterial, Ground, Lift, Selection, Sessions, Shown};
 use super::{ViewerSet, WORLD_SIZE, layer_height};
 use crate::render::{region_color, region_index};
 use bevy::asset::RenderAssetUsages;
@@ -45,7 +45,7 @@ fn texture(images: &mut Assets<Image>, fill: [u8; 4]) -> Handle<Image> {
 fn spawn_scene(
     mut commands: Commands,
     mut meshes: ResMut<Assets<Mesh>>,
-    mut materials: ResMut<Assets<StandardMaterial>>,
+    mut materials: ResMut<Assets<FlatMaterial>>,
     mut images: ResMut<Assets<Image>>,
 ) {
     let plane = meshes.add(Plane3d::default().mesh().size(1.0, 1.0));
@@ -56,26 +56,14 @@ fn spawn_scene(
             image: image.clone(),
         },
         Mesh3d(plane.clone()),
-        MeshMaterial3d(materials.add(StandardMaterial {
-            base_color_texture: Some(image),
-            unlit: true,
-            cull_mode: None,
-            ..default()
-        })),
+        MeshMaterial3d(materials.add(FlatMaterial::textured(image, false))),
         Transform::from_scale(Vec3::new(WORLD_SIZE, 1.0, WORLD_SIZE)),
     ));
     // One plane for every layer a run may have: runs started from the panel can be deeper
     // than the first one; planes beyond the shown network's depth stay hidden.
     for layer in 0..crate::nn::MAX_HIDDEN_LAYERS {
         let image = texture(&mut images, [255, 255, 255, 8]);
-        let material = materials.add(StandardMaterial {
-            base_color_texture: Some(image.clone()),
-            alpha_mode: AlphaMode::Blend,
-            unlit: true,
-            cull_mode: None,
-            double_sided: true,
-            ..default()
-        });
+        let material = materials.add(FlatMaterial::textured(image.clone(), true));
         commands.spawn((
             Name::new(format!("layer {} plane", layer + 1)),
             LayerPlane { layer, image },

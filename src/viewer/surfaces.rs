@@ -5,7 +5,7 @@
 //! moves by the next snapshot; and faint copies of the lower layers' boundaries on each plane.
 
 use super::polylines;
-use super::state::{Ground, ShownPicture, ViewInputs};
+use super::state::{FlatMaterial, Ground, ShownPicture, ViewInputs};
 use super::{LAYER_SPACING, ViewerSet, layer_height, world};
 use crate::geometry::Surface;
 use crate::render::{facet_color, layer_color};
@@ -178,7 +178,7 @@ fn spawn(commands: &mut Commands, name: &'static str, what: impl Bundle) {
 /// A surface's mesh in the viewer's unlit material.
 fn mesh_of(
     meshes: &mut Assets<Mesh>,
-    materials: &mut Assets<StandardMaterial>,
+    materials: &mut Assets<FlatMaterial>,
     mesh: Mesh,
     alpha: f32,
 ) -> impl Bundle {

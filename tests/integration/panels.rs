@@ -131,7 +131,7 @@ fn harness_sized(v: Viewer, size: egui::Vec2) -> Harness<'static, Viewer> {
                     selection: &mut v.selection,
                     recorder: &mut v.recorder,
                     status: None,
-                    dt: 0.016,
+                    fps: Some(60.0),
                     avoid: v.avoid,
                     phenomena: ginn::viewer::ui::phenomena::Analysed {
                         analysis: v.analysis.as_ref(),

@@ -26,7 +26,7 @@ fn app() -> App {
     app.init_asset::<GizmoAsset>();
     app.init_asset::<Image>();
     app.init_asset::<Mesh>();
-    app.init_asset::<StandardMaterial>();
+    app.init_asset::<ginn::viewer::state::FlatMaterial>();
     app.add_plugins(ginn::viewer::plugin);
     app.add_plugins((
         ginn::viewer::overlays::plugin,

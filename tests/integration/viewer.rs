@@ -43,6 +43,12 @@ fn geometry(app: &App) -> ginn::geometry::Geometry {
         .clone()
 }
 
+/// A polyline as the viewer draws it: simplified below a fraction of a pixel.
+fn simplified(g: &ginn::geometry::Geometry, p: &[[f64; 2]]) -> Vec<[f64; 2]> {
+    let side = (g.rect.x1 - g.rect.x0).max(g.rect.y1 - g.rect.y0);
+    ginn::geometry::simplify(p, ginn::viewer::boundaries::DRAW_TOLERANCE * side)
+}
+
 /// Segments drawn per hidden layer, read back from the retained gizmo assets.
 fn drawn_segments(app: &mut App) -> Vec<(usize, usize)> {
     let world = app.world_mut();
@@ -88,6 +94,27 @@ fn a_wide_net_keeps_frames_short_while_its_geometry_is_computed_off_the_frame() 
     let g = geometry(&app);
     assert!(g.regions().len() > 1000, "{}", g.regions().len());
     assert!(computing_frames > 0, "the partition ran off the frame");
+    // Its boundaries bend at every earlier boundary they cross, mostly far below a pixel:
+    // drawn simplified, they are a fraction of the segments (each one a vertex of the
+    // exact line), and what is drawn matches the gizmos.
+    app.update();
+    let (mut exact, mut drawn) = (0, 0);
+    for p in g.boundaries.iter().flat_map(|b| &b.polylines) {
+        let s = simplified(&g, p);
+        assert!(s.iter().all(|v| p.contains(v)));
+        exact += p.len() - 1;
+        drawn += s.len() - 1;
+    }
+    assert!(drawn * 2 < exact, "{drawn} of {exact} segments drawn");
+    let shown = geometry(&app);
+    let in_gizmos: usize = drawn_segments(&mut app).iter().map(|x| x.1).sum();
+    let want: usize = shown
+        .boundaries
+        .iter()
+        .flat_map(|b| &b.polylines)
+        .map(|p| simplified(&shown, p).len() - 1)
+        .sum();
+    assert_eq!(in_gizmos, want);
     // Frames go on (training one step each) while it computes. The budget is generous for
     // a loaded 2-core machine; computed in the frame it would take ~0.4 s or more.
     assert!(
@@ -200,7 +227,7 @@ fn boundary_lines_match_the_geometry_and_follow_training() {
                         .iter()
                         .filter(|b| b.neuron.layer == l)
                         .flat_map(|b| &b.polylines)
-                        .map(|p| p.len() - 1)
+                        .map(|p| simplified(&g, p).len() - 1)
                         .sum::<usize>(),
                 )
             })
@@ -915,7 +942,7 @@ fn shading_turns_on_and_off_while_paused() {
     let mut app = app(50);
     app.init_asset::<Image>();
     app.init_asset::<Mesh>();
-    app.init_asset::<StandardMaterial>();
+    app.init_asset::<ginn::viewer::state::FlatMaterial>();
     app.add_plugins(ginn::viewer::scene::plugin);
     app.update();
     app.world_mut()
@@ -1083,7 +1110,7 @@ fn layer_space_shows_the_folded_square_on_its_own_render_layer_and_follows_train
     use ginn::viewer::state::{MainCamera, ViewState};
     let mut app = app(100);
     app.init_asset::<Mesh>();
-    app.init_asset::<StandardMaterial>();
+    app.init_asset::<ginn::viewer::state::FlatMaterial>();
     app.init_asset::<Image>();
     app.add_plugins(ginn::viewer::layer_space::plugin);
     app.insert_resource(ViewState::new(View::LayerSpace));
@@ -1172,4 +1199,51 @@ fn layer_space_shows_the_folded_square_on_its_own_render_layer_and_follows_train
         app.world().get::<RenderLayers>(camera),
         Some(&RenderLayers::layer(0))
     );
+}
+
+/// Smooth edges (multisampling) follow the Show panel's setting; a headless app (no
+/// software renderer) starts with them on.
+#[test]
+fn smooth_edges_follow_the_display_setting() {
+    use ginn::viewer::state::MainCamera;
+    let mut app = app(0);
+    app.add_systems(Startup, ginn::viewer::camera::choose_smoothing);
+    app.add_systems(Update, ginn::viewer::camera::apply_smoothing);
+    let camera = app.world_mut().spawn((MainCamera, Msaa::Off)).id();
+    app.update();
+    assert!(app.world().resource::<Display>().smooth_edges);
+    assert_eq!(app.world().get::<Msaa>(camera), Some(&Msaa::Sample4));
+    app.world_mut().resource_mut::<Display>().smooth_edges = false;
+    app.update();
+    assert_eq!(app.world().get::<Msaa>(camera), Some(&Msaa::Off));
+}
+
+/// While it trains (or the 2D/3D switch runs) the window redraws every frame; paused and
+/// still, only on input or after a short wait, leaving the processor to the work off the
+/// frame.
+#[test]
+fn an_idle_window_redraws_only_on_input() {
+    use bevy::winit::{UpdateMode, WinitSettings};
+    use ginn::viewer::View;
+    use ginn::viewer::pace::IDLE_WAIT;
+    use ginn::viewer::state::ViewState;
+    let mut app = app(10);
+    app.insert_resource(WinitSettings::continuous());
+    app.insert_resource(ViewState::new(View::ThreeD));
+    app.add_plugins(ginn::viewer::pace::plugin);
+    let mode = |app: &App| app.world().resource::<WinitSettings>().focused_mode;
+    app.update();
+    assert_eq!(mode(&app), UpdateMode::Continuous, "training");
+    app.world_mut()
+        .resource_mut::<Sessions>()
+        .active_mut()
+        .toggle_play();
+    app.update();
+    assert_eq!(mode(&app), UpdateMode::reactive(IDLE_WAIT), "paused");
+    app.world_mut().resource_mut::<ViewState>().toggle();
+    app.update();
+    assert_eq!(mode(&app), UpdateMode::Continuous, "the 2D/3D switch");
+    app.world_mut().resource_mut::<ViewState>().blend = 1.0;
+    app.update();
+    assert_eq!(mode(&app), UpdateMode::reactive(IDLE_WAIT), "in 2D, still");
 }

@@ -5,15 +5,15 @@ use crate::analysis::{Analysis, Analyzer};
 use crate::geometry::Geometry;
 use crate::nn::Network;
 use crate::overlays::TargetShapes;
+use crate::run::background::Job;
 use bevy::prelude::*;
-use bevy::tasks::Task;
 use std::sync::Arc;
 
-/// A partition that may take longer than a frame allows: computed on Bevy's async compute
-/// pool while the view keeps showing the last finished geometry (and says "computing…").
+/// A partition that may take longer than a frame allows: computed on a background thread
+/// while the view keeps showing the last finished geometry (and says "computing…").
 #[derive(Resource, Default)]
 pub struct GeometryJob {
-    pub(in crate::viewer) task: Option<(GeometryKey, Task<Built>)>,
+    pub(in crate::viewer) task: Option<(GeometryKey, Job<Built>)>,
     /// Milliseconds the last partition took: past the budget, the next one goes off-frame.
     pub last_ms: f64,
 }
@@ -43,7 +43,7 @@ pub struct Phenomena {
     pub(in crate::viewer) key: Option<RunKey>,
     /// Held here between batches; a batch's task holds it while it runs.
     pub(in crate::viewer) analyzer: Option<Analyzer>,
-    pub(in crate::viewer) task: Option<Task<Batch>>,
+    pub(in crate::viewer) task: Option<Job<Batch>>,
     /// What the snapshots analysed so far say (also read by the overlays).
     pub latest: Option<Arc<Analysis>>,
     /// The target's shapes for the overlays (image runs).
@@ -66,5 +66,5 @@ pub type RunKey = u64;
 
 /// Nets with more hidden units than this are analysed only when asked
 /// (`Display::analyse_wide_nets`): a snapshot's analysis then takes seconds and would hold
-/// back the view's own geometry, which shares the pool.
+/// back the view's own geometry, which shares the processor.
 pub const WIDE_NET_UNITS: usize = 256;

@@ -14,13 +14,17 @@
 //!   [`Phenomena`] (the analysis, `phenomena`; the panel and overlays read it).
 //! - Recording (`recording.rs`): [`Recorder`] (`recording` captures, the Record panel and
 //!   training read it) and [`Script`] (`--frames`, `capture`).
-//! - The scene (`scene.rs`): [`MainCamera`], [`Ground`], [`OverlayAssets`].
+//! - The scene (`scene.rs`): [`MainCamera`], [`Ground`], [`OverlayAssets`]; the material
+//!   of every mesh the viewer makes ([`FlatMaterial`], `material.rs`).
 
 mod jobs;
+mod material;
 mod recording;
 mod scene;
 
 pub use jobs::{Batch, Built, GeometryJob, GeometryKey, Phenomena, RunKey, WIDE_NET_UNITS};
+pub use material::FlatMaterial;
+pub(super) use material::plugin as material_plugin;
 pub use recording::{MovieKind, Recorder, Script, free_take};
 pub use scene::{Ground, MainCamera, OverlayAssets};
 
@@ -32,6 +36,12 @@ use crate::train::Settings;
 use bevy::prelude::*;
 use std::path::PathBuf;
 use std::time::Duration;
+
+/// Whether the window redraws every frame (`pace` decides; no settings: a headless app,
+/// which does).
+pub fn redraws_continuously(winit: Option<&bevy::winit::WinitSettings>) -> bool {
+    winit.is_none_or(|w| w.focused_mode == bevy::winit::UpdateMode::Continuous)
+}
 
 /// The shared resources a viewer starts with (`Sessions` is inserted by whoever makes the
 /// app: it needs a run).
@@ -480,6 +490,8 @@ pub struct Display {
     pub surfaces: Surfaces,
     /// Analyse the phenomena of nets wider than `phenomena::WIDE_NET_UNITS` too (costly).
     pub analyse_wide_nets: bool,
+    /// Smooth edges (multisampling) in the 2D, 3D and layer-space views.
+    pub smooth_edges: bool,
 }
 
 /// The 3D surfaces shown, and how.
@@ -528,6 +540,7 @@ impl Default for Display {
             overlays: Default::default(),
             surfaces: Surfaces::default(),
             analyse_wide_nets: false,
+            smooth_edges: true,
         }
     }
 }
@@ -564,6 +577,11 @@ pub struct ViewState {
 }
 
 impl ViewState {
+    /// Whether the switch between 2D and 3D is under way.
+    pub fn animating(&self) -> bool {
+        self.blend != if self.mode == View::TwoD { 1.0 } else { 0.0 }
+    }
+
     pub fn new(mode: View) -> Self {
         let mut s = Self::default_3d();
         s.mode = mode;

@@ -19,6 +19,6 @@ pub struct Ground {
 pub struct OverlayAssets<'w> {
     pub gizmos: ResMut<'w, Assets<GizmoAsset>>,
     pub meshes: ResMut<'w, Assets<Mesh>>,
-    pub materials: ResMut<'w, Assets<StandardMaterial>>,
+    pub materials: ResMut<'w, Assets<super::FlatMaterial>>,
     pub images: ResMut<'w, Assets<Image>>,
 }

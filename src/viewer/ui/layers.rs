@@ -24,6 +24,11 @@ pub fn ui(ui: &mut egui::Ui, d: &mut Display, highlight: &mut Option<NeuronId>, 
     ui.add(egui::Slider::new(&mut d.line_width, 1.0..=8.0).text("line width"));
     ui.checkbox(&mut d.shade_regions, "shade regions on planes");
     ui.checkbox(&mut d.decision_boundary, "decision boundary");
+    ui.checkbox(&mut d.smooth_edges, "smooth edges")
+        .on_hover_text(
+            "4× multisampling. Off at the start on a software renderer (no GPU), where it \
+         halves the frame rate; on for scripted screenshots and recordings.",
+        );
     ui.separator();
     let mut hovered = None;
     for (l, &w) in widths.iter().enumerate() {

@@ -66,6 +66,9 @@ fn spawn_ui_camera(mut commands: Commands) {
         PrimaryEguiContext,
         Camera2d,
         RenderLayers::none(),
+        // egui smooths its own edges; multisampling its camera only cost a full-window
+        // resolve and write-back per frame (a third of a frame on a software renderer).
+        Msaa::Off,
         Camera {
             order: 1,
             output_mode: CameraOutputMode::Write {
@@ -155,6 +158,7 @@ struct PanelState<'w> {
     status: Res<'w, Status>,
     phenomena: Res<'w, super::state::Phenomena>,
     time: Res<'w, Time<Real>>,
+    winit: Option<Res<'w, bevy::winit::WinitSettings>>,
     commands: MessageWriter<'w, RunCommand>,
     lift: Option<Res<'w, super::state::Lift>>,
 }
@@ -218,7 +222,8 @@ fn show_panels(
             selection: &mut selection,
             recorder: &mut st.recorder,
             status: st.status.at(now),
-            dt: st.time.delta_secs(),
+            fps: super::state::redraws_continuously(st.winit.as_deref())
+                .then(|| 1.0 / st.time.delta_secs().max(1e-3)),
             avoid,
             phenomena: phenomena::Analysed {
                 analysis: st.phenomena.latest.as_deref(),
@@ -279,8 +284,8 @@ pub struct Panes<'a> {
     pub selection: &'a mut Selection,
     pub recorder: &'a mut Recorder,
     pub status: Option<&'a Message>,
-    /// Seconds the last frame took.
-    pub dt: f32,
+    /// Frames per second, while the window redraws every frame.
+    pub fps: Option<f32>,
     /// Where the selected unit's boundary is on screen: the inspector opens clear of it.
     pub avoid: Option<egui::Rect>,
     /// The shown run's phenomena as analysed so far.
@@ -303,7 +308,7 @@ pub fn draw(root: &mut egui::Ui, p: Panes) -> (Vec<RunCommand>, egui::Rect) {
         selection,
         recorder,
         status: message,
-        dt,
+        fps,
         avoid,
         phenomena: analysed,
     } = p;
@@ -313,7 +318,7 @@ pub fn draw(root: &mut egui::Ui, p: Panes) -> (Vec<RunCommand>, egui::Rect) {
         .show(root, |ui| {
             egui::ScrollArea::vertical().show(ui, |ui| {
                 ui.heading("ginn");
-                status(ui, sessions, shown, computing, dt);
+                status(ui, sessions, shown, computing, fps);
                 ui.separator();
                 panels.playback.ui(ui, sessions.active_mut(), view);
                 ui.separator();
@@ -593,7 +598,13 @@ fn screen_rect(
     r.is_positive().then_some(r)
 }
 
-fn status(ui: &mut egui::Ui, sessions: &Sessions, shown: &Shown, computing: bool, dt: f32) {
+fn status(
+    ui: &mut egui::Ui,
+    sessions: &Sessions,
+    shown: &Shown,
+    computing: bool,
+    fps: Option<f32>,
+) {
     let s = sessions.active();
     let (_, iteration) = s.shown();
     ui.label(format!("run: {}", s.name));
@@ -670,7 +681,9 @@ fn status(ui: &mut egui::Ui, sessions: &Sessions, shown: &Shown, computing: bool
         None => ui.label("computing the linear regions…"),
     };
     let (state, detail) = s.pace();
-    ui.label(format!("{state} · {:.0} fps", 1.0 / dt.max(1e-3)))
+    // An idle window redraws only on input: its frame rate would say nothing.
+    let fps = fps.map_or(String::new(), |f| format!(" · {f:.0} fps"));
+    ui.label(format!("{state}{fps}"))
         .on_hover_text(format!(
             "training alone runs at {:.0} it/s on this machine; the window shows what fits in its frames",
             s.rate
