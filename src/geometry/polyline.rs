@@ -173,7 +173,7 @@ pub fn point_segment(p: [f64; 2], a: [f64; 2], b: [f64; 2]) -> (f64, [f64; 2]) {
 /// The polyline with the vertices dropped that lie within `tolerance` of the segment that
 /// replaces them (Douglas–Peucker; ends, and so closed loops, are kept). For drawing: a wide
 /// net's boundaries bend at every earlier boundary they cross, most bends far below a pixel
-/// (a 4×256 net: 103,000 segments, 17,000 at a 4,000th of the square), and a software
+/// (a 4×256 net: 103,000 segments, 12,800 at a 2,000th of the square), and a software
 /// renderer pays for every segment every frame. Written here: a few lines over
 /// [`point_segment`], where a geometry crate would bring its own point types.
 pub fn simplify(line: &[[f64; 2]], tolerance: f64) -> Vec<[f64; 2]> {

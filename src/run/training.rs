@@ -511,12 +511,17 @@ impl Training {
         let start = Instant::now();
         let mut done = 0;
         // The clock is read after every step: a step of the report's net takes ~15 µs, of
-        // a 4×256 net tens of milliseconds, and reading it costs ~20 ns.
-        while done < count && self.step().is_some() {
-            done += 1;
-            if start.elapsed() >= budget {
+        // a 4×256 net several milliseconds, and reading it costs ~20 ns. A step that would
+        // end past the budget (judged by the last one) is left to the next frame, so a
+        // slow net does not overrun it by most of a step each frame.
+        let mut last = Duration::ZERO;
+        while done < count && (done == 0 || start.elapsed() + last < budget) {
+            let t = Instant::now();
+            if self.step().is_none() {
                 break;
             }
+            last = t.elapsed();
+            done += 1;
         }
         self.seconds += start.elapsed().as_secs_f64();
         done

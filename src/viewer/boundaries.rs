@@ -89,12 +89,12 @@ pub fn rebuild_geometry(
     }
 }
 
-/// Lines are drawn simplified to this fraction of the shown rectangle's side (a quarter of
-/// a pixel where the square spans 1,000 pixels): a wide net's boundaries bend at every
-/// earlier boundary they cross, mostly far below a pixel, and every segment costs render
-/// time each frame (a 4×256 net: 103,000 segments, 17,000 drawn; its window went from 3.5
-/// to 10 frames/s on a software renderer).
-pub const DRAW_TOLERANCE: f64 = 2.5e-4;
+/// Lines are drawn simplified to this fraction of the shown rectangle's side (half a pixel
+/// where the square spans 1,000 pixels; lines are 2.5 wide): a wide net's boundaries bend
+/// at every earlier boundary they cross, mostly far below a pixel, and every segment costs
+/// render time each frame (a 4×256 net: 103,000 segments, 12,800 drawn; its training
+/// window on a software renderer went from 3.5 to 10–12 frames/s with the other changes).
+pub const DRAW_TOLERANCE: f64 = 5e-4;
 
 /// The segments drawn for these polylines (see [`DRAW_TOLERANCE`]), as point pairs.
 pub fn drawn_segments<'a>(
