@@ -326,7 +326,9 @@ pub fn draw(root: &mut egui::Ui, p: Panes) -> (Vec<RunCommand>, egui::Rect) {
                     panels.settings.ui(ui, sessions, &mut outbox)
                 });
                 ui.collapsing("Files", |ui| panels.files.ui(ui, &mut outbox));
-                ui.collapsing("Record", |ui| record::ui(ui, recorder));
+                ui.collapsing("Record", |ui| {
+                    record::ui(ui, recorder, &mut display.smooth_edges)
+                });
                 if let Some(m) = message {
                     let color = if m.is_error() {
                         egui::Color32::from_rgb(255, 110, 110)

@@ -1,10 +1,10 @@
-//! The Record panel: where, what format, frame rate, size, panels or not; start/stop (R);
-//! a frame counter while it runs.
+//! The Record panel: where, what format, frame rate, size, panels or not, smooth edges;
+//! start/stop (R); a frame counter while it runs.
 
 use super::super::state::{MovieKind, Recorder};
 use bevy_egui::egui;
 
-pub fn ui(ui: &mut egui::Ui, rec: &mut Recorder) {
+pub fn ui(ui: &mut egui::Ui, rec: &mut Recorder, smooth_edges: &mut bool) {
     ui.add_enabled_ui(!rec.active, |ui| {
         ui.horizontal(|ui| {
             ui.label("folder");
@@ -18,6 +18,10 @@ pub fn ui(ui: &mut egui::Ui, rec: &mut Recorder) {
         ui.add(egui::Slider::new(&mut rec.fps, 1..=60).text("frames/s"));
         ui.add(egui::Slider::new(&mut rec.width, 160..=1920).text("width px"));
         ui.checkbox(&mut rec.with_panels, "include the panels");
+        // The same setting as Show's: off at the start on a software renderer, where a
+        // movie would otherwise get jagged edges unnoticed.
+        ui.checkbox(smooth_edges, "smooth edges")
+            .on_hover_text("4× multisampling of the view, as in Show (costly without a GPU)");
     });
     if !rec.with_panels && !rec.active {
         // The panels go away while recording the view alone: say now how it ends.
