@@ -6,6 +6,7 @@ use super::state::{Display, Lift, MainCamera, Recorder, Script, UiArea, ViewStat
 use super::{View, ViewerSet, WORLD_SIZE};
 use bevy::camera::ScalingMode;
 use bevy::core_pipeline::tonemapping::Tonemapping;
+use bevy::ecs::system::SystemParam;
 use bevy::input::mouse::{AccumulatedMouseMotion, AccumulatedMouseScroll, MouseScrollUnit};
 use bevy::prelude::*;
 use bevy::render::renderer::RenderAdapterInfo;
@@ -98,17 +99,39 @@ fn spawn_camera(mut commands: Commands, view: Res<ViewState>) {
     ));
 }
 
+/// The mouse's movement and wheel this frame.
+#[derive(SystemParam)]
+pub struct Pointer<'w, 's> {
+    raw: Res<'w, AccumulatedMouseMotion>,
+    moves: MessageReader<'w, 's, CursorMoved>,
+    scroll: Res<'w, AccumulatedMouseScroll>,
+}
+
+impl Pointer<'_, '_> {
+    /// Raw mouse motion where the system reports it (it is not bent by pointer
+    /// acceleration); else how far the cursor moved: virtual and remote displays (Xvfb,
+    /// VNC) report no raw motion, and there a drag did not orbit at all.
+    fn motion(&mut self) -> Vec2 {
+        let cursor: Vec2 = self.moves.read().filter_map(|m| m.delta).sum();
+        if self.raw.delta != Vec2::ZERO {
+            self.raw.delta
+        } else {
+            cursor
+        }
+    }
+}
+
 /// Mouse and keys: orbit (left drag), pan (right or middle drag), zoom (wheel), Tab
 /// switches 2D/3D, Home resets the view.
 pub fn camera_input(
     mut view: ResMut<ViewState>,
     keys: Res<ButtonInput<KeyCode>>,
     buttons: Res<ButtonInput<MouseButton>>,
-    motion: Res<AccumulatedMouseMotion>,
-    scroll: Res<AccumulatedMouseScroll>,
+    mut pointer: Pointer,
     window: Option<Single<&Window, With<PrimaryWindow>>>,
     area: Res<UiArea>,
 ) {
+    let (d, scroll) = (pointer.motion(), &pointer.scroll);
     // Keys are the text field's while one has focus.
     if area.keyboard_free {
         if keys.just_pressed(KeyCode::Tab) {
@@ -125,7 +148,6 @@ pub fn camera_input(
     if !area.contains(cursor) {
         return;
     }
-    let d = motion.delta;
     let wheel = match scroll.unit {
         MouseScrollUnit::Line => scroll.delta.y,
         MouseScrollUnit::Pixel => scroll.delta.y / 40.0,

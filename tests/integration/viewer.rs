@@ -1247,3 +1247,46 @@ fn an_idle_window_redraws_only_on_input() {
     app.update();
     assert_eq!(mode(&app), UpdateMode::reactive(IDLE_WAIT), "in 2D, still");
 }
+
+/// A left drag orbits the 3D view from how far the cursor moved when the system reports no
+/// raw mouse motion (virtual and remote displays: Xvfb, VNC), as well as from raw motion.
+#[test]
+fn a_drag_orbits_with_or_without_raw_mouse_motion() {
+    use bevy::input::mouse::{AccumulatedMouseMotion, AccumulatedMouseScroll};
+    use bevy::window::{CursorMoved, PrimaryWindow};
+    use ginn::viewer::View;
+    use ginn::viewer::state::{UiArea, ViewState};
+    let mut app = App::new();
+    app.add_plugins(MinimalPlugins);
+    app.init_resource::<ButtonInput<KeyCode>>();
+    app.init_resource::<ButtonInput<MouseButton>>();
+    app.init_resource::<AccumulatedMouseMotion>();
+    app.init_resource::<AccumulatedMouseScroll>();
+    app.init_resource::<UiArea>();
+    app.add_message::<CursorMoved>();
+    app.insert_resource(ViewState::new(View::ThreeD));
+    app.add_systems(Update, ginn::viewer::camera::camera_input);
+    let mut window = Window::default();
+    window.set_cursor_position(Some(Vec2::new(300.0, 200.0)));
+    let window = app.world_mut().spawn((window, PrimaryWindow)).id();
+    app.world_mut()
+        .resource_mut::<ButtonInput<MouseButton>>()
+        .press(MouseButton::Left);
+    let yaw = |app: &App| app.world().resource::<ViewState>().yaw;
+    let before = yaw(&app);
+    // No raw motion: the cursor's own movement turns the view.
+    app.world_mut().write_message(CursorMoved {
+        window,
+        position: Vec2::new(340.0, 200.0),
+        delta: Some(Vec2::new(40.0, 0.0)),
+    });
+    app.update();
+    let after_cursor = yaw(&app);
+    assert!(after_cursor < before, "{before} → {after_cursor}");
+    // Raw motion, where there is some, is what counts.
+    app.world_mut()
+        .resource_mut::<AccumulatedMouseMotion>()
+        .delta = Vec2::new(-40.0, 0.0);
+    app.update();
+    assert!(yaw(&app) > after_cursor);
+}
