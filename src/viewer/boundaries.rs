@@ -92,8 +92,8 @@ pub fn rebuild_geometry(
 /// Lines are drawn simplified to this fraction of the shown rectangle's side (half a pixel
 /// where the square spans 1,000 pixels; lines are 2.5 wide): a wide net's boundaries bend
 /// at every earlier boundary they cross, mostly far below a pixel, and every segment costs
-/// render time each frame (a 4×256 net: 103,000 segments, 12,800 drawn; its training
-/// window on a software renderer went from 3.5 to 10–12 frames/s with the other changes).
+/// render time each frame (a 4×256 net: 103,000 segments, 12,800 drawn; the README's
+/// frame-rate table has what that gave on a software renderer).
 pub const DRAW_TOLERANCE: f64 = 5e-4;
 
 /// The segments drawn for these polylines (see [`DRAW_TOLERANCE`]), as point pairs.
@@ -106,7 +106,7 @@ pub fn drawn_segments<'a>(
         .into_iter()
         .flat_map(|l| {
             let l = crate::geometry::simplify(l, tolerance);
-            l.windows(2).map(|w| (w[0], w[1])).collect::<Vec<_>>()
+            (1..l.len()).map(move |i| (l[i - 1], l[i]))
         })
         .collect()
 }
